@@ -1,0 +1,49 @@
+/**
+ * The policy interface the lifecycle runner talks to. Scripted agents and LLM policies implement it alike.
+ * It takes batches so a model can serve many concurrent lifecycles' calls together (continuous batching).
+ */
+
+export interface ChatMessage {
+  readonly role: 'system' | 'user' | 'assistant';
+  readonly content: string;
+}
+
+export type EpisodeKind = 'solve' | 'update';
+
+export interface PolicyRequest {
+  /** Unique per model call within a run step. */
+  readonly id: string;
+  readonly kind: EpisodeKind;
+  /** The whole conversation so far; the policy answers with the next assistant turn. */
+  readonly messages: readonly ChatMessage[];
+  /** Stop strings (e.g. '</answer>', the hint end delimiter); the stop string is kept in the response text. */
+  readonly stop: readonly string[];
+  readonly maxNewTokens: number;
+  /** Which lifecycle this call belongs to: scripted agents keep per-lifecycle memory by it. */
+  readonly lifecycleId: string;
+  readonly domain: string;
+  /** Pack position j of the task (solve) or of the task just summarised (update). */
+  readonly position: number;
+  /** Per-request seed so a rollout is reproducible. */
+  readonly seed: string;
+  /**
+   * Structured public view of the observation (TaskEpisode.view()), for scripted agents only. An LLM policy
+   * ignores it; it never holds hidden structure.
+   */
+  readonly view?: Readonly<Record<string, unknown>>;
+}
+
+export interface PolicyResponse {
+  readonly text: string;
+  /** Present for model policies: response token ids and their log-probs under the sampling policy. */
+  readonly tokenIds?: readonly number[];
+  readonly logprobs?: readonly number[];
+  readonly promptIds?: readonly number[];
+  /** True when generation stopped on max tokens rather than a stop string / EOS. */
+  readonly truncated?: boolean;
+}
+
+export interface Policy {
+  readonly name: string;
+  respond(batch: readonly PolicyRequest[]): Promise<PolicyResponse[]>;
+}

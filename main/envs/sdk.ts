@@ -1,0 +1,97 @@
+/**
+ * The environment SDK: what every CoD domain implements (built-in ones and third-party plugins alike).
+ *
+ * An environment sees text in, text out; it knows nothing of models. A *pack* is one environment instance
+ * (hidden structure derived from the pack seed) plus any state the domain keeps across the pack's tasks.
+ * Everything is deterministic given (pack seed, preset, task index, actions).
+ */
+
+/** `chat`: full natural-language prompts for real LLMs. `compact`: terse, same information and action syntax. */
+export type Rendering = 'chat' | 'compact';
+
+export interface DomainInfo {
+  /** Stable id used in curricula and CLIs, e.g. 'frozenlake'. */
+  readonly id: string;
+  readonly title: string;
+  /** One paragraph: what is hidden per pack and what feedback reveals it. */
+  readonly description: string;
+  /** Difficulty presets the domain ships, e.g. ['train', 'easy', 'hard']. */
+  readonly presets: readonly string[];
+  readonly defaultPreset: string;
+}
+
+export interface OpenPackArgs {
+  /** Stable pack seed (hex of a sha256; see main/envs/seed.ts). */
+  readonly seed: string;
+  readonly preset: string;
+  readonly rendering: Rendering;
+  /** Domain-specific overrides of the preset (validated by the domain; unknown keys are an error). */
+  readonly options?: Readonly<Record<string, unknown>>;
+}
+
+export interface Domain extends DomainInfo {
+  /** Build the pack's instance. Throws CodError('bad_config') on an unknown preset or bad option. */
+  openPack(args: OpenPackArgs): Pack;
+}
+
+export interface Pack {
+  readonly domain: string;
+  readonly seed: string;
+  /**
+   * Start a fresh episode of task `index` (deterministic in seed + index). Calling it twice with the same index
+   * gives the same task again (the Ralph loop); state the domain keeps across the pack (revealed cells, evidence)
+   * lives in the Pack and carries over.
+   */
+  startTask(index: number): TaskEpisode;
+}
+
+export type Outcome =
+  | 'success'
+  | 'failure' // e.g. fell into a hole, wrong final state
+  | 'out_of_turns'
+  | 'out_of_resources'
+  | 'illegal_action'
+  | 'format_error';
+
+export interface EpisodeEnd {
+  /** Final task reward r^x (shaping included, see shapedReward). */
+  readonly reward: number;
+  readonly outcome: Outcome;
+  readonly success: boolean;
+  /** The final environment feedback string shown in the update-context prompt. */
+  readonly feedback: string;
+}
+
+export type StepResult =
+  | { readonly done: false; readonly observation: string }
+  | ({ readonly done: true; readonly observation?: string } & EpisodeEnd);
+
+export interface TaskEpisode {
+  /** Short stable id of the task inside its pack, e.g. 'frozenlake/ab12cd/3'. */
+  readonly taskId: string;
+  readonly maxTurns: number;
+  /** The task rules: the system prompt of the solve episode, without any hint section. */
+  rules(): string;
+  /** The observation the agent sees now (the next user turn). */
+  observation(): string;
+  /**
+   * Apply one action: `action` is the text between the `<answer>` tags (already extracted by the lifecycle runner).
+   * An action the domain cannot parse or that is illegal ends the episode (outcome 'format_error' or
+   * 'illegal_action'). Must never throw on any string input.
+   */
+  step(action: string): StepResult;
+  /** Called by the runner when the model's response had no valid `<answer>` block. */
+  formatError(reason: string): EpisodeEnd;
+  /** Turns taken so far. */
+  turnsUsed(): number;
+  /**
+   * Structured public view of the current observation (same information as the text, nothing hidden).
+   * Used by the scripted agents and the UI; never contains the pack's hidden structure.
+   */
+  view(): Readonly<Record<string, unknown>>;
+}
+
+/** `r = outcome - 0.1 * turns_used / max_turns` on success, the paper's shaping (cod-method.md §2). */
+export function shapedReward(success: boolean, turnsUsed: number, maxTurns: number): number {
+  return success ? 1 - (0.1 * turnsUsed) / maxTurns : 0;
+}
