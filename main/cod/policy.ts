@@ -31,6 +31,11 @@ export interface PolicyRequest {
    * ignores it; it never holds hidden structure.
    */
   readonly view?: Readonly<Record<string, unknown>>;
+  /**
+   * The current context z as plain text ("Hints: null", "Hints: ..."), for scripted agents; an LLM policy reads
+   * it from the messages instead. For an update request: the previous hints.
+   */
+  readonly hints?: string;
 }
 
 export interface PolicyResponse {

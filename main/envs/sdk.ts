@@ -95,3 +95,41 @@ export interface TaskEpisode {
 export function shapedReward(success: boolean, turnsUsed: number, maxTurns: number): number {
   return success ? 1 - (0.1 * turnsUsed) / maxTurns : 0;
 }
+
+/**
+ * Scripted reference agents (cod-method / environments.md "CoD-ness check"). One instance per lifecycle.
+ * They see exactly what an LLM would (the public view and their own notes) — never the hidden structure.
+ * - 'oracle': infers the hidden structure from feedback, writes it into its notes, reads notes back next task.
+ *   The "empty context" baseline is the same oracle run by the lifecycle runner with memory disabled.
+ * - 'random': a random well-formed action each turn; writes no useful notes.
+ */
+export type ScriptedAgentKind = 'oracle' | 'random';
+
+export interface ScriptedAgentArgs {
+  readonly kind: ScriptedAgentKind;
+  /** Seed for the agent's own randomness. */
+  readonly seed: string;
+  /**
+   * Note-taking imperfection in [0, 1]: the probability that each fact the oracle would write is dropped or
+   * corrupted. 0 = perfect notes. Used to make warm-start data that leaves room for RL.
+   */
+  readonly noteNoise: number;
+}
+
+export interface ScriptedAgent {
+  /**
+   * Choose the next action. `hints` is the current context z exactly as the model would see it (e.g.
+   * "Hints: null" or "Hints: - code 1 = Down ..."). Returns the action text that goes inside `<answer>` tags.
+   */
+  act(hints: string, view: Readonly<Record<string, unknown>>): string;
+  /**
+   * Write the updated notes after a task: the Markdown body that goes between the hint delimiters.
+   * `finalView` is the episode's last view, `end` how it ended.
+   */
+  writeNotes(prevHints: string, finalView: Readonly<Record<string, unknown>>, end: EpisodeEnd): string;
+}
+
+/** A domain that ships scripted agents (every built-in does). */
+export interface DomainWithAgents extends Domain {
+  scriptedAgent(args: ScriptedAgentArgs): ScriptedAgent;
+}
