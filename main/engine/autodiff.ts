@@ -1,0 +1,53 @@
+/**
+ * Reverse-mode autodiff over the graph IR. Walks the nodes between `wrt` and `loss` in reverse order and
+ * applies each op's own VJP rule, summing cotangents where a value fans out. The backward pass is ordinary
+ * graph nodes, so it is emitted and optimised by onnxruntime together with the forward pass.
+ */
+import { Graph, type Node, type Value } from './graph.ts';
+import { constLike } from './ops/constant.ts';
+import { add } from './ops/elementwise.ts';
+import { expandLike } from './ops/shape.ts';
+
+export class AutodiffError extends Error {}
+
+/** Gradients of scalar `loss` w.r.t. each of `wrt` (a zeros tensor where `loss` does not depend on it). */
+export function grad(loss: Value, wrt: readonly Value[], seed?: Value): Value[] {
+  const g: Graph = loss.graph;
+  if (!seed && loss.rank !== 0) throw new AutodiffError(`grad: loss must be a scalar, got rank ${loss.rank}`);
+  // Forward reachability from wrt: only these nodes carry gradient.
+  const wrtIds = new Set(wrt.map((v) => v.id));
+  const live = new Set<number>(wrtIds);
+  const onPath: Node[] = [];
+  for (const node of g.nodes) {
+    if (node.inputs.some((x) => live.has(x.id))) {
+      onPath.push(node);
+      for (const o of node.outputs) live.add(o.id);
+    }
+  }
+  if (!live.has(loss.id)) throw new AutodiffError('grad: loss does not depend on any of the requested values');
+
+  const cot = new Map<number, Value>();
+  cot.set(loss.id, seed ?? constLike(loss, 1));
+  const accumulate = (v: Value, c: Value | null) => {
+    if (!c || !live.has(v.id)) return;
+    const prev = cot.get(v.id);
+    cot.set(v.id, prev ? add(prev, c) : c);
+  };
+
+  for (let k = onPath.length - 1; k >= 0; k--) {
+    const node = onPath[k];
+    const outGrads = node.outputs.map((o) => cot.get(o.id) ?? null);
+    if (outGrads.every((x) => x === null)) continue;
+    if (!node.op.vjp) continue; // not differentiable: contributes no gradient (e.g. StopGradient, comparisons)
+    const inGrads = node.op.vjp(node, outGrads);
+    if (inGrads.length !== node.inputs.length)
+      throw new AutodiffError(`${node.op.name}: VJP returned ${inGrads.length} grads for ${node.inputs.length} inputs`);
+    node.inputs.forEach((x, i) => {
+      const c = inGrads[i];
+      if (c && (c.rank !== x.rank || c.shape.some((d, j) => d !== x.shape[j] && typeof d === 'number' && typeof x.shape[j] === 'number')))
+        throw new AutodiffError(`${node.op.name}: VJP shape [${c.shape}] for input of shape [${x.shape}]`);
+      accumulate(x, c);
+    });
+  }
+  return wrt.map((w) => cot.get(w.id) ?? expandLike(constLike(w, 0), w));
+}

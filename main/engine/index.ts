@@ -1,0 +1,13 @@
+/** The engine's public surface: graph IR, ops, autodiff, ONNX emission, sessions. Knows nothing of RL. */
+export * from './dtype.ts';
+export * from './graph.ts';
+export * from './autodiff.ts';
+export * from './ops/elementwise.ts';
+export * from './ops/reduce.ts';
+export * from './ops/shape.ts';
+export * from './ops/matmul.ts';
+export * from './ops/nn.ts';
+export * from './ops/index-ops.ts';
+export * from './ops/constant.ts';
+export { emitModel, OPSET } from './onnx/emit.ts';
+export * from './session.ts';

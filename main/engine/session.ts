@@ -1,0 +1,106 @@
+/**
+ * onnxruntime sessions with execution-provider fallback. Providers are tried in the configured order
+ * (default cuda -> webgpu -> cpu); a provider that fails at session creation is reported and skipped, and
+ * the session says which provider actually runs it. Note: `session.run` blocks its thread; callers that must
+ * stay responsive run sessions in a worker (main/workers).
+ */
+import * as ort from 'onnxruntime-node';
+import type { DType } from './dtype.ts';
+
+export type ProviderName = 'cuda' | 'webgpu' | 'cpu';
+export const DEFAULT_PROVIDERS: readonly ProviderName[] = ['cuda', 'webgpu', 'cpu'];
+
+export interface SessionOptions {
+  readonly providers?: readonly ProviderName[];
+  /** Intra-op threads (default: all cores). */
+  readonly threads?: number;
+  /** Called once per provider that could not be used, with the reason. */
+  readonly onFallback?: (provider: ProviderName, reason: string) => void;
+}
+
+export type HostArray = Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array | Uint16Array;
+
+export interface HostTensor {
+  readonly dtype: DType;
+  readonly shape: readonly number[];
+  readonly data: HostArray;
+}
+
+export class EngineSession {
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    readonly provider: ProviderName,
+    readonly fallbacks: ReadonlyArray<{ provider: ProviderName; reason: string }>,
+  ) {}
+
+  static async create(model: Uint8Array, opts: SessionOptions = {}): Promise<EngineSession> {
+    const order = opts.providers ?? DEFAULT_PROVIDERS;
+    const fallbacks: Array<{ provider: ProviderName; reason: string }> = [];
+    const available = new Set(ort.listSupportedBackends().map((b) => b.name));
+    for (const p of order) {
+      if (!available.has(p)) {
+        const reason = `not in this onnxruntime-node build (available: ${[...available].join(', ')})`;
+        fallbacks.push({ provider: p, reason });
+        opts.onFallback?.(p, reason);
+        continue;
+      }
+      try {
+        const session = await ort.InferenceSession.create(model, {
+          executionProviders: [p],
+          intraOpNumThreads: opts.threads ?? 0,
+          interOpNumThreads: 1,
+          executionMode: 'sequential',
+          graphOptimizationLevel: 'all',
+          enableCpuMemArena: true,
+          enableMemPattern: true,
+          // onnxruntime logs its own provider-load failures at error level; we report them once, clearly, instead.
+          logSeverityLevel: p === 'cpu' ? 2 : 4,
+        });
+        return new EngineSession(session, p, fallbacks);
+      } catch (e) {
+        const reason = (e as Error).message.split('\n')[0];
+        fallbacks.push({ provider: p, reason });
+        opts.onFallback?.(p, reason);
+      }
+    }
+    throw new Error(
+      `no execution provider could run the model: ${fallbacks.map((f) => `${f.provider}: ${f.reason}`).join('; ')}`,
+    );
+  }
+
+  get inputNames(): readonly string[] {
+    return this.session.inputNames;
+  }
+
+  get outputNames(): readonly string[] {
+    return this.session.outputNames;
+  }
+
+  async run(feeds: Record<string, HostTensor>, outputs?: readonly string[]): Promise<Record<string, HostTensor>> {
+    const ortFeeds: Record<string, ort.Tensor> = {};
+    for (const [k, t] of Object.entries(feeds)) ortFeeds[k] = new ort.Tensor(t.dtype, t.data, t.shape as number[]);
+    const res = outputs ? await this.session.run(ortFeeds, outputs as string[]) : await this.session.run(ortFeeds);
+    const out: Record<string, HostTensor> = {};
+    for (const [k, t] of Object.entries(res)) {
+      out[k] = { dtype: t.type as DType, shape: [...t.dims], data: t.data as HostArray };
+      t.dispose?.();
+    }
+    return out;
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+export function f32(shape: readonly number[], data: ArrayLike<number>): HostTensor {
+  return { dtype: 'float32', shape, data: data instanceof Float32Array ? data : Float32Array.from(data) };
+}
+
+export function f64(shape: readonly number[], data: ArrayLike<number>): HostTensor {
+  return { dtype: 'float64', shape, data: data instanceof Float64Array ? data : Float64Array.from(data) };
+}
+
+export function i64(shape: readonly number[], data: ArrayLike<number>): HostTensor {
+  return { dtype: 'int64', shape, data: BigInt64Array.from(Array.from(data, (x) => BigInt(x))) };
+}
