@@ -1,4 +1,5 @@
 import type { Domain } from '../sdk.ts';
+import { frozenLake } from './frozenlake/index.ts';
 
 /** The built-in domains. Each lives in its own folder next to this file; add it here. */
-export const builtinDomains: Domain[] = [];
+export const builtinDomains: Domain[] = [frozenLake];

@@ -1,0 +1,100 @@
+/**
+ * FrozenLake scripted agents. The oracle learns the code→direction mapping from the position-change feedback
+ * in the views it is shown, keeps it in Markdown notes, and reads those notes back on later tasks.
+ */
+import { Rng, stableSeed } from '../../seed.ts';
+import type { EpisodeEnd, ScriptedAgent, ScriptedAgentArgs } from '../../sdk.ts';
+import { hintBody, joinSections, noisyFacts, noteSection } from '../shared/notes.ts';
+import { DIRECTIONS } from './directions.ts';
+import {
+  ALL_CANDIDATES,
+  applyClaims,
+  claimsOf,
+  claimText,
+  claimWeights,
+  observeMove,
+  parseClaims,
+  type Claim,
+} from './knowledge.ts';
+import { LakePlanner } from './planner.ts';
+import { PLAYER, FROZEN } from './task.ts';
+import { readFrozenLakeView, type FrozenLakeView } from './view.ts';
+
+/** What the oracle knows inside one episode. Rebuilt at every task start: notes are its only memory. */
+interface EpisodeMemory {
+  readonly taskId: string;
+  readonly claims: readonly Claim[];
+  readonly planner: LakePlanner;
+  /** Mappings consistent with the moves observed this episode. */
+  candidates: number;
+  turnSeen: number;
+}
+
+class FrozenLakeOracle implements ScriptedAgent {
+  private memory: EpisodeMemory | undefined;
+  private readonly rng: Rng;
+
+  constructor(
+    private readonly noteNoise: number,
+    seed: string,
+  ) {
+    this.rng = new Rng(stableSeed('frozenlake/oracle-notes', seed));
+  }
+
+  act(hints: string, view: Readonly<Record<string, unknown>>): string {
+    const v = readFrozenLakeView(view);
+    const m = this.sync(hints, v);
+    // Plan over the evidence of this episode, weighted by what the notes claim.
+    return `Direction ${m.planner.choose(v.position, m.candidates, v.turn)}`;
+  }
+
+  writeNotes(prevHints: string, finalView: Readonly<Record<string, unknown>>, _end: EpisodeEnd): string {
+    const m = this.sync(prevHints, readFrozenLakeView(finalView));
+    const known = claimsOf(applyClaims(m.candidates, m.claims));
+    const kept = noisyFacts(known, this.noteNoise, this.rng, (c, rng) => ({
+      code: c.code,
+      dirs: [rng.pick(DIRECTIONS.filter((d) => !c.dirs.includes(d) || c.dirs.length > 1))],
+    }));
+    return joinSections([noteSection('FrozenLake action codes (learned from position feedback)', kept.map(claimText))]);
+  }
+
+  private sync(hints: string, v: FrozenLakeView): EpisodeMemory {
+    if (!this.memory || this.memory.taskId !== v.taskId || v.turn === 0 || v.turn < this.memory.turnSeen) {
+      const claims = parseClaims(hintBody(hints));
+      const tiles = v.grid.map((row) => row.replace(PLAYER, FROZEN));
+      this.memory = {
+        taskId: v.taskId,
+        claims,
+        planner: new LakePlanner(tiles, v.goal, v.maxTurns, claimWeights(claims)),
+        candidates: ALL_CANDIDATES,
+        turnSeen: 0,
+      };
+    }
+    const m = this.memory;
+    if (v.last && v.turn > m.turnSeen) {
+      const narrowed = observeMove(m.candidates, v.size, v.last);
+      // Evidence can only be inconsistent if the mapping changes inside a task, which no mode does.
+      if (narrowed !== 0) m.candidates = narrowed;
+      m.turnSeen = v.turn;
+    }
+    return m;
+  }
+}
+
+class FrozenLakeRandom implements ScriptedAgent {
+  private readonly rng: Rng;
+  constructor(seed: string) {
+    this.rng = new Rng(stableSeed('frozenlake/random', seed));
+  }
+  act(_hints: string, view: Readonly<Record<string, unknown>>): string {
+    readFrozenLakeView(view);
+    return `Direction ${this.rng.int(1, 4)}`;
+  }
+  writeNotes(): string {
+    return '- No notes.';
+  }
+}
+
+export function frozenLakeAgent(args: ScriptedAgentArgs): ScriptedAgent {
+  return args.kind === 'oracle' ? new FrozenLakeOracle(args.noteNoise, args.seed) : new FrozenLakeRandom(args.seed);
+}

@@ -1,0 +1,131 @@
+/** The FrozenLake solve episode: a state machine over one lake, ending on goal, hole, turn limit or bad input. */
+import {
+  shapedReward,
+  type EpisodeEnd,
+  type Outcome,
+  type Rendering,
+  type StepResult,
+  type TaskEpisode,
+} from '../../sdk.ts';
+import { quoteInput } from '../shared/feedback.ts';
+import { cellText, inBounds, type Cell } from '../shared/grid.ts';
+import { DELTA } from './directions.ts';
+import { observationText, rulesText } from './render.ts';
+import { GOAL, HOLE, PLAYER, type FrozenLakeTask } from './task.ts';
+import type { FrozenLakeView, LastMove } from './view.ts';
+
+/** "Direction X" in any case and spacing; the digits are capped so the number always parses. */
+const ACTION = /^\s*direction\s*(\d{1,9})\s*\.?\s*$/i;
+
+export class FrozenLakeEpisode implements TaskEpisode {
+  readonly maxTurns: number;
+  private position: Cell;
+  private turns = 0;
+  private last: LastMove | null = null;
+  private end: EpisodeEnd | undefined;
+
+  constructor(
+    readonly taskId: string,
+    private readonly task: FrozenLakeTask,
+    maxTurns: number,
+    private readonly rendering: Rendering,
+  ) {
+    this.maxTurns = maxTurns;
+    this.position = task.start;
+  }
+
+  rules(): string {
+    return rulesText(this.rendering, this.maxTurns);
+  }
+
+  observation(): string {
+    return observationText(this.rendering, this.view());
+  }
+
+  turnsUsed(): number {
+    return this.turns;
+  }
+
+  view(): FrozenLakeView {
+    const [pr, pc] = this.position;
+    return {
+      domain: 'frozenlake',
+      taskId: this.taskId,
+      turn: this.turns,
+      maxTurns: this.maxTurns,
+      size: this.task.size,
+      grid: this.task.tiles.map((row, r) => (r === pr ? row.slice(0, pc) + PLAYER + row.slice(pc + 1) : row)),
+      position: this.position,
+      goal: this.task.goal,
+      reached: pr === this.task.goal[0] && pc === this.task.goal[1],
+      last: this.last,
+      done: this.end !== undefined,
+    };
+  }
+
+  step(action: string): StepResult {
+    if (this.end) return { done: true, observation: this.observation(), ...this.end };
+    const m = typeof action === 'string' ? ACTION.exec(action) : null;
+    if (!m) {
+      return this.finish(
+        'format_error',
+        `Format error: could not parse the action ${quoteInput(action)}. ` +
+          'Expected <answer>Direction X</answer> with X in 1-4. Game over.',
+      );
+    }
+    const code = Number(m[1]);
+    if (code < 1 || code > 4) {
+      return this.finish(
+        'illegal_action',
+        `Illegal action: Direction ${code} is not a valid action (valid: Direction 1, 2, 3, 4). Game over.`,
+      );
+    }
+    const dir = this.task.mapping[code - 1];
+    const from = this.position;
+    const to: Cell = [from[0] + DELTA[dir][0], from[1] + DELTA[dir][1]];
+    this.turns++;
+    if (!inBounds(this.task.size, to[0], to[1])) {
+      this.last = { code, from, to: from, result: 'blocked' };
+    } else {
+      this.position = to;
+      const tile = this.task.tiles[to[0]][to[1]];
+      this.last = { code, from, to, result: tile === HOLE ? 'hole' : tile === GOAL ? 'goal' : 'moved' };
+    }
+    if (this.last.result === 'hole') {
+      return this.finish(
+        'failure',
+        `Failed: fell into a hole at ${cellText(this.position)} after ${this.turns} steps.`,
+      );
+    }
+    if (this.last.result === 'goal') {
+      return this.finish('success', `Success: reached the goal at ${cellText(this.task.goal)} in ${this.turns} steps.`);
+    }
+    if (this.turns >= this.maxTurns) {
+      return this.finish(
+        'out_of_turns',
+        `Failed: ran out of steps (${this.maxTurns}) at ${cellText(this.position)}; ` +
+          `the goal was at ${cellText(this.task.goal)}.`,
+      );
+    }
+    return { done: false, observation: this.observation() };
+  }
+
+  formatError(reason: string): EpisodeEnd {
+    if (this.end) return this.end;
+    const {
+      done: _done,
+      observation: _obs,
+      ...end
+    } = this.finish(
+      'format_error',
+      `Format error: ${String(reason).slice(0, 200)}. Expected <answer>Direction X</answer> with X in 1-4. Game over.`,
+    );
+    return end;
+  }
+
+  private finish(outcome: Outcome, feedback: string): StepResult & { done: true } {
+    const success = outcome === 'success';
+    this.end = { outcome, success, reward: shapedReward(success, this.turns, this.maxTurns), feedback };
+    return { done: true, observation: this.observation(), ...this.end };
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * FrozenLake-Obscure (environments.md): reach the goal on a small lake whose action codes 1..4 map to
+ * Down/Right/Up/Left by a permutation hidden per pack; the position-change feedback reveals it.
+ */
+import { stableSeed } from '../../seed.ts';
+import type { DomainWithAgents, OpenPackArgs, Pack, TaskEpisode } from '../../sdk.ts';
+import { checkAgentArgs, checkPackArgs, checkTaskIndex } from '../shared/config.ts';
+import { frozenLakeAgent } from './agent.ts';
+import { FrozenLakeEpisode } from './episode.ts';
+import { frozenLakeParams } from './params.ts';
+import { generateTask } from './task.ts';
+
+export const frozenLake: DomainWithAgents = {
+  id: 'frozenlake',
+  title: 'FrozenLake-Obscure',
+  description:
+    'Reach the goal on a frozen lake without falling into holes. The action codes Direction 1-4 map to ' +
+    'Down/Right/Up/Left by a permutation hidden per pack (or per task / globally, by option); the feedback ' +
+    '"your position changed from (r,c) to (r\',c\')" reveals it.',
+  presets: ['train', 'easy', 'hard'],
+  defaultPreset: 'train',
+
+  openPack(args: OpenPackArgs): Pack {
+    checkPackArgs('frozenlake', args);
+    const params = frozenLakeParams(args.preset, args.options);
+    const { seed, preset, rendering } = args;
+    const packTag = stableSeed('frozenlake', seed, preset).slice(0, 8);
+    return {
+      domain: 'frozenlake',
+      seed,
+      startTask(index: number): TaskEpisode {
+        const i = checkTaskIndex('frozenlake', index);
+        const task = generateTask(params, seed, preset, i);
+        return new FrozenLakeEpisode(`frozenlake/${packTag}/${i}`, task, params.maxTurns, rendering);
+      },
+    };
+  },
+
+  scriptedAgent(args) {
+    checkAgentArgs('frozenlake', args);
+    return frozenLakeAgent(args);
+  },
+};

@@ -1,0 +1,310 @@
+import { execFileSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { CodError } from '../../../main/api/errors.ts';
+import { stableSeed } from '../../../main/envs/seed.ts';
+import { shapedReward, type OpenPackArgs, type StepResult } from '../../../main/envs/sdk.ts';
+import { frozenLake } from '../../../main/envs/domains/frozenlake/index.ts';
+import { DELTA } from '../../../main/envs/domains/frozenlake/directions.ts';
+import { FROZENLAKE_PRESETS, frozenLakeParams } from '../../../main/envs/domains/frozenlake/params.ts';
+import { generateTask, shortestPath } from '../../../main/envs/domains/frozenlake/task.ts';
+import { parseClaims } from '../../../main/envs/domains/frozenlake/knowledge.ts';
+import type { FrozenLakeView } from '../../../main/envs/domains/frozenlake/view.ts';
+import { codnessTable } from '../../../main/envs/domains/shared/codness.ts';
+import { packTranscript, transcriptDigest } from '../../../main/envs/domains/shared/transcript.ts';
+
+const ROOT = resolve(import.meta.dirname, '../../..');
+const pack = (over: Partial<OpenPackArgs> = {}): OpenPackArgs => ({
+  seed: stableSeed('fl-test'),
+  preset: 'train',
+  rendering: 'chat',
+  ...over,
+});
+
+function codError(fn: () => unknown): CodError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof CodError) return e;
+    throw e;
+  }
+  throw new Error('expected a CodError');
+}
+
+describe('frozenlake config', () => {
+  it('rejects unknown presets, options, bad values, renderings and task indices with one CodError', () => {
+    expect(codError(() => frozenLake.openPack(pack({ preset: 'medium' }))).message).toMatch(/unknown preset 'medium'/);
+    expect(codError(() => frozenLake.openPack(pack({ options: { size: 4 } }))).message).toMatch(
+      /unknown option 'size'/,
+    );
+    const bad = codError(() => frozenLake.openPack(pack({ options: { mapping: 'per_day' } })));
+    expect(bad.code).toBe('bad_config');
+    expect(bad.where).toBe('frozenlake.options.mapping');
+    expect(codError(() => frozenLake.openPack(pack({ options: { minSize: 6, maxSize: 5 } }))).message).toMatch(
+      /minimum 6 exceeds maximum 5/,
+    );
+    expect(codError(() => frozenLake.openPack(pack({ rendering: 'html' as 'chat' }))).where).toBe(
+      'frozenlake.rendering',
+    );
+    expect(codError(() => frozenLake.openPack(pack({ seed: '' }))).where).toBe('frozenlake.seed');
+    expect(codError(() => frozenLake.openPack(pack()).startTask(-1)).code).toBe('bad_input');
+    expect(codError(() => frozenLake.scriptedAgent({ kind: 'oracle', seed: 's', noteNoise: 2 })).where).toBe(
+      'frozenlake.agent.noteNoise',
+    );
+  });
+
+  it('draws lakes within each preset and always leaves a path of at most 6 moves', () => {
+    for (const preset of ['train', 'easy', 'hard']) {
+      const params = frozenLakeParams(preset, undefined);
+      for (let i = 0; i < 60; i++) {
+        const t = generateTask(params, stableSeed('fl-gen', preset), preset, i);
+        expect(t.size).toBeGreaterThanOrEqual(FROZENLAKE_PRESETS[preset].minSize);
+        expect(t.size).toBeLessThanOrEqual(FROZENLAKE_PRESETS[preset].maxSize);
+        expect(t.start).not.toEqual(t.goal);
+        expect(shortestPath(t.tiles, t.start, t.goal)).toBeLessThanOrEqual(6);
+        expect(t.tiles.join('').split('G').length - 1).toBe(1);
+      }
+    }
+    expect(
+      frozenLake
+        .openPack(pack({ preset: 'hard' }))
+        .startTask(0)
+        .view().size,
+    ).toBeGreaterThanOrEqual(6);
+  });
+
+  it('keeps one mapping per pack by default, one per task or one global mapping by option', () => {
+    const mappings = (mode: string, seed: string) =>
+      Array.from({ length: 8 }, (_, i) => {
+        const params = frozenLakeParams('train', { mapping: mode });
+        return generateTask(params, seed, 'train', i).mapping.join(',');
+      });
+    expect(new Set(mappings('per_pack', 'a')).size).toBe(1);
+    expect(new Set(mappings('per_task', 'a')).size).toBeGreaterThan(1);
+    expect(new Set([...mappings('global', 'a'), ...mappings('global', 'b')]).size).toBe(1);
+    const perPack = new Set(Array.from({ length: 12 }, (_, k) => mappings('per_pack', `p${k}`)[0]));
+    expect(perPack.size).toBeGreaterThan(1);
+  });
+});
+
+describe('frozenlake episode', () => {
+  it('reports every move as the position change that reveals the hidden direction', () => {
+    const params = frozenLakeParams('train', undefined);
+    const seed = stableSeed('fl-test');
+    for (let i = 0; i < 20; i++) {
+      const task = generateTask(params, seed, 'train', i);
+      for (let code = 1; code <= 4; code++) {
+        const ep = frozenLake.openPack(pack({ seed })).startTask(i);
+        const r = ep.step(`Direction ${code}`);
+        const v = ep.view() as FrozenLakeView;
+        const [dr, dc] = DELTA[task.mapping[code - 1]];
+        const target = [task.start[0] + dr, task.start[1] + dc];
+        const text = r.observation ?? '';
+        if (v.last?.result === 'blocked') {
+          expect(target[0] < 0 || target[1] < 0 || target[0] >= task.size || target[1] >= task.size).toBe(true);
+          expect(text).toContain('did not change (maybe tried to move beyond the edge)');
+        } else {
+          expect(v.position).toEqual(target);
+          expect(text).toContain(`changed from (${task.start[0]},${task.start[1]}) to (${target[0]},${target[1]})`);
+          const tile = task.tiles[target[0]][target[1]];
+          if (tile === 'O') expect(r).toMatchObject({ done: true, outcome: 'failure', reward: 0 });
+          if (tile === 'G')
+            expect(r).toMatchObject({ done: true, outcome: 'success', reward: shapedReward(true, 1, 8) });
+          if (tile === '_') expect(r.done).toBe(false);
+        }
+      }
+    }
+  });
+
+  it('ends on format errors and illegal codes with reward 0, and stays ended', () => {
+    const start = () => frozenLake.openPack(pack()).startTask(3);
+    for (const bad of ['go left', '', 'Direction', 'Direction one', '<answer>Direction 1</answer>', '1']) {
+      const r = start().step(bad);
+      expect(r).toMatchObject({ done: true, outcome: 'format_error', reward: 0, success: false });
+    }
+    const ep = start();
+    const r = ep.step('Direction 5');
+    expect(r).toMatchObject({ done: true, outcome: 'illegal_action', reward: 0 });
+    expect(ep.step('Direction 1')).toEqual(r);
+    // Case and spacing are free.
+    expect(start().step('  direction   3 ')).not.toMatchObject({ outcome: 'format_error' });
+    const fe = start().formatError('no <answer> block');
+    expect(fe).toMatchObject({ outcome: 'format_error', reward: 0 });
+    expect(fe.feedback).toContain('no <answer> block');
+  });
+
+  it('runs out of turns after maxTurns moves', () => {
+    let checked = 0;
+    for (let i = 0; i < 10; i++) {
+      for (let code = 1; code <= 4; code++) {
+        const ep = frozenLake.openPack(pack({ options: { maxTurns: 1 } })).startTask(i);
+        expect(ep.maxTurns).toBe(1);
+        const r = ep.step(`Direction ${code}`);
+        const result = (ep.view() as FrozenLakeView).last?.result;
+        if (result === 'moved' || result === 'blocked') {
+          expect(r).toMatchObject({ done: true, outcome: 'out_of_turns', reward: 0 });
+          expect(r.done && r.feedback).toMatch(/ran out of steps/);
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(5);
+  });
+
+  it('never throws on arbitrary or adversarial strings', () => {
+    const adversarial = fc.constantFrom(
+      'Direction 99999999999999999999999',
+      'Direction -1',
+      'Direction 1'.repeat(500),
+      'Direction 0',
+      '\u0000Direction 1',
+      'Direction 1\n\nDirection 2',
+      '__proto__',
+      'constructor',
+      '𝔇irection 1',
+      'Direction ١',
+    );
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.string(), fc.string({ unit: 'binary' }), adversarial), { maxLength: 10 }),
+        (actions) => {
+          const ep = frozenLake.openPack(pack({ rendering: 'compact' })).startTask(1);
+          for (const a of actions) {
+            const r = ep.step(a);
+            expect(typeof (r.observation ?? '')).toBe('string');
+            if (r.done)
+              expect(['format_error', 'illegal_action', 'failure', 'success', 'out_of_turns']).toContain(r.outcome);
+          }
+          ep.view();
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('frozenlake renderings and determinism', () => {
+  it('chat and compact carry the same information and the same action syntax', () => {
+    const seed = stableSeed('fl-render');
+    const chat = frozenLake.openPack(pack({ seed })).startTask(2);
+    const compact = frozenLake.openPack(pack({ seed, rendering: 'compact' })).startTask(2);
+    expect(compact.rules()).toContain('<answer>Direction X</answer>');
+    expect(chat.rules()).toContain('<answer>Direction X</answer>');
+    expect(compact.rules().length).toBeLessThan(chat.rules().length / 2);
+    for (const action of ['Direction 1', 'Direction 2', 'Direction 3', 'Direction 4']) {
+      expect(compact.view()).toEqual(chat.view());
+      const v = chat.view() as FrozenLakeView;
+      const texts = [chat.observation(), compact.observation()];
+      for (const t of texts) {
+        expect(t).toContain(`(${v.goal[0]},${v.goal[1]})`);
+        expect(t).toContain(`${v.turn + 1}/${v.maxTurns}`);
+        if (v.last) expect(t).toContain(`Direction ${v.last.code}`);
+      }
+      if (v.last && v.last.result !== 'blocked') {
+        const [from, to] = [`(${v.last.from[0]},${v.last.from[1]})`, `(${v.last.to[0]},${v.last.to[1]})`];
+        expect(texts[0]).toContain(`changed from ${from} to ${to}`);
+        expect(texts[1]).toContain(`${from}->${to}`);
+      }
+      for (const row of v.grid) {
+        expect(texts[1]).toContain(row);
+        expect(texts[0]).toContain([...row].join(' '));
+      }
+      expect(texts[1].length).toBeLessThan(texts[0].length);
+      const a = chat.step(action);
+      const b = compact.step(action);
+      expect(b.done).toBe(a.done);
+      if (a.done && b.done) {
+        expect([b.reward, b.outcome]).toEqual([a.reward, a.outcome]);
+        break;
+      }
+    }
+  });
+
+  it('rebuilds the same pack from the same seed, here and in a fresh process', () => {
+    const args = pack({ seed: stableSeed('fl-digest'), rendering: 'compact' });
+    const agent = { kind: 'random' as const, seed: 'digest-agent' };
+    const a = packTranscript(frozenLake, args, 4, agent);
+    expect(packTranscript(frozenLake, args, 4, agent)).toEqual(a);
+    expect(packTranscript(frozenLake, { ...args, seed: stableSeed('other') }, 4, agent)).not.toEqual(a);
+    const oracle = packTranscript(frozenLake, args, 4, { kind: 'oracle', seed: 'o' });
+    const script = `
+      const { frozenLake } = await import('./main/envs/domains/frozenlake/index.ts');
+      const t = await import('./main/envs/domains/shared/transcript.ts');
+      const args = ${JSON.stringify(args)};
+      const out = [t.transcriptDigest(t.packTranscript(frozenLake, args, 4, ${JSON.stringify(agent)})),
+                   t.transcriptDigest(t.packTranscript(frozenLake, args, 4, { kind: 'oracle', seed: 'o' }))];
+      console.log(JSON.stringify(out));`;
+    const out = execFileSync(
+      resolve(ROOT, 'node_modules/.bin/node'),
+      ['--import', 'tsx', '--input-type=module', '-e', script],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+        timeout: 60_000,
+      },
+    );
+    expect(JSON.parse(out.trim())).toEqual([transcriptDigest(a), transcriptDigest(oracle)]);
+  });
+});
+
+describe('frozenlake scripted agents', () => {
+  it('the oracle writes the mapping it observed as Markdown notes and reads them back', () => {
+    const seed = stableSeed('fl-notes');
+    const p = frozenLake.openPack(pack({ seed }));
+    const truth = generateTask(frozenLakeParams('train', undefined), seed, 'train', 0).mapping;
+    const oracle = frozenLake.scriptedAgent({ kind: 'oracle', seed: 'n', noteNoise: 0 });
+    let hints = 'Hints: null';
+    for (let j = 0; j < 4; j++) {
+      const ep = p.startTask(j);
+      let r: StepResult = { done: false, observation: '' };
+      while (!r.done) r = ep.step(oracle.act(hints, ep.view()));
+      const notes = oracle.writeNotes(hints, ep.view(), r);
+      expect(notes).toMatch(/^### /);
+      for (const line of notes.split('\n').slice(1)) expect(line).toMatch(/^- Direction [1-4] = /);
+      for (const c of parseClaims(notes)) expect(c.dirs).toContain(truth[c.code - 1]);
+      hints = 'Hints: ' + notes;
+    }
+    // After a few tasks the notes pin down the whole mapping.
+    expect(parseClaims(hints).filter((c) => c.dirs.length === 1)).toHaveLength(4);
+    expect(parseClaims('Hints: - code 1 = Down\n- Direction 2 is not Left or Up')).toEqual([
+      { code: 1, dirs: ['Down'] },
+      { code: 2, dirs: ['Down', 'Right'] },
+    ]);
+  });
+
+  it('noteNoise drops or corrupts facts', () => {
+    let corrupted = 0;
+    for (let k = 0; k < 6; k++) {
+      const seed = stableSeed('fl-noise', k);
+      const truth = generateTask(frozenLakeParams('train', undefined), seed, 'train', 0).mapping;
+      const perfect = 'Hints: ' + truth.map((d, i) => `- Direction ${i + 1} = ${d}`).join('\n');
+      const notesWith = (noteNoise: number) => {
+        const oracle = frozenLake.scriptedAgent({ kind: 'oracle', seed: `z${k}`, noteNoise });
+        const ep = frozenLake.openPack(pack({ seed })).startTask(0);
+        let r: StepResult = { done: false, observation: '' };
+        while (!r.done) r = ep.step(oracle.act(perfect, ep.view()));
+        return parseClaims(oracle.writeNotes(perfect, ep.view(), r));
+      };
+      expect(notesWith(0)).toEqual(truth.map((d, i) => ({ code: i + 1, dirs: [d] })));
+      const noisy = notesWith(1);
+      for (const c of noisy) expect(c.dirs).not.toContain(truth[c.code - 1]);
+      corrupted += noisy.length;
+    }
+    expect(corrupted).toBeGreaterThan(0);
+  });
+
+  it('passes the CoD-ness check: notes lift later positions, the empty context stays flat', () => {
+    for (const preset of ['train', 'hard']) {
+      const t = codnessTable(frozenLake, { preset, packs: 64 });
+      const last = t.oracle.length - 1;
+      expect(t.empty[0]).toBeCloseTo(t.oracle[0], 10);
+      expect(t.oracle[last]).toBeGreaterThan(t.oracle[0] + 0.25);
+      expect(t.oracle[last]).toBeGreaterThan(t.empty[last] + 0.25);
+      const firstHalf = t.empty.slice(0, 4).reduce((a, b) => a + b) / 4;
+      const secondHalf = t.empty.slice(4).reduce((a, b) => a + b) / 4;
+      expect(Math.abs(firstHalf - secondHalf)).toBeLessThan(0.1);
+      expect(Math.max(...t.random)).toBeLessThan(t.oracle[last] - 0.4);
+    }
+  });
+});
