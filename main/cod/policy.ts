@@ -3,6 +3,9 @@
  * It takes batches so a model can serve many concurrent lifecycles' calls together (continuous batching).
  */
 
+import type { CodErrorCode } from '../api/errors.ts';
+import type { EpisodeEnd } from '../envs/sdk.ts';
+
 export interface ChatMessage {
   readonly role: 'system' | 'user' | 'assistant';
   readonly content: string;
@@ -28,9 +31,11 @@ export interface PolicyRequest {
   readonly seed: string;
   /**
    * Structured public view of the observation (TaskEpisode.view()), for scripted agents only. An LLM policy
-   * ignores it; it never holds hidden structure.
+   * ignores it; it never holds hidden structure. For an update request: the summarised episode's final view.
    */
   readonly view?: Readonly<Record<string, unknown>>;
+  /** Update requests only: how the summarised episode ended (for scripted agents' writeNotes). */
+  readonly end?: EpisodeEnd;
   /**
    * The current context z as plain text ("Hints: null", "Hints: ..."), for scripted agents; an LLM policy reads
    * it from the messages instead. For an update request: the previous hints.
@@ -46,9 +51,16 @@ export interface PolicyResponse {
   readonly promptIds?: readonly number[];
   /** True when generation stopped on max tokens rather than a stop string / EOS. */
   readonly truncated?: boolean;
+  /**
+   * Set when this one request could not be answered (e.g. a scripted agent, which is domain code, threw): it fails
+   * only the request's lifecycle. A failure of the policy as a whole is a rejected `respond` instead.
+   */
+  readonly error?: { readonly code: CodErrorCode; readonly message: string };
 }
 
 export interface Policy {
   readonly name: string;
   respond(batch: readonly PolicyRequest[]): Promise<PolicyResponse[]>;
+  /** Optional: the runner calls it when a lifecycle ends, so per-lifecycle state can be freed. */
+  endLifecycle?(lifecycleId: string): void;
 }

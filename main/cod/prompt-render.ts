@@ -1,0 +1,75 @@
+/** Rendering of the method's prompts from a template set (see prompts.ts for the structure and its reasons). */
+import type { ChatMessage } from './policy.ts';
+import { hasHints } from './hints.ts';
+import type { PromptTemplates } from './prompts.ts';
+import { fillTemplate } from './template.ts';
+
+/** One turn of a finished solve episode, as the update prompt shows it. */
+export interface TrajectoryStep {
+  readonly observation: string;
+  /** The model's response verbatim. */
+  readonly response: string;
+  /** The parsed action, when the response had a valid answer block. */
+  readonly answer?: string;
+}
+
+export function renderSolveSystem(t: PromptTemplates, rules: string, hints: string, maxTokens?: number): string {
+  const lengthInstruction =
+    maxTokens !== undefined && maxTokens > 0 ? fillTemplate(t.lengthInstruction, { maxTokens: String(maxTokens) }) : '';
+  return fillTemplate(t.solveSystem, { rules, hints, lengthInstruction });
+}
+
+export function renderSteps(t: PromptTemplates, steps: readonly TrajectoryStep[]): string {
+  return steps
+    .map((s, i) =>
+      fillTemplate(t.trajectoryStep, {
+        k: String(i + 1),
+        observation: s.observation,
+        action: t.trajectoryAction === 'answer' && s.answer !== undefined ? s.answer : s.response.trim(),
+      }),
+    )
+    .join(t.stepSeparator);
+}
+
+/** `Reward: x.xxx` (cod-method.md §3). */
+export function formatReward(r: number): string {
+  return r.toFixed(3);
+}
+
+export interface UpdatePromptInput {
+  /** z_j, the context the summarised task was solved with. */
+  readonly previousHints: string;
+  /** The solve episode's rules without the hint section. */
+  readonly rules: string;
+  readonly steps: readonly TrajectoryStep[];
+  readonly reward: number;
+  readonly feedback: string;
+}
+
+export function renderUpdateMessages(t: PromptTemplates, u: UpdatePromptInput): ChatMessage[] {
+  const user = fillTemplate(t.updateUser, {
+    previousHints: hasHints(u.previousHints) ? u.previousHints : t.noPreviousHint,
+    trajectory: fillTemplate(t.trajectory, { rules: u.rules, steps: renderSteps(t, u.steps) }),
+    reward: formatReward(u.reward),
+    feedback: u.feedback,
+  });
+  return [
+    { role: 'system', content: t.updateSystem },
+    { role: 'user', content: user },
+  ];
+}
+
+export function renderLogEntry(
+  t: PromptTemplates,
+  task: number,
+  steps: readonly TrajectoryStep[],
+  reward: number,
+  feedback: string,
+): string {
+  return fillTemplate(t.logEntry, {
+    task: String(task + 1),
+    steps: renderSteps(t, steps),
+    reward: formatReward(reward),
+    feedback,
+  });
+}
