@@ -44,7 +44,11 @@ export function grad(loss: Value, wrt: readonly Value[], seed?: Value): Value[] 
       throw new AutodiffError(`${node.op.name}: VJP returned ${inGrads.length} grads for ${node.inputs.length} inputs`);
     node.inputs.forEach((x, i) => {
       const c = inGrads[i];
-      if (c && (c.rank !== x.rank || c.shape.some((d, j) => d !== x.shape[j] && typeof d === 'number' && typeof x.shape[j] === 'number')))
+      if (
+        c &&
+        (c.rank !== x.rank ||
+          c.shape.some((d, j) => d !== x.shape[j] && typeof d === 'number' && typeof x.shape[j] === 'number'))
+      )
         throw new AutodiffError(`${node.op.name}: VJP shape [${c.shape}] for input of shape [${x.shape}]`);
       accumulate(x, c);
     });

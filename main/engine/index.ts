@@ -11,3 +11,4 @@ export * from './ops/index-ops.ts';
 export * from './ops/constant.ts';
 export { emitModel, OPSET } from './onnx/emit.ts';
 export * from './session.ts';
+export * from './optim.ts';

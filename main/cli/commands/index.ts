@@ -1,4 +1,6 @@
 import type { CliCommand } from '../command.ts';
+import { engineGrads } from './engine-grads.ts';
+import { modelInit } from './model-init.ts';
 
 /** Every `cod` subcommand. Each lives in its own module next to this file. */
-export const commands: CliCommand[] = [];
+export const commands: CliCommand[] = [modelInit, engineGrads];

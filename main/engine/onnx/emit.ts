@@ -68,12 +68,7 @@ export function emitModel(g: Graph, opts: EmitOptions = {}): Uint8Array {
 
   const nodes: Record<string, unknown>[] = [];
   for (const n of liveNodes) {
-    const emitted = n.op.emit(
-      n,
-      n.inputs.map(nameOf),
-      n.outputs.map(nameOf),
-      () => `${fresh()}_${n.op.name}`,
-    );
+    const emitted = n.op.emit(n, n.inputs.map(nameOf), n.outputs.map(nameOf), () => `${fresh()}_${n.op.name}`);
     for (const e of emitted) {
       nodes.push({
         opType: e.opType,

@@ -26,7 +26,10 @@ function reduceOp(name: string, vjp?: OpDef['vjp']): OpDef {
     emit: (n, i, o, fresh) => {
       const axes = intsAttr(n.attrs, 'axes').map((a) => normAxis(a, n.inputs[0].rank, name));
       const [c, cname] = constNode(fresh, int64Tensor(axes));
-      return [c, { opType: name, inputs: [i[0], cname], outputs: o, attrs: { keepdims: intAttr(n.attrs, 'keepdims', 1) } }];
+      return [
+        c,
+        { opType: name, inputs: [i[0], cname], outputs: o, attrs: { keepdims: intAttr(n.attrs, 'keepdims', 1) } },
+      ];
     },
     vjp,
   };
@@ -67,7 +70,12 @@ export const reduceMean = (x: Value, axes: number[], keepdims = true): Value =>
 export const reduceMax = (x: Value, axes: number[], keepdims = true): Value =>
   x.graph.apply1(ReduceMaxOp, [x], { axes, keepdims: keepdims ? 1 : 0 });
 /** Sum of all elements, as a scalar. */
-export const sumAll = (x: Value): Value => reduceSum(x, x.shape.map((_, i) => i), false);
+export const sumAll = (x: Value): Value =>
+  reduceSum(
+    x,
+    x.shape.map((_, i) => i),
+    false,
+  );
 
 /**
  * Sum a broadcast gradient back to the shape of `target` (the inverse of numpy broadcasting):
@@ -84,4 +92,3 @@ export function reduceToShape(g: Value, target: Value): Value {
   const r = axes.length ? reduceSum(g, axes, true) : g;
   return lead > 0 ? reshapeLike(r, target) : r;
 }
-

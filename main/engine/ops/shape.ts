@@ -9,7 +9,8 @@ function resolveTarget(x: Value, target: readonly Dim[]): Dim[] {
   const minus = out.filter((d) => d === -1).length;
   if (minus > 1) throw new ShapeError('Reshape: more than one -1');
   for (const d of out) {
-    if (typeof d === 'string' && !x.shape.includes(d)) throw new ShapeError(`Reshape: symbol '${d}' not in input shape`);
+    if (typeof d === 'string' && !x.shape.includes(d))
+      throw new ShapeError(`Reshape: symbol '${d}' not in input shape`);
   }
   if (minus === 1) {
     const inStatic = x.shape.every((d) => typeof d === 'number');
@@ -31,7 +32,12 @@ function resolveTarget(x: Value, target: readonly Dim[]): Dim[] {
 }
 
 /** Emit the ONNX shape tensor for a target that may name symbolic dims of the input. */
-function emitTargetShape(x: Value, xName: string, target: readonly Dim[], fresh: () => string): [EmittedNode[], string] {
+function emitTargetShape(
+  x: Value,
+  xName: string,
+  target: readonly Dim[],
+  fresh: () => string,
+): [EmittedNode[], string] {
   if (target.every((d) => typeof d === 'number')) {
     const [c, name] = constNode(fresh, int64Tensor(target as number[]));
     return [[c], name];
@@ -121,7 +127,8 @@ export const TransposeOp: OpDef = {
   name: 'Transpose',
   infer: ([x], attrs) => {
     const perm = intsAttr(attrs, 'perm');
-    if (perm.length !== x.rank || [...perm].sort().some((p, k) => p !== k)) throw new ShapeError(`Transpose: bad perm [${perm}]`);
+    if (perm.length !== x.rank || [...perm].sort().some((p, k) => p !== k))
+      throw new ShapeError(`Transpose: bad perm [${perm}]`);
     return [{ dtype: x.dtype, shape: perm.map((p) => x.shape[p]) }];
   },
   emit: (n, i, o) => [{ opType: 'Transpose', inputs: i, outputs: o, attrs: { perm: intsAttr(n.attrs, 'perm') } }],

@@ -1,5 +1,15 @@
 /** Finite-difference gradient checking of graph IR ops, run through onnxruntime in float64. */
-import { emitModel, EngineSession, f64, grad, Graph, mul, sumAll, type HostTensor, type Value } from '../../../main/engine/index.ts';
+import {
+  emitModel,
+  EngineSession,
+  f64,
+  grad,
+  Graph,
+  mul,
+  sumAll,
+  type HostTensor,
+  type Value,
+} from '../../../main/engine/index.ts';
 
 export interface GradCase {
   /** Shapes of the float64 inputs that get gradients. */

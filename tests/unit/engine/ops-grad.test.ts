@@ -11,12 +11,37 @@ const bool = (g: Graph, shape: number[], vals: boolean[]): Value =>
 
 /** One case per op (and per broadcasting / transpose variant). Every differentiable op of the engine is here. */
 const cases: Record<string, GradCase> = {
-  Add: { shapes: [[2, 3], [2, 3]], build: (_g, [a, b]) => E.add(a, b) },
-  'Add broadcast': { shapes: [[2, 3, 4], [3, 1]], build: (_g, [a, b]) => E.add(a, b) },
+  Add: {
+    shapes: [
+      [2, 3],
+      [2, 3],
+    ],
+    build: (_g, [a, b]) => E.add(a, b),
+  },
+  'Add broadcast': {
+    shapes: [
+      [2, 3, 4],
+      [3, 1],
+    ],
+    build: (_g, [a, b]) => E.add(a, b),
+  },
   Sub: { shapes: [[4], [2, 4]], build: (_g, [a, b]) => E.sub(a, b) },
-  Mul: { shapes: [[2, 1, 3], [4, 1]], build: (_g, [a, b]) => E.mul(a, b) },
+  Mul: {
+    shapes: [
+      [2, 1, 3],
+      [4, 1],
+    ],
+    build: (_g, [a, b]) => E.mul(a, b),
+  },
   Div: { shapes: [[2, 3], [3]], build: (_g, [a, b]) => E.div(a, b), init: pos },
-  Pow: { shapes: [[2, 3], [2, 3]], build: (_g, [a, b]) => E.pow(a, b), init: pos },
+  Pow: {
+    shapes: [
+      [2, 3],
+      [2, 3],
+    ],
+    build: (_g, [a, b]) => E.pow(a, b),
+    init: pos,
+  },
   Neg: { shapes: [[5]], build: (_g, [a]) => E.neg(a) },
   Exp: { shapes: [[2, 3]], build: (_g, [a]) => E.exp(a) },
   Log: { shapes: [[2, 3]], build: (_g, [a]) => E.log(a), init: pos },
@@ -35,19 +60,73 @@ const cases: Record<string, GradCase> = {
   'ReduceSum keepdims': { shapes: [[2, 3, 4]], build: (_g, [a]) => E.reduceSum(a, [0, 2], true) },
   ReduceMean: { shapes: [[2, 3, 4]], build: (_g, [a]) => E.reduceMean(a, [-1], false) },
   Reshape: { shapes: [[2, 3, 4]], build: (_g, [a]) => E.reshape(a, [6, -1]) },
-  ReshapeLike: { shapes: [[2, 6], [3, 4]], build: (_g, [a, b]) => E.add(E.reshapeLike(a, b), b) },
-  ExpandLike: { shapes: [[3, 1], [2, 3, 4]], build: (_g, [a, b]) => E.mul(E.expandLike(a, b), b) },
+  ReshapeLike: {
+    shapes: [
+      [2, 6],
+      [3, 4],
+    ],
+    build: (_g, [a, b]) => E.add(E.reshapeLike(a, b), b),
+  },
+  ExpandLike: {
+    shapes: [
+      [3, 1],
+      [2, 3, 4],
+    ],
+    build: (_g, [a, b]) => E.mul(E.expandLike(a, b), b),
+  },
   Expand: { shapes: [[1, 4]], build: (_g, [a]) => E.expand(a, [2, 3, 4]) },
   Transpose: { shapes: [[2, 3, 4]], build: (_g, [a]) => E.transpose(a, [2, 0, 1]) },
   Slice: { shapes: [[3, 5]], build: (_g, [a]) => E.slice(a, 1, 1, 4) },
   Pad: { shapes: [[3, 2]], build: (_g, [a]) => E.pad(a, 0, 1, 2) },
-  Concat: { shapes: [[2, 3], [2, 2]], build: (_g, [a, b]) => E.concat([a, b], 1) },
-  MatMul: { shapes: [[2, 3, 4], [2, 4, 5]], build: (_g, [a, b]) => E.matmul(a, b) },
-  'MatMul broadcast batch': { shapes: [[2, 2, 3, 4], [4, 5]], build: (_g, [a, b]) => E.matmul(a, b) },
-  Gemm: { shapes: [[3, 4], [4, 5]], build: (_g, [a, b]) => E.gemm(a, b) },
-  'Gemm transB': { shapes: [[3, 4], [5, 4]], build: (_g, [a, b]) => E.gemm(a, b, false, true) },
-  'Gemm transA': { shapes: [[4, 3], [4, 5]], build: (_g, [a, b]) => E.gemm(a, b, true, false) },
-  'Gemm transA transB': { shapes: [[4, 3], [5, 4]], build: (_g, [a, b]) => E.gemm(a, b, true, true) },
+  Concat: {
+    shapes: [
+      [2, 3],
+      [2, 2],
+    ],
+    build: (_g, [a, b]) => E.concat([a, b], 1),
+  },
+  MatMul: {
+    shapes: [
+      [2, 3, 4],
+      [2, 4, 5],
+    ],
+    build: (_g, [a, b]) => E.matmul(a, b),
+  },
+  'MatMul broadcast batch': {
+    shapes: [
+      [2, 2, 3, 4],
+      [4, 5],
+    ],
+    build: (_g, [a, b]) => E.matmul(a, b),
+  },
+  Gemm: {
+    shapes: [
+      [3, 4],
+      [4, 5],
+    ],
+    build: (_g, [a, b]) => E.gemm(a, b),
+  },
+  'Gemm transB': {
+    shapes: [
+      [3, 4],
+      [5, 4],
+    ],
+    build: (_g, [a, b]) => E.gemm(a, b, false, true),
+  },
+  'Gemm transA': {
+    shapes: [
+      [4, 3],
+      [4, 5],
+    ],
+    build: (_g, [a, b]) => E.gemm(a, b, true, false),
+  },
+  'Gemm transA transB': {
+    shapes: [
+      [4, 3],
+      [5, 4],
+    ],
+    build: (_g, [a, b]) => E.gemm(a, b, true, true),
+  },
   Softmax: { shapes: [[2, 5]], build: (_g, [a]) => E.softmax(a) },
   LogSoftmax: { shapes: [[3, 4]], build: (_g, [a]) => E.logSoftmax(a) },
   'Gather (embedding, repeated ids)': {
@@ -59,7 +138,10 @@ const cases: Record<string, GradCase> = {
     build: (g, [a]) => E.gatherElements(a, i64(g, [3, 2], [0, 3, 1, 1, 2, 0]), 1),
   },
   ScatterAdd: {
-    shapes: [[3, 4], [2, 4]],
+    shapes: [
+      [3, 4],
+      [2, 4],
+    ],
     build: (g, [d, u]) => E.scatterAdd(d, i64(g, [2, 4], [0, 2, 2, 1, 1, 1, 0, 2]), u, 0),
   },
   Where: {

@@ -1,0 +1,50 @@
+import { readFile } from 'node:fs/promises';
+import { CodError } from '../../api/errors.ts';
+import { saveCheckpoint } from '../../models/checkpoint.ts';
+import { parseHfConfig } from '../../models/config.ts';
+import { initWeights } from '../../models/init.ts';
+import { presetConfig } from '../../models/presets.ts';
+import { parameterSpecs } from '../../models/transformer.ts';
+import { intFlag, parseFlags, requireFlag } from '../args.ts';
+import type { CliCommand } from '../command.ts';
+
+export const modelInit: CliCommand = {
+  path: ['model', 'init'],
+  summary: 'Randomly initialise a model (a preset or an HF config.json) as an HF checkpoint directory',
+  usage: '(--preset tiny|small|medium | --config FILE) [--seed N] --out DIR',
+  async run(argv) {
+    const { values } = parseFlags(argv, {
+      preset: { type: 'string' },
+      config: { type: 'string' },
+      seed: { type: 'string' },
+      out: { type: 'string' },
+    });
+    const out = requireFlag(values.out, 'out');
+    if (!!values.preset === !!values.config)
+      throw new CodError('bad_input', 'give exactly one of --preset or --config');
+    let config;
+    if (values.preset) config = presetConfig(values.preset);
+    else {
+      let text: string;
+      try {
+        text = await readFile(values.config!, 'utf8');
+      } catch {
+        throw new CodError('not_found', 'cannot read the file', values.config);
+      }
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch (e) {
+        throw new CodError('bad_config', `not valid JSON (${(e as Error).message})`, values.config);
+      }
+      config = parseHfConfig(json, values.config!);
+    }
+    const seed = intFlag(values.seed, 'seed', 0);
+    await saveCheckpoint(out, config, initWeights(config, seed), { seed: String(seed) });
+    const n = parameterSpecs(config).reduce((a, s) => a + s.shape.reduce((x, y) => x * y, 1), 0);
+    console.log(
+      `initialised ${config.architecture} model, ${n.toLocaleString('en-US')} parameters, seed ${seed} -> ${out}`,
+    );
+    return 0;
+  },
+};

@@ -1,0 +1,220 @@
+/**
+ * A model's weights and optimizer state in host memory, plus the compiled onnxruntime sessions that train and
+ * score it. Sessions are cached per (graph kind, objective, rows x width) bucket.
+ */
+import { emitModel, EngineSession, type HostTensor, type ProviderName } from '../engine/index.ts';
+import type { ModelConfig } from './config.ts';
+import { buildApplyGraph, buildModelGraph, type BuildOptions, type GraphMode, type Objective } from './graphs.ts';
+import type { PackedBatch } from './packing.ts';
+import { parameterSpecs } from './transformer.ts';
+
+export interface RuntimeOptions extends BuildOptions {
+  readonly providers?: readonly ProviderName[];
+  readonly threads?: number;
+  /** Compiled sessions kept (least recently used are released). */
+  readonly maxSessions?: number;
+  readonly onFallback?: (provider: ProviderName, reason: string) => void;
+}
+
+export interface OptimizerHyper {
+  readonly lr: number;
+  readonly weightDecay: number;
+  readonly maxGradNorm: number;
+  readonly beta1: number;
+  readonly beta2: number;
+}
+
+export interface StepResult {
+  readonly loss: number;
+  readonly gradNorm: number;
+  readonly outputs: Record<string, HostTensor>;
+}
+
+const toI64 = (a: Int32Array): BigInt64Array => {
+  const out = new BigInt64Array(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = BigInt(a[i]);
+  return out;
+};
+
+export class ModelRuntime {
+  readonly specs: ReadonlyArray<{ name: string; shape: number[] }>;
+  readonly params: Map<string, Float32Array>;
+  private m = new Map<string, Float32Array>();
+  private v = new Map<string, Float32Array>();
+  /** Optimizer steps taken (bias correction). */
+  step = 0;
+  private sessions = new Map<string, Promise<EngineSession>>();
+  providerUsed: ProviderName | undefined;
+
+  constructor(
+    readonly config: ModelConfig,
+    weights: ReadonlyMap<string, Float32Array>,
+    private readonly opts: RuntimeOptions = {},
+  ) {
+    this.specs = parameterSpecs(config);
+    this.params = new Map();
+    for (const s of this.specs) {
+      const w = weights.get(s.name);
+      if (!w) throw new Error(`missing weight ${s.name}`);
+      const n = s.shape.reduce((a, b) => a * b, 1);
+      if (w.length !== n) throw new Error(`weight ${s.name} has ${w.length} values, expected ${n}`);
+      this.params.set(s.name, w);
+      this.m.set(s.name, new Float32Array(n));
+      this.v.set(s.name, new Float32Array(n));
+    }
+  }
+
+  get numParams(): number {
+    let n = 0;
+    for (const p of this.params.values()) n += p.length;
+    return n;
+  }
+
+  /** Optimizer state for checkpoints/resume. */
+  optimizerState(): { step: number; m: Map<string, Float32Array>; v: Map<string, Float32Array> } {
+    return { step: this.step, m: this.m, v: this.v };
+  }
+
+  loadOptimizerState(s: {
+    step: number;
+    m: ReadonlyMap<string, Float32Array>;
+    v: ReadonlyMap<string, Float32Array>;
+  }): void {
+    for (const spec of this.specs) {
+      const m = s.m.get(spec.name);
+      const v = s.v.get(spec.name);
+      if (!m || !v) throw new Error(`optimizer state lacks ${spec.name}`);
+      this.m.set(spec.name, m);
+      this.v.set(spec.name, v);
+    }
+    this.step = s.step;
+  }
+
+  private session(key: string, build: () => Uint8Array): Promise<EngineSession> {
+    let s = this.sessions.get(key);
+    if (s) {
+      this.sessions.delete(key);
+      this.sessions.set(key, s);
+      return s;
+    }
+    s = EngineSession.create(build(), {
+      providers: this.opts.providers ?? ['cpu'],
+      threads: this.opts.threads,
+      onFallback: this.opts.onFallback,
+    }).then((sess) => {
+      this.providerUsed = sess.provider;
+      return sess;
+    });
+    this.sessions.set(key, s);
+    const max = this.opts.maxSessions ?? 8;
+    while (this.sessions.size > max) {
+      const [oldKey, old] = this.sessions.entries().next().value as [string, Promise<EngineSession>];
+      this.sessions.delete(oldKey);
+      void old.then((x) => x.release());
+    }
+    return s;
+  }
+
+  private graphSession(mode: GraphMode, objective: Objective | null, b: PackedBatch): Promise<EngineSession> {
+    const key = `${mode}|${objective?.name ?? 'score'}|${b.rows}x${b.width}`;
+    return this.session(key, () =>
+      emitModel(buildModelGraph(this.config, b.rows, b.width, mode, objective, this.opts)),
+    );
+  }
+
+  private batchFeeds(b: PackedBatch): Record<string, HostTensor> {
+    const shape = [b.rows, b.width];
+    return {
+      ids: { dtype: 'int64', shape, data: toI64(b.ids) },
+      positions: { dtype: 'int64', shape, data: toI64(b.positions) },
+      segments: { dtype: 'int64', shape, data: toI64(b.segments) },
+      targets: { dtype: 'int64', shape, data: toI64(b.targets) },
+    };
+  }
+
+  private paramFeeds(feeds: Record<string, HostTensor>): void {
+    for (const s of this.specs)
+      feeds[`p.${s.name}`] = { dtype: 'float32', shape: s.shape, data: this.params.get(s.name)! };
+  }
+
+  private optimizerFeeds(feeds: Record<string, HostTensor>, h: OptimizerHyper): void {
+    const t = this.step + 1;
+    const scalar = (x: number): HostTensor => ({ dtype: 'float32', shape: [], data: Float32Array.of(x) });
+    feeds['opt.lr'] = scalar(h.lr);
+    feeds['opt.step_size'] = scalar(h.lr / (1 - Math.pow(h.beta1, t)));
+    feeds['opt.sqrt_bc2'] = scalar(Math.sqrt(1 - Math.pow(h.beta2, t)));
+    feeds['opt.weight_decay'] = scalar(h.weightDecay);
+    feeds['opt.max_grad_norm'] = scalar(h.maxGradNorm);
+    for (const s of this.specs) {
+      feeds[`m.${s.name}`] = { dtype: 'float32', shape: s.shape, data: this.m.get(s.name)! };
+      feeds[`v.${s.name}`] = { dtype: 'float32', shape: s.shape, data: this.v.get(s.name)! };
+    }
+  }
+
+  private adopt(out: Record<string, HostTensor>): void {
+    for (const s of this.specs) {
+      this.params.set(s.name, out[`new.p.${s.name}`].data as Float32Array);
+      this.m.set(s.name, out[`new.m.${s.name}`].data as Float32Array);
+      this.v.set(s.name, out[`new.v.${s.name}`].data as Float32Array);
+    }
+    this.step += 1;
+  }
+
+  /** Forward only: per-column log-probs (and entropy) of the next token. */
+  async score(b: PackedBatch): Promise<{ logp: Float32Array; entropy: Float32Array }> {
+    const s = await this.graphSession('forward', null, b);
+    const feeds = this.batchFeeds(b);
+    this.paramFeeds(feeds);
+    const out = await s.run(feeds, ['logp', 'entropy']);
+    return { logp: out.logp.data as Float32Array, entropy: out.entropy.data as Float32Array };
+  }
+
+  /** Loss and gradients (parameters unchanged). */
+  async grads(
+    b: PackedBatch,
+    objective: Objective,
+    extra: Record<string, HostTensor>,
+  ): Promise<StepResult & { grads: Map<string, Float32Array> }> {
+    const s = await this.graphSession('grads', objective, b);
+    const feeds = { ...this.batchFeeds(b), ...extra };
+    this.paramFeeds(feeds);
+    const out = await s.run(feeds);
+    const grads = new Map<string, Float32Array>();
+    for (const spec of this.specs) grads.set(spec.name, out[`grad.${spec.name}`].data as Float32Array);
+    return { loss: out.loss.data[0] as number, gradNorm: out.grad_norm.data[0] as number, outputs: out, grads };
+  }
+
+  /** One whole optimizer step in one run: forward, backward, clipping and AdamW. */
+  async trainStep(
+    b: PackedBatch,
+    objective: Objective,
+    extra: Record<string, HostTensor>,
+    h: OptimizerHyper,
+  ): Promise<StepResult> {
+    const s = await this.graphSession('step', objective, b);
+    const feeds = { ...this.batchFeeds(b), ...extra };
+    this.paramFeeds(feeds);
+    this.optimizerFeeds(feeds, h);
+    const out = await s.run(feeds);
+    this.adopt(out);
+    return { loss: out.loss.data[0] as number, gradNorm: out.grad_norm.data[0] as number, outputs: out };
+  }
+
+  /** AdamW from gradients summed over micro-batches (their weights already carry the whole-step normaliser). */
+  async applyGrads(grads: ReadonlyMap<string, Float32Array>, h: OptimizerHyper): Promise<{ gradNorm: number }> {
+    const s = await this.session('apply', () => emitModel(buildApplyGraph(this.config, this.opts)));
+    const feeds: Record<string, HostTensor> = {};
+    this.paramFeeds(feeds);
+    this.optimizerFeeds(feeds, h);
+    for (const spec of this.specs)
+      feeds[`grad.${spec.name}`] = { dtype: 'float32', shape: spec.shape, data: grads.get(spec.name)! };
+    const out = await s.run(feeds);
+    this.adopt(out);
+    return { gradNorm: out.grad_norm.data[0] as number };
+  }
+
+  async dispose(): Promise<void> {
+    for (const s of this.sessions.values()) await (await s).release();
+    this.sessions.clear();
+  }
+}

@@ -1,0 +1,182 @@
+#!/usr/bin/python3
+"""Independent PyTorch reference for the workbench's decoder (Llama / Qwen2 / Qwen3 family).
+
+Written from the Hugging Face modelling equations, not from the engine's graph: every sequence is run on its own
+(no packing), in float64, so agreement also checks the engine's packing, segment masks and position ids.
+
+  torch_decoder.py grads MODEL_DIR BATCH.json OUT.safetensors   -> mean masked next-token CE as `loss` + grads
+  torch_decoder.py bench MODEL_DIR ROWS WIDTH STEPS THREADS    -> JSON {tokens_per_s} of full AdamW train steps
+"""
+import json
+import math
+import struct
+import sys
+import time
+
+import torch
+
+DT = {"F32": torch.float32, "F64": torch.float64, "F16": torch.float16, "BF16": torch.bfloat16}
+
+
+def read_safetensors(path):
+    with open(path, "rb") as f:
+        raw = f.read()
+    (n,) = struct.unpack("<Q", raw[:8])
+    header = json.loads(raw[8 : 8 + n])
+    base = 8 + n
+    out = {}
+    for name, e in header.items():
+        if name == "__metadata__":
+            continue
+        s, t = e["data_offsets"]
+        buf = bytearray(raw[base + s : base + t])
+        out[name] = torch.frombuffer(buf, dtype=DT[e["dtype"]]).reshape(e["shape"]).clone()
+    return out
+
+
+def write_safetensors(path, tensors):
+    header, chunks, off = {}, [], 0
+    for name, t in tensors.items():
+        b = t.detach().to(torch.float32).contiguous().numpy().tobytes()
+        header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [off, off + len(b)]}
+        chunks.append(b)
+        off += len(b)
+    h = json.dumps(header).encode()
+    h += b" " * ((8 - len(h) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(h)) + h + b"".join(chunks))
+
+
+def inv_freq(cfg, hd):
+    theta = cfg.get("rope_theta", 10000.0)
+    inv = 1.0 / (theta ** (torch.arange(0, hd, 2, dtype=torch.float64) / hd))
+    rs = cfg.get("rope_scaling")
+    if rs:
+        kind = rs.get("rope_type", rs.get("type"))
+        if kind == "linear":
+            inv = inv / rs["factor"]
+        elif kind == "llama3":
+            f, lo, hi, old = rs["factor"], rs["low_freq_factor"], rs["high_freq_factor"], rs["original_max_position_embeddings"]
+            wl = 2 * math.pi / inv
+            smooth = (old / wl - lo) / (hi - lo)
+            scaled = torch.where(wl > old / lo, inv / f, inv)
+            mid = (wl <= old / lo) & (wl >= old / hi)
+            inv = torch.where(mid, (1 - smooth) * inv / f + smooth * inv, scaled)
+    return inv
+
+
+class Decoder:
+    def __init__(self, cfg, weights, dtype):
+        self.cfg = cfg
+        self.arch = cfg["model_type"]
+        self.H = cfg["num_attention_heads"]
+        self.KV = cfg.get("num_key_value_heads", self.H)
+        self.hd = cfg.get("head_dim") or cfg["hidden_size"] // self.H
+        self.eps = cfg["rms_norm_eps"]
+        self.tied = cfg.get("tie_word_embeddings", False)
+        self.L = cfg["num_hidden_layers"]
+        self.w = {k: v.to(dtype).requires_grad_(True) for k, v in weights.items() if k != "lm_head.weight" or not self.tied}
+        self.inv = inv_freq(cfg, self.hd).to(dtype)
+
+    def rms(self, x, w):
+        return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps) * w
+
+    @staticmethod
+    def rot(x):
+        h = x.shape[-1] // 2
+        return torch.cat((-x[..., h:], x[..., :h]), -1)
+
+    def logits(self, ids):
+        """ids: LongTensor [R, n] of independent sequences (no packing). Returns logits [R, n, V]."""
+        W = self.w
+        R, n = ids.shape
+        pos = torch.arange(n, dtype=self.inv.dtype)
+        emb = torch.cat([torch.outer(pos, self.inv)] * 2, -1)
+        cos, sin = emb.cos(), emb.sin()
+        causal = torch.ones(n, n, dtype=torch.bool).tril()
+        h = W["model.embed_tokens.weight"][ids]
+        for i in range(self.L):
+            p = f"model.layers.{i}."
+            x = self.rms(h, W[p + "input_layernorm.weight"])
+            q = x @ W[p + "self_attn.q_proj.weight"].T
+            k = x @ W[p + "self_attn.k_proj.weight"].T
+            v = x @ W[p + "self_attn.v_proj.weight"].T
+            if p + "self_attn.q_proj.bias" in W:
+                q = q + W[p + "self_attn.q_proj.bias"]
+                k = k + W[p + "self_attn.k_proj.bias"]
+                v = v + W[p + "self_attn.v_proj.bias"]
+            q = q.view(R, n, self.H, self.hd).transpose(1, 2)
+            k = k.view(R, n, self.KV, self.hd).transpose(1, 2)
+            v = v.view(R, n, self.KV, self.hd).transpose(1, 2)
+            if p + "self_attn.q_norm.weight" in W:
+                q = self.rms(q, W[p + "self_attn.q_norm.weight"])
+                k = self.rms(k, W[p + "self_attn.k_norm.weight"])
+            q = q * cos + self.rot(q) * sin
+            k = k * cos + self.rot(k) * sin
+            rep = self.H // self.KV
+            k = k.repeat_interleave(rep, 1)
+            v = v.repeat_interleave(rep, 1)
+            s = (q @ k.transpose(-1, -2)) / math.sqrt(self.hd)
+            s = s.masked_fill(~causal, float("-inf"))
+            o = (s.softmax(-1) @ v).transpose(1, 2).reshape(R, n, self.H * self.hd)
+            h = h + o @ W[p + "self_attn.o_proj.weight"].T
+            y = self.rms(h, W[p + "post_attention_layernorm.weight"])
+            g = torch.nn.functional.silu(y @ W[p + "mlp.gate_proj.weight"].T)
+            h = h + (g * (y @ W[p + "mlp.up_proj.weight"].T)) @ W[p + "mlp.down_proj.weight"].T
+        h = self.rms(h, W["model.norm.weight"])
+        head = W["model.embed_tokens.weight"] if self.tied else W["lm_head.weight"]
+        return h @ head.T
+
+
+def cmd_grads(model_dir, batch_path, out_path):
+    torch.manual_seed(0)
+    cfg = json.load(open(f"{model_dir}/config.json"))
+    model = Decoder(cfg, read_safetensors(f"{model_dir}/model.safetensors"), torch.float64)
+    batch = json.load(open(batch_path))
+    seqs, masks = batch["sequences"], batch["loss_mask"]
+    count = sum(sum(m[1:]) for m in masks)
+    total = torch.zeros((), dtype=torch.float64)
+    for ids, m in zip(seqs, masks):
+        if len(ids) < 2:
+            continue
+        lp = model.logits(torch.tensor([ids]))[0].log_softmax(-1)
+        tgt = torch.tensor(ids[1:])
+        picked = lp[:-1].gather(1, tgt[:, None])[:, 0]
+        total = total - (picked * torch.tensor(m[1:], dtype=torch.float64)).sum()
+    loss = total / count
+    loss.backward()
+    out = {"loss": loss.detach().reshape(())}
+    for k, v in model.w.items():
+        out[k] = v.grad if v.grad is not None else torch.zeros_like(v)
+    write_safetensors(out_path, out)
+
+
+def cmd_bench(model_dir, rows, width, steps, threads):
+    """Same model, batch shape and optimizer as the engine benchmark: causal LM over [rows, width], AdamW."""
+    torch.set_num_threads(int(threads))
+    torch.manual_seed(0)
+    cfg = json.load(open(f"{model_dir}/config.json"))
+    rows, width, steps = int(rows), int(width), int(steps)
+    model = Decoder(cfg, read_safetensors(f"{model_dir}/model.safetensors"), torch.float32)
+    opt = torch.optim.AdamW(list(model.w.values()), lr=1e-3, weight_decay=0.01)
+    V = cfg["vocab_size"]
+    data = torch.randint(0, V, (rows, width))
+
+    def step():
+        opt.zero_grad()
+        lp = model.logits(data).log_softmax(-1)
+        loss = -lp[:, :-1].gather(2, data[:, 1:, None]).sum() / (rows * (width - 1))
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(list(model.w.values()), 1.0)
+        opt.step()
+
+    step()  # warm-up
+    t0 = time.perf_counter()
+    for _ in range(steps):
+        step()
+    dt = time.perf_counter() - t0
+    print(json.dumps({"tokens_per_s": rows * width * steps / dt, "seconds_per_step": dt / steps, "torch": torch.__version__}))
+
+
+if __name__ == "__main__":
+    {"grads": cmd_grads, "bench": cmd_bench}[sys.argv[1]](*sys.argv[2:])
