@@ -1,0 +1,81 @@
+/**
+ * Live updates. onRows: this process's own commits, delivered right after COMMIT. follow: every process's commits,
+ * by polling the change feed (what the UI server uses to see the trainer's rows). Events only say which rows are
+ * new; readers re-read what they show, so a missed or repeated event never shows wrong data.
+ */
+import type { ChangeBatch, RowsEvent } from './types.ts';
+
+export type RowsListener = (ev: RowsEvent) => void;
+
+export class RowsEmitter {
+  private readonly listeners = new Set<RowsListener>();
+
+  on(listener: RowsListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * The rows are already committed, so a failing listener must not look like a failed commit to the writer:
+   * its error becomes a process warning and the other listeners still run.
+   */
+  emit(events: readonly RowsEvent[]): void {
+    for (const ev of events) {
+      for (const listener of [...this.listeners]) {
+        try {
+          listener(ev);
+        } catch (e) {
+          process.emitWarning(e instanceof Error ? e : new Error(String(e)), 'CodStoreListenerWarning');
+        }
+      }
+    }
+  }
+}
+
+export interface FollowOptions {
+  /** Poll period (default 250 ms). */
+  readonly intervalMs?: number;
+  /** Start after this version (default: now, i.e. only changes from here on). */
+  readonly fromVersion?: number;
+  /** Poll failures (e.g. the store busy past its timeout); the next tick tries again. */
+  readonly onError?: (e: unknown) => void;
+}
+
+/**
+ * Poll `changesSince` and call `listener` for each change any process committed. The timer is unref'd so it never
+ * keeps a process alive on its own. Returns stop().
+ */
+export function followChanges(
+  poll: (version: number) => ChangeBatch,
+  startVersion: number,
+  listener: RowsListener,
+  opts: FollowOptions = {},
+): () => void {
+  let version = startVersion;
+  const report = (e: unknown): void => {
+    if (opts.onError) opts.onError(e);
+    else process.emitWarning(e instanceof Error ? e : new Error(String(e)), 'CodStoreFollowWarning');
+  };
+  const tick = (): void => {
+    let batch: ChangeBatch;
+    do {
+      try {
+        batch = poll(version);
+      } catch (e) {
+        report(e); // e.g. busy past the timeout: the next tick asks again from the same version
+        return;
+      }
+      version = batch.version;
+      for (const ev of batch.changes) {
+        try {
+          listener(ev);
+        } catch (e) {
+          report(e);
+        }
+      }
+    } while (batch.changes.length > 0);
+  };
+  const timer = setInterval(tick, opts.intervalMs ?? 250);
+  timer.unref();
+  return () => clearInterval(timer);
+}

@@ -1,0 +1,80 @@
+/**
+ * Write transactions. Every write of the store goes through writeTx: BEGIN IMMEDIATE (take the write lock up front
+ * so a busy store waits instead of failing mid-transaction), run the body, COMMIT; on any error roll back and throw
+ * one CodError. Changes the body reports go to the change feed inside the same transaction and to in-process
+ * listeners only after COMMIT, so nobody hears about rows that do not exist.
+ */
+import type { DatabaseSync } from 'node:sqlite';
+import { CodError } from '../api/errors.ts';
+import { recordChange } from './changes.ts';
+import type { StoreDb } from './db.ts';
+import { toCodError } from './sqlite-errors.ts';
+import type { RowsEvent, RowsOp, StoreTable } from './types.ts';
+
+export interface WriteTx {
+  /** The commit's time (ms), one value for every row it writes. */
+  readonly now: number;
+  changed(table: StoreTable, runId: string, step: number | null, op: RowsOp): void;
+}
+
+export function rollbackQuietly(db: DatabaseSync): void {
+  try {
+    db.exec('ROLLBACK');
+  } catch {
+    // "no transaction is active": SQLite already rolled back (it does so itself on SQLITE_FULL).
+  }
+}
+
+export function writeTx<T>(ctx: StoreDb, doing: string, body: (tx: WriteTx) => T): T {
+  if (ctx.inTransaction) throw new CodError('internal', `nested store transaction while ${doing}`, ctx.path);
+  const events: RowsEvent[] = [];
+  const now = Date.now();
+  const tx: WriteTx = {
+    now,
+    changed(table, runId, step, op) {
+      const ev: RowsEvent = { table, runId, step, op };
+      recordChange(ctx, ev, now);
+      events.push(ev);
+    },
+  };
+  let result: T;
+  ctx.inTransaction = true;
+  try {
+    ctx.db.exec('BEGIN IMMEDIATE');
+    result = body(tx);
+    ctx.db.exec('COMMIT');
+  } catch (e) {
+    rollbackQuietly(ctx.db);
+    throw toCodError(e, ctx.path, doing);
+  } finally {
+    ctx.inTransaction = false;
+  }
+  ctx.afterCommit(events);
+  return result;
+}
+
+/** Reads that must see one consistent snapshot (several statements) run inside a deferred read transaction. */
+export function readTx<T>(ctx: StoreDb, doing: string, body: () => T): T {
+  if (ctx.inTransaction) return guarded(ctx, doing, body);
+  ctx.inTransaction = true;
+  try {
+    ctx.db.exec('BEGIN');
+    const result = body();
+    ctx.db.exec('COMMIT');
+    return result;
+  } catch (e) {
+    rollbackQuietly(ctx.db);
+    throw toCodError(e, ctx.path, doing);
+  } finally {
+    ctx.inTransaction = false;
+  }
+}
+
+/** A single statement (autocommit): just map its errors. */
+export function guarded<T>(ctx: StoreDb, doing: string, body: () => T): T {
+  try {
+    return body();
+  } catch (e) {
+    throw toCodError(e, ctx.path, doing);
+  }
+}
