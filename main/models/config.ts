@@ -159,8 +159,11 @@ export function parseHfConfig(json: unknown, where: string): ModelConfig {
       (o, k) => (o && typeof o === 'object' ? (o as Record<PropertyKey, unknown>)[k] : undefined),
       json,
     );
-    const got = value === undefined ? 'missing' : `got ${JSON.stringify(value)}`;
-    fail(where, field, `${issue.message} (${got})`);
+    fail(
+      where,
+      field,
+      value === undefined ? 'required field is missing' : `${issue.message} (got ${JSON.stringify(value)})`,
+    );
   }
   const raw = parsed.data;
   const architecture = architectureOf(raw, where);
