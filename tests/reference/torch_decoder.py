@@ -151,6 +151,32 @@ def cmd_grads(model_dir, batch_path, out_path):
     write_safetensors(out_path, out)
 
 
+def cmd_train(model_dir, batch_path, out_path, steps, lr, wd, clip):
+    """K AdamW steps (torch.optim.AdamW + clip_grad_norm_) on the mean masked CE of the batch; float64."""
+    cfg = json.load(open(f"{model_dir}/config.json"))
+    model = Decoder(cfg, read_safetensors(f"{model_dir}/model.safetensors"), torch.float64)
+    batch = json.load(open(batch_path))
+    seqs, masks = batch["sequences"], batch["loss_mask"]
+    count = sum(sum(m[1:]) for m in masks)
+    decay = [v for v in model.w.values() if v.dim() >= 2]
+    no_decay = [v for v in model.w.values() if v.dim() < 2]
+    opt = torch.optim.AdamW(
+        [{"params": decay, "weight_decay": float(wd)}, {"params": no_decay, "weight_decay": 0.0}], lr=float(lr)
+    )
+    for _ in range(int(steps)):
+        opt.zero_grad()
+        total = torch.zeros((), dtype=torch.float64)
+        for ids, m in zip(seqs, masks):
+            lp = model.logits(torch.tensor([ids]))[0].log_softmax(-1)
+            picked = lp[:-1].gather(1, torch.tensor(ids[1:])[:, None])[:, 0]
+            total = total - (picked * torch.tensor(m[1:], dtype=torch.float64)).sum()
+        (total / count).backward()
+        if float(clip) > 0:
+            torch.nn.utils.clip_grad_norm_(list(model.w.values()), float(clip))
+        opt.step()
+    write_safetensors(out_path, dict(model.w))
+
+
 def cmd_bench(model_dir, rows, width, steps, threads):
     """Same model, batch shape and optimizer as the engine benchmark: causal LM over [rows, width], AdamW."""
     torch.set_num_threads(int(threads))
@@ -179,4 +205,4 @@ def cmd_bench(model_dir, rows, width, steps, threads):
 
 
 if __name__ == "__main__":
-    {"grads": cmd_grads, "bench": cmd_bench}[sys.argv[1]](*sys.argv[2:])
+    {"grads": cmd_grads, "train": cmd_train, "bench": cmd_bench}[sys.argv[1]](*sys.argv[2:])
