@@ -1,5 +1,6 @@
 import type { Domain } from '../sdk.ts';
+import { alchemy } from './alchemy/index.ts';
 import { frozenLake } from './frozenlake/index.ts';
 
 /** The built-in domains. Each lives in its own folder next to this file; add it here. */
-export const builtinDomains: Domain[] = [frozenLake];
+export const builtinDomains: Domain[] = [frozenLake, alchemy];

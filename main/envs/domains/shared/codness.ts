@@ -105,7 +105,8 @@ export function codnessTable(domain: DomainWithAgents, args: CodnessArgs): Codne
       options: args.options,
     };
     for (const [row, kind, memory] of runs) {
-      const agent = { kind, seed: stableSeed('codness-agent', seed, row), noteNoise: args.noteNoise ?? 0 };
+      // The oracle and the empty baseline share their agent seed: a paired comparison, only memory differs.
+      const agent = { kind, seed: stableSeed('codness-agent', seed, kind), noteNoise: args.noteNoise ?? 0 };
       const run = runScriptedLifecycle(domain, pack, agent, packSize, memory);
       run.rewards.forEach((r, j) => (sums[row][j] += r));
       if (row === 'oracle') run.outcomes.forEach((o, j) => (successes[j] += o === 'success' ? 1 : 0));

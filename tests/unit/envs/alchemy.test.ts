@@ -1,0 +1,316 @@
+import { execFileSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { CodError } from '../../../main/api/errors.ts';
+import { stableSeed } from '../../../main/envs/seed.ts';
+import { shapedReward, type OpenPackArgs, type StepResult } from '../../../main/envs/sdk.ts';
+import { alchemy } from '../../../main/envs/domains/alchemy/index.ts';
+import { baseNeeds, buildRecipeBook, type RecipeBook } from '../../../main/envs/domains/alchemy/instance.ts';
+import { parseKnowledge } from '../../../main/envs/domains/alchemy/knowledge.ts';
+import { alchemyParams } from '../../../main/envs/domains/alchemy/params.ts';
+import { pairKey } from '../../../main/envs/domains/alchemy/recipes.ts';
+import { makeTask, TargetSequence } from '../../../main/envs/domains/alchemy/task.ts';
+import type { AlchemyView } from '../../../main/envs/domains/alchemy/view.ts';
+import { codnessTable } from '../../../main/envs/domains/shared/codness.ts';
+import { packTranscript, transcriptDigest } from '../../../main/envs/domains/shared/transcript.ts';
+
+const ROOT = resolve(import.meta.dirname, '../../..');
+const SEED = stableSeed('al-test');
+const pack = (over: Partial<OpenPackArgs> = {}): OpenPackArgs => ({
+  seed: SEED,
+  preset: 'easy',
+  rendering: 'chat',
+  ...over,
+});
+const bookOf = (preset: string, seed = SEED, options?: Record<string, unknown>) =>
+  buildRecipeBook(alchemyParams(preset, options), seed, preset);
+
+function codError(fn: () => unknown): CodError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof CodError) return e;
+    throw e;
+  }
+  throw new Error('expected a CodError');
+}
+
+/** The full derivation of `name` as a list of combinations, following each element's first recipe. */
+function derivation(book: RecipeBook, name: string, out: [string, string][] = [], made = new Set<string>()) {
+  const el = book.elements.get(name);
+  if (!el || el.tier === 0 || made.has(name)) return out;
+  const r = book.recipesOf.get(name)![0];
+  derivation(book, r.a, out, made);
+  derivation(book, r.b, out, made);
+  made.add(name);
+  out.push([r.a, r.b]);
+  return out;
+}
+
+describe('alchemy config and recipe book', () => {
+  it('rejects unknown presets and bad options with one CodError', () => {
+    expect(codError(() => alchemy.openPack(pack({ preset: 'expert' }))).message).toMatch(/unknown preset 'expert'/);
+    expect(codError(() => alchemy.openPack(pack({ options: { tiers: 3 } }))).where).toBe('alchemy.options');
+    expect(codError(() => alchemy.openPack(pack({ options: { limited: 'yes' } }))).where).toBe(
+      'alchemy.options.limited',
+    );
+    expect(codError(() => alchemy.openPack(pack({ options: { minBase: 5, maxBase: 3 } }))).code).toBe('bad_config');
+    expect(codError(() => alchemy.scriptedAgent({ kind: 'genius' as 'oracle', seed: '', noteNoise: 0 })).where).toBe(
+      'alchemy.agent.kind',
+    );
+  });
+
+  it('builds tiers, names and recipes as the spec says, for every preset', () => {
+    for (const preset of ['train', 'easy', 'hard']) {
+      const params = alchemyParams(preset, undefined);
+      for (let k = 0; k < 25; k++) {
+        const book = bookOf(preset, stableSeed('al-book', k));
+        expect(book.tiers.length).toBeGreaterThanOrEqual(params.minTiers);
+        expect(book.tiers.length).toBeLessThanOrEqual(params.maxTiers);
+        expect(book.tiers[0].length).toBeGreaterThanOrEqual(params.minBase);
+        expect(book.tiers[0].length).toBeLessThanOrEqual(params.maxBase);
+        const names = [...book.elements.keys()];
+        expect(new Set(names).size).toBe(names.length);
+        for (const n of names) expect(n).toMatch(/^[a-z]{3,5}$/);
+        for (let t = 1; t < book.tiers.length; t++) {
+          expect(book.tiers[t].length).toBeLessThanOrEqual(book.tiers[t - 1].length);
+          for (const name of book.tiers[t]) {
+            const recipes = book.recipesOf.get(name) ?? [];
+            expect(recipes.length).toBeGreaterThanOrEqual(1);
+            expect(recipes.length).toBeLessThanOrEqual(params.maxRecipes);
+            for (const r of recipes) {
+              const tiers = [book.elements.get(r.a)!.tier, book.elements.get(r.b)!.tier].sort();
+              expect(tiers[1]).toBe(t - 1);
+              expect(book.products.get(pairKey(r.a, r.b))).toBe(name);
+            }
+          }
+        }
+        const inputs = new Set([...book.recipesOf.values()].flat().flatMap((r) => [r.a, r.b]));
+        for (const el of book.elements.values()) if (el.deadEnd) expect(inputs.has(el.name)).toBe(false);
+        if (params.maxNoise === 0) expect([...book.elements.values()].some((e) => e.deadEnd)).toBe(false);
+      }
+    }
+    const hardDeadEnds = Array.from({ length: 25 }, (_, k) => bookOf('hard', stableSeed('al-book', k))).filter((b) =>
+      [...b.elements.values()].some((e) => e.deadEnd),
+    );
+    expect(hardDeadEnds.length).toBeGreaterThan(5);
+  });
+
+  it('draws targets without replacement across the pack and budgets limited materials from the need', () => {
+    for (let k = 0; k < 20; k++) {
+      const seed = stableSeed('al-targets', k);
+      const book = bookOf('hard', seed);
+      const targets = new TargetSequence(book, seed, 'hard');
+      const real = [...book.elements.values()].filter((e) => e.tier > 0 && !e.deadEnd).length;
+      const first = Array.from({ length: Math.min(8, real) }, (_, i) => targets.at(i));
+      expect(new Set(first).size).toBe(first.length);
+      for (const t of first) expect(book.elements.get(t)!.tier).toBeGreaterThan(0);
+      // Task i is the same whichever tasks were opened before.
+      expect(new TargetSequence(book, seed, 'hard').at(5)).toBe(targets.at(5));
+      const task = makeTask(alchemyParams('hard', undefined), book, targets, seed, 'hard', 2);
+      const need = Math.max(...baseNeeds(book, task.target).values());
+      expect(task.baseCount).toBeGreaterThanOrEqual(Math.ceil(need * 1.5));
+      expect(task.baseCount).toBeLessThanOrEqual(Math.ceil(need * 2));
+    }
+  });
+});
+
+describe('alchemy episode', () => {
+  it('crafts along the hidden recipes and succeeds on the target with the shaped reward', () => {
+    for (let i = 0; i < 8; i++) {
+      const ep = alchemy.openPack(pack()).startTask(i);
+      const v0 = ep.view() as AlchemyView;
+      const steps = derivation(bookOf('easy'), v0.target);
+      let r: StepResult = { done: false, observation: '' };
+      for (const [a, b] of steps) r = ep.step(`${a.toUpperCase()} + ${b}`);
+      expect(r).toMatchObject({ done: true, outcome: 'success', reward: shapedReward(true, steps.length, 8) });
+      expect((ep.view() as AlchemyView).recipes.map((d) => d.product).at(-1)).toBe(v0.target);
+      expect(ep.rules()).toContain(`Target: ${v0.target} (tier ${v0.targetTier})`);
+    }
+  });
+
+  it('records failed combinations, ends on format errors, unknown elements and the round limit', () => {
+    const book = bookOf('easy');
+    const base = book.tiers[0];
+    const fails: [string, string][] = [];
+    base.forEach((a, i) => base.slice(i).forEach((b) => !book.products.has(pairKey(a, b)) && fails.push([a, b])));
+    expect(fails.length).toBeGreaterThan(0);
+    const ep = alchemy.openPack(pack()).startTask(0);
+    const r = ep.step(`${fails[0][1]}+${fails[0][0]}`);
+    expect(r.done).toBe(false);
+    expect((ep.view() as AlchemyView).failed).toEqual([fails[0]]);
+    expect(r.observation).toContain('nothing happened');
+    for (const bad of ['', base[0], `${base[0]} + `, `${base[0]} and ${base[1]}`, `${base[0]}+${base[1]}+${base[0]}`]) {
+      expect(alchemy.openPack(pack()).startTask(0).step(bad)).toMatchObject({ outcome: 'format_error', reward: 0 });
+    }
+    const illegal = alchemy.openPack(pack()).startTask(0).step(`${base[0]} + qqqqq`);
+    expect(illegal).toMatchObject({ outcome: 'illegal_action', reward: 0 });
+    const short = alchemy.openPack(pack({ options: { rounds: 2 } })).startTask(0);
+    short.step(`${fails[0][0]} + ${fails[0][1]}`);
+    const end = short.step(`${fails[0][0]} + ${fails[0][1]}`);
+    expect(end).toMatchObject({ done: true, outcome: 'out_of_turns', reward: 0 });
+    expect(short.step(`${fails[0][0]} + ${fails[0][1]}`)).toEqual(end);
+    expect(alchemy.openPack(pack()).startTask(0).formatError('two answers')).toMatchObject({
+      outcome: 'format_error',
+      reward: 0,
+    });
+  });
+
+  it('consumes inputs when materials are limited and ends when they run out', () => {
+    const ep = alchemy.openPack(pack({ preset: 'hard' })).startTask(0);
+    const v = ep.view() as AlchemyView;
+    const [x, y] = v.inventory.map((it) => it.name);
+    const count = v.inventory[0].count!;
+    expect(count).toBeGreaterThanOrEqual(2);
+    expect(ep.rules()).toContain(`${count} of each base element`);
+    ep.step(`${x} + ${y}`);
+    const after = ep.view() as AlchemyView;
+    expect(after.inventory.find((it) => it.name === x)!.count).toBe(count - 1);
+    expect(after.inventory.find((it) => it.name === y)!.count).toBe(count - 1);
+    let r: StepResult = { done: false, observation: '' };
+    for (let i = 0; i < count && !r.done; i++) r = ep.step(`${x} + ${x}`);
+    expect(r).toMatchObject({ done: true, reward: 0 });
+    expect(r.done && ['out_of_resources', 'success'].includes(r.outcome)).toBe(true);
+    expect(r.done && r.outcome === 'out_of_resources' && r.feedback).toMatch(/not enough|out of materials/);
+  });
+
+  it('never throws on arbitrary or adversarial strings', () => {
+    const names = bookOf('hard').tiers[0];
+    const adversarial = fc.constantFrom(
+      `${names[0]} + ${names[0]}`,
+      `${names[0]}+${'a'.repeat(100000)}`,
+      'a'.repeat(5000) + '+' + 'b'.repeat(5000),
+      ' + ',
+      '__proto__ + constructor',
+      'toString + valueOf',
+      `${names[0].toUpperCase()} + ${names[1]}`,
+      `${names[0]} ＋ ${names[1]}`,
+    );
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.string(), fc.string({ unit: 'binary' }), adversarial), { maxLength: 20 }),
+        (actions) => {
+          const ep = alchemy.openPack(pack({ preset: 'hard', rendering: 'compact' })).startTask(1);
+          for (const a of actions) {
+            const r = ep.step(a);
+            expect(typeof ep.observation()).toBe('string');
+            if (r.done) expect(r.reward).toBeGreaterThanOrEqual(0);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('alchemy renderings and determinism', () => {
+  it('chat and compact carry the same information and the same action syntax', () => {
+    const chat = alchemy.openPack(pack({ preset: 'hard' })).startTask(3);
+    const compact = alchemy.openPack(pack({ preset: 'hard', rendering: 'compact' })).startTask(3);
+    const oracle = alchemy.scriptedAgent({ kind: 'oracle', seed: 'r', noteNoise: 0 });
+    for (const text of [chat.rules(), compact.rules()]) {
+      expect(text).toContain('<answer>a + b</answer>');
+      for (const b of bookOf('hard').tiers[0]) expect(text).toContain(b);
+    }
+    for (let turn = 0; turn < 15; turn++) {
+      const v = chat.view() as AlchemyView;
+      expect(compact.view()).toEqual(v);
+      const texts = [chat.observation(), compact.observation()];
+      for (const t of texts) {
+        expect(t).toContain(v.target);
+        for (const it of v.inventory) expect(t).toContain(it.name);
+        for (const it of v.inventory) expect(t).toMatch(new RegExp(`${it.name}[^\\n]*?${it.count}`));
+        for (const [a, b] of v.failed) expect(t).toContain(`${a} + ${b}`);
+        for (const d of v.recipes) expect(t).toContain(`${d.a} + ${d.b} = ${d.product}`);
+      }
+      expect(texts[1].length).toBeLessThan(texts[0].length);
+      const action = oracle.act('Hints: null', v);
+      const a = chat.step(action);
+      const b = compact.step(action);
+      if (a.done || b.done) {
+        expect(b).toMatchObject({ done: a.done, ...(a.done ? { reward: a.reward, outcome: a.outcome } : {}) });
+        break;
+      }
+    }
+  });
+
+  it('rebuilds the same pack from the same seed, here and in a fresh process', () => {
+    const args = pack({ preset: 'hard', seed: stableSeed('al-digest'), rendering: 'compact' });
+    const agent = { kind: 'oracle' as const, seed: 'digest-agent' };
+    const a = packTranscript(alchemy, args, 4, agent);
+    expect(packTranscript(alchemy, args, 4, agent)).toEqual(a);
+    expect(packTranscript(alchemy, { ...args, seed: stableSeed('other') }, 4, agent)).not.toEqual(a);
+    const script = `
+      const { alchemy } = await import('./main/envs/domains/alchemy/index.ts');
+      const t = await import('./main/envs/domains/shared/transcript.ts');
+      console.log(t.transcriptDigest(t.packTranscript(alchemy, ${JSON.stringify(args)}, 4, ${JSON.stringify(agent)})));`;
+    const out = execFileSync(
+      resolve(ROOT, 'node_modules/.bin/node'),
+      ['--import', 'tsx', '--input-type=module', '-e', script],
+      { cwd: ROOT, encoding: 'utf8', timeout: 60_000 },
+    );
+    expect(out.trim()).toBe(transcriptDigest(a));
+  });
+});
+
+describe('alchemy scripted agents', () => {
+  it('the oracle notes only true facts about the hidden book, and reads them back', () => {
+    for (const preset of ['easy', 'hard']) {
+      const seed = stableSeed('al-notes', preset);
+      const book = bookOf(preset, seed);
+      const p = alchemy.openPack(pack({ preset, seed }));
+      const oracle = alchemy.scriptedAgent({ kind: 'oracle', seed: 'n', noteNoise: 0 });
+      let hints = 'Hints: null';
+      for (let j = 0; j < 5; j++) {
+        const ep = p.startTask(j);
+        let r: StepResult = { done: false, observation: '' };
+        while (!r.done) r = ep.step(oracle.act(hints, ep.view()));
+        const notes = oracle.writeNotes(hints, ep.view(), r);
+        for (const line of notes.split('\n')) expect(line).toMatch(/^(### .+|- .+|)$/);
+        const k = parseKnowledge(notes);
+        for (const f of k.recipes.values()) {
+          expect(book.products.get(pairKey(f.a, f.b))).toBe(f.product);
+          expect(f.tier).toBe(book.elements.get(f.product)!.tier);
+        }
+        for (const [a, b] of k.failed.values()) expect(book.products.has(pairKey(a, b))).toBe(false);
+        // Notes keep what earlier notes knew.
+        expect(k.recipes.size).toBeGreaterThanOrEqual(parseKnowledge(hints).recipes.size);
+        hints = 'Hints: ' + notes;
+      }
+      expect(parseKnowledge(hints).recipes.size).toBeGreaterThan(2);
+    }
+  });
+
+  it('noteNoise drops or corrupts facts', () => {
+    const seed = stableSeed('al-noise');
+    const book = bookOf('easy', seed);
+    const truth = [...book.recipesOf.values()].flat().map((r) => `- ${r.a} + ${r.b} = ${r.product}`);
+    const hints = 'Hints: ' + truth.join('\n');
+    const notes = (noteNoise: number) => {
+      const oracle = alchemy.scriptedAgent({ kind: 'oracle', seed: 'q', noteNoise });
+      const ep = alchemy.openPack(pack({ seed })).startTask(0);
+      let r: StepResult = { done: false, observation: '' };
+      while (!r.done) r = ep.step(oracle.act(hints, ep.view()));
+      return parseKnowledge(oracle.writeNotes(hints, ep.view(), r));
+    };
+    expect(notes(0).recipes.size).toBe(truth.length);
+    const noisy = notes(1);
+    expect(noisy.recipes.size + noisy.failed.size).toBeLessThan(truth.length);
+    for (const f of noisy.recipes.values()) expect(book.products.get(pairKey(f.a, f.b))).not.toBe(f.product);
+  });
+
+  it('passes the CoD-ness check on every preset', () => {
+    for (const preset of ['train', 'easy', 'hard']) {
+      const t = codnessTable(alchemy, { preset, packs: 128 });
+      const last = t.oracle.length - 1;
+      const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+      expect(t.empty[0]).toBeCloseTo(t.oracle[0], 10);
+      expect(t.oracle[last]).toBeGreaterThan(t.oracle[0] + 0.2);
+      expect(t.oracle[last]).toBeGreaterThan(t.empty[last] + 0.12);
+      // Flat within noise: later targets skew to lower tiers (weighted draw without replacement), a small rise.
+      expect(Math.abs(mean(t.empty.slice(4)) - mean(t.empty.slice(0, 4)))).toBeLessThan(0.1);
+      expect(mean(t.random)).toBeLessThan(mean(t.empty));
+    }
+  });
+});
