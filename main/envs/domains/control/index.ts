@@ -1,0 +1,46 @@
+/**
+ * Optimal Control (environments.md, paper v2): steer a point with hidden linear dynamics v' = a·v + b·u,
+ * x' = x + v' by submitting one feedback-control expression; the (t, x, v, u) table it produces reveals a and b.
+ */
+import { stableSeed } from '../../seed.ts';
+import type { DomainWithAgents, OpenPackArgs, Pack, TaskEpisode } from '../../sdk.ts';
+import { checkAgentArgs, checkPackArgs, checkTaskIndex } from '../shared/config.ts';
+import { controlAgent } from './agent.ts';
+import { ControlEpisode, type ControlPackState } from './episode.ts';
+import { controlDynamics } from './instance.ts';
+import { controlParams } from './params.ts';
+import { controlTask } from './task.ts';
+
+export const control: DomainWithAgents = {
+  id: 'control',
+  title: 'Optimal Control',
+  description:
+    "Submit one feedback-control expression that brings a point to a target position and velocity. The dynamics v' = " +
+    "a·v + b·u, x' = x + v' are linear with a and b hidden per pack (the sign of b is not told); the per-step (t, x, " +
+    'v, u) table of each attempt reveals them.',
+  presets: ['train', 'easy', 'hard'],
+  defaultPreset: 'train',
+
+  openPack(args: OpenPackArgs): Pack {
+    checkPackArgs('control', args);
+    const params = controlParams(args.preset, args.options);
+    const { seed, preset, rendering } = args;
+    const dynamics = controlDynamics(seed);
+    const packTag = stableSeed('control', seed, preset).slice(0, 8);
+    const state: ControlPackState = { previous: null };
+    return {
+      domain: 'control',
+      seed,
+      startTask(index: number): TaskEpisode {
+        const i = checkTaskIndex('control', index);
+        const task = controlTask(params, seed, preset, i);
+        return new ControlEpisode(`control/${packTag}/${i}`, task, dynamics, rendering, state, params.showPrevious);
+      },
+    };
+  },
+
+  scriptedAgent(args) {
+    checkAgentArgs('control', args);
+    return controlAgent(args);
+  },
+};
