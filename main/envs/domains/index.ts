@@ -1,6 +1,7 @@
 import type { Domain } from '../sdk.ts';
 import { alchemy } from './alchemy/index.ts';
+import { control } from './control/index.ts';
 import { frozenLake } from './frozenlake/index.ts';
 
 /** The built-in domains. Each lives in its own folder next to this file; add it here. */
-export const builtinDomains: Domain[] = [frozenLake, alchemy];
+export const builtinDomains: Domain[] = [frozenLake, alchemy, control];
