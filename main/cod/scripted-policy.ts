@@ -6,7 +6,7 @@
  */
 import { CodError, isCodError } from '../api/errors.ts';
 import { stableSeed } from '../envs/seed.ts';
-import type { DomainWithAgents, ScriptedAgent, ScriptedAgentKind } from '../envs/sdk.ts';
+import type { Domain, DomainWithAgents, ScriptedAgent, ScriptedAgentKind } from '../envs/sdk.ts';
 import { ANSWER_CLOSE, ANSWER_OPEN } from './answer.ts';
 import { HINTS_END, HINTS_START } from './hints.ts';
 import { formatReward } from './prompt-render.ts';
@@ -27,6 +27,12 @@ export interface ScriptedPolicyOptions {
 
 export function isDomainWithAgents(d: unknown): d is DomainWithAgents {
   return typeof d === 'object' && d !== null && typeof (d as DomainWithAgents).scriptedAgent === 'function';
+}
+
+/** The domain as one that ships scripted agents, or CodError('unsupported'). */
+export function requireScriptedAgents(d: Domain): DomainWithAgents {
+  if (!isDomainWithAgents(d)) throw new CodError('unsupported', `domain '${d.id}' ships no scripted agents`);
+  return d;
 }
 
 export class ScriptedPolicy implements Policy {

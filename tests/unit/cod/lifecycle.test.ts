@@ -1,0 +1,206 @@
+import { describe, expect, it } from 'vitest';
+import { lifecycleConfig } from '../../../main/cod/config.ts';
+import { HINTS_END, HINTS_NULL, HINTS_START, HINTS_UNAVAILABLE } from '../../../main/cod/hints.ts';
+import { planPacks, type PackStrategy } from '../../../main/cod/packs.ts';
+import type { Policy, PolicyRequest, PolicyResponse } from '../../../main/cod/policy.ts';
+import type { MemoryMode } from '../../../main/cod/records.ts';
+import { runRollout } from '../../../main/cod/rollout.ts';
+import { ScriptedPolicy } from '../../../main/cod/scripted-policy.ts';
+import { InProcessEnvHost } from '../../../main/envs/inprocess-host.ts';
+import { hiddenOffsetDomain } from '../../fixtures/domains/hidden-offset.ts';
+
+const host = new InProcessEnvHost([hiddenOffsetDomain]);
+const oracle = () => new ScriptedPolicy(hiddenOffsetDomain, { kind: 'oracle', seed: 't' });
+
+function packs(count: number, packSize: number, strategy: PackStrategy = 'cod', datasetId = 'lc') {
+  return planPacks({ datasetId, domain: 'hidden-offset', preset: 'train', split: 'eval', strategy, packSize, count });
+}
+
+async function play(
+  o: {
+    count?: number;
+    S?: number;
+    G?: number;
+    memory?: MemoryMode;
+    budget?: number;
+    policy?: Policy;
+    updatePolicy?: Policy;
+  } = {},
+) {
+  return runRollout({
+    host,
+    policy: o.policy ?? oracle(),
+    ...(o.updatePolicy ? { updatePolicy: o.updatePolicy } : {}),
+    packs: packs(o.count ?? 1, o.S ?? 4),
+    groupSize: o.G ?? 1,
+    config: lifecycleConfig({ memory: o.memory ?? 'notes', memoryCharBudget: o.budget ?? 2000 }),
+  });
+}
+
+/** Writes notes tagged with the position, to see replacement (not accumulation) of z. */
+const taggedNotes: Policy = {
+  name: 'tagged-notes',
+  async respond(batch: readonly PolicyRequest[]): Promise<PolicyResponse[]> {
+    return batch.map((r) => ({ text: `ok\n${HINTS_START}\n- note after task ${r.position}\n${HINTS_END}` }));
+  },
+};
+
+/** A policy whose output never follows the format (like an untrained model). */
+const rambler: Policy = {
+  name: 'rambler',
+  async respond(batch: readonly PolicyRequest[]): Promise<PolicyResponse[]> {
+    return batch.map(() => ({ text: 'I am not sure what to do here. Maybe 42?' }));
+  },
+};
+
+describe('lifecycle', () => {
+  it('records one call per model call with the prompt, response, hints and the episode reward', async () => {
+    const { lifecycles } = await play({ S: 4 });
+    const [l] = lifecycles;
+    expect(l.error).toBeUndefined();
+    expect(l.taskRewards).toHaveLength(4);
+    expect(l.hints[0]).toBe(HINTS_NULL);
+    const solve = l.records.filter((r) => r.episodeKind === 'solve');
+    const update = l.records.filter((r) => r.episodeKind === 'update');
+    expect(l.records).toHaveLength(solve.length + update.length);
+    for (let j = 0; j < 4; j++) {
+      const calls = solve.filter((r) => r.position === j);
+      expect(calls.length).toBe(l.envSteps[j]); // the oracle never breaks format: one env step per call
+      calls.forEach((r, t) => {
+        expect(r.turn).toBe(t);
+        expect(r.reward).toBe(l.taskRewards[j]);
+        expect(r.outcome).toBe(l.outcomes[j]);
+        expect(r.hintBefore).toBe(l.hints[j]);
+        expect(r.parseOk).toBe(true);
+        expect(r.messages[0].role).toBe('system');
+        expect(r.messages[0].content.endsWith(l.hints[j])).toBe(true);
+        // The whole episode so far: system, then user/assistant alternating, ending on a user observation.
+        expect(r.messages).toHaveLength(2 + 2 * t);
+        expect(r.messages.at(-1)?.role).toBe('user');
+        for (let k = 0; k < t; k++) expect(r.messages[2 + 2 * k].content).toBe(calls[k].response); // verbatim
+        expect(r.envSteps).toBe(l.envSteps[j]);
+      });
+    }
+    expect(update.map((r) => r.position)).toEqual([0, 1, 2]);
+    update.forEach((r, j) => {
+      expect(r.hintBefore).toBe(l.hints[j]);
+      expect(r.hintAfter).toBe(l.hints[j + 1]);
+      expect(r.reward).toBe(0);
+      expect(r.outcome).toBe('hints_updated');
+      expect(r.messages[1].content).toContain('--- A new task-solving trajectory ---');
+    });
+    expect(l.updateRewards).toEqual([0, 0, 0]);
+    expect(l.hintParseOk).toEqual([true, true, true]);
+    // The oracle learnt the offset on task 0 and opens every later lock at the first attempt.
+    expect(l.hints[1]).toMatch(/offset = \d+/);
+    for (let j = 1; j < 4; j++) expect(l.envSteps[j]).toBe(1);
+  });
+
+  it('the new context replaces the old one; a separate update policy writes it', async () => {
+    const { lifecycles } = await play({ S: 4, updatePolicy: taggedNotes });
+    const [l] = lifecycles;
+    expect(l.hints).toEqual([
+      HINTS_NULL,
+      'Hints: - note after task 0',
+      'Hints: - note after task 1',
+      'Hints: - note after task 2',
+    ]);
+    // The solve policy saw exactly z_j in its system prompt.
+    for (const r of l.records.filter((x) => x.episodeKind === 'solve'))
+      expect(r.messages[0].content.endsWith(l.hints[r.position])).toBe(true);
+  });
+
+  it('no update after the last task; S = 1 makes no update call at all', async () => {
+    const four = (await play({ S: 4 })).lifecycles[0];
+    expect(four.records.some((r) => r.episodeKind === 'update' && r.position === 3)).toBe(false);
+    const one = (await play({ S: 1 })).lifecycles[0];
+    expect(one.taskRewards).toHaveLength(1);
+    expect(one.updateRewards).toEqual([]);
+    expect(one.hints).toEqual([HINTS_NULL]);
+    expect(one.records.every((r) => r.episodeKind === 'solve')).toBe(true);
+  });
+
+  it("memory 'none': z = Hints: null on every task and no update calls", async () => {
+    const { lifecycles } = await play({ S: 5, count: 3, memory: 'none' });
+    for (const l of lifecycles) {
+      expect(l.memory).toBe('none');
+      expect(l.hints).toEqual(Array(5).fill(HINTS_NULL));
+      expect(l.records.every((r) => r.episodeKind === 'solve')).toBe(true);
+      expect(l.updateRewards).toEqual([]);
+    }
+    // Without memory the oracle must search the offset again on every task.
+    const notes = await play({ S: 5, count: 3 });
+    const steps = (ls: typeof lifecycles) => ls.reduce((a, l) => a + l.envSteps.slice(1).reduce((x, y) => x + y), 0);
+    expect(steps(lifecycles)).toBeGreaterThan(steps(notes.lifecycles));
+  });
+
+  it("memory 'append_log': the log of past trajectories, truncated to the budget, no update calls", async () => {
+    const { lifecycles } = await play({ S: 5, memory: 'append_log', budget: 700 });
+    const [l] = lifecycles;
+    expect(l.records.every((r) => r.episodeKind === 'solve')).toBe(true);
+    expect(l.hints[0]).toBe(HINTS_NULL);
+    expect(l.hints[1]).toContain('### Task 1');
+    expect(l.hints[1]).toContain('Environment feedback:');
+    for (const z of l.hints.slice(1)) expect(z.length - 'Hints: '.length).toBeLessThanOrEqual(700);
+    expect(l.hints[4]).toContain('[earlier entries dropped]');
+    expect(l.hints[4]).toContain('### Task 4');
+  });
+
+  it('format errors: no answer block ends the episode with reward 0; unparsable notes give r^z = -0.1', async () => {
+    const { lifecycles } = await play({ S: 3, policy: rambler });
+    const [l] = lifecycles;
+    expect(l.error).toBeUndefined();
+    expect(l.outcomes).toEqual(['format_error', 'format_error', 'format_error']);
+    expect(l.taskRewards).toEqual([0, 0, 0]);
+    expect(l.envSteps).toEqual([0, 0, 0]);
+    expect(l.updateRewards).toEqual([-0.1, -0.1]);
+    expect(l.hintParseOk).toEqual([false, false]);
+    expect(l.hints).toEqual([HINTS_NULL, HINTS_UNAVAILABLE, HINTS_UNAVAILABLE]);
+    const solve = l.records.filter((r) => r.episodeKind === 'solve');
+    expect(solve).toHaveLength(3);
+    for (const r of solve) {
+      expect(r.parseOk).toBe(false);
+      expect(r.parseError).toContain('no <answer>');
+    }
+    const upd = l.records.filter((r) => r.episodeKind === 'update');
+    for (const r of upd) {
+      expect(r.outcome).toBe('hints_format_error');
+      expect(r.reward).toBe(-0.1);
+      expect(r.hintAfter).toBe(HINTS_UNAVAILABLE);
+    }
+    // The next update prompt says there is no previous hint rather than showing "no hint available".
+    expect(upd[1].messages[1].content).toContain('(No previous hint available)');
+  });
+
+  it('Ralph strategies repeat the same task each attempt with a fresh episode', async () => {
+    for (const strategy of ['ralph_sample', 'ralph_full'] as const) {
+      const r = await runRollout({
+        host,
+        policy: oracle(),
+        packs: packs(2, 4, strategy, `ralph-${strategy}`),
+        groupSize: 1,
+        config: lifecycleConfig(),
+      });
+      expect(r.lifecycles).toHaveLength(strategy === 'ralph_full' ? 8 : 2);
+      for (const l of r.lifecycles) {
+        expect(new Set(l.tasks).size).toBe(1);
+        const firstObs = l.records
+          .filter((x) => x.episodeKind === 'solve' && x.turn === 0)
+          .map((x) => x.messages[1].content);
+        expect(firstObs).toHaveLength(4);
+        expect(new Set(firstObs).size).toBe(1); // same lock, fresh episode, every attempt
+        expect(l.strategy).toBe(strategy);
+        for (let j = 1; j < 4; j++) expect(l.outcomes[j]).toBe('success');
+      }
+    }
+  });
+
+  it('rejects bad configuration with a CodError', () => {
+    expect(() => lifecycleConfig({ memory: 'diary' as MemoryMode })).toThrow(/unknown memory mode/);
+    expect(() => lifecycleConfig({ memoryCharBudget: 0 })).toThrow(/memoryCharBudget/);
+    expect(() => lifecycleConfig({ rendering: 'html' as 'chat' })).toThrow(/rendering/);
+    expect(lifecycleConfig({ rendering: 'compact' }).solveMaxNewTokens).toBeLessThan(
+      lifecycleConfig().solveMaxNewTokens,
+    );
+  });
+});
