@@ -1,0 +1,265 @@
+/**
+ * One plugin sandbox process, seen from the workbench: starts it (sandboxLaunch), sends it one request at a time,
+ * and turns everything that can go wrong into a SandboxFault that says whether the request at hand caused it.
+ * Calls are strictly serial so a hang or a crash is always attributed to the request that was running.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import type { PluginInfo } from '../plugin.ts';
+import type { DomainInfo } from '../sdk.ts';
+import type { SandboxLaunch } from './launch.ts';
+import { replySchema, resultSchemas, summarizeIssues, type ResultOf, type SandboxRequest } from './protocol.ts';
+
+export type FaultKind =
+  | 'plugin_error' // the plugin threw or returned a malformed result; the process is still healthy
+  | 'timeout' // the call passed its time limit; the process was stopped
+  | 'memory' // the process ran out of its memory allowance and died
+  | 'crash' // the process exited for another reason
+  | 'protocol' // the process sent something that is not a valid reply
+  | 'load_error' // the plugin's entry could not be loaded
+  | 'lost'; // the process died under ANOTHER request: this one never ran and may be retried elsewhere
+
+export class SandboxFault extends Error {
+  readonly kind: FaultKind;
+  constructor(kind: FaultKind, message: string) {
+    super(message);
+    this.name = 'SandboxFault';
+    this.kind = kind;
+  }
+  /** Whether the request this fault answers caused it (else it is collateral and can be replayed elsewhere). */
+  get culprit(): boolean {
+    return this.kind !== 'lost';
+  }
+}
+
+export interface SandboxLimits {
+  /** Per-call time limit (start, step, …). */
+  readonly callTimeoutMs: number;
+  /** Time limit for starting the process and evaluating the plugin's entry. */
+  readonly loadTimeoutMs: number;
+  /** V8 heap limit; the address space is capped at about twice this plus the runtime's base (launch.ts). */
+  readonly memoryMb: number;
+  /** Longest reply line accepted from the sandbox. */
+  readonly maxReplyBytes: number;
+  /** Extra time the host waits past a limit before killing, so the sandbox's own timer can report first. */
+  readonly graceMs: number;
+}
+
+export const defaultLimits: SandboxLimits = {
+  callTimeoutMs: 5000,
+  loadTimeoutMs: 10_000,
+  memoryMb: 256,
+  maxReplyBytes: 2 * 1024 * 1024,
+  graceMs: 1000,
+};
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+export type RequestBody = DistributiveOmit<SandboxRequest, 'id'>;
+
+interface Pending {
+  readonly id: number;
+  readonly op: RequestBody['op'];
+  readonly resolve: (v: unknown) => void;
+  readonly reject: (f: SandboxFault) => void;
+  readonly timer: NodeJS.Timeout;
+}
+
+const STDERR_KEEP = 8192;
+const MEMORY_SIGNS = /heap out of memory|reached heap limit|allocation failed|out of memory|memory limit/i;
+
+export class SandboxProcess {
+  readonly plugin: PluginInfo;
+  /** The plugin's domains, once its entry is loaded; rejects with a SandboxFault when it cannot be. */
+  readonly ready: Promise<DomainInfo[]>;
+  /** Packs currently hosted here (for load balancing). */
+  readonly packs = new Set<number>();
+  private readonly limits: SandboxLimits;
+  private readonly child: ChildProcess;
+  private readonly onLog: ((line: string) => void) | undefined;
+  private nextId = 1;
+  private nextPackId = 1;
+  private pending: Pending | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+  private stdoutBuf = '';
+  private stderrTail = '';
+  private death: string | undefined;
+  private stopping = false;
+
+  constructor(plugin: PluginInfo, limits: SandboxLimits, launch: SandboxLaunch, onLog?: (line: string) => void) {
+    this.plugin = plugin;
+    this.limits = limits;
+    this.onLog = onLog;
+    this.child = spawn(launch.command, [...launch.args], {
+      cwd: plugin.dir,
+      env: { ...launch.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+      windowsHide: true,
+    });
+    this.child.stdout?.setEncoding('utf8');
+    this.child.stdout?.on('data', (chunk: string) => this.onStdout(chunk));
+    this.child.stderr?.setEncoding('utf8');
+    this.child.stderr?.on('data', (chunk: string) => {
+      this.stderrTail = (this.stderrTail + chunk).slice(-STDERR_KEEP);
+    });
+    this.child.stdin?.on('error', () => undefined); // EPIPE after a death is reported through 'exit'
+    this.child.on('error', (e) => this.onExit(null, null, e.message));
+    this.child.on('exit', (code, signal) => this.onExit(code, signal));
+    this.ready = this.call(
+      {
+        op: 'load',
+        name: plugin.name,
+        entry: path.relative(plugin.dir, plugin.entry),
+        domains: [...plugin.domains],
+        callTimeoutMs: limits.callTimeoutMs,
+        loadTimeoutMs: limits.loadTimeoutMs,
+      },
+      limits.loadTimeoutMs,
+    );
+    this.ready.catch(() => undefined); // observed by whoever awaits it
+  }
+
+  get alive(): boolean {
+    return this.death === undefined;
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  /** A fresh id for a pack hosted in this process. */
+  allocatePackId(): number {
+    return this.nextPackId++;
+  }
+
+  /** Send one request once every earlier one has been answered. */
+  call<R extends RequestBody>(req: R, timeoutMs = this.limits.callTimeoutMs): Promise<ResultOf<R['op']>> {
+    const run = this.queue.then(() => this.send(req, timeoutMs));
+    this.queue = run.catch(() => undefined);
+    return run as Promise<ResultOf<R['op']>>;
+  }
+
+  /** Stop the process now (SIGKILL: a hung plugin cannot be asked nicely). */
+  kill(): void {
+    this.stopping = true;
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+  }
+
+  private send(req: RequestBody, timeoutMs: number): Promise<unknown> {
+    if (this.death !== undefined)
+      return Promise.reject(new SandboxFault('lost', `the sandbox process had stopped (${this.death})`));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.fail(
+          new SandboxFault(
+            'timeout',
+            `${req.op} did not finish within ${timeoutMs} ms; the sandbox process was stopped`,
+          ),
+        );
+      }, timeoutMs + this.limits.graceMs);
+      this.pending = { id, op: req.op, resolve, reject, timer };
+      this.child.stdin?.write(JSON.stringify({ ...req, id }) + '\n');
+    });
+  }
+
+  private onStdout(chunk: string): void {
+    this.stdoutBuf += chunk;
+    let nl: number;
+    while ((nl = this.stdoutBuf.indexOf('\n')) >= 0) {
+      const line = this.stdoutBuf.slice(0, nl);
+      this.stdoutBuf = this.stdoutBuf.slice(nl + 1);
+      this.onLine(line);
+    }
+    if (this.stdoutBuf.length > this.limits.maxReplyBytes) {
+      this.stdoutBuf = '';
+      this.fail(new SandboxFault('protocol', `sent a reply longer than ${this.limits.maxReplyBytes} bytes`));
+    }
+  }
+
+  private onLine(line: string): void {
+    const p = this.pending;
+    if (!p) {
+      this.fail(new SandboxFault('protocol', 'sent a message nobody asked for'));
+      return;
+    }
+    let raw: unknown;
+    try {
+      raw = JSON.parse(line);
+    } catch {
+      this.fail(new SandboxFault('protocol', `sent a line that is not JSON during ${p.op}`));
+      return;
+    }
+    const r = replySchema.safeParse(raw);
+    if (!r.success || r.data.id !== p.id) {
+      const why = r.success ? `reply id ${r.data.id}, expected ${p.id}` : summarizeIssues(r.error);
+      this.fail(new SandboxFault('protocol', `sent a malformed reply during ${p.op}: ${why}`));
+      return;
+    }
+    const reply = r.data;
+    for (const l of reply.logs ?? []) this.onLog?.(l);
+    if (reply.ok) {
+      const result = resultSchemas[p.op].safeParse(reply.result);
+      if (!result.success) {
+        this.fail(new SandboxFault('protocol', `sent a malformed ${p.op} result: ${summarizeIssues(result.error)}`));
+        return;
+      }
+      this.settle(p);
+      p.resolve(result.data);
+      return;
+    }
+    const { kind, message } = reply.error;
+    if (kind === 'plugin_error') {
+      this.settle(p);
+      if (MEMORY_SIGNS.test(message))
+        p.reject(
+          new SandboxFault('memory', `${p.op} exceeded the memory limit (${this.limits.memoryMb} MB): ${message}`),
+        );
+      else p.reject(new SandboxFault('plugin_error', message));
+    } else if (kind === 'timeout') {
+      this.fail(new SandboxFault('timeout', `${message}; the sandbox process was stopped`));
+    } else if (kind === 'load_error') {
+      this.fail(new SandboxFault('load_error', message));
+    } else {
+      this.fail(new SandboxFault('protocol', `rejected the request (${message})`));
+    }
+  }
+
+  private settle(p: Pending): void {
+    clearTimeout(p.timer);
+    this.pending = undefined;
+  }
+
+  /** Reject the running request with `fault` and stop the process: its state can no longer be trusted. */
+  private fail(fault: SandboxFault): void {
+    const p = this.pending;
+    if (p) {
+      this.settle(p);
+      p.reject(fault);
+    }
+    if (this.death === undefined) this.death = fault.message;
+    this.kill();
+  }
+
+  private onExit(code: number | null, signal: NodeJS.Signals | null, spawnError?: string): void {
+    const how = spawnError ?? (signal ? `signal ${signal}` : `exit code ${code}`);
+    if (this.death === undefined) this.death = how;
+    const p = this.pending;
+    if (!p) return;
+    this.settle(p);
+    const tail = this.stderrTail.trim().split('\n').slice(-3).join(' | ').slice(0, 600);
+    if (MEMORY_SIGNS.test(this.stderrTail)) {
+      p.reject(
+        new SandboxFault(
+          'memory',
+          `${p.op} exceeded the memory limit (${this.limits.memoryMb} MB heap); the sandbox process died`,
+        ),
+      );
+    } else if (this.stopping) {
+      p.reject(new SandboxFault('lost', 'the sandbox process was stopped'));
+    } else {
+      p.reject(
+        new SandboxFault('crash', `the sandbox process exited during ${p.op} (${how})${tail ? `: ${tail}` : ''}`),
+      );
+    }
+  }
+}
