@@ -58,7 +58,7 @@ export function buildModelGraph(
     if (objective) {
       const { loss, outputs } = objective.build({ g, B, T, tokens });
       g.output('loss', loss);
-      for (const [k, v] of Object.entries(outputs)) g.output(k, v);
+      for (const [k, v] of Object.entries(outputs)) if (!g.outputs.some((o) => o.name === k)) g.output(k, v);
     }
     return g;
   }

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 
 export const PYTHON = '/usr/bin/python3';
-export const REFERENCE = join(import.meta.dirname, '..', 'reference', 'torch_decoder.py');
+export const REFERENCE = join(import.meta.dirname, '..', '..', 'resources', 'reference', 'torch_decoder.py');
 
 export function assertTorchAvailable(): void {
   try {

@@ -1,8 +1,19 @@
 import type { CliCommand } from '../command.ts';
+import { engineBench } from './engine-bench.ts';
 import { engineGrads } from './engine-grads.ts';
 import { envsCheck } from './envs-check.ts';
 import { envsTraces } from './envs-traces.ts';
 import { modelInit } from './model-init.ts';
+import { modelImport } from './model-import.ts';
+import { tokenizerTrain } from './tokenizer-train.ts';
 
 /** Every `cod` subcommand. Each lives in its own module next to this file. */
-export const commands: CliCommand[] = [modelInit, engineGrads, envsCheck, envsTraces];
+export const commands: CliCommand[] = [
+  modelInit,
+  modelImport,
+  tokenizerTrain,
+  engineGrads,
+  engineBench,
+  envsCheck,
+  envsTraces,
+];
