@@ -88,6 +88,8 @@ export class Graph {
   readonly inputs: GraphInput[] = [];
   readonly outputs: Array<{ name: string; value: Value }> = [];
   private readonly names = new Set<string>();
+  /** Where each symbolic dim can be read at run time: the first graph input that declared it, and the axis. */
+  readonly symbols = new Map<string, { value: Value; axis: number }>();
 
   constructor(readonly name = 'cod') {}
 
@@ -101,6 +103,9 @@ export class Graph {
   input(name: string, dtype: DType, shape: Shape): Value {
     const v = new Value(this, this.nextId++, dtype, shape, null, this.claim(name));
     this.inputs.push({ value: v, kind: 'input' });
+    shape.forEach((d, axis) => {
+      if (typeof d === 'string' && !this.symbols.has(d)) this.symbols.set(d, { value: v, axis });
+    });
     return v;
   }
 

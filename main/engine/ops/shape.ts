@@ -9,8 +9,8 @@ function resolveTarget(x: Value, target: readonly Dim[]): Dim[] {
   const minus = out.filter((d) => d === -1).length;
   if (minus > 1) throw new ShapeError('Reshape: more than one -1');
   for (const d of out) {
-    if (typeof d === 'string' && !x.shape.includes(d))
-      throw new ShapeError(`Reshape: symbol '${d}' not in input shape`);
+    if (typeof d === 'string' && !x.shape.includes(d) && !x.graph.symbols.has(d))
+      throw new ShapeError(`Reshape: symbol '${d}' is neither in the input shape nor declared by a graph input`);
   }
   if (minus === 1) {
     const inStatic = x.shape.every((d) => typeof d === 'number');
@@ -31,20 +31,32 @@ function resolveTarget(x: Value, target: readonly Dim[]): Dim[] {
   return out;
 }
 
-/** Emit the ONNX shape tensor for a target that may name symbolic dims of the input. */
+/**
+ * Emit the ONNX shape tensor for a target that may name symbolic dims: read from the input's own runtime shape
+ * when it has the symbol, else from the graph input that declared it (passed as extra node inputs `srcs`).
+ */
 function emitTargetShape(
   x: Value,
   xName: string,
   target: readonly Dim[],
   fresh: () => string,
+  srcs: ReadonlyArray<{ value: Value; name: string }> = [],
 ): [EmittedNode[], string] {
   if (target.every((d) => typeof d === 'number')) {
     const [c, name] = constNode(fresh, int64Tensor(target as number[]));
     return [[c], name];
   }
   const nodes: EmittedNode[] = [];
-  const shapeName = fresh();
-  nodes.push({ opType: 'Shape', inputs: [xName], outputs: [shapeName] });
+  const shapeNames = new Map<string, string>();
+  const shapeOfName = (name: string): string => {
+    let s = shapeNames.get(name);
+    if (!s) {
+      s = fresh();
+      shapeNames.set(name, s);
+      nodes.push({ opType: 'Shape', inputs: [name], outputs: [s] });
+    }
+    return s;
+  };
   const parts: string[] = [];
   for (const d of target) {
     if (typeof d === 'number') {
@@ -52,9 +64,16 @@ function emitTargetShape(
       nodes.push(c);
       parts.push(n);
     } else {
-      const [c, idx] = constNode(fresh, int64Tensor([x.shape.indexOf(d)]));
+      let from = xName;
+      let axis = x.shape.indexOf(d);
+      if (axis < 0) {
+        const sym = x.graph.symbols.get(d)!;
+        from = srcs.find((s) => s.value === sym.value)!.name;
+        axis = sym.axis;
+      }
+      const [c, idx] = constNode(fresh, int64Tensor([axis]));
       const g = fresh();
-      nodes.push(c, { opType: 'Gather', inputs: [shapeName, idx], outputs: [g], attrs: { axis: 0 } });
+      nodes.push(c, { opType: 'Gather', inputs: [shapeOfName(from), idx], outputs: [g], attrs: { axis: 0 } });
       parts.push(g);
     }
   }
@@ -67,11 +86,13 @@ export const ReshapeOp: OpDef = {
   name: 'Reshape',
   infer: ([x], attrs) => [{ dtype: x.dtype, shape: resolveTarget(x, attrs.shape as Dim[]) }],
   emit: (n, i, o, fresh) => {
-    const target = (n.attrs.shape as Dim[]).map((d) => (d === -1 ? -1 : d));
-    const [nodes, shapeName] = emitTargetShape(n.inputs[0], i[0], target, fresh);
+    const target = n.attrs.shape as Dim[];
+    const srcs = n.inputs.slice(1).map((value, k) => ({ value, name: i[k + 1] }));
+    const [nodes, shapeName] = emitTargetShape(n.inputs[0], i[0], target, fresh, srcs);
     return [...nodes, { opType: 'Reshape', inputs: [i[0], shapeName], outputs: o }];
   },
-  vjp: (n, [g]) => [reshapeLike(g!, n.inputs[0])],
+  // Extra inputs only supply runtime sizes of symbols: no gradient flows to them.
+  vjp: (n, [g]) => [reshapeLike(g!, n.inputs[0]), ...n.inputs.slice(1).map(() => null)],
 };
 
 /** Reshape `x` to the (runtime) shape of `like`. */
@@ -233,7 +254,17 @@ export const ShapeOfOp: OpDef = {
   emit: (_n, i, o) => [{ opType: 'Shape', inputs: i, outputs: o }],
 };
 
-export const reshape = (x: Value, shape: Shape): Value => x.graph.apply1(ReshapeOp, [x], { shape: shape as number[] });
+export const reshape = (x: Value, shape: Shape): Value => {
+  // Symbols the input does not carry are read at run time from the graph input that declared them.
+  const srcs = new Set<Value>();
+  for (const d of shape) {
+    if (typeof d === 'string' && !x.shape.includes(d)) {
+      const sym = x.graph.symbols.get(d);
+      if (sym) srcs.add(sym.value);
+    }
+  }
+  return x.graph.apply1(ReshapeOp, [x, ...srcs], { shape });
+};
 export const reshapeLike = (x: Value, like: Value): Value => x.graph.apply1(ReshapeLikeOp, [x, like]);
 export const expandLike = (x: Value, like: Value): Value => x.graph.apply1(ExpandLikeOp, [x, like]);
 export const expand = (x: Value, shape: Shape): Value => x.graph.apply1(ExpandOp, [x], { shape: shape as number[] });
