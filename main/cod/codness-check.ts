@@ -24,6 +24,8 @@ export interface CodnessCheckArgs {
   readonly domain: DomainWithAgents;
   readonly host: EnvHost;
   readonly preset: string;
+  /** Domain options of the preset (e.g. a hidden-structure mode), passed to every pack. */
+  readonly options?: Readonly<Record<string, unknown>>;
   readonly packs: number;
   readonly packSize: number;
   readonly seed: string;
@@ -52,7 +54,9 @@ export interface CodnessReport {
   readonly domain: string;
   readonly preset: string;
   readonly strategy: PackStrategy;
+  /** Lifecycles per row (under ralph_full: instances × S). */
   readonly packs: number;
+  readonly instances: number;
   readonly packSize: number;
   readonly seed: string;
   readonly ciMethod: string;
@@ -90,6 +94,7 @@ export async function runCodnessCheck(args: CodnessCheckArgs): Promise<CodnessRe
     datasetId: `codness-${args.seed}`,
     domain: domain.id,
     preset: args.preset,
+    ...(args.options ? { options: args.options } : {}),
     split: 'heldout',
     strategy,
     packSize: args.packSize,
@@ -144,6 +149,7 @@ export async function runCodnessCheck(args: CodnessCheckArgs): Promise<CodnessRe
     preset: args.preset,
     strategy,
     packs: packs.length,
+    instances: args.packs,
     packSize: args.packSize,
     seed: args.seed,
     ciMethod: 'Student-t 95% interval of the mean over packs',
@@ -163,7 +169,7 @@ export function formatCodnessReport(r: CodnessReport): string {
   const unit = r.strategy === 'cod' ? 'k' : 'attempt';
   const head = ['agent'.padEnd(24), ...Array.from({ length: r.packSize }, (_, k) => `${unit}=${k}`.padStart(11))];
   const lines = [
-    `CoD-ness check: ${r.domain} preset=${r.preset} strategy=${r.strategy} packs=${r.packs} S=${r.packSize} seed=${r.seed}`,
+    `CoD-ness check: ${r.domain} preset=${r.preset} strategy=${r.strategy} packs=${r.packs} (instances ${r.instances}) S=${r.packSize} seed=${r.seed}`,
     `mean task reward by ${r.strategy === 'cod' ? 'pack position' : 'attempt'} ± half-width of the ${r.ciMethod}`,
     '',
     head.join(''),

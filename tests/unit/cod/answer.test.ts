@@ -50,7 +50,7 @@ describe('parseAnswer', () => {
           if (ordered) expect(r.reason).toContain('empty');
         }
       }),
-      { numRuns: 2000 },
+      { numRuns: 1000 },
     );
   });
 

@@ -60,7 +60,7 @@ describe('parseHints', () => {
         if (r.ok) expect(s).toContain(r.hints.slice('Hints: '.length));
         else expect(r.hints).toBe(HINTS_UNAVAILABLE);
       }),
-      { numRuns: 2000 },
+      { numRuns: 1000 },
     );
   });
 

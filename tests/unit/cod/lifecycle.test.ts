@@ -7,6 +7,8 @@ import type { MemoryMode } from '../../../main/cod/records.ts';
 import { runRollout } from '../../../main/cod/rollout.ts';
 import { ScriptedPolicy } from '../../../main/cod/scripted-policy.ts';
 import { InProcessEnvHost } from '../../../main/envs/inprocess-host.ts';
+import { listDomains } from '../../../main/envs/registry.ts';
+import type { DomainWithAgents } from '../../../main/envs/sdk.ts';
 import { hiddenOffsetDomain } from '../../fixtures/domains/hidden-offset.ts';
 
 const host = new InProcessEnvHost([hiddenOffsetDomain]);
@@ -195,6 +197,39 @@ describe('lifecycle', () => {
     }
   });
 
+  it('keeps token ids, log-probs and truncation flags a model policy returns; honours the length instruction', async () => {
+    const inner = oracle();
+    const model: Policy = {
+      name: 'with-tokens',
+      async respond(batch) {
+        const res = await inner.respond(batch);
+        return res.map((r, i) => ({
+          ...r,
+          tokenIds: [i, 1, 2],
+          logprobs: [-0.5, -0.25, -0.125],
+          promptIds: [9, 9],
+          truncated: false,
+        }));
+      },
+    };
+    const r = await runRollout({
+      host,
+      policy: model,
+      packs: packs(1, 2, 'cod', 'tokens'),
+      groupSize: 1,
+      config: lifecycleConfig({ lengthInstructionTokens: 100 }),
+      runId: 'run-7',
+    });
+    for (const x of r.lifecycles[0].records) {
+      expect(x.runId).toBe('run-7');
+      expect(x.logprobs).toEqual([-0.5, -0.25, -0.125]);
+      expect(x.tokenIds).toHaveLength(3);
+      expect(x.promptIds).toEqual([9, 9]);
+      expect(x.truncated).toBe(false);
+      if (x.episodeKind === 'solve') expect(x.messages[0].content).toContain('under 100 tokens');
+    }
+  });
+
   it('rejects bad configuration with a CodError', () => {
     expect(() => lifecycleConfig({ memory: 'diary' as MemoryMode })).toThrow(/unknown memory mode/);
     expect(() => lifecycleConfig({ memoryCharBudget: 0 })).toThrow(/memoryCharBudget/);
@@ -202,5 +237,44 @@ describe('lifecycle', () => {
     expect(lifecycleConfig({ rendering: 'compact' }).solveMaxNewTokens).toBeLessThan(
       lifecycleConfig().solveMaxNewTokens,
     );
+  });
+});
+
+const frozenLake = listDomains().find((d) => d.id === 'frozenlake') as DomainWithAgents | undefined;
+
+describe.runIf(frozenLake !== undefined)('lifecycle on the real FrozenLake-Obscure domain', () => {
+  it('plays whole lifecycles in both renderings with well-formed records and learning from notes', async () => {
+    const fl = frozenLake as DomainWithAgents;
+    const flHost = new InProcessEnvHost([fl]);
+    for (const rendering of ['chat', 'compact'] as const) {
+      const r = await runRollout({
+        host: flHost,
+        policy: new ScriptedPolicy(fl, { kind: 'oracle', seed: 'fl' }),
+        packs: planPacks({
+          datasetId: 'fl',
+          domain: 'frozenlake',
+          preset: 'train',
+          split: 'eval',
+          strategy: 'cod',
+          packSize: 4,
+          count: 12,
+        }),
+        groupSize: 1,
+        config: lifecycleConfig({ rendering }),
+      });
+      for (const l of r.lifecycles) {
+        expect(l.error).toBeUndefined();
+        expect(l.taskRewards).toHaveLength(4);
+        expect(l.hintParseOk).toEqual([true, true, true]);
+        for (const x of l.records) {
+          expect(x.parseOk).toBe(true);
+          if (x.episodeKind === 'solve') expect(x.response).toMatch(/^<answer>Direction [1-4]<\/answer>$/);
+          expect(x.reward).toBeGreaterThanOrEqual(0);
+          expect(x.reward).toBeLessThanOrEqual(1);
+        }
+      }
+      const mean = (k: number) => r.lifecycles.reduce((s, l) => s + l.taskRewards[k], 0) / r.lifecycles.length;
+      expect(mean(3)).toBeGreaterThan(mean(0));
+    }
   });
 });
