@@ -300,6 +300,32 @@ describe('alchemy scripted agents', () => {
     for (const f of noisy.recipes.values()) expect(book.products.get(pairKey(f.a, f.b))).not.toBe(f.product);
   });
 
+  it('the oracle stays well-formed and legal whatever the hint text says', () => {
+    const hint = fc.oneof(
+      fc.string(),
+      fc.string({ unit: 'binary' }),
+      fc.constantFrom(
+        ...[
+          'aaa + bbb = ccc (tier 999)',
+          'x + x = x',
+          'qq + rr = nothing\nqq + rr = ss',
+          'a + b = c (tier 1)\nc + c = a (tier 0)',
+        ],
+      ),
+    );
+    fc.assert(
+      fc.property(hint, fc.nat(7), (h, task) => {
+        const oracle = alchemy.scriptedAgent({ kind: 'oracle', seed: 'h', noteNoise: 0.3 });
+        const ep = alchemy.openPack(pack({ preset: 'hard' })).startTask(task);
+        let r: StepResult = { done: false, observation: '' };
+        while (!r.done) r = ep.step(oracle.act('Hints: ' + h, ep.view()));
+        expect(['format_error', 'illegal_action']).not.toContain(r.outcome);
+        expect(typeof oracle.writeNotes('Hints: ' + h, ep.view(), r)).toBe('string');
+      }),
+      { numRuns: 60 },
+    );
+  });
+
   it('passes the CoD-ness check on every preset', () => {
     for (const preset of ['train', 'easy', 'hard']) {
       const t = codnessTable(alchemy, { preset, packs: 128 });

@@ -294,6 +294,32 @@ describe('frozenlake scripted agents', () => {
     expect(corrupted).toBeGreaterThan(0);
   });
 
+  it('the oracle stays well-formed and legal whatever the hint text says', () => {
+    const hint = fc.oneof(
+      fc.string(),
+      fc.string({ unit: 'binary' }),
+      fc.constantFrom(
+        ...[
+          'Direction 1 = Down\nDirection 2 = Down\nDirection 3 = Down',
+          'code 1 is not Up or Down or Left or Right',
+          'Direction 4 = Left or Left',
+          '- Direction 9 = Up',
+        ],
+      ),
+    );
+    fc.assert(
+      fc.property(hint, fc.nat(7), (h, task) => {
+        const oracle = frozenLake.scriptedAgent({ kind: 'oracle', seed: 'h', noteNoise: 0.3 });
+        const ep = frozenLake.openPack(pack()).startTask(task);
+        let r: StepResult = { done: false, observation: '' };
+        while (!r.done) r = ep.step(oracle.act('Hints: ' + h, ep.view()));
+        expect(['format_error', 'illegal_action']).not.toContain(r.outcome);
+        expect(typeof oracle.writeNotes('Hints: ' + h, ep.view(), r)).toBe('string');
+      }),
+      { numRuns: 60 },
+    );
+  });
+
   it('passes the CoD-ness check: notes lift later positions, the empty context stays flat', () => {
     for (const preset of ['train', 'hard']) {
       const t = codnessTable(frozenLake, { preset, packs: 64 });

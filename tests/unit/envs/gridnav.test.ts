@@ -305,6 +305,32 @@ describe('gridnav scripted agents', () => {
     expect(same.length).toBeLessThan(known / 4);
   });
 
+  it('the oracle stays well-formed and legal whatever the hint text says', () => {
+    const hint = fc.oneof(
+      fc.string(),
+      fc.string({ unit: 'binary' }),
+      fc.constantFrom(
+        ...[
+          'row 0: 99 99 99 99 99 99 99 99 99 99 99 99 99 99',
+          'row 999: 1 2 3',
+          'row 1: -5 1000 ? x 7',
+          'row 3: ' + '0 '.repeat(40),
+        ],
+      ),
+    );
+    fc.assert(
+      fc.property(hint, fc.nat(7), (h, task) => {
+        const oracle = gridNav.scriptedAgent({ kind: 'oracle', seed: 'h', noteNoise: 0.3 });
+        const ep = gridNav.openPack(pack()).startTask(task);
+        let r: StepResult = { done: false, observation: '' };
+        while (!r.done) r = ep.step(oracle.act('Hints: ' + h, ep.view()));
+        expect(['format_error', 'illegal_action']).not.toContain(r.outcome);
+        expect(typeof oracle.writeNotes('Hints: ' + h, ep.view(), r)).toBe('string');
+      }),
+      { numRuns: 60 },
+    );
+  });
+
   it('passes the CoD-ness check when reveals are per task: the notes carry the map', () => {
     for (const preset of ['train', 'hard']) {
       const t = codnessTable(gridNav, { preset, packs: 48, options: { persistReveal: false } });
