@@ -1,0 +1,103 @@
+/**
+ * The curriculum file (YAML): what a run trains on, how lifecycles are played, and what is evaluated. This is
+ * the shape only; loading (with file:line:field errors and the cross-field checks) is in load.ts.
+ */
+import { z } from 'zod';
+import { DOMAIN_ID_RE } from '../../envs/plugin.ts';
+import {
+  DEFAULT_GROUP_SIZE,
+  EVAL_PACK_SIZE,
+  PACK_STRATEGIES,
+  TRAIN_PACK_SIZE,
+  type PackStrategy,
+} from '../../cod/packs.ts';
+import { MEMORY_MODES, type MemoryMode } from '../../cod/records.ts';
+
+const domainId = z.string().regex(DOMAIN_ID_RE, 'must be a domain id like frozenlake');
+const preset = z.string().min(1).max(128);
+const options = z.record(z.string(), z.unknown());
+const positiveInt = z.number().int().positive();
+// The runner owns these lists; a mode it adds is accepted here without an edit.
+const packStrategy = z.enum(PACK_STRATEGIES as readonly [PackStrategy, ...PackStrategy[]]);
+const memoryMode = z.enum(MEMORY_MODES as readonly [MemoryMode, ...MemoryMode[]]);
+
+export const trainDomainSchema = z.strictObject({
+  id: domainId,
+  /** Mixing weight: packs are drawn from the domains in proportion to it. */
+  weight: z.number().positive().default(1),
+  preset: preset.default('train'),
+  options: options.optional(),
+});
+
+export const evalKinds = ['in_domain', 'in_domain_hard', 'cross_domain', 'ralph'] as const;
+
+export const evalSuiteSchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'must be letters, digits, "_", "." or "-"'),
+  kind: z.enum(evalKinds),
+  domain: domainId,
+  preset: preset.default('train'),
+  options: options.optional(),
+  packSize: positiveInt.max(64).default(EVAL_PACK_SIZE),
+  /** Packs per seed. */
+  packs: positiveInt.max(100_000).default(16),
+  /** Independent draws of held-out packs (dataset seeds). */
+  seeds: z.array(z.number().int().nonnegative()).min(1).default([1, 2, 3]),
+  /** Default: 'cod', or 'ralph_sample' for kind 'ralph' (resolved at load). */
+  packStrategy: packStrategy.optional(),
+});
+
+/** Lifecycle knobs beyond rendering / prompts / memory (main/cod/config.ts has their defaults). */
+export const lifecycleSchema = z.strictObject({
+  memoryCharBudget: positiveInt.optional(),
+  solveMaxNewTokens: positiveInt.optional(),
+  updateMaxNewTokens: positiveInt.optional(),
+  lengthInstructionTokens: positiveInt.optional(),
+});
+
+/**
+ * Trainer options: the common ones typed, everything else kept as written (the trainer validates its own keys
+ * through loadCurriculum's `trainingSchema`).
+ */
+export const trainingSchema = z.looseObject({
+  lr: z.number().positive().optional(),
+  steps: positiveInt.optional(),
+  seed: z.number().int().nonnegative().optional(),
+  temperature: z.number().positive().optional(),
+  weightDecay: z.number().nonnegative().optional(),
+  gradClip: z.number().positive().optional(),
+  saveEvery: positiveInt.optional(),
+  evalEvery: positiveInt.optional(),
+});
+
+export const curriculumSchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'must be letters, digits, "_", "." or "-"'),
+  description: z.string().max(4000).optional(),
+  rendering: z.enum(['chat', 'compact']).default('chat'),
+  memory: memoryMode.default('notes'),
+  train: z.strictObject({
+    domains: z.array(trainDomainSchema).min(1),
+    /** Training packs are CoD packs, or Ralph packs (the same task repeated) in Ralph mode. */
+    packStrategy: packStrategy.default('cod'),
+    packSize: positiveInt.max(64).default(TRAIN_PACK_SIZE),
+    groupSize: positiveInt.max(1024).default(DEFAULT_GROUP_SIZE),
+    packsPerStep: positiveInt.max(4096).default(8),
+  }),
+  /** Overrides of the rendering's prompt templates, by template name (the lifecycle runner checks the names). */
+  prompts: z.record(z.string(), z.string()).optional(),
+  lifecycle: lifecycleSchema.optional(),
+  evals: z.array(evalSuiteSchema).default([]),
+  /** Plugin directories (or folders of plugins), relative to the curriculum file. */
+  plugins: z.array(z.string().min(1)).optional(),
+  training: trainingSchema.default({}),
+});
+
+type Parsed = z.output<typeof curriculumSchema>;
+export type EvalKind = (typeof evalKinds)[number];
+export type TrainDomain = Parsed['train']['domains'][number];
+export type EvalSuite = Omit<Parsed['evals'][number], 'packStrategy'> & {
+  readonly packStrategy: NonNullable<Parsed['evals'][number]['packStrategy']>;
+};
+export type TrainingOptions = Parsed['training'];
+
+/** A loaded, checked curriculum with every default filled in. */
+export type Curriculum = Omit<Parsed, 'evals'> & { readonly evals: readonly EvalSuite[] };
