@@ -57,6 +57,11 @@ function isDtype(s: unknown): s is SafetensorsDtype {
   return typeof s === 'string' && Object.hasOwn(DTYPE_SIZE, s);
 }
 
+/** Sets an own property even for names like '__proto__', which plain assignment would turn into a prototype. */
+function ownSet(o: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
 function numel(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
@@ -103,7 +108,7 @@ export function parseSafetensorsHeader(
       }
       for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
         if (typeof v !== 'string') throw new CodError('bad_checkpoint', `__metadata__.${k} must be a string`, where);
-        metadata[k] = v;
+        ownSet(metadata, k, v);
       }
       continue;
     }
@@ -199,7 +204,7 @@ export function decodeSafetensors(
  */
 export function safetensorsChunks(tensors: NamedTensor[], metadata?: Record<string, string>): Uint8Array[] {
   const header: Record<string, unknown> = {};
-  if (metadata && Object.keys(metadata).length > 0) header[METADATA_KEY] = metadata;
+  if (metadata && Object.keys(metadata).length > 0) ownSet(header, METADATA_KEY, metadata);
   let offset = 0;
   for (const t of tensors) {
     const at = `tensor '${t.name}'`;
@@ -217,7 +222,7 @@ export function safetensorsChunks(tensors: NamedTensor[], metadata?: Record<stri
         `${at}: ${t.data.length} bytes of data but shape [${t.shape.join(', ')}] of ${t.dtype} needs ${size}`,
       );
     }
-    header[t.name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + size] };
+    ownSet(header, t.name, { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + size] });
     offset += size;
   }
   const json = new TextEncoder().encode(JSON.stringify(header));

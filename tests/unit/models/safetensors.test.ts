@@ -97,6 +97,17 @@ describe('safetensors encode/decode', () => {
     expectCodError(() => fromFloat32('w', [2, 2], new Float32Array(3)), "tensor 'w'");
   });
 
+  it('keeps tensor and metadata names that are special in JavaScript objects', () => {
+    const metadata = JSON.parse('{"__proto__": "x"}') as Record<string, string>;
+    const bytes = encodeSafetensors([f32('__proto__', [1], [4]), f32('constructor', [1], [5])], metadata);
+    const back = decodeSafetensors(bytes, 'mem');
+    expect(back.tensors.map((t) => [t.name, toFloat32(t, 'mem')[0]])).toEqual([
+      ['__proto__', 4],
+      ['constructor', 5],
+    ]);
+    expect(Object.getOwnPropertyDescriptor(back.metadata, '__proto__')?.value).toBe('x');
+  });
+
   it('reads tensor data at unaligned offsets', () => {
     // An odd-length header puts the F32 data at an unaligned offset inside the file buffer.
     const header = { x: { dtype: 'F32', shape: [2], data_offsets: [0, 8] } };

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -274,5 +275,36 @@ describe('tokenizer files', () => {
     writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(r.tokenizerJson));
     writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify({ eos_token: '<|nope|>' }));
     await expect(loadTokenizer(dir)).rejects.toThrow(/eos_token '<\|nope\|>' is not in the vocabulary/);
+  });
+});
+
+/**
+ * Optional cross-check against the reference Rust implementation (HF `tokenizers` for Python), which is not a
+ * project dependency: set COD_HF_PYTHON to a python that can `import tokenizers` to run it.
+ */
+const HF_PYTHON = process.env.COD_HF_PYTHON;
+const hasHfTokenizers =
+  HF_PYTHON !== undefined && spawnSync(HF_PYTHON, ['-c', 'import tokenizers'], { encoding: 'utf8' }).status === 0;
+
+describe.skipIf(!hasHfTokenizers)('trained tokenizer.json in HF tokenizers (Rust)', () => {
+  it('loads and encodes exactly as @huggingface/tokenizers does', async () => {
+    const text = corpus(2000, 11) + ' ünïcödé 🤗 日本語\r\n\t<|im_start|>x<|im_end|>  end  ';
+    const { r, tok } = trained(900);
+    const dir = mkdtempSync(join(tmpdir(), 'tok-rust-'));
+    await writeTokenizerFiles(dir, r.tokenizerJson, builtinTokenizerConfig(r.tokenizerJson));
+    writeFileSync(join(dir, 'text.txt'), text);
+    const script = `
+import json, sys
+from tokenizers import Tokenizer
+tok = Tokenizer.from_file(sys.argv[1] + '/tokenizer.json')
+text = open(sys.argv[1] + '/text.txt', encoding='utf8', newline='').read()
+ids = tok.encode(text, add_special_tokens=False).ids
+print(json.dumps({'ids': ids, 'roundtrip': tok.decode(ids, skip_special_tokens=False) == text}))
+`;
+    const p = spawnSync(HF_PYTHON as string, ['-c', script, dir], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    expect(p.status, p.stderr).toBe(0);
+    const rust = JSON.parse(p.stdout) as { ids: number[]; roundtrip: boolean };
+    expect(rust.roundtrip).toBe(true);
+    expect(rust.ids).toEqual(tok.encode(text));
   });
 });
