@@ -28,6 +28,8 @@ export interface EpisodeContext {
 }
 
 export interface CallDraft {
+  /** The environment's id of the task the call is about. */
+  readonly taskId: string;
   /** 0-based call within its episode. */
   readonly turn: number;
   readonly request: PolicyRequest;
@@ -80,10 +82,8 @@ export async function runSolveEpisode(
   hints: string,
   ctx: EpisodeContext,
   drafts: CallDraft[],
-  onStart: (start: TaskStart) => void,
 ): Promise<SolveResult> {
   const start = await handle.startTask(task);
-  onStart(start);
   const t = ctx.config.prompts;
   let messages: ChatMessage[] = [
     { role: 'system', content: renderSolveSystem(t, start.rules, hints, ctx.config.lengthInstructionTokens) },
@@ -110,6 +110,7 @@ export async function runSolveEpisode(
     const res = await ask(ctx, req);
     const parsed = parseAnswer(res.text);
     drafts.push({
+      taskId: start.taskId,
       turn,
       request: req,
       response: res,
@@ -164,6 +165,7 @@ export async function runUpdateEpisode(
   const res = await ask(ctx, req);
   const parsed = parseHints(res.text);
   drafts.push({
+    taskId: solved.start.taskId,
     turn: 0,
     request: req,
     response: res,

@@ -5,7 +5,7 @@
  * caller's to handle (the rollout aborts on it).
  */
 import { isCodError } from '../api/errors.ts';
-import type { EnvHost, PackHandle, TaskStart } from '../envs/host.ts';
+import type { EnvHost, PackHandle } from '../envs/host.ts';
 import type { Outcome } from '../envs/sdk.ts';
 import type { LifecycleConfig } from './config.ts';
 import { runSolveEpisode, runUpdateEpisode, type CallDraft, type EpisodeContext } from './episode.ts';
@@ -38,7 +38,6 @@ export interface LifecycleDeps {
 interface EpisodeMeta {
   readonly position: number;
   readonly task: number;
-  readonly taskId: string;
   readonly hintBefore: string;
 }
 
@@ -87,7 +86,7 @@ export async function runLifecycle(
         rolloutIndex: spec.rolloutIndex,
         position: meta.position,
         task: meta.task,
-        taskId: meta.taskId,
+        taskId: d.taskId,
         episodeKind: d.request.kind,
         turn: d.turn,
         requestId: d.request.id,
@@ -137,11 +136,8 @@ export async function runLifecycle(
         call: (req) => deps.call(kind, req),
       });
       drafts = [];
-      meta = { position: j, task, taskId: `${pack.id}/task${task}`, hintBefore: z };
-      const hintBefore = z;
-      const solved = await runSolveEpisode(handle, task, z, ctx('solve'), drafts, (start: TaskStart) => {
-        meta = { position: j, task, taskId: start.taskId, hintBefore };
-      });
+      meta = { position: j, task, hintBefore: z };
+      const solved = await runSolveEpisode(handle, task, z, ctx('solve'), drafts);
       emit(drafts, meta, { reward: solved.end.reward, outcome: solved.end.outcome, envSteps: solved.envSteps });
       drafts = [];
       result.taskRewards.push(solved.end.reward);

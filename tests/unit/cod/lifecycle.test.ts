@@ -70,6 +70,8 @@ describe('lifecycle', () => {
       expect(calls.length).toBe(l.envSteps[j]); // the oracle never breaks format: one env step per call
       calls.forEach((r, t) => {
         expect(r.turn).toBe(t);
+        expect(r.taskId.endsWith(`/${j}`)).toBe(true); // the pack's task j (cod strategy: task = position)
+        expect(r.taskId).toMatch(/^hidden-offset\/[0-9a-f]{8}\/\d+$/);
         expect(r.reward).toBe(l.taskRewards[j]);
         expect(r.outcome).toBe(l.outcomes[j]);
         expect(r.hintBefore).toBe(l.hints[j]);
@@ -85,6 +87,7 @@ describe('lifecycle', () => {
     }
     expect(update.map((r) => r.position)).toEqual([0, 1, 2]);
     update.forEach((r, j) => {
+      expect(r.taskId).toBe(solve.find((x) => x.position === j)?.taskId); // the task it summarises
       expect(r.hintBefore).toBe(l.hints[j]);
       expect(r.hintAfter).toBe(l.hints[j + 1]);
       expect(r.reward).toBe(0);
