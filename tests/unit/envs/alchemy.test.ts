@@ -103,8 +103,12 @@ describe('alchemy config and recipe book', () => {
       const book = bookOf('hard', seed);
       const targets = new TargetSequence(book, seed, 'hard');
       const real = [...book.elements.values()].filter((e) => e.tier > 0 && !e.deadEnd).length;
-      const first = Array.from({ length: Math.min(8, real) }, (_, i) => targets.at(i));
-      expect(new Set(first).size).toBe(first.length);
+      const first = Array.from({ length: 8 }, (_, i) => targets.at(i));
+      // Without replacement: no element comes back before every element has been drawn once.
+      const counts = new Map<string, number>();
+      for (const t of first) counts.set(t, (counts.get(t) ?? 0) + 1);
+      expect(counts.size).toBe(Math.min(8, real));
+      expect(Math.max(...counts.values())).toBeLessThanOrEqual(Math.ceil(8 / real));
       for (const t of first) expect(book.elements.get(t)!.tier).toBeGreaterThan(0);
       // Task i is the same whichever tasks were opened before.
       expect(new TargetSequence(book, seed, 'hard').at(5)).toBe(targets.at(5));
@@ -332,10 +336,11 @@ describe('alchemy scripted agents', () => {
       const last = t.oracle.length - 1;
       const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
       expect(t.empty[0]).toBeCloseTo(t.oracle[0], 10);
-      expect(t.oracle[last]).toBeGreaterThan(t.oracle[0] + 0.2);
-      expect(t.oracle[last]).toBeGreaterThan(t.empty[last] + 0.12);
-      // Flat within noise: later targets skew to lower tiers (weighted draw without replacement), a small rise.
-      expect(Math.abs(mean(t.empty.slice(4)) - mean(t.empty.slice(0, 4)))).toBeLessThan(0.1);
+      expect(t.oracle[last]).toBeGreaterThan(t.oracle[0] + 0.15);
+      expect(t.oracle[last]).toBeGreaterThan(t.empty[last] + 0.15);
+      // Flat: targets are shuffled within each block of 8, so no position is easier than another.
+      expect(Math.abs(mean(t.empty.slice(4)) - mean(t.empty.slice(0, 4)))).toBeLessThan(0.06);
+      expect(Math.abs(t.empty[last] - t.empty[0])).toBeLessThan(0.1);
       expect(mean(t.random)).toBeLessThan(mean(t.empty));
     }
   });

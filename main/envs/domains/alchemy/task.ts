@@ -10,10 +10,16 @@ export interface AlchemyTask {
   readonly baseCount: number | null;
 }
 
+/** Targets are drawn in blocks of the evaluation pack size and shuffled inside each block (see TargetSequence). */
+export const TARGET_BLOCK = 8;
+
 /**
- * The pack's targets in order: a tier drawn with weight (tier + 1), then an element of it, without
- * replacement across the pack (the pool refills once every element has been a target). Computed from the
- * start so task i is the same whichever tasks were opened before.
+ * The pack's targets: a tier drawn with weight (tier + 1), then an element of it, without replacement across the
+ * pack (the pool refills once every element has been a target). (ours) Each block of TARGET_BLOCK draws is then
+ * shuffled: the weighted draw alone empties the small deep tiers first, which makes position 0 systematically
+ * the hardest and lets reward rise with position even without memory (a fake CoD effect). Shuffling keeps
+ * which targets a pack holds and makes every position equally hard. Computed from the start, so task i is the
+ * same whichever tasks were opened before.
  */
 export class TargetSequence {
   private readonly rng: Rng;
@@ -29,7 +35,10 @@ export class TargetSequence {
   }
 
   at(index: number): string {
-    while (this.drawn.length <= index) this.drawn.push(this.next());
+    while (this.drawn.length <= index) {
+      const block = Array.from({ length: TARGET_BLOCK }, () => this.next());
+      this.drawn.push(...this.rng.shuffle(block));
+    }
     return this.drawn[index];
   }
 
