@@ -1,22 +1,27 @@
 /**
- * The run lease: at most one trainer writes a run. The holder is recorded as pid + hostname + heartbeat in the store
- * itself (not an OS file lock), so it survives any crash of the holder and is judged by facts another process can
- * check: on the same host a dead pid frees the lease at once (kill -9 included); from any host a heartbeat older than
- * the holder's stale-after window frees it (covers other hosts and recycled pids).
+ * The run lease: at most one trainer writes a run. The holder is recorded in the store itself (not an OS file lock),
+ * so it survives any crash of the holder and is judged by facts another process can check:
+ * - same host: the holder's pid is dead (kill -9 included, zombies too) or now belongs to a younger process (a
+ *   recycled pid, told by its start time where /proc exists). A live holder keeps its lease however long its thread
+ *   is blocked (a synchronous training step can take minutes on a CPU).
+ * - another host (e.g. a container sharing the store's folder): its heartbeat is older than its stale-after window.
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import type { SQLOutputValue } from 'node:sqlite';
 import { hostname as osHostname } from 'node:os';
 import { CodError } from '../api/errors.ts';
 import type { StoreDb } from './db.ts';
 import type { WriteTx } from './tx.ts';
 import type { LeaseInfo } from './types.ts';
 
-export const DEFAULT_STALE_AFTER_MS = 30_000;
+export const DEFAULT_STALE_AFTER_MS = 120_000;
 
 export interface LeaseFacts {
   readonly pid: number;
   readonly hostname: string;
+  /** The holder's process start time as /proc reports it; null where the host has no /proc. */
+  readonly pidStart: string | null;
   readonly heartbeatAt: number;
   readonly staleAfterMs: number;
 }
@@ -26,50 +31,69 @@ export interface StoredLease extends LeaseInfo {
   readonly staleAfterMs: number;
 }
 
-/** Whether a process exists on this host. A zombie (killed, not yet reaped) counts as dead. */
-export function isPidAlive(pid: number): boolean {
+export interface ProcessFacts {
+  readonly alive: boolean;
+  /** Start time in clock ticks since boot (Linux); null where unknown. */
+  readonly startTime: string | null;
+}
+
+/** What this host can tell about one of its pids. */
+export function probeProcess(pid: number): ProcessFacts {
   try {
     process.kill(pid, 0);
   } catch (e) {
     // EPERM: it exists but belongs to another user.
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
+    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return { alive: false, startTime: null };
   }
+  let stat: string;
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state !== 'Z' && state !== 'X';
+    stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
   } catch {
-    return true; // No procfs (macOS, Windows): trust kill(pid, 0).
+    return { alive: true, startTime: null }; // no procfs (macOS, Windows): kill(pid, 0) is all we know
   }
+  // Fields after the parenthesised command name: state is field 3, starttime field 22.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const zombie = fields[0] === 'Z' || fields[0] === 'X'; // killed but not yet reaped by its parent
+  return { alive: !zombie, startTime: fields[19] ?? null };
 }
 
-export function isLeaseStale(
-  lease: LeaseFacts,
-  now: number,
-  localHostname: string = osHostname(),
-  pidAlive: (pid: number) => boolean = isPidAlive,
-): boolean {
-  if (now - lease.heartbeatAt > lease.staleAfterMs) return true;
-  return lease.hostname === localHostname && !pidAlive(lease.pid);
+export interface LocalHost {
+  readonly hostname: string;
+  probe(pid: number): ProcessFacts;
 }
 
-export function readLease(ctx: StoreDb, runId: string, now = Date.now()): StoredLease | null {
-  const r = ctx
-    .stmt('SELECT token, pid, hostname, acquired_at, heartbeat_at, stale_after_ms FROM run_leases WHERE run_id = ?')
-    .get(runId);
-  if (!r) return null;
-  const facts = {
+const THIS_HOST: LocalHost = { hostname: osHostname(), probe: probeProcess };
+
+export function isLeaseStale(lease: LeaseFacts, now: number, local: LocalHost = THIS_HOST): boolean {
+  if (lease.hostname !== local.hostname) return now - lease.heartbeatAt > lease.staleAfterMs;
+  const p = local.probe(lease.pid);
+  if (!p.alive) return true;
+  return lease.pidStart !== null && p.startTime !== null && lease.pidStart !== p.startTime;
+}
+
+/** This process's identity as a lease holder. */
+function selfFacts(): { pid: number; hostname: string; pidStart: string | null } {
+  return { pid: process.pid, hostname: THIS_HOST.hostname, pidStart: probeProcess(process.pid).startTime };
+}
+
+/** Lease columns of a row (run_leases, or a join exposing the same names) as a lease; null when there is none. */
+export function leaseFromRow(r: Record<string, SQLOutputValue>, now: number): StoredLease | null {
+  if (r.token === null || r.token === undefined) return null;
+  const facts: LeaseFacts = {
     pid: Number(r.pid),
     hostname: String(r.hostname),
+    pidStart: r.pid_start === null ? null : String(r.pid_start),
     heartbeatAt: Number(r.heartbeat_at),
     staleAfterMs: Number(r.stale_after_ms),
   };
-  return {
-    ...facts,
-    token: String(r.token),
-    acquiredAt: Number(r.acquired_at),
-    stale: isLeaseStale(facts, now),
-  };
+  return { ...facts, token: String(r.token), acquiredAt: Number(r.acquired_at), stale: isLeaseStale(facts, now) };
+}
+
+export const LEASE_COLUMNS = 'token, pid, hostname, pid_start, acquired_at, heartbeat_at, stale_after_ms';
+
+export function readLease(ctx: StoreDb, runId: string, now = Date.now()): StoredLease | null {
+  const r = ctx.stmt(`SELECT ${LEASE_COLUMNS} FROM run_leases WHERE run_id = ?`).get(runId);
+  return r ? leaseFromRow(r, now) : null;
 }
 
 function describeHolder(l: StoredLease, now: number): string {
@@ -87,15 +111,16 @@ export function takeLease(ctx: StoreDb, tx: WriteTx, runId: string, staleAfterMs
     );
   }
   const token = randomUUID();
+  const me = selfFacts();
   ctx
     .stmt(
-      `INSERT INTO run_leases (run_id, token, pid, hostname, acquired_at, heartbeat_at, stale_after_ms)
-       VALUES (?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO run_leases (run_id, token, pid, hostname, pid_start, acquired_at, heartbeat_at, stale_after_ms)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (run_id) DO UPDATE SET token = excluded.token, pid = excluded.pid, hostname = excluded.hostname,
-         acquired_at = excluded.acquired_at, heartbeat_at = excluded.heartbeat_at,
+         pid_start = excluded.pid_start, acquired_at = excluded.acquired_at, heartbeat_at = excluded.heartbeat_at,
          stale_after_ms = excluded.stale_after_ms`,
     )
-    .run(runId, token, process.pid, osHostname(), tx.now, tx.now, staleAfterMs);
+    .run(runId, token, me.pid, me.hostname, me.pidStart, tx.now, tx.now, staleAfterMs);
   return token;
 }
 

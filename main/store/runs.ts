@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { SQLOutputValue } from 'node:sqlite';
 import { CodError } from '../api/errors.ts';
 import type { StoreDb } from './db.ts';
-import { isLeaseStale, readLease } from './lease.ts';
+import { leaseFromRow, readLease } from './lease.ts';
 import type { WriteTx } from './tx.ts';
 import { RUN_STATUSES, type JsonObject, type NewRun, type RunRecord, type RunStatus } from './types.ts';
 import { array, badInput, jsonObject, name, oneOf, text, toJson } from './validate.ts';
@@ -110,27 +110,17 @@ export function updateRunStatus(
 
 const RUN_COLUMNS = `r.id, r.name, r.created_at, r.updated_at, r.status, r.config, r.seeds, r.code_version, r.run_dir,
   r.last_error, (SELECT max(s.step) FROM steps s WHERE s.run_id = r.id) AS last_step,
-  l.pid, l.hostname, l.acquired_at, l.heartbeat_at, l.stale_after_ms`;
+  l.token, l.pid, l.hostname, l.pid_start, l.acquired_at, l.heartbeat_at, l.stale_after_ms`;
 
 function toRunRecord(r: Record<string, SQLOutputValue>, now: number): RunRecord {
-  const lease =
-    r.pid === null
-      ? null
-      : {
-          pid: Number(r.pid),
-          hostname: String(r.hostname),
-          acquiredAt: Number(r.acquired_at),
-          heartbeatAt: Number(r.heartbeat_at),
-          stale: isLeaseStale(
-            {
-              pid: Number(r.pid),
-              hostname: String(r.hostname),
-              heartbeatAt: Number(r.heartbeat_at),
-              staleAfterMs: Number(r.stale_after_ms),
-            },
-            now,
-          ),
-        };
+  const held = leaseFromRow(r, now);
+  const lease = held && {
+    pid: held.pid,
+    hostname: held.hostname,
+    acquiredAt: held.acquiredAt,
+    heartbeatAt: held.heartbeatAt,
+    stale: held.stale,
+  };
   return {
     id: String(r.id),
     name: String(r.name),

@@ -28,12 +28,14 @@ CREATE TABLE runs (
 ) STRICT;
 CREATE INDEX runs_by_created ON runs (created_at);
 
--- One trainer per run. Stale when the holder's pid is dead (same host) or its heartbeat is older than stale_after_ms.
+-- One trainer per run. Stale when the holder's pid is dead or recycled (same host; pid_start tells a recycled pid)
+-- or, for a holder on another host, when its heartbeat is older than stale_after_ms.
 CREATE TABLE run_leases (
   run_id         TEXT PRIMARY KEY REFERENCES runs (id) ON DELETE CASCADE,
   token          TEXT NOT NULL,
   pid            INTEGER NOT NULL,
   hostname       TEXT NOT NULL,
+  pid_start      TEXT,
   acquired_at    INTEGER NOT NULL,
   heartbeat_at   INTEGER NOT NULL,
   stale_after_ms INTEGER NOT NULL

@@ -115,6 +115,19 @@ export class RunStore {
     );
   }
 
+  /**
+   * Several steps as one all-or-nothing transaction (importing a run recorded elsewhere, backfilling). Same rules as
+   * commitStep; listeners hear one event per table with the highest step.
+   */
+  commitSteps(runId: string, steps: readonly { readonly step: number; readonly data: StepCommit }[]): void {
+    checkRunId(runId);
+    if (!Array.isArray(steps)) throw new CodError('bad_input', 'expected an array of {step, data}', 'commitSteps');
+    const prepared = steps.map((s) => prepareStep(s?.step, s?.data));
+    writeTx(this.ctx, `committing ${prepared.length} steps of run ${runId}`, (tx) => {
+      for (const p of prepared) insertStep(this.ctx, tx, runId, p, this.leases.token(runId));
+    });
+  }
+
   listSteps(runId: string, fromStep = 0): StepRecord[] {
     checkRunId(runId);
     return readTx(this.ctx, 'listing steps', () => {

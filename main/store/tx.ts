@@ -14,6 +14,7 @@ import type { RowsEvent, RowsOp, StoreTable } from './types.ts';
 export interface WriteTx {
   /** The commit's time (ms), one value for every row it writes. */
   readonly now: number;
+  /** Report rows this transaction wrote; they reach the change feed with the commit. */
   changed(table: StoreTable, runId: string, step: number | null, op: RowsOp): void;
 }
 
@@ -27,21 +28,27 @@ export function rollbackQuietly(db: DatabaseSync): void {
 
 export function writeTx<T>(ctx: StoreDb, doing: string, body: (tx: WriteTx) => T): T {
   if (ctx.inTransaction) throw new CodError('internal', `nested store transaction while ${doing}`, ctx.path);
-  const events: RowsEvent[] = [];
+  // One event per (table, run, op) and transaction, carrying the highest step touched: a batch of many steps is
+  // announced once, and readers re-read from where they were anyway.
+  const merged = new Map<string, RowsEvent>();
   const now = Date.now();
   const tx: WriteTx = {
     now,
     changed(table, runId, step, op) {
-      const ev: RowsEvent = { table, runId, step, op };
-      recordChange(ctx, ev, now);
-      events.push(ev);
+      const key = `${table}\u0000${runId}\u0000${op}`;
+      const prev = merged.get(key);
+      const keep =
+        prev === undefined || prev.step === null ? step : step === null ? prev.step : Math.max(prev.step, step);
+      merged.set(key, { table, runId, step: keep, op });
     },
   };
   let result: T;
+  const events = (): RowsEvent[] => [...merged.values()];
   ctx.inTransaction = true;
   try {
     ctx.db.exec('BEGIN IMMEDIATE');
     result = body(tx);
+    for (const ev of events()) recordChange(ctx, ev, now);
     ctx.db.exec('COMMIT');
   } catch (e) {
     rollbackQuietly(ctx.db);
@@ -49,7 +56,7 @@ export function writeTx<T>(ctx: StoreDb, doing: string, body: (tx: WriteTx) => T
   } finally {
     ctx.inTransaction = false;
   }
-  ctx.afterCommit(events);
+  ctx.afterCommit(events());
   return result;
 }
 
