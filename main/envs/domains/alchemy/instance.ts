@@ -26,13 +26,15 @@ export interface RecipeBook {
 }
 
 const LETTERS = 'abcdefghijklmnopqrstuvwxyz';
+/** Words the notes use ("a + b = none", "(tier 2)", "row"): never element names, so notes stay unambiguous. */
+const RESERVED = new Set(['none', 'fail', 'fails', 'tier', 'row']);
 
 function freshName(rng: Rng, taken: Set<string>): string {
   for (;;) {
     const len = rng.int(3, 5);
     let name = '';
     for (let i = 0; i < len; i++) name += LETTERS[rng.int(0, 25)];
-    if (!taken.has(name)) {
+    if (!taken.has(name) && !RESERVED.has(name)) {
       taken.add(name);
       return name;
     }

@@ -2,7 +2,8 @@
  * The CoD-ness check of environments.md: scripted agents play whole lifecycles on held-out packs and the mean
  * task reward is tabulated per pack position for (a) the oracle with its notes, (b) the same oracle with an
  * empty context every task, (c) random. Synchronous and in-process: it drives a Domain directly, not the
- * lifecycle runner, so a domain can be validated on its own.
+ * lifecycle runner, so a domain's unit tests can validate it on their own (main/cod/codness-check.ts is the full
+ * check through the runner, with confidence intervals, behind `cod envs check`).
  */
 import { CodError } from '../../../api/errors.ts';
 import { stableSeed } from '../../seed.ts';
@@ -79,8 +80,6 @@ export interface CodnessTable {
   readonly oracle: number[];
   readonly empty: number[];
   readonly random: number[];
-  /** Success rate per position of the oracle with notes. */
-  readonly oracleSuccess: number[];
 }
 
 export function codnessTable(domain: DomainWithAgents, args: CodnessArgs): CodnessTable {
@@ -90,7 +89,6 @@ export function codnessTable(domain: DomainWithAgents, args: CodnessArgs): Codne
     empty: new Array<number>(packSize).fill(0),
     random: new Array<number>(packSize).fill(0),
   };
-  const successes = new Array<number>(packSize).fill(0);
   const runs: Array<[keyof typeof sums, ScriptedAgentKind, boolean]> = [
     ['oracle', 'oracle', true],
     ['empty', 'oracle', false],
@@ -109,7 +107,6 @@ export function codnessTable(domain: DomainWithAgents, args: CodnessArgs): Codne
       const agent = { kind, seed: stableSeed('codness-agent', seed, kind), noteNoise: args.noteNoise ?? 0 };
       const run = runScriptedLifecycle(domain, pack, agent, packSize, memory);
       run.rewards.forEach((r, j) => (sums[row][j] += r));
-      if (row === 'oracle') run.outcomes.forEach((o, j) => (successes[j] += o === 'success' ? 1 : 0));
     }
   }
   const mean = (xs: number[]) => xs.map((x) => x / args.packs);
@@ -120,7 +117,6 @@ export function codnessTable(domain: DomainWithAgents, args: CodnessArgs): Codne
     oracle: mean(sums.oracle),
     empty: mean(sums.empty),
     random: mean(sums.random),
-    oracleSuccess: mean(successes),
   };
 }
 
