@@ -2,6 +2,7 @@ import type { CliCommand } from '../command.ts';
 import { engineBench } from './engine-bench.ts';
 import { engineGrads } from './engine-grads.ts';
 import { envsCheck } from './envs-check.ts';
+import { envsPlay } from './envs-play.ts';
 import { envsTraces } from './envs-traces.ts';
 import { modelInit } from './model-init.ts';
 import { modelImport } from './model-import.ts';
@@ -16,4 +17,5 @@ export const commands: CliCommand[] = [
   engineBench,
   envsCheck,
   envsTraces,
+  envsPlay,
 ];
