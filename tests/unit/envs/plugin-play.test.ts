@@ -19,13 +19,6 @@ function cod(args: string[], stdin: string): Promise<{ code: number | null; stdo
   });
 }
 
-/** The lamp that each flip lit, in order, read off the transcript. */
-function wiring(stdout: string): Map<number, number> {
-  const m = new Map<number, number>();
-  for (const [, s, l] of stdout.matchAll(/You flipped switch (\d+); lamp (\d+) turned/g)) m.set(Number(s), Number(l));
-  return m;
-}
-
 describe('cod envs play', () => {
   it('plays a plugin pack: observations, feedback, notes carried into the next prompt, a per-position summary', async () => {
     // Seed 7's wiring is switch 1→lamp 3, 2→4, 3→2, 4→1. Task 1 explores and fails; the notes record what it
