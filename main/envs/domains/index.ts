@@ -3,6 +3,7 @@ import { alchemy } from './alchemy/index.ts';
 import { control } from './control/index.ts';
 import { frozenLake } from './frozenlake/index.ts';
 import { gridNav } from './gridnav/index.ts';
+import { pde } from './pde/index.ts';
 
 /** The built-in domains. Each lives in its own folder next to this file; add it here. */
-export const builtinDomains: Domain[] = [frozenLake, alchemy, gridNav, control];
+export const builtinDomains: Domain[] = [frozenLake, alchemy, gridNav, control, pde];
