@@ -32,8 +32,9 @@ export function toCodError(e: unknown, path: string, doing: string): CodError {
     case SQLITE_READONLY:
       return new CodError('io', `cannot write the run store while ${doing} (${detail})`, path);
     case SQLITE_NOTADB:
+      return new CodError('bad_input', `not a SQLite database (${detail})`, path);
     case SQLITE_CORRUPT:
-      return new CodError('bad_input', `not a readable SQLite run store (${detail})`, path);
+      return new CodError('bad_input', `the run store file is damaged (${detail}) while ${doing}`, path);
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
       return new CodError('conflict', `run store busy: another process held it too long while ${doing}`, path);

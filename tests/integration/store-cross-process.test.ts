@@ -1,7 +1,8 @@
 /** Rows one process commits are visible to another: the UI server following a trainer in a separate process. */
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openStore } from '../../main/store/index.ts';
+import { DatabaseSync } from 'node:sqlite';
+import { openStore, SCHEMA_VERSION } from '../../main/store/index.ts';
 import type { RowsEvent } from '../../main/store/types.ts';
 import {
   METRIC_NAMES,
@@ -62,5 +63,20 @@ describe('cross-process visibility', () => {
     // The trainer closed its store cleanly, which released its lease.
     expect(ui.getRun(runId).lease).toBeNull();
     ui.close();
+  });
+
+  it('lets several processes open a fresh store at the same moment: migrated once, all usable', async () => {
+    const openers = [0, 1, 2].map(() => spawnStoreChild(['open', path]));
+    children.push(...openers);
+    const codes = await Promise.all(openers.map((c) => c.exited));
+    expect(codes.map((c) => c.code)).toEqual([0, 0, 0]);
+    const store = openStore(path);
+    expect(store.listRuns()).toHaveLength(3);
+    expect(store.checkIntegrity()).toEqual([]);
+    store.close();
+    const db = new DatabaseSync(path, { readOnly: true });
+    expect(db.prepare('PRAGMA user_version').get()?.user_version).toBe(SCHEMA_VERSION);
+    expect(db.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE name = 'runs'").get()?.n).toBe(1);
+    db.close();
   });
 });

@@ -6,7 +6,7 @@ import { CodError } from '../../../main/api/errors.ts';
 import { openStore, SCHEMA_VERSION } from '../../../main/store/index.ts';
 import { migrate, readUserVersion } from '../../../main/store/migrate.ts';
 import { APPLICATION_ID, MIGRATIONS } from '../../../main/store/schema.ts';
-import { newRunIn, tempDir } from './helpers.ts';
+import { newRunIn, stepCommit, tempDir } from './helpers.ts';
 
 let dir: string;
 let cleanup: () => void;
@@ -90,6 +90,37 @@ describe('opening a store', () => {
     expect(e.code).toBe('bad_input');
     expect(e.message).toContain(path);
     expect(readFileSync(path).equals(bytes)).toBe(true);
+  });
+
+  it('reports a store whose pages were damaged on disk as bad_input naming the path', () => {
+    const path = join(dir, 'damaged.db');
+    const s = openStore(path);
+    const runId = newRunIn(s);
+    s.acquireRunLease(runId);
+    for (let i = 0; i < 10; i++) s.commitStep(runId, i, stepCommit(i, { lifecycles: 8, turns: 3, tokensPerTurn: 100 }));
+    s.close();
+    const bytes = readFileSync(path);
+    for (let page = 10; page * 4096 < bytes.length; page += 3) bytes.fill(0x5a, page * 4096, (page + 1) * 4096);
+    writeFileSync(path, bytes);
+    const damaged = openStore(path);
+    try {
+      const e = codError(() => damaged.listLifecycles(runId));
+      expect(e.code).toBe('bad_input');
+      expect(e.message).toMatch(/damaged/);
+      expect(e.where).toBe(path);
+      let findings: string[] = [];
+      const thrown = (() => {
+        try {
+          findings = damaged.checkIntegrity();
+          return null;
+        } catch (err) {
+          return err;
+        }
+      })();
+      expect(thrown === null ? findings.length > 0 : (thrown as CodError).code === 'bad_input').toBe(true);
+    } finally {
+      damaged.close();
+    }
   });
 
   it("refuses another application's SQLite database instead of migrating into it", () => {

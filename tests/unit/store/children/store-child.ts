@@ -2,6 +2,7 @@
  * A second process using a real store, for the tests that need one: lease holders that get SIGKILLed, a trainer-like
  * writer killed mid-step, a writer whose rows another process must see.
  *
+ *   open  <db>                                  open (creating / migrating) the store, create a run, print its id
  *   hold  <db> <runId>                          take the run's lease, print READY, wait forever
  *   write <db> <runId> <fromStep> <count> <lifecycles> <turns> <tokensPerTurn>
  *         take the lease, truncate after fromStep-1, commit steps fromStep.. (count < 0: forever),
@@ -9,11 +10,16 @@
  */
 import { isCodError } from '../../../../main/api/errors.ts';
 import { openStore } from '../../../../main/store/index.ts';
-import { stepCommit } from '../helpers.ts';
+import { newRunIn, stepCommit } from '../helpers.ts';
 
 function main(argv: string[]): void {
   const [mode, db, runId, ...rest] = argv;
   const store = openStore(db);
+  if (mode === 'open') {
+    process.stdout.write(`RUN ${newRunIn(store)}\n`);
+    store.close();
+    return;
+  }
   if (mode === 'hold') {
     store.acquireRunLease(runId);
     process.stdout.write('READY\n');
