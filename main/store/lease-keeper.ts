@@ -84,7 +84,16 @@ export class LeaseKeeper {
     return true;
   }
 
+  /** Release every lease; one failing release does not keep the others held. Throws the first failure after. */
   releaseAll(): void {
-    for (const runId of [...this.held.keys()]) this.release(runId);
+    let first: unknown;
+    for (const runId of [...this.held.keys()]) {
+      try {
+        this.release(runId);
+      } catch (e) {
+        first ??= e;
+      }
+    }
+    if (first !== undefined) throw first;
   }
 }
