@@ -7,7 +7,16 @@ import { cod } from './cli.ts';
 
 let dir: string;
 let model: string;
-const goodBatch = { sequences: [[1, 2, 3], [4, 5]], loss_mask: [[0, 1, 1], [0, 1]] };
+const goodBatch = {
+  sequences: [
+    [1, 2, 3],
+    [4, 5],
+  ],
+  loss_mask: [
+    [0, 1, 1],
+    [0, 1],
+  ],
+};
 
 function expectCleanError(r: { code: number; stdout: string; stderr: string }, pattern: RegExp): void {
   expect(r.code).not.toBe(0);
@@ -35,7 +44,8 @@ describe('engine CLI bad input', () => {
     expect(cod(['model', 'init', '--preset', 'tiny', '--seed', '3', '--out', model]).code).toBe(0);
   });
 
-  const grads = (m: string, b: string) => cod(['engine', 'grads', '--model', m, '--batch', b, '--out', join(dir, 'g.safetensors')]);
+  const grads = (m: string, b: string) =>
+    cod(['engine', 'grads', '--model', m, '--batch', b, '--out', join(dir, 'g.safetensors')]);
 
   it('the good case works', () => {
     expect(grads(model, batchFile('ok.json', goodBatch)).code).toBe(0);
@@ -90,7 +100,19 @@ describe('engine CLI bad input', () => {
   });
 
   it('a batch with mismatched lengths names the row', () => {
-    const r = grads(model, batchFile('len.json', { sequences: [[1, 2, 3], [4, 5]], loss_mask: [[0, 1, 1], [0, 1, 1]] }));
+    const r = grads(
+      model,
+      batchFile('len.json', {
+        sequences: [
+          [1, 2, 3],
+          [4, 5],
+        ],
+        loss_mask: [
+          [0, 1, 1],
+          [0, 1, 1],
+        ],
+      }),
+    );
     expectCleanError(r, /loss_mask\[1\].*length/);
   });
 
