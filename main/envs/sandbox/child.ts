@@ -21,7 +21,6 @@ const MAX_REPLY_CHARS = 1024 * 1024;
 
 const pluginDir = process.argv[2];
 let realm: PluginRealm | undefined;
-let callTimeoutMs = 5000;
 
 function failure(id: number, kind: FailureKind, message: string, logs?: string[]): SandboxReply {
   return { id, ok: false, error: { kind, message: message.slice(0, 4000) }, ...(logs ? { logs } : {}) };
@@ -43,7 +42,6 @@ async function handle(line: string): Promise<{ reply: SandboxReply; exit: boolea
 
   if (req.op === 'load') {
     if (realm) return { reply: failure(req.id, 'bad_request', 'plugin already loaded'), exit: false };
-    callTimeoutMs = req.callTimeoutMs;
     try {
       realm = await PluginRealm.load(pluginDir, req.entry, req.loadTimeoutMs);
     } catch (e) {
@@ -57,9 +55,8 @@ async function handle(line: string): Promise<{ reply: SandboxReply; exit: boolea
 
   let out: unknown;
   try {
-    out = realm.dispatch(JSON.stringify(req), callTimeoutMs);
+    out = realm.dispatch(JSON.stringify(req));
   } catch (e) {
-    if (e instanceof RealmTimeout) return { reply: failure(req.id, 'timeout', `${req.op} ${e.message}`), exit: true };
     return { reply: failure(req.id, 'plugin_error', `${req.op} failed: ${safeMessage(e)}`), exit: false };
   }
   if (typeof out !== 'string' || out.length > MAX_REPLY_CHARS)

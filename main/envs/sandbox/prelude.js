@@ -187,9 +187,27 @@
     if (namespace === null) namespace = ns;
   };
 
+  // The next request, set by the runtime before it runs `__codRun()` as a script (so the plugin's microtasks
+  // are drained within the call).
+  let nextRequest = '';
+  const setRequest = (json) => {
+    nextRequest = typeof json === 'string' ? json : '';
+  };
+  const run = () => {
+    const json = nextRequest;
+    nextRequest = '';
+    return dispatch(json);
+  };
+
   // Non-writable, non-configurable: plugin code cannot replace the bridge.
-  defineProperty(globalThis, '__codDispatch', {
-    value: dispatch,
+  defineProperty(globalThis, '__codSetRequest', {
+    value: setRequest,
+    writable: false,
+    configurable: false,
+    enumerable: false,
+  });
+  defineProperty(globalThis, '__codRun', {
+    value: run,
     writable: false,
     configurable: false,
     enumerable: false,

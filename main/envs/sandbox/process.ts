@@ -41,7 +41,7 @@ export interface SandboxLimits {
   readonly memoryMb: number;
   /** Longest reply line accepted from the sandbox. */
   readonly maxReplyBytes: number;
-  /** Extra time the host waits past a limit before killing, so the sandbox's own timer can report first. */
+  /** Slack past a limit before the host kills (pipe latency; lets the sandbox's own load timer report first). */
   readonly graceMs: number;
 }
 
@@ -50,7 +50,7 @@ export const defaultLimits: SandboxLimits = {
   loadTimeoutMs: 10_000,
   memoryMb: 256,
   maxReplyBytes: 2 * 1024 * 1024,
-  graceMs: 1000,
+  graceMs: 250,
 };
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -110,7 +110,6 @@ export class SandboxProcess {
         name: plugin.name,
         entry: path.relative(plugin.dir, plugin.entry),
         domains: [...plugin.domains],
-        callTimeoutMs: limits.callTimeoutMs,
         loadTimeoutMs: limits.loadTimeoutMs,
       },
       limits.loadTimeoutMs,

@@ -28,7 +28,6 @@ export const requestSchema = z.discriminatedUnion('op', [
     name: z.string().min(1),
     entry: z.string().min(1),
     domains: z.array(z.string().min(1)).min(1),
-    callTimeoutMs: z.number().int().positive(),
     loadTimeoutMs: z.number().int().positive(),
   }),
   z.strictObject({ id, op: z.literal('open'), pack: packId, domain: z.string().min(1), args: openPackArgsSchema }),

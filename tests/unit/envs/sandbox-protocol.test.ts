@@ -21,7 +21,7 @@ const ROGUE: PluginInfo = {
   manifestPath: path.join(DIR, 'cod-plugin.json'),
   domains: ['rogue'],
 };
-const limits = { ...defaultLimits, callTimeoutMs: 300, graceMs: 200, maxReplyBytes: 1024 * 1024 };
+const limits = { ...defaultLimits, callTimeoutMs: 800, graceMs: 200, maxReplyBytes: 1024 * 1024 };
 
 async function rogueAt(): Promise<SandboxProcess> {
   const proc = new SandboxProcess(ROGUE, limits, sandboxLaunch({ pluginDir: DIR, script: ROGUE.entry, memoryMb: 64 }));
@@ -62,7 +62,7 @@ describe('SandboxProcess against a rogue sandbox', () => {
     ['bad-result', 'protocol', /malformed step result/],
     ['extra-field', 'protocol', /malformed reply during step/],
     ['huge', 'protocol', /reply longer than 1048576 bytes/],
-    ['no-newline', 'timeout', /step did not finish within 300 ms/],
+    ['no-newline', 'timeout', /step did not finish within 800 ms/],
     ['exit', 'crash', /exited during step \(exit code 3\)/],
   ];
   it.each(cases)('%s → %s fault, and the process is stopped', async (action, kind, message) => {

@@ -17,7 +17,8 @@ const args = (seed: string, options?: Record<string, unknown>): OpenPackArgs => 
   rendering: 'chat',
   ...(options ? { options } : {}),
 });
-const LIMITS = { callTimeoutMs: 400, loadTimeoutMs: 5000, graceMs: 500, memoryMb: 96 };
+// Generous enough for a loaded 2-core machine; a hang is still stopped within a second.
+const LIMITS = { callTimeoutMs: 800, loadTimeoutMs: 5000, graceMs: 200, memoryMb: 96 };
 
 /** What rejected a promise, as the CodError a pack should fail with. */
 async function faultOf(p: Promise<unknown>): Promise<CodError> {
@@ -165,8 +166,9 @@ describe('SandboxEnvHost with hostile plugins', () => {
 
   const cases: Array<[domain: string, expected: RegExp]> = [
     ['hostile-throws', /step failed: threw Error: boom from the plugin/],
-    ['hostile-hangs', /step did not finish within 400 ms; the sandbox process was stopped/],
-    ['hostile-promise-loop', /step did not finish within 400 ms/],
+    ['hostile-hangs', /step did not finish within 800 ms; the sandbox process was stopped/],
+    // A runaway promise chain: stopped by the time limit, or by the heap limit when it grows memory faster.
+    ['hostile-promise-loop', /step (did not finish within 800 ms|exceeded the memory limit \(96 MB heap\))/],
     ['hostile-garbage', /returned a malformed step result: done/],
     ['hostile-huge', /reply that is too large/],
   ];
@@ -229,7 +231,10 @@ describe('SandboxEnvHost with hostile plugins', () => {
     try {
       const e = await faultOf(quick.openPack('hangs-at-load', args('h')));
       expect(e.code).toBe('env_fault');
-      expect(e.message).toMatch(/plugin 'hangs-at-load'.*evaluating the entry took longer than 600 ms/);
+      // The sandbox's own evaluation timer, or the host's (which also counts process start-up) on a busy machine.
+      expect(e.message).toMatch(
+        /plugin 'hangs-at-load'.*(evaluating the entry took longer than 600 ms|load did not finish within 600 ms)/,
+      );
     } finally {
       await quick.dispose();
     }
@@ -308,7 +313,7 @@ describe('packs that share a process with a culprit', () => {
       await random.step('x');
 
       const hang = await faultOf(openAndStep(host, 'hostile-hangs'));
-      expect(hang.message).toContain('did not finish within 400 ms');
+      expect(hang.message).toContain('did not finish within 800 ms');
 
       // Same pack, new process: the earlier calls were replayed, so the episode goes on where it was.
       expect(await calm.step('after')).toMatchObject({ observation: 'you said after', turnsUsed: 2 });
