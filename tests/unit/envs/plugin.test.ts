@@ -120,7 +120,14 @@ describe('loadPlugin', () => {
 describe('loadPlugins', () => {
   it('loads a folder of plugins, skipping subfolders without a manifest', () => {
     const names = loadPlugins(FIXTURES, []).map((p) => p.name);
-    expect(names).toEqual(['hangs-at-load', 'hostile', 'opens-socket', 'reads-passwd', 'switchboard']);
+    expect(names).toEqual([
+      'dynamic-import',
+      'hangs-at-load',
+      'hostile',
+      'opens-socket',
+      'reads-passwd',
+      'switchboard',
+    ]);
   });
 
   it('accepts a list of plugin dirs and rejects a domain id two plugins claim', () => {

@@ -220,6 +220,9 @@ describe('SandboxEnvHost with hostile plugins', () => {
     expect(net.code).toBe('env_fault');
     expect(net.message).toMatch(/plugin 'opens-socket'.*net\.js: import 'node:net' is not allowed/);
     expect(connections).toBe(0);
+    const dyn = await faultOf(host.openPack('dynamic-import', args('d')));
+    expect(dyn.code).toBe('env_fault');
+    expect(dyn.message).toMatch(/plugin 'dynamic-import'.*the entry threw while loading: .*dynamic import/i);
     // The broken plugin stays broken, with the same error, without restarting sandboxes.
     expect((await faultOf(host.openPack('reads-passwd', args('g')))).message).toBe(fs.message);
   });
