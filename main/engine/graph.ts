@@ -11,7 +11,17 @@ import type { DType } from './dtype.ts';
 export type Dim = number | string;
 export type Shape = readonly Dim[];
 
-export type AttrValue = number | string | readonly number[] | readonly Dim[] | TensorData;
+export type AttrValue = number | string | readonly number[] | readonly Dim[] | TensorData | SubgraphAttr;
+
+/**
+ * A graph-valued attribute (the body of ONNX Loop/If). Its first `formalInputs` inputs are the body's formal
+ * inputs; any further inputs name values of the enclosing graph (outer-scope references, by the same name).
+ */
+export interface SubgraphAttr {
+  readonly kind: 'subgraph';
+  readonly graph: Graph;
+  readonly formalInputs: number;
+}
 export type Attrs = Readonly<Record<string, AttrValue>>;
 
 /** Constant tensor payload (initializers and Constant attributes). */

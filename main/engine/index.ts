@@ -9,6 +9,7 @@ export * from './ops/matmul.ts';
 export * from './ops/nn.ts';
 export * from './ops/index-ops.ts';
 export * from './ops/constant.ts';
+export * from './ops/control.ts';
 export { emitModel, OPSET } from './onnx/emit.ts';
 export * from './session.ts';
 export * from './optim.ts';

@@ -1,6 +1,6 @@
 /** Graph IR -> ONNX ModelProto bytes. Emits only what the outputs need (dead backward nodes are dropped). */
 import { ONNX_DTYPE } from '../dtype.ts';
-import type { AttrValue, Graph, TensorData, Value } from '../graph.ts';
+import type { AttrValue, Graph, SubgraphAttr, TensorData, Value } from '../graph.ts';
 import { ATTR_TYPE, ModelProto } from './proto.ts';
 
 export const OPSET = 21;
@@ -16,6 +16,10 @@ function attrProto(name: string, v: AttrValue): Record<string, unknown> {
   if (typeof v === 'number')
     return Number.isInteger(v) ? { name, type: ATTR_TYPE.INT, i: v } : { name, type: ATTR_TYPE.FLOAT, f: v };
   if (Array.isArray(v)) return { name, type: ATTR_TYPE.INTS, ints: v };
+  if ((v as SubgraphAttr).kind === 'subgraph') {
+    const sg = v as SubgraphAttr;
+    return { name, type: ATTR_TYPE.GRAPH, g: graphProto(sg.graph, sg.formalInputs) };
+  }
   return { name, type: ATTR_TYPE.TENSOR, t: tensorProto(v as TensorData) };
 }
 
@@ -36,7 +40,22 @@ export interface EmitOptions {
   readonly metadata?: Record<string, string>;
 }
 
-export function emitModel(g: Graph, opts: EmitOptions = {}): Uint8Array {
+/**
+ * A GraphProto for `g`. For a subgraph (formalInputs given), the first `formalInputs` inputs are its formal inputs
+ * and the other inputs are outer-scope references (omitted, resolved by name); every name the subgraph defines gets
+ * a per-graph prefix so it never collides with a name of the enclosing graph.
+ */
+function graphProto(g: Graph, formalInputs?: number): Record<string, unknown> {
+  const sub = formalInputs !== undefined;
+  const prefix = sub ? `${g.name}__` : '';
+  const formal = new Set(
+    sub
+      ? g.inputs
+          .filter((i) => i.kind === 'input')
+          .slice(0, formalInputs)
+          .map((i) => i.value.id)
+      : [],
+  );
   // Backward liveness from the outputs.
   const needed = new Set<number>(g.outputs.map((o) => o.value.id));
   const liveNodes = [];
@@ -50,17 +69,20 @@ export function emitModel(g: Graph, opts: EmitOptions = {}): Uint8Array {
   liveNodes.reverse();
 
   const names = new Map<number, string>();
-  for (const inp of g.inputs) names.set(inp.value.id, inp.value.name!);
+  for (const inp of g.inputs) {
+    const outer = sub && inp.kind === 'input' && !formal.has(inp.value.id);
+    names.set(inp.value.id, outer ? inp.value.name! : prefix + inp.value.name!);
+  }
   const outputAlias = new Map<number, string>();
   for (const o of g.outputs) {
-    if (o.value.producer && !outputAlias.has(o.value.id)) outputAlias.set(o.value.id, o.name);
+    if (o.value.producer && !outputAlias.has(o.value.id)) outputAlias.set(o.value.id, prefix + o.name);
   }
   let counter = 0;
-  const fresh = () => `t${counter++}`;
+  const fresh = () => `${prefix}t${counter++}`;
   const nameOf = (v: Value): string => {
     let n = names.get(v.id);
     if (!n) {
-      n = outputAlias.get(v.id) ?? `v${v.id}`;
+      n = outputAlias.get(v.id) ?? `${prefix}v${v.id}`;
       names.set(v.id, n);
     }
     return n;
@@ -74,7 +96,7 @@ export function emitModel(g: Graph, opts: EmitOptions = {}): Uint8Array {
         opType: e.opType,
         input: [...e.inputs],
         output: [...e.outputs],
-        name: `n${nodes.length}_${e.opType}`,
+        name: `${prefix}n${nodes.length}_${e.opType}`,
         domain: e.domain ?? '',
         attribute: Object.entries(e.attrs ?? {}).map(([k, v]) => attrProto(k, v)),
       });
@@ -84,23 +106,30 @@ export function emitModel(g: Graph, opts: EmitOptions = {}): Uint8Array {
   const outputs: Record<string, unknown>[] = [];
   for (const o of g.outputs) {
     const src = nameOf(o.value);
-    if (src !== o.name) nodes.push({ opType: 'Identity', input: [src], output: [o.name], name: `out_${o.name}` });
-    outputs.push(valueInfo(o.name, o.value));
+    const outName = prefix + o.name;
+    if (src !== outName)
+      nodes.push({ opType: 'Identity', input: [src], output: [outName], name: `${prefix}out_${o.name}` });
+    outputs.push(valueInfo(outName, o.value));
   }
 
   const used = new Set<number>([...needed]);
-  const inputs = g.inputs.filter((i) => i.kind === 'input').map((i) => valueInfo(i.value.name!, i.value));
+  const inputs = g.inputs
+    .filter((i) => i.kind === 'input' && (!sub || formal.has(i.value.id)))
+    .map((i) => valueInfo(names.get(i.value.id)!, i.value));
   const initializers = g.inputs
     .filter((i) => i.kind === 'initializer' && used.has(i.value.id))
-    .map((i) => tensorProto(i.data!, i.value.name));
+    .map((i) => tensorProto(i.data!, names.get(i.value.id)));
+  return { node: nodes, name: g.name, initializer: initializers, input: inputs, output: outputs };
+}
 
+export function emitModel(g: Graph, opts: EmitOptions = {}): Uint8Array {
   const model = {
     irVersion: IR_VERSION,
     producerName: 'cod-workbench',
     producerVersion: '0.1',
     opsetImport: [{ domain: '', version: OPSET }],
     docString: opts.docString ?? '',
-    graph: { node: nodes, name: g.name, initializer: initializers, input: inputs, output: outputs },
+    graph: graphProto(g),
     metadataProps: Object.entries(opts.metadata ?? {}).map(([key, value]) => ({ key, value })),
   };
   const err = ModelProto.verify(model);

@@ -1,0 +1,441 @@
+/**
+ * Batched autoregressive sampling with the KV cache inside onnxruntime tensors, and a continuous-batching
+ * scheduler.
+ *
+ * Decoding modes (decode-graph.ts):
+ *   'loop'  — up to `chunkSteps` decode steps per run in an ONNX Loop, sampling in-graph; the cache crosses the JS
+ *             boundary once per chunk. The default: it is the fastest (see docs/benchmarks.md, "Rollout").
+ *   'naive' — one step per run, the whole cache fed back through JS every token (the baseline).
+ *
+ * Scheduling policy (continuous batching at chunk granularity): requests from any number of concurrent callers
+ * join one queue. The cache has B slots (a power of two, at most `maxBatch`); between chunks every finished
+ * sequence leaves its slot and waiting requests are prefilled straight into free slots, each slot keeping its own
+ * position, so a batch is never paced by its slowest member. A chunk runs K = min(chunkSteps, the largest budget
+ * left among active sequences) steps; a sequence that stops mid-chunk wastes at most K-1 steps of its slot.
+ * B grows or shrinks (powers of two) with demand and the cache capacity S grows in buckets, by re-laying the host
+ * copy of the cache between runs.
+ *
+ * Log-probs returned are log_softmax of the raw logits (the policy at temperature 1), whatever the sampling
+ * temperature / top-k / top-p: that is what the trainer's scoring graph recomputes.
+ */
+import { CodError } from '../../api/errors.ts';
+import { emitModel, EngineSession, type HostTensor, type ProviderName } from '../../engine/index.ts';
+import type { ModelConfig } from '../config.ts';
+import { buildLoopGraph, buildPrefillGraph, buildStepGraph, cacheName } from '../decode-graph.ts';
+import { bucketWidth } from '../packing.ts';
+import { parameterSpecs } from '../transformer.ts';
+import { SeededRng } from './rng.ts';
+
+export interface SampleRequest {
+  readonly promptIds: readonly number[];
+  readonly maxNewTokens: number;
+  /** 0 = greedy. Default 1. */
+  readonly temperature?: number;
+  /** 0 = off. */
+  readonly topK?: number;
+  /** 1 = off. */
+  readonly topP?: number;
+  readonly seed: string | number;
+  /** Stop strings; the stop string is kept in the returned text (needs the sampler's `decode`). */
+  readonly stop?: readonly string[];
+  /** Token ids that end generation (kept as the last token). */
+  readonly eosIds?: readonly number[];
+}
+
+export type FinishReason = 'stop' | 'eos' | 'length' | 'context';
+
+export interface SampleResult {
+  readonly tokenIds: number[];
+  readonly logprobs: number[];
+  /** Decoded text, cut right after the stop string on a 'stop' finish (present when the sampler can decode). */
+  readonly text?: string;
+  readonly finish: FinishReason;
+}
+
+export type DecodeMode = 'loop' | 'naive';
+
+export interface SamplerOptions {
+  readonly mode?: DecodeMode;
+  /** Most sequences decoded together (slots). Default 64. */
+  readonly maxBatch?: number;
+  /** Decode steps per run in 'loop' mode. Default 16. */
+  readonly chunkSteps?: number;
+  /** Most prompts prefilled in one run. Default 8. */
+  readonly prefillRows?: number;
+  /** Prompt + generated tokens allowed; default the model's max_position_embeddings. */
+  readonly maxContext?: number;
+  readonly decode?: (ids: readonly number[]) => string;
+  readonly providers?: readonly ProviderName[];
+  readonly threads?: number;
+}
+
+export interface SamplerStats {
+  prefillTokens: number;
+  prefillSeconds: number;
+  /** Tokens kept in results (not the discarded tail of a chunk after a stop). */
+  decodeTokens: number;
+  decodeSeconds: number;
+  decodeRuns: number;
+}
+
+interface Seq {
+  readonly req: SampleRequest;
+  readonly rng: SeededRng;
+  readonly tokens: number[];
+  readonly logps: number[];
+  readonly eos: ReadonlySet<number>;
+  readonly stopTail: number;
+  /** Tokens whose K/V are in the cache; `lastTok` sits at this position. */
+  pos: number;
+  lastTok: number;
+  slot: number;
+  finish: FinishReason | undefined;
+  resolve(r: SampleResult): void;
+  reject(e: unknown): void;
+}
+
+const pow2ceil = (n: number): number => 2 ** Math.ceil(Math.log2(Math.max(1, n)));
+
+function i64(shape: number[], values: ArrayLike<number>): HostTensor {
+  const data = new BigInt64Array(values.length);
+  for (let i = 0; i < values.length; i++) data[i] = BigInt(values[i]);
+  return { dtype: 'int64', shape, data };
+}
+
+export class Sampler {
+  readonly mode: DecodeMode;
+  readonly maxBatch: number;
+  readonly chunkSteps: number;
+  readonly prefillRows: number;
+  readonly maxContext: number;
+  readonly stats: SamplerStats = {
+    prefillTokens: 0,
+    prefillSeconds: 0,
+    decodeTokens: 0,
+    decodeSeconds: 0,
+    decodeRuns: 0,
+  };
+  private readonly sessions = new Map<string, Promise<EngineSession>>();
+  private readonly queue: Seq[] = [];
+  private slots: Array<Seq | null> = [];
+  private S = 0;
+  private caches: Float32Array[] = [];
+  private driving: Promise<void> = Promise.resolve();
+  private running = false;
+  private readonly rowSize: number;
+
+  constructor(
+    readonly config: ModelConfig,
+    /** Live parameter map (e.g. ModelRuntime.params): read at every run, so weight updates are picked up. */
+    private readonly params: ReadonlyMap<string, Float32Array>,
+    private readonly opts: SamplerOptions = {},
+  ) {
+    this.mode = opts.mode ?? 'loop';
+    this.maxBatch = opts.maxBatch ?? 64;
+    this.chunkSteps = this.mode === 'naive' ? 1 : (opts.chunkSteps ?? 16);
+    this.prefillRows = opts.prefillRows ?? 8;
+    this.maxContext = Math.min(opts.maxContext ?? config.maxPositionEmbeddings, config.maxPositionEmbeddings);
+    if (!(this.maxBatch >= 1 && this.chunkSteps >= 1 && this.prefillRows >= 1))
+      throw new CodError('bad_input', 'maxBatch, chunkSteps and prefillRows must be at least 1', 'sampler');
+    this.rowSize = config.numKvHeads * config.headDim;
+  }
+
+  /** Samples every request (they share the scheduler with any other concurrent callers). */
+  generate(reqs: readonly SampleRequest[]): Promise<SampleResult[]> {
+    // Validate all first, so one bad request fails the call before any work is queued.
+    reqs.forEach((r, i) => this.validate(r, `requests[${i}]`));
+    return Promise.all(reqs.map((r) => this.enqueue(r)));
+  }
+
+  submit(req: SampleRequest): Promise<SampleResult> {
+    this.validate(req, 'request');
+    return this.enqueue(req);
+  }
+
+  private validate(r: SampleRequest, where: string): void {
+    const V = this.config.vocabSize;
+    if (!Array.isArray(r.promptIds) || r.promptIds.length === 0)
+      throw new CodError('bad_input', 'prompt must have at least one token', `${where}.promptIds`);
+    r.promptIds.forEach((id, t) => {
+      if (!Number.isInteger(id) || id < 0 || id >= V)
+        throw new CodError('bad_input', `token id ${id} out of vocabulary [0, ${V})`, `${where}.promptIds[${t}]`);
+    });
+    if (r.promptIds.length > this.maxContext)
+      throw new CodError(
+        'bad_input',
+        `prompt of ${r.promptIds.length} tokens exceeds the model's context of ${this.maxContext} tokens`,
+        `${where}.promptIds`,
+      );
+    if (!Number.isInteger(r.maxNewTokens) || r.maxNewTokens < 0)
+      throw new CodError('bad_input', `must be a non-negative integer, got ${r.maxNewTokens}`, `${where}.maxNewTokens`);
+    const t = r.temperature ?? 1;
+    if (!(Number.isFinite(t) && t >= 0))
+      throw new CodError('bad_input', `must be a finite number >= 0, got ${t}`, `${where}.temperature`);
+    const k = r.topK ?? 0;
+    if (!Number.isInteger(k) || k < 0)
+      throw new CodError('bad_input', `must be an integer >= 0, got ${k}`, `${where}.topK`);
+    const p = r.topP ?? 1;
+    if (!(p > 0 && p <= 1)) throw new CodError('bad_input', `must be in (0, 1], got ${p}`, `${where}.topP`);
+    if ((r.stop?.length ?? 0) > 0 && !this.opts.decode)
+      throw new CodError('bad_input', 'stop strings need a sampler with a tokenizer (decode)', `${where}.stop`);
+    if (r.stop?.some((s) => typeof s !== 'string' || s.length === 0))
+      throw new CodError('bad_input', 'stop strings must be non-empty strings', `${where}.stop`);
+  }
+
+  private enqueue(req: SampleRequest): Promise<SampleResult> {
+    return new Promise<SampleResult>((resolve, reject) => {
+      const maxStop = Math.max(0, ...(req.stop ?? []).map((s) => s.length));
+      const seq: Seq = {
+        req,
+        rng: new SeededRng(req.seed),
+        tokens: [],
+        logps: [],
+        eos: new Set(req.eosIds ?? []),
+        stopTail: maxStop + 4,
+        pos: 0,
+        lastTok: 0,
+        slot: -1,
+        finish: undefined,
+        resolve,
+        reject,
+      };
+      if (req.maxNewTokens === 0) return this.finishSeq(seq, 'length');
+      if (req.promptIds.length >= this.maxContext) return this.finishSeq(seq, 'context');
+      this.queue.push(seq);
+      // `running` is cleared in the same synchronous step as drive()'s final queue check, so a request queued
+      // at any moment is either seen by the running loop or starts a new one.
+      if (!this.running) {
+        this.running = true;
+        this.driving = this.drive();
+      }
+    });
+  }
+
+  private finishSeq(seq: Seq, finish: FinishReason): void {
+    seq.finish = finish;
+    let text: string | undefined;
+    if (this.opts.decode) {
+      text = this.opts.decode(seq.tokens);
+      if (finish === 'stop') {
+        let end = Infinity;
+        for (const s of seq.req.stop ?? []) {
+          const at = text.indexOf(s);
+          if (at >= 0) end = Math.min(end, at + s.length);
+        }
+        if (end < Infinity) text = text.slice(0, end);
+      }
+    }
+    this.stats.decodeTokens += seq.tokens.length;
+    seq.resolve({ tokenIds: seq.tokens, logprobs: seq.logps, finish, ...(text !== undefined ? { text } : {}) });
+  }
+
+  private active(): Seq[] {
+    return this.slots.filter((s): s is Seq => s !== null);
+  }
+
+  private async drive(): Promise<void> {
+    try {
+      while (this.queue.length > 0 || this.active().length > 0) {
+        const active = this.active();
+        const B = Math.min(this.maxBatch, pow2ceil(active.length + this.queue.length));
+        const admitted = this.queue.splice(0, B - active.length);
+        const all = [...active, ...admitted];
+        for (const s of admitted) {
+          s.pos = s.req.promptIds.length - 1;
+          s.lastTok = s.req.promptIds[s.pos];
+        }
+        const K = Math.min(this.chunkSteps, Math.max(...all.map((s) => this.budget(s))));
+        const needS = bucketWidth(Math.max(...all.map((s) => s.pos)) + K);
+        this.relayout(B, Math.max(needS, B === this.slots.length ? this.S : 0), active, admitted);
+        await this.prefill(admitted);
+        await this.decodeChunk(K);
+      }
+      this.running = false;
+    } catch (e) {
+      this.running = false;
+      const failed = [...this.active(), ...this.queue.splice(0)];
+      this.slots = [];
+      this.caches = [];
+      this.S = 0;
+      for (const s of failed) s.reject(e);
+    }
+  }
+
+  /** Steps this sequence may still take: its token budget and the context limit. */
+  private budget(s: Seq): number {
+    return Math.min(s.req.maxNewTokens - s.tokens.length, this.maxContext - (s.pos + 1));
+  }
+
+  /** Re-lays the host cache as B slots of capacity S; active sequences keep their filled positions. */
+  private relayout(B: number, S: number, active: Seq[], admitted: Seq[]): void {
+    const L2 = 2 * this.config.numLayers;
+    const row = this.rowSize / this.config.numKvHeads; // hd
+    const KV = this.config.numKvHeads;
+    const same = B === this.slots.length && S === this.S;
+    if (!same) {
+      const fresh = Array.from({ length: L2 }, () => new Float32Array(B * KV * S * row));
+      active.forEach((seq, n) => {
+        for (let c = 0; c < L2; c++)
+          for (let kv = 0; kv < KV; kv++) {
+            const from = (seq.slot * KV + kv) * this.S * row;
+            fresh[c].set(this.caches[c].subarray(from, from + seq.pos * row), (n * KV + kv) * S * row);
+          }
+        seq.slot = n;
+      });
+      this.caches = fresh;
+      this.S = S;
+      this.slots = new Array<Seq | null>(B).fill(null);
+      for (const s of active) this.slots[s.slot] = s;
+    }
+    let free = 0;
+    for (const s of admitted) {
+      while (this.slots[free] !== null) free++;
+      s.slot = free;
+      this.slots[free] = s;
+    }
+  }
+
+  private session(key: string, build: () => Uint8Array): Promise<EngineSession> {
+    let s = this.sessions.get(key);
+    if (!s) {
+      s = EngineSession.create(build(), { providers: this.opts.providers ?? ['cpu'], threads: this.opts.threads });
+      this.sessions.set(key, s);
+    }
+    return s;
+  }
+
+  private paramFeeds(feeds: Record<string, HostTensor>): void {
+    for (const spec of parameterSpecs(this.config)) {
+      const data = this.params.get(spec.name);
+      if (!data) throw new CodError('internal', `sampler: no weights for ${spec.name}`);
+      feeds[`p.${spec.name}`] = { dtype: 'float32', shape: spec.shape, data };
+    }
+  }
+
+  /** Prefills prompt[0..L-2] of each admitted sequence into its slot (the last prompt token starts decoding). */
+  private async prefill(admitted: Seq[]): Promise<void> {
+    const todo = admitted.filter((s) => s.pos > 0).sort((a, b) => a.pos - b.pos);
+    const KV = this.config.numKvHeads;
+    const hd = this.config.headDim;
+    for (let at = 0; at < todo.length; at += this.prefillRows) {
+      const group = todo.slice(at, at + this.prefillRows);
+      const T = bucketWidth(Math.max(...group.map((s) => s.pos)));
+      const P = pow2ceil(group.length);
+      const sess = await this.session(`prefill|${P}x${T}`, () => emitModel(buildPrefillGraph(this.config, P, T)));
+      const ids = new Array<number>(P * T).fill(0);
+      group.forEach((s, r) => {
+        for (let t = 0; t < s.pos; t++) ids[r * T + t] = s.req.promptIds[t];
+      });
+      const feeds: Record<string, HostTensor> = { ids: i64([P, T], ids) };
+      this.paramFeeds(feeds);
+      const t0 = performance.now();
+      const out = await sess.run(feeds);
+      this.stats.prefillSeconds += (performance.now() - t0) / 1000;
+      this.stats.prefillTokens += group.reduce((a, s) => a + s.pos, 0);
+      for (let l = 0; l < this.config.numLayers; l++)
+        (['k', 'v'] as const).forEach((kind, j) => {
+          const src = out[cacheName(kind, l)].data as Float32Array;
+          const dst = this.caches[2 * l + j];
+          group.forEach((s, r) => {
+            for (let kv = 0; kv < KV; kv++) {
+              const from = (r * KV + kv) * T * hd;
+              dst.set(src.subarray(from, from + s.pos * hd), (s.slot * KV + kv) * this.S * hd);
+            }
+          });
+        });
+    }
+  }
+
+  private async decodeChunk(K: number): Promise<void> {
+    const B = this.slots.length;
+    const V = this.config.vocabSize;
+    const filtered = this.active().some((s) => (s.req.topK ?? 0) > 0 || (s.req.topP ?? 1) < 1);
+    const loopMode = this.mode === 'loop';
+    const key = `${this.mode}|${filtered}`;
+    const sess = await this.session(key, () =>
+      emitModel(loopMode ? buildLoopGraph(this.config, filtered) : buildStepGraph(this.config, filtered)),
+    );
+    const tok = new Array<number>(B).fill(0);
+    const pos = new Array<number>(B).fill(0);
+    const u = new Float32Array(K * B).fill(0.5);
+    const invTemp = new Float32Array(B).fill(1);
+    const greedy = new Uint8Array(B).fill(1);
+    const topK = new Array<number>(B).fill(V);
+    const topP = new Float32Array(B).fill(1);
+    this.slots.forEach((s, b) => {
+      if (!s) return;
+      tok[b] = s.lastTok;
+      pos[b] = s.pos;
+      const t = s.req.temperature ?? 1;
+      greedy[b] = t === 0 ? 1 : 0;
+      invTemp[b] = t === 0 ? 1 : 1 / t;
+      const k = s.req.topK ?? 0;
+      topK[b] = k > 0 ? Math.min(k, V) : V;
+      topP[b] = s.req.topP ?? 1;
+      // Draws are consumed one per step whether or not the step's token is kept: a sequence's i-th token always
+      // uses its i-th draw, so the output does not depend on chunking or batch composition.
+      for (let i = 0; i < K; i++) u[i * B + b] = s.rng.uniform();
+    });
+    const feeds: Record<string, HostTensor> = {
+      tok: i64([B], tok),
+      pos: i64([B], pos),
+      u: { dtype: 'float32', shape: loopMode ? [K, B] : [B], data: u },
+      inv_temp: { dtype: 'float32', shape: [B], data: invTemp },
+      greedy: { dtype: 'bool', shape: [B], data: greedy },
+    };
+    if (loopMode) feeds.steps = i64([], [K]);
+    if (filtered) {
+      feeds.top_k = i64([B], topK);
+      feeds.top_p = { dtype: 'float32', shape: [B], data: topP };
+    }
+    const cacheShape = [B, this.config.numKvHeads, this.S, this.config.headDim];
+    for (let l = 0; l < this.config.numLayers; l++) {
+      feeds[cacheName('k', l)] = { dtype: 'float32', shape: cacheShape, data: this.caches[2 * l] };
+      feeds[cacheName('v', l)] = { dtype: 'float32', shape: cacheShape, data: this.caches[2 * l + 1] };
+    }
+    this.paramFeeds(feeds);
+    const t0 = performance.now();
+    const out = await sess.run(feeds);
+    this.stats.decodeSeconds += (performance.now() - t0) / 1000;
+    this.stats.decodeRuns++;
+    for (let l = 0; l < this.config.numLayers; l++) {
+      this.caches[2 * l] = out[`new.${cacheName('k', l)}`].data as Float32Array;
+      this.caches[2 * l + 1] = out[`new.${cacheName('v', l)}`].data as Float32Array;
+    }
+    const toks = out[loopMode ? 'tokens' : 'token'].data as BigInt64Array;
+    const lps = out[loopMode ? 'logps' : 'logp'].data as Float32Array;
+    this.slots.forEach((s, b) => {
+      if (!s) return;
+      let finish: FinishReason | undefined;
+      for (let i = 0; i < K && !finish; i++) {
+        const t = Number(toks[i * B + b]);
+        s.tokens.push(t);
+        s.logps.push(lps[i * B + b]);
+        s.pos++;
+        s.lastTok = t;
+        if (s.eos.has(t)) finish = 'eos';
+        else if (this.hitStop(s)) finish = 'stop';
+        else if (s.tokens.length >= s.req.maxNewTokens) finish = 'length';
+        else if (s.pos + 1 >= this.maxContext) finish = 'context';
+      }
+      if (finish) {
+        this.slots[b] = null;
+        this.finishSeq(s, finish);
+      }
+    });
+  }
+
+  /** Does the text generated so far contain a stop string? Decodes only a tail long enough to hold one. */
+  private hitStop(s: Seq): boolean {
+    const stops = s.req.stop;
+    if (!stops || stops.length === 0 || !this.opts.decode) return false;
+    const tail = this.opts.decode(s.tokens.slice(-s.stopTail));
+    return stops.some((x) => tail.includes(x));
+  }
+
+  async dispose(): Promise<void> {
+    await this.driving;
+    for (const s of this.sessions.values()) await (await s).release();
+    this.sessions.clear();
+  }
+}
