@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { CodError } from '../../api/errors.ts';
 import { benchSize, measurePeakGemm, PYTHON, type BenchEntry } from '../../models/bench.ts';
@@ -23,6 +23,37 @@ function table(entries: BenchEntry[]): string {
       `| ${e.size} | ${e.params.toLocaleString('en-US')} | ${e.tokens_per_step} | ${e.engine_tokens_per_s} | ${e.torch_tokens_per_s ?? 'n/a'} | ${e.ratio ?? 'n/a'} | ${e.gflops} | ${e.peak_gflops} |`,
   );
   return [head, '|---|---|---|---|---|---|---|---|', ...rows].join('\n');
+}
+
+const BEGIN = '<!-- engine-bench:begin -->';
+const END = '<!-- engine-bench:end -->';
+
+/** Replace (or append) the engine section of docs/benchmarks.md, leaving other sections alone. */
+async function writeDocsSection(entries: BenchEntry[]): Promise<void> {
+  const path = 'docs/benchmarks.md';
+  let doc = '# Benchmarks\n';
+  try {
+    doc = await readFile(path, 'utf8');
+  } catch {
+    // first write
+  }
+  const e = entries[0];
+  const section = [
+    BEGIN,
+    '## Engine: training throughput vs PyTorch',
+    '',
+    `Command: \`npm run bench:engine\` (= \`cod engine bench --json --write-docs\`). Measured ${new Date().toISOString().slice(0, 10)} on ${cpus().length} cores, ${e.threads} intra-op threads for both sides.`,
+    `One training step = forward + backward + global-norm clipping + AdamW on ${e.rows} rows x ${e.width} tokens of random ids (causal LM loss), the same`,
+    'model, batch and optimizer in PyTorch (Debian python3-torch with OpenBLAS, `resources/reference/torch_decoder.py bench`) in the same run;',
+    'ratio = engine tokens/s / PyTorch tokens/s. GFLOP/s counts matmul FLOPs (3x forward); the peak is a 1024^3 fp32 GEMM through onnxruntime.',
+    '',
+    table(entries),
+    END,
+  ].join('\n');
+  const a = doc.indexOf(BEGIN);
+  const b = doc.indexOf(END);
+  doc = a >= 0 && b > a ? doc.slice(0, a) + section + doc.slice(b + END.length) : `${doc.trimEnd()}\n\n${section}\n`;
+  await writeFile(path, doc);
 }
 
 export const engineBench: CliCommand = {
@@ -60,7 +91,8 @@ export const engineBench: CliCommand = {
     else console.log(table(entries));
     if (values['write-docs']) {
       await writeFile('docs/benchmarks.engine.json', JSON.stringify(entries, null, 2) + '\n');
-      console.error(`wrote docs/benchmarks.engine.json\n\n${table(entries)}`);
+      await writeDocsSection(entries);
+      console.error('wrote docs/benchmarks.engine.json and the engine section of docs/benchmarks.md');
     }
     return 0;
   },
