@@ -6,12 +6,16 @@ import { envsPlay } from './envs-play.ts';
 import { envsTraces } from './envs-traces.ts';
 import { modelInit } from './model-init.ts';
 import { modelImport } from './model-import.ts';
+import { modelScore } from './model-score.ts';
+import { generate } from './generate.ts';
 import { tokenizerTrain } from './tokenizer-train.ts';
 
 /** Every `cod` subcommand. Each lives in its own module next to this file. */
 export const commands: CliCommand[] = [
   modelInit,
   modelImport,
+  modelScore,
+  generate,
   tokenizerTrain,
   engineGrads,
   engineBench,

@@ -1,0 +1,118 @@
+import { readFile } from 'node:fs/promises';
+import { CodError } from '../../api/errors.ts';
+import { loadChatRenderer } from '../../models/chat-template/source.ts';
+import { loadCheckpoint } from '../../models/checkpoint.ts';
+import { Sampler } from '../../models/sampler/sampler.ts';
+import { loadTokenizer } from '../../models/tokenizer/tokenizer.ts';
+import type { ChatTurn } from '../../models/chat-template/render.ts';
+import { intFlag, numberFlag, parseFlags, requireFlag } from '../args.ts';
+import type { CliCommand } from '../command.ts';
+
+async function readChat(path: string): Promise<ChatTurn[]> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    throw new CodError('not_found', 'cannot read the chat file', path);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new CodError('bad_input', `not valid JSON (${(e as Error).message})`, path);
+  }
+  const msgs = Array.isArray(json) ? json : (json as { messages?: unknown } | null)?.messages;
+  if (!Array.isArray(msgs) || msgs.length === 0)
+    throw new CodError('bad_input', 'must be a non-empty array of {role, content} (or {"messages": [...]})', path);
+  return msgs.map((m, i) => {
+    const o = m as { role?: unknown; content?: unknown };
+    if (typeof o?.role !== 'string' || typeof o.content !== 'string')
+      throw new CodError('bad_input', 'needs a string role and content', `${path}: messages[${i}]`);
+    return { role: o.role, content: o.content };
+  });
+}
+
+export const generate: CliCommand = {
+  path: ['generate'],
+  summary: 'Sample completions from a checkpoint (KV-cache decoding, in-graph sampling)',
+  usage:
+    '--model DIR (--prompt TEXT | --chat FILE.json) [--n K] [--temperature T] [--top-k K] [--top-p P] [--seed S]\n' +
+    '         [--max-new-tokens M] [--stop STR]... [--threads N] [--json]\n\n' +
+    '  --prompt TEXT is encoded as is; --chat renders messages with the checkpoint chat template and stops at its\n' +
+    '  end-of-turn token. Sample k uses seed "S:k".',
+  async run(argv) {
+    const { values } = parseFlags(argv, {
+      model: { type: 'string' },
+      prompt: { type: 'string' },
+      chat: { type: 'string' },
+      n: { type: 'string' },
+      temperature: { type: 'string' },
+      'top-k': { type: 'string' },
+      'top-p': { type: 'string' },
+      seed: { type: 'string' },
+      'max-new-tokens': { type: 'string' },
+      stop: { type: 'string', multiple: true },
+      threads: { type: 'string' },
+      json: { type: 'boolean' },
+    });
+    const dir = requireFlag(values.model, 'model');
+    if ((values.prompt === undefined) === (values.chat === undefined))
+      throw new CodError('bad_input', 'give exactly one of --prompt or --chat');
+    const n = intFlag(values.n, 'n', 1);
+    if (n < 1) throw new CodError('bad_input', '--n must be at least 1');
+    const maxNewTokens = intFlag(values['max-new-tokens'], 'max-new-tokens', 64);
+    const model = await loadCheckpoint(dir);
+    const tokenizer = await loadTokenizer(dir);
+    if (tokenizer.vocabSize > model.config.vocabSize)
+      throw new CodError(
+        'bad_checkpoint',
+        `tokenizer has ${tokenizer.vocabSize} ids but the model's vocab_size is ${model.config.vocabSize}`,
+        dir,
+      );
+    let promptIds: number[];
+    const eosIds: number[] = [];
+    if (values.chat !== undefined) {
+      const renderer = await loadChatRenderer(dir, tokenizer);
+      promptIds = renderer.renderChat(await readChat(values.chat), { addGenerationPrompt: true }).ids;
+      if (tokenizer.eosTokenId !== undefined) eosIds.push(tokenizer.eosTokenId);
+    } else {
+      promptIds = tokenizer.encode(values.prompt!);
+      if (promptIds.length === 0) throw new CodError('bad_input', 'the prompt encodes to no tokens', '--prompt');
+    }
+    const sampler = new Sampler(model.config, model.weights, {
+      decode: (ids) => tokenizer.decode(ids),
+      maxBatch: Math.min(n, 64),
+      threads: intFlag(values.threads, 'threads', 0) || undefined,
+    });
+    const seed = values.seed ?? '0';
+    try {
+      const results = await sampler.generate(
+        Array.from({ length: n }, (_, k) => ({
+          promptIds,
+          maxNewTokens,
+          temperature: numberFlag(values.temperature, 'temperature', 1),
+          topK: intFlag(values['top-k'], 'top-k', 0),
+          topP: numberFlag(values['top-p'], 'top-p', 1),
+          seed: `${seed}:${k}`,
+          stop: values.stop ?? [],
+          eosIds,
+        })),
+      );
+      const samples = results.map((r) => ({
+        text: r.text ?? tokenizer.decode(r.tokenIds),
+        prompt_ids: promptIds,
+        token_ids: r.tokenIds,
+        logprobs: r.logprobs,
+        finish: r.finish,
+      }));
+      if (values.json) console.log(JSON.stringify({ samples }));
+      else
+        samples.forEach((s, k) =>
+          console.log(`--- sample ${k} (${s.token_ids.length} tokens, ${s.finish})\n${s.text}`),
+        );
+    } finally {
+      await sampler.dispose();
+    }
+    return 0;
+  },
+};

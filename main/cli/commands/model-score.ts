@@ -1,0 +1,39 @@
+import { readBatchFile } from '../../models/batch-file.ts';
+import { loadCheckpoint } from '../../models/checkpoint.ts';
+import { packBatch, unpackPerToken } from '../../models/packing.ts';
+import { ModelRuntime } from '../../models/runtime.ts';
+import { intFlag, parseFlags, requireFlag } from '../args.ts';
+import type { CliCommand } from '../command.ts';
+
+export const modelScore: CliCommand = {
+  path: ['model', 'score'],
+  summary: 'Log-prob of every token given the tokens before it (null at position 0), for a batch of sequences',
+  usage: '--model DIR --batch BATCH.json [--threads N] [--json]',
+  async run(argv) {
+    const { values } = parseFlags(argv, {
+      model: { type: 'string' },
+      batch: { type: 'string' },
+      threads: { type: 'string' },
+      json: { type: 'boolean' },
+    });
+    const model = await loadCheckpoint(requireFlag(values.model, 'model'));
+    const batch = await readBatchFile(requireFlag(values.batch, 'batch'), model.config.vocabSize);
+    const packed = packBatch(batch);
+    const rt = new ModelRuntime(model.config, model.weights, {
+      threads: intFlag(values.threads, 'threads', 0) || undefined,
+    });
+    try {
+      const { logp } = await rt.score(packed);
+      const logprobs = unpackPerToken(packed, logp);
+      if (values.json) console.log(JSON.stringify({ logprobs }));
+      else
+        logprobs.forEach((lp, i) => {
+          const sum = lp.reduce<number>((a, x) => a + (x ?? 0), 0);
+          console.log(`sequence ${i}: ${lp.length} tokens, sum log-prob ${sum.toFixed(4)}`);
+        });
+    } finally {
+      await rt.dispose();
+    }
+    return 0;
+  },
+};
