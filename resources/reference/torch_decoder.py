@@ -5,6 +5,7 @@ Written from the Hugging Face modelling equations, not from the engine's graph: 
 (no packing), in float64, so agreement also checks the engine's packing, segment masks and position ids.
 
   torch_decoder.py grads MODEL_DIR BATCH.json OUT.safetensors   -> mean masked next-token CE as `loss` + grads
+  torch_decoder.py compare OURS.safetensors REF.safetensors     -> JSON loss rel. error, worst grad rel. L2
   torch_decoder.py bench MODEL_DIR ROWS WIDTH STEPS THREADS    -> JSON {tokens_per_s} of full AdamW train steps
 """
 import json
@@ -177,6 +178,21 @@ def cmd_train(model_dir, batch_path, out_path, steps, lr, wd, clip):
     write_safetensors(out_path, dict(model.w))
 
 
+def cmd_compare(ours_path, ref_path):
+    """Loss relative error and the worst per-parameter gradient relative L2 between two grads files."""
+    a, b = read_safetensors(ours_path), read_safetensors(ref_path)
+    loss_err = abs(a["loss"].item() - b["loss"].item()) / abs(b["loss"].item())
+    worst, name = 0.0, ""
+    for k, y in b.items():
+        if k == "loss":
+            continue
+        x, y = a[k].double(), y.double()
+        r = ((x - y).norm() / (y.norm() + 1e-30)).item()
+        if r > worst:
+            worst, name = r, k
+    print(json.dumps({"loss_rel_err": loss_err, "worst_grad_rel_l2": worst, "worst_tensor": name, "tensors": len(b) - 1}))
+
+
 def cmd_bench(model_dir, rows, width, steps, threads):
     """Same model, batch shape and optimizer as the engine benchmark: causal LM over [rows, width], AdamW."""
     torch.set_num_threads(int(threads))
@@ -206,4 +222,4 @@ def cmd_bench(model_dir, rows, width, steps, threads):
 
 
 if __name__ == "__main__":
-    {"grads": cmd_grads, "train": cmd_train, "bench": cmd_bench}[sys.argv[1]](*sys.argv[2:])
+    {"grads": cmd_grads, "train": cmd_train, "compare": cmd_compare, "bench": cmd_bench}[sys.argv[1]](*sys.argv[2:])
