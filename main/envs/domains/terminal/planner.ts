@@ -9,7 +9,7 @@ import type { Flavour } from './flavour.ts';
 import { listedTime } from './clock.ts';
 import { matchName } from './glob.ts';
 import type { Knowledge } from './knowledge.ts';
-import { SSH_PORTS, type PlaceName } from './instance.ts';
+import type { PlaceName } from './instance.ts';
 import type { TaskStep } from './task.ts';
 
 type Search =
@@ -29,6 +29,12 @@ interface OpUse {
   readonly template?: string;
   readonly effect: () => void;
 }
+
+/**
+ * The oracle's own prior of SSH ports worth trying, most common first: world knowledge an admin would have
+ * (22, then the usual alternatives), not read from the simulator's configuration.
+ */
+const COMMON_SSH_PORTS = [22, 2222, 2022, 2200, 8022, 22222];
 
 type Compare = { readonly name: string; readonly candidates: readonly string[] };
 
@@ -387,7 +393,7 @@ export class TerminalPlanner {
 
   private ports(): number[] {
     const preferred = this.known.port !== null ? [this.known.port] : [];
-    return [...preferred, ...SSH_PORTS.filter((p) => p !== this.known.port)].filter(
+    return [...preferred, ...COMMON_SSH_PORTS.filter((p) => p !== this.known.port)].filter(
       (p) => !this.known.refusedPorts.has(p),
     );
   }
