@@ -35,21 +35,16 @@ import {
   matmul,
   maximum,
   mul,
-  neg,
   rangeAlong,
-  reciprocal,
   reduceMax,
-  reduceMean,
   reduceMinKeep,
   reduceSum,
   reshape,
   scalar,
   scatterSet,
   sin,
-  silu,
   slice,
   softmax,
-  sqrt,
   sub,
   tensorData,
   topK,
@@ -57,100 +52,43 @@ import {
   unsqueeze,
   type Value,
   where,
+  zerosLike,
 } from '../engine/index.ts';
 import type { ModelConfig } from './config.ts';
 import { ropeInvFreq } from './rope.ts';
-import { parameterSpecs } from './transformer.ts';
-
-type ParamOf = (name: string) => Value;
-
-function rmsNorm(x: Value, w: Value, eps: number): Value {
-  const ms = reduceMean(mul(x, x), [-1], true);
-  return mul(mul(x, reciprocal(sqrt(add(ms, constLike(ms, eps))))), w);
-}
-
-function rotateHalf(x: Value, half: number): Value {
-  const last = x.rank - 1;
-  return concat([neg(slice(x, last, half, 2 * half)), slice(x, last, 0, half)], last);
-}
+import {
+  declareParams,
+  mlpResidual,
+  type ParamOf,
+  paramGetter,
+  projectQkv,
+  rmsNorm,
+  rotateHalf,
+  transformerLogits,
+} from './transformer.ts';
 
 function f32Const(g: Graph, v: number): Value {
   return g.constant(tensorData('float32', [], Float32Array.of(v)));
 }
 
-/** Declares every parameter as a graph input named `p.<hf name>` (the ModelRuntime convention). */
-function declareParamInputs(g: Graph, c: ModelConfig): Map<string, Value> {
-  const m = new Map<string, Value>();
-  for (const s of parameterSpecs(c)) m.set(s.name, g.input(`p.${s.name}`, 'float32', s.shape));
-  return m;
-}
-
-function paramGetter(m: ReadonlyMap<string, Value>): ParamOf {
-  return (name) => {
-    const v = m.get(name);
-    if (!v) throw new Error(`missing parameter ${name}`);
-    return v;
-  };
-}
-
 export const cacheName = (kind: 'k' | 'v', layer: number): string => `${kind}.${layer}`;
 
-/** Prefill: ids [P, T] (right-padded; padding only affects padded positions, causality keeps them out). */
+/**
+ * Prefill: ids [P, T] (right-padded; padding only affects padded positions, causality keeps them out). It is the
+ * training forward pass itself with each layer's post-RoPE keys and values as outputs; emission drops the unused
+ * tail (the last layer's attention and MLP, the logits).
+ */
 export function buildPrefillGraph(c: ModelConfig, P: number, T: number): Graph {
   const g = new Graph(`prefill_${P}x${T}`);
   const ids = g.input('ids', 'int64', [P, T]);
-  const param = paramGetter(declareParamInputs(g, c));
-  const H = c.numHeads;
-  const KV = c.numKvHeads;
-  const hd = c.headDim;
-  const rep = H / KV;
-  const idx = rangeAlong(ids, 1); // [T]
-  const causal = lessOrEqual(unsqueeze(idx, 0), unsqueeze(idx, 1)); // [T(q), T(k)]
-  const maskBias = reshape(where(causal, f32Const(g, 0), f32Const(g, -1e9)), [1, 1, 1, T, T]);
-  const invFreq = g.constant(tensorData('float32', [hd / 2], ropeInvFreq(c)));
-  const angles = mul(unsqueeze(cast(idx, 'float32'), 1), invFreq); // [T, hd/2]
-  const emb = concat([angles, angles], 1);
-  const cosT = reshape(cos(emb), [1, 1, T, hd]);
-  const sinT = reshape(sin(emb), [1, 1, T, hd]);
-  const rope = (x: Value) => add(mul(x, cosT), mul(rotateHalf(x, hd / 2), sinT));
-  const N = P * T;
-  let h = reshape(gather(param('model.embed_tokens.weight'), ids), [N, c.hiddenSize]);
-  const scaleV = constLike(h, 1 / Math.sqrt(hd));
-  for (let l = 0; l < c.numLayers; l++) {
-    const pre = `model.layers.${l}`;
-    const x = rmsNorm(h, param(`${pre}.input_layernorm.weight`), c.rmsNormEps);
-    let q = linear(x, param(`${pre}.self_attn.q_proj.weight`));
-    let k = linear(x, param(`${pre}.self_attn.k_proj.weight`));
-    let v = linear(x, param(`${pre}.self_attn.v_proj.weight`));
-    if (c.attentionBias) {
-      q = add(q, param(`${pre}.self_attn.q_proj.bias`));
-      k = add(k, param(`${pre}.self_attn.k_proj.bias`));
-      v = add(v, param(`${pre}.self_attn.v_proj.bias`));
-    }
-    let qh = transpose(reshape(q, [P, T, H, hd]), [0, 2, 1, 3]);
-    let kh = transpose(reshape(k, [P, T, KV, hd]), [0, 2, 1, 3]);
-    const vh = transpose(reshape(v, [P, T, KV, hd]), [0, 2, 1, 3]);
-    if (c.qkNorm) {
-      qh = rmsNorm(qh, param(`${pre}.self_attn.q_norm.weight`), c.rmsNormEps);
-      kh = rmsNorm(kh, param(`${pre}.self_attn.k_norm.weight`), c.rmsNormEps);
-    }
-    qh = rope(qh);
-    kh = rope(kh);
-    g.output(cacheName('k', l), kh);
-    g.output(cacheName('v', l), vh);
-    if (l === c.numLayers - 1) break; // the last layer's output feeds nothing the prefill returns
-    const qg = reshape(qh, [P, KV, rep * T, hd]);
-    const scores = mul(matmul(qg, transpose(kh, [0, 1, 3, 2])), scaleV);
-    const masked = add(reshape(scores, [P, KV, rep, T, T]), maskBias);
-    const probs = reshape(softmax(masked), [P, KV, rep * T, T]);
-    const ctx = reshape(matmul(probs, vh), [P, H, T, hd]);
-    const attnOut = reshape(transpose(ctx, [0, 2, 1, 3]), [N, H * hd]);
-    h = add(h, linear(attnOut, param(`${pre}.self_attn.o_proj.weight`)));
-    const y = rmsNorm(h, param(`${pre}.post_attention_layernorm.weight`), c.rmsNormEps);
-    const gate = silu(linear(y, param(`${pre}.mlp.gate_proj.weight`)));
-    const up = linear(y, param(`${pre}.mlp.up_proj.weight`));
-    h = add(h, linear(mul(gate, up), param(`${pre}.mlp.down_proj.weight`)));
-  }
+  const params = declareParams(g, c, 'p.');
+  // One sequence per row: positions 0..T-1 and a single segment, so the mask is plain causal.
+  const positions = expandLike(unsqueeze(rangeAlong(ids, 1), 0), ids);
+  const segments = zerosLike(ids);
+  transformerLogits(c, params, { ids, positions, segments }, (l, k, v) => {
+    g.output(cacheName('k', l), k);
+    g.output(cacheName('v', l), v);
+  });
   return g;
 }
 
@@ -185,14 +123,7 @@ function decodeStep(
   for (let l = 0; l < c.numLayers; l++) {
     const pre = `model.layers.${l}`;
     const x = rmsNorm(h, param(`${pre}.input_layernorm.weight`), c.rmsNormEps);
-    let q = linear(x, param(`${pre}.self_attn.q_proj.weight`));
-    let k = linear(x, param(`${pre}.self_attn.k_proj.weight`));
-    let v = linear(x, param(`${pre}.self_attn.v_proj.weight`));
-    if (c.attentionBias) {
-      q = add(q, param(`${pre}.self_attn.q_proj.bias`));
-      k = add(k, param(`${pre}.self_attn.k_proj.bias`));
-      v = add(v, param(`${pre}.self_attn.v_proj.bias`));
-    }
+    const { q, k, v } = projectQkv(c, param, pre, x);
     let qh = reshape(q, ['B', H, hd]);
     let kh = reshape(k, ['B', KV, hd]);
     const vh = reshape(v, ['B', KV, 1, hd]);
@@ -211,10 +142,7 @@ function decodeStep(
     const probs = softmax(add(scores, maskBias));
     const ctx = reshape(matmul(probs, vc), ['B', H * hd]);
     h = add(h, linear(ctx, param(`${pre}.self_attn.o_proj.weight`)));
-    const y = rmsNorm(h, param(`${pre}.post_attention_layernorm.weight`), c.rmsNormEps);
-    const gate = silu(linear(y, param(`${pre}.mlp.gate_proj.weight`)));
-    const up = linear(y, param(`${pre}.mlp.up_proj.weight`));
-    h = add(h, linear(mul(gate, up), param(`${pre}.mlp.down_proj.weight`)));
+    h = mlpResidual(c, param, pre, h);
   }
   const hf = rmsNorm(h, param('model.norm.weight'), c.rmsNormEps);
   const head = c.tieWordEmbeddings ? param('model.embed_tokens.weight') : param('lm_head.weight');
@@ -297,7 +225,7 @@ export function buildStepGraph(c: ModelConfig, filtered: boolean): Graph {
   const pos = g.input('pos', 'int64', ['B']);
   const caches = declareCaches(g, c);
   const s = declareSampling(g, filtered, ['B']);
-  const param = paramGetter(declareParamInputs(g, c));
+  const param = paramGetter(declareParams(g, c, 'p.'));
   const step = decodeStep(c, param, tok, pos, caches);
   const out = sampleToken(step.logits, s, c.vocabSize);
   g.output('token', out.tok);
@@ -318,7 +246,7 @@ export function buildLoopGraph(c: ModelConfig, filtered: boolean): Graph {
   const pos = g.input('pos', 'int64', ['B']);
   const caches = declareCaches(g, c);
   const s = declareSampling(g, filtered, ['K', 'B']);
-  const params = declareParamInputs(g, c);
+  const params = declareParams(g, c, 'p.');
   const cond = g.constant(tensorData('bool', [], Uint8Array.of(1)), 'loop_cond');
 
   const body = new LoopBody('body', [

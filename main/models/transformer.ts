@@ -54,29 +54,64 @@ export interface PackedBatchValues {
   readonly segments: Value;
 }
 
-function rmsNorm(x: Value, w: Value, eps: number): Value {
+export function rmsNorm(x: Value, w: Value, eps: number): Value {
   const ms = reduceMean(mul(x, x), [-1], true);
   return mul(mul(x, reciprocal(sqrt(add(ms, constLike(ms, eps))))), w);
 }
 
-function rotateHalf(x: Value, half: number): Value {
+export function rotateHalf(x: Value, half: number): Value {
   const last = x.rank - 1;
   return concat([neg(slice(x, last, half, 2 * half)), slice(x, last, 0, half)], last);
 }
 
-/** Returns logits [B*T, V] (row-major over B, T). */
-export function transformerLogits(c: ModelConfig, p: Params, inp: PackedBatchValues): Value {
+export type ParamOf = (name: string) => Value;
+
+export function paramGetter(p: Params): ParamOf {
+  return (name) => {
+    const v = p.get(name);
+    if (!v) throw new Error(`missing parameter ${name}`);
+    return v;
+  };
+}
+
+/** The q/k/v projections of layer `pre` (with Qwen2's bias): [N, heads*hd] each. */
+export function projectQkv(c: ModelConfig, P: ParamOf, pre: string, x: Value): { q: Value; k: Value; v: Value } {
+  let q = linear(x, P(`${pre}.self_attn.q_proj.weight`));
+  let k = linear(x, P(`${pre}.self_attn.k_proj.weight`));
+  let v = linear(x, P(`${pre}.self_attn.v_proj.weight`));
+  if (c.attentionBias) {
+    q = add(q, P(`${pre}.self_attn.q_proj.bias`));
+    k = add(k, P(`${pre}.self_attn.k_proj.bias`));
+    v = add(v, P(`${pre}.self_attn.v_proj.bias`));
+  }
+  return { q, k, v };
+}
+
+/** h + SwiGLU MLP(RMSNorm(h)) of layer `pre`. */
+export function mlpResidual(c: ModelConfig, P: ParamOf, pre: string, h: Value): Value {
+  const y = rmsNorm(h, P(`${pre}.post_attention_layernorm.weight`), c.rmsNormEps);
+  const gate = silu(linear(y, P(`${pre}.mlp.gate_proj.weight`)));
+  const up = linear(y, P(`${pre}.mlp.up_proj.weight`));
+  return add(h, linear(mul(gate, up), P(`${pre}.mlp.down_proj.weight`)));
+}
+
+/**
+ * Returns logits [B*T, V] (row-major over B, T). `onKv` receives each layer's keys and values after RoPE
+ * ([B, KV, T, hd]): the sampler's prefill is this same forward pass with those as outputs (emission drops the rest).
+ */
+export function transformerLogits(
+  c: ModelConfig,
+  p: Params,
+  inp: PackedBatchValues,
+  onKv?: (layer: number, k: Value, v: Value) => void,
+): Value {
   const g: Graph = inp.ids.graph;
   const [B, T] = inp.ids.shape as [number, number];
   const H = c.numHeads;
   const KV = c.numKvHeads;
   const hd = c.headDim;
   const rep = H / KV;
-  const P = (name: string): Value => {
-    const v = p.get(name);
-    if (!v) throw new Error(`missing parameter ${name}`);
-    return v;
-  };
+  const P = paramGetter(p);
 
   // Attention mask as an additive bias [B, 1, 1, T, T]: same segment and key index <= query index.
   const idx = rangeAlong(inp.ids, 1);
@@ -107,14 +142,7 @@ export function transformerLogits(c: ModelConfig, p: Params, inp: PackedBatchVal
   for (let l = 0; l < c.numLayers; l++) {
     const pre = `model.layers.${l}`;
     const x = rmsNorm(h, P(`${pre}.input_layernorm.weight`), c.rmsNormEps);
-    let q = linear(x, P(`${pre}.self_attn.q_proj.weight`));
-    let k = linear(x, P(`${pre}.self_attn.k_proj.weight`));
-    let v = linear(x, P(`${pre}.self_attn.v_proj.weight`));
-    if (c.attentionBias) {
-      q = add(q, P(`${pre}.self_attn.q_proj.bias`));
-      k = add(k, P(`${pre}.self_attn.k_proj.bias`));
-      v = add(v, P(`${pre}.self_attn.v_proj.bias`));
-    }
+    const { q, k, v } = projectQkv(c, P, pre, x);
     // [N, heads*hd] -> [B, heads, T, hd]
     let qh = transpose(reshape(q, [B, T, H, hd]), [0, 2, 1, 3]);
     let kh = transpose(reshape(k, [B, T, KV, hd]), [0, 2, 1, 3]);
@@ -125,6 +153,7 @@ export function transformerLogits(c: ModelConfig, p: Params, inp: PackedBatchVal
     }
     qh = rope(qh);
     kh = rope(kh);
+    onKv?.(l, kh, vh);
     // Grouped-query attention without materialising repeated K/V: the `rep` query heads that share a KV head
     // are stacked along the query axis, so one batched GEMM per KV head serves them all.
     const qg = reshape(qh, [B, KV, rep * T, hd]);
@@ -134,11 +163,7 @@ export function transformerLogits(c: ModelConfig, p: Params, inp: PackedBatchVal
     const ctx = reshape(matmul(probs, vh), [B, H, T, hd]);
     const attnOut = reshape(transpose(ctx, [0, 2, 1, 3]), [N, H * hd]);
     h = add(h, linear(attnOut, P(`${pre}.self_attn.o_proj.weight`)));
-
-    const y = rmsNorm(h, P(`${pre}.post_attention_layernorm.weight`), c.rmsNormEps);
-    const gate = silu(linear(y, P(`${pre}.mlp.gate_proj.weight`)));
-    const up = linear(y, P(`${pre}.mlp.up_proj.weight`));
-    h = add(h, linear(mul(gate, up), P(`${pre}.mlp.down_proj.weight`)));
+    h = mlpResidual(c, P, pre, h);
   }
   const hf = rmsNorm(h, P('model.norm.weight'), c.rmsNormEps);
   const head = c.tieWordEmbeddings ? P('model.embed_tokens.weight') : P('lm_head.weight');
