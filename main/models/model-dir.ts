@@ -1,0 +1,31 @@
+/**
+ * A workbench model directory opened as one unit: config + weights + tokenizer + chat template, checked against
+ * each other (a tokenizer with more ids than the model's vocabulary would index past the embedding).
+ */
+import { CodError } from '../api/errors.ts';
+import { loadChatRenderer } from './chat-template/source.ts';
+import type { ChatRenderer } from './chat-template/render.ts';
+import { loadCheckpoint } from './checkpoint.ts';
+import type { ModelConfig } from './config.ts';
+import { loadTokenizer, type Tokenizer } from './tokenizer/tokenizer.ts';
+
+export interface ModelDir {
+  readonly dir: string;
+  readonly config: ModelConfig;
+  readonly weights: Map<string, Float32Array>;
+  readonly tokenizer: Tokenizer;
+  readonly renderer: ChatRenderer;
+}
+
+export async function openModelDir(dir: string): Promise<ModelDir> {
+  const { config, weights } = await loadCheckpoint(dir);
+  const tokenizer = await loadTokenizer(dir);
+  if (tokenizer.vocabSize > config.vocabSize)
+    throw new CodError(
+      'bad_checkpoint',
+      `tokenizer has ${tokenizer.vocabSize} ids but the model's vocab_size is ${config.vocabSize}`,
+      dir,
+    );
+  const renderer = await loadChatRenderer(dir, tokenizer);
+  return { dir, config, weights, tokenizer, renderer };
+}
