@@ -8,7 +8,11 @@ import { modelInit } from './model-init.ts';
 import { modelImport } from './model-import.ts';
 import { modelScore } from './model-score.ts';
 import { generate } from './generate.ts';
+import { serveCommand } from './serve.ts';
 import { tokenizerTrain } from './tokenizer-train.ts';
+import { evalCommand } from './eval.ts';
+import { compareCommand } from './compare.ts';
+import { runsList, runsShow } from './runs.ts';
 
 /** Every `cod` subcommand. Each lives in its own module next to this file. */
 export const commands: CliCommand[] = [
@@ -22,4 +26,8 @@ export const commands: CliCommand[] = [
   envsCheck,
   envsTraces,
   envsPlay,
+  evalCommand,
+  compareCommand,
+  runsList,
+  runsShow,
 ];

@@ -1,0 +1,136 @@
+import { CodError } from '../../api/errors.ts';
+import { loadCurriculum, type LoadedCurriculum } from '../../training/curriculum/load.ts';
+import type { EvalSuite } from '../../training/curriculum/schema.ts';
+import { openCheckpointPolicy, type CheckpointPolicy } from '../../training/checkpoint-policy.ts';
+import { CurriculumEnvHost } from '../../training/eval-host.ts';
+import { formatSuiteResult } from '../../training/eval-format.ts';
+import {
+  checkBaseline,
+  evaluateSuite,
+  findSuite,
+  suitePacks,
+  suiteSummary,
+  type EvalBaseline,
+  type SuiteResult,
+} from '../../training/evaluate.ts';
+import { intFlag, parseFlags, requireFlag } from '../args.ts';
+import type { CliCommand } from '../command.ts';
+import { progressReporter } from './envs-check.ts';
+
+/** The curriculum and the suites to run: the named ones in the order given, or all of them. */
+export function selectSuites(
+  file: string,
+  names: readonly string[] | undefined,
+): { loaded: LoadedCurriculum; suites: EvalSuite[] } {
+  const loaded = loadCurriculum(file);
+  const suites = names?.length ? names.map((n) => findSuite(loaded.curriculum, n)) : [...loaded.curriculum.evals];
+  if (suites.length === 0) throw new CodError('bad_input', 'the curriculum has no eval suites (evals:)', file);
+  if (new Set(suites.map((s) => s.name)).size !== suites.length)
+    throw new CodError('bad_input', 'a suite is named twice', '--suite');
+  return { loaded, suites };
+}
+
+/** Lifecycles progress on stderr: a bar for people, or `{"event":"progress",...}` lines with --events. */
+export function progressSink(label: string, events: boolean): (done: number, total: number) => void {
+  if (!events) return progressReporter(label);
+  return (done, total) => process.stderr.write(JSON.stringify({ event: 'progress', done, total }) + '\n');
+}
+
+export function threadsFlag(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = intFlag(value, 'threads', 0);
+  if (n < 1) throw new CodError('bad_input', `--threads must be at least 1, got ${n}`);
+  return n;
+}
+
+/** Plays the suites on one opened checkpoint; `onLifecycle` counts lifecycles across all of them. */
+export async function evaluateCheckpoint(args: {
+  checkpoint: CheckpointPolicy;
+  loaded: LoadedCurriculum;
+  suites: readonly EvalSuite[];
+  baseline?: EvalBaseline;
+  onLifecycle: () => void;
+}): Promise<SuiteResult[]> {
+  const host = new CurriculumEnvHost(args.loaded.plugins);
+  try {
+    const out: SuiteResult[] = [];
+    for (const suite of args.suites) {
+      out.push(
+        await evaluateSuite({
+          suite,
+          curriculum: args.loaded.curriculum,
+          policy: args.checkpoint.policy,
+          host,
+          ...(args.baseline ? { baseline: args.baseline } : {}),
+          // Keep only what the tables need: the per-call records of a CLI eval are not stored.
+          keepRecords: false,
+          onProgress: (done) => {
+            if (done > 0) args.onLifecycle();
+          },
+        }),
+      );
+    }
+    return out;
+  } finally {
+    await host.dispose();
+  }
+}
+
+export function totalLifecycles(suites: readonly EvalSuite[]): number {
+  return suites.reduce((a, s) => a + suitePacks(s).length, 0);
+}
+
+const USAGE =
+  'CHECKPOINT_DIR --curriculum FILE [--suite NAME]... [--baseline none|append_log|oracle_notes] [--threads N]\n' +
+  '         [--json] [--events]\n\n' +
+  "  Plays the curriculum's eval suites (all of them unless --suite is given) on held-out packs, one rollout per\n" +
+  '  pack, and prints the mean task reward by pack position with a Student-t 95% interval over lifecycles.\n' +
+  '  --baseline  none: empty context every task; append_log: the truncated log of past trajectories;\n' +
+  "              oracle_notes: the domain's scripted oracle writes the notes, the model still solves\n" +
+  '  --json      [{"suite", "positions": [{"k", "mean", "ci_low", "ci_high", "n", ...}], ...}] on stdout\n' +
+  '  --events    progress as JSON lines {"event":"progress","done","total"} on stderr';
+
+export const evalCommand: CliCommand = {
+  path: ['eval'],
+  summary: 'Evaluate a checkpoint on a curriculum’s held-out suites: reward by pack position with 95% intervals',
+  usage: USAGE,
+  async run(argv) {
+    const { values, positionals } = parseFlags(
+      argv,
+      {
+        curriculum: { type: 'string' },
+        suite: { type: 'string', multiple: true },
+        baseline: { type: 'string' },
+        threads: { type: 'string' },
+        json: { type: 'boolean' },
+        events: { type: 'boolean' },
+      },
+      true,
+    );
+    if (positionals.length !== 1)
+      throw new CodError('bad_input', `expected exactly one CHECKPOINT_DIR (usage: cod eval ${USAGE.split('\n')[0]})`);
+    const baseline = values.baseline === undefined ? undefined : checkBaseline(values.baseline);
+    const threads = threadsFlag(values.threads);
+    const { loaded, suites } = selectSuites(requireFlag(values.curriculum, 'curriculum'), values.suite);
+    const total = totalLifecycles(suites);
+    const progress = progressSink(`cod eval ${positionals[0]}`, values.events ?? false);
+    const checkpoint = await openCheckpointPolicy(positionals[0], { ...(threads ? { threads } : {}) });
+    let results: SuiteResult[];
+    try {
+      let done = 0;
+      progress(0, total);
+      results = await evaluateCheckpoint({
+        checkpoint,
+        loaded,
+        suites,
+        ...(baseline ? { baseline } : {}),
+        onLifecycle: () => progress(++done, total),
+      });
+    } finally {
+      await checkpoint.dispose();
+    }
+    if (values.json) console.log(JSON.stringify(results.map(suiteSummary), null, 2));
+    else console.log(results.map(formatSuiteResult).join('\n\n'));
+    return 0;
+  },
+};

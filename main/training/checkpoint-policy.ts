@@ -1,0 +1,54 @@
+/**
+ * A checkpoint directory as a lifecycle Policy: the model (config, weights, tokenizer, chat template, checked as
+ * one unit by openModelDir), a continuous-batching Sampler over its weights, and a ModelPolicy that renders each
+ * request with the checkpoint's own chat template. What `cod eval` / `cod compare` and the trainer's evals play.
+ */
+import { stat } from 'node:fs/promises';
+import { CodError } from '../api/errors.ts';
+import { ModelPolicy } from '../cod/model-policy.ts';
+import { openModelDir, type ModelDir } from '../models/model-dir.ts';
+import { Sampler, type SamplerOptions } from '../models/sampler/sampler.ts';
+
+export interface CheckpointPolicyOptions {
+  /** Sampling temperature (cod-method.md §5: evaluation samples at 1.0). */
+  readonly temperature?: number;
+  /** onnxruntime intra-op threads (default: onnxruntime's choice). */
+  readonly threads?: number;
+  /** Name shown in reports (default: the directory). */
+  readonly name?: string;
+  /** Sampler knobs beyond decode/threads (batch slots, chunk steps, context cap). */
+  readonly sampler?: Omit<SamplerOptions, 'decode' | 'threads'>;
+}
+
+export interface CheckpointPolicy {
+  readonly policy: ModelPolicy;
+  readonly model: ModelDir;
+  readonly sampler: Sampler;
+  /** Frees the sampler's onnxruntime sessions. */
+  dispose(): Promise<void>;
+}
+
+export async function openCheckpointPolicy(dir: string, opts: CheckpointPolicyOptions = {}): Promise<CheckpointPolicy> {
+  // A clear "not found" before the loaders report the first file they miss inside a directory that is not there.
+  let isDir: boolean;
+  try {
+    isDir = (await stat(dir)).isDirectory();
+  } catch {
+    throw new CodError('not_found', 'checkpoint directory not found', dir);
+  }
+  if (!isDir) throw new CodError('bad_checkpoint', 'not a directory', dir);
+  const temperature = opts.temperature ?? 1;
+  if (!(Number.isFinite(temperature) && temperature >= 0))
+    throw new CodError('bad_input', `temperature must be a number ≥ 0, got ${String(opts.temperature)}`, 'temperature');
+  if (opts.threads !== undefined && !(Number.isInteger(opts.threads) && opts.threads >= 1))
+    throw new CodError('bad_input', `threads must be a positive integer, got ${String(opts.threads)}`, 'threads');
+
+  const model = await openModelDir(dir);
+  const sampler = new Sampler(model.config, model.weights, {
+    ...opts.sampler,
+    decode: (ids) => model.tokenizer.decode(ids),
+    ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
+  });
+  const policy = new ModelPolicy(sampler, model.renderer, { name: opts.name ?? dir, temperature });
+  return { policy, model, sampler, dispose: () => sampler.dispose() };
+}

@@ -1,0 +1,56 @@
+/**
+ * A suite result in the run store's terms: `store.commitEval(runId, evalCommit(result, step))` keeps every eval
+ * lifecycle and model call, and `store.setCheckpointEval(runId, step, suite, evalSummaryJson(result))` puts the
+ * per-position table on the checkpoint row, which is what `cod runs show` prints.
+ */
+import type { EvalCommit, JsonObject, LifecycleInput, SampleInput } from '../store/types.ts';
+import { suiteSummary, type SuiteResult } from './evaluate.ts';
+
+/** Metric names of an eval, namespaced by suite so they never mix with the training series. */
+export function evalMetricName(suite: string, name: string): string {
+  return `eval/${suite}/${name}`;
+}
+
+export function evalCommit(r: SuiteResult, checkpointStep: number): EvalCommit {
+  const lifecycles: LifecycleInput[] = r.lifecycles.map((l) => ({
+    id: l.lifecycleId,
+    packId: l.packId,
+    domain: l.domain,
+    rolloutIndex: l.rolloutIndex,
+    split: 'eval',
+    suite: r.suite,
+    checkpointStep,
+    // A failed lifecycle did not reach every position: the store marks those null.
+    rewards: l.tasks.map((_, k) => (k < l.taskRewards.length ? l.taskRewards[k] : null)),
+    updateRewards: l.updateRewards,
+    hints: l.hints,
+    ...(l.error ? { error: `${l.error.code}: ${l.error.message}` } : {}),
+  }));
+  const samples: SampleInput[] = r.lifecycles.flatMap((l) =>
+    l.records.map((c) => ({
+      lifecycleId: l.lifecycleId,
+      position: c.position,
+      kind: c.episodeKind,
+      turn: c.turn,
+      messages: c.messages,
+      response: c.response,
+      ...(c.promptIds ? { promptIds: c.promptIds } : {}),
+      ...(c.tokenIds ? { responseIds: c.tokenIds } : {}),
+      ...(c.logprobs ? { logprobs: c.logprobs } : {}),
+      reward: c.reward,
+      outcome: c.outcome,
+      hintBefore: c.hintBefore,
+      ...(c.hintAfter !== undefined ? { hintAfter: c.hintAfter } : {}),
+    })),
+  );
+  const metrics: Record<string, number> = {};
+  for (const p of r.positions) if (p.mean !== null) metrics[evalMetricName(r.suite, `reward/pos${p.k}`)] = p.mean;
+  if (r.hintParseRate !== null) metrics[evalMetricName(r.suite, 'hint_parse_rate')] = r.hintParseRate;
+  if (r.meanHintChars !== null) metrics[evalMetricName(r.suite, 'hint_chars')] = r.meanHintChars;
+  return { checkpointStep, suite: r.suite, lifecycles, samples, metrics };
+}
+
+/** The suite's summary as plain JSON (no lifecycles): the checkpoint row's entry for this suite. */
+export function evalSummaryJson(r: SuiteResult): JsonObject {
+  return JSON.parse(JSON.stringify(suiteSummary(r))) as JsonObject;
+}
