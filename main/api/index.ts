@@ -1,0 +1,7 @@
+/** The typed contract between renderer and main. Pure TS: the renderer and electron/ import only this folder. */
+export * from './types.ts';
+export * from './methods.ts';
+export * from './protocol.ts';
+export * from './client.ts';
+export { checkRequest } from './validate.ts';
+export { CodError, isCodError, type CodErrorCode } from './errors.ts';

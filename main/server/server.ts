@@ -1,0 +1,121 @@
+/**
+ * `cod serve`: the built renderer and the api over a WebSocket, on 127.0.0.1 only. A fresh random token per
+ * launch guards the api: the page gets it from the URL the command prints, the socket must present it, and the
+ * Host and Origin headers must name this server (no other site, and no DNS-rebound name, can talk to it).
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { CodError } from '../api/errors.ts';
+import { requestFrame, TOKEN_PARAM, WS_PATH } from '../api/protocol.ts';
+import type { Workbench } from '../services/workbench.ts';
+import { contentSecurityPolicy, rendererMissing, serveStatic } from './static-files.ts';
+
+export interface ServeOptions {
+  readonly workbench: Workbench;
+  /** The built renderer (out/renderer). */
+  readonly rendererDir: string;
+  /** 0 picks a free port. */
+  readonly port?: number;
+  /** For tests: a fixed token instead of a random one. */
+  readonly token?: string;
+}
+
+export interface RunningServer {
+  readonly url: string;
+  readonly port: number;
+  readonly token: string;
+  close(): Promise<void>;
+}
+
+const HOST = '127.0.0.1';
+/** Largest request frame accepted (a curriculum text is the biggest legitimate one). */
+const MAX_FRAME = 2 * 1024 * 1024;
+
+function sameToken(given: string | null, token: string): boolean {
+  if (!given) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+export async function serve(opts: ServeOptions): Promise<RunningServer> {
+  if (rendererMissing(opts.rendererDir))
+    throw new CodError('not_found', 'the renderer is not built; run `npm run build` first', opts.rendererDir);
+  const token = opts.token ?? randomBytes(24).toString('base64url');
+  let port = 0;
+  const hosts = () => [`${HOST}:${port}`, `localhost:${port}`];
+  const origins = () => hosts().map((h) => `http://${h}`);
+  const csp = () => contentSecurityPolicy(`ws://${HOST}:${port} ws://localhost:${port}`);
+
+  const http: Server = createServer((req, res) => {
+    if (!hosts().includes(req.headers.host ?? '')) {
+      res.writeHead(421, { 'content-type': 'text/plain' }).end('wrong host');
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { 'content-type': 'text/plain' }).end('method not allowed');
+      return;
+    }
+    serveStatic(opts.rendererDir, req.url ?? '/', res, csp());
+  });
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME });
+  http.on('upgrade', (req: IncomingMessage, socket, head) => {
+    const url = new URL(req.url ?? '/', `http://${HOST}`);
+    const ok =
+      url.pathname === WS_PATH &&
+      hosts().includes(req.headers.host ?? '') &&
+      origins().includes(req.headers.origin ?? '') &&
+      sameToken(url.searchParams.get(TOKEN_PARAM), token);
+    if (!ok) {
+      socket.write('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
+      socket.destroy();
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => attach(ws, opts.workbench));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(opts.port ?? 0, HOST, () => resolve());
+  });
+  port = (http.address() as AddressInfo).port;
+  return {
+    url: `http://${HOST}:${port}/?${TOKEN_PARAM}=${token}`,
+    port,
+    token,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const c of wss.clients) c.terminate();
+        wss.close();
+        http.close(() => resolve());
+        http.closeAllConnections();
+      }),
+  };
+}
+
+/** One client: every frame is checked; calls are answered by id; events are pushed as they come. */
+function attach(ws: WebSocket, workbench: Workbench): void {
+  const unsubscribe = workbench.onEvent((event) => {
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ event }));
+  });
+  ws.on('close', unsubscribe);
+  ws.on('message', async (data, isBinary) => {
+    let frame: unknown;
+    try {
+      frame = isBinary ? undefined : JSON.parse(data.toString());
+    } catch {
+      frame = undefined;
+    }
+    const r = requestFrame.safeParse(frame);
+    if (!r.success) {
+      // No id to answer to: say so once and keep the connection (the client may just be buggy).
+      ws.send(JSON.stringify({ id: -1, ok: false, error: { code: 'bad_input', message: 'malformed request frame' } }));
+      return;
+    }
+    const answer = await workbench.handle(r.data.method, r.data.params);
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: r.data.id, ...answer }));
+  });
+}

@@ -1,0 +1,87 @@
+/**
+ * Compare two checkpoints: `cod compare A_DIR B_DIR --curriculum FILE --suite NAME --json --events` in a worker
+ * (identical packs and seeds for both: the evaluator derives them from the suite). Progress and the result come
+ * back as checked JSON lines; the job carries them to the UI.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { stringify } from 'yaml';
+import { CodError } from '../api/errors.ts';
+import type { CheckpointRef, JobView } from '../api/types.ts';
+import type { RunStore } from '../store/index.ts';
+import { curriculumOfConfig, evalSuitesOf } from './convert.ts';
+import type { Jobs } from './jobs.ts';
+import { compareResult, failureMessage, parseLine, progressEvent } from './trainer-protocol.ts';
+import type { WorkerHost } from './worker-host.ts';
+
+export class CompareService {
+  constructor(
+    private readonly store: RunStore,
+    private readonly host: WorkerHost,
+    private readonly jobs: Jobs,
+    private readonly scratchDir: string,
+  ) {}
+
+  private checkpointPath(ref: CheckpointRef): string {
+    const cp = this.store.listCheckpoints(ref.runId).find((c) => c.step === ref.step);
+    if (!cp) throw new CodError('not_found', `run ${ref.runId} has no checkpoint at step ${ref.step}`, 'checkpoint');
+    return cp.path;
+  }
+
+  start(a: CheckpointRef, b: CheckpointRef, suite: string): JobView {
+    const aDir = this.checkpointPath(a);
+    const bDir = this.checkpointPath(b);
+    const config = this.store.getRun(a.runId).config;
+    const curriculum = curriculumOfConfig(config);
+    if (!curriculum) throw new CodError('bad_config', `run ${a.runId} stores no curriculum to take suites from`);
+    const suites = evalSuitesOf(config);
+    if (!suites.includes(suite))
+      throw new CodError(
+        'bad_input',
+        `run ${a.runId}'s curriculum has no suite '${suite}' (has: ${suites.join(', ') || 'none'})`,
+        'suite',
+      );
+
+    const job = this.jobs.create('compare', `${a.runId}@${a.step} vs ${b.runId}@${b.step} on ${suite}`, {
+      a,
+      b,
+      suite,
+    });
+    // The evaluator reads the suite from a curriculum file: write run A's curriculum as one.
+    mkdirSync(this.scratchDir, { recursive: true });
+    const file = path.join(this.scratchDir, `${job.id}.yaml`);
+    writeFileSync(file, stringify(curriculum, { lineWidth: 0 }), 'utf8');
+
+    const proc = this.host.start({
+      args: ['compare', aDir, bDir, '--curriculum', file, '--suite', suite, '--json', '--events'],
+    });
+    const stderr: string[] = [];
+    let got = false;
+    const onLine = (line: string) => {
+      const p = parseLine(progressEvent, line);
+      if (p) {
+        this.jobs.update(job.id, { state: 'running', progress: { done: p.done, total: p.total } });
+        return;
+      }
+      const r = parseLine(compareResult, line);
+      if (r) {
+        got = true;
+        this.jobs.update(job.id, { state: 'done', result: r });
+      }
+    };
+    proc.onStdoutLine(onLine);
+    proc.onStderrLine((l) => {
+      stderr.push(l);
+      if (stderr.length > 50) stderr.shift();
+      onLine(l);
+    });
+    proc.onExit((exit) => {
+      if (got && exit.code === 0) return;
+      this.jobs.update(job.id, {
+        state: 'failed',
+        error: exit.code === 0 ? 'the comparison ended without a result' : failureMessage(stderr, exit),
+      });
+    });
+    return this.jobs.update(job.id, { state: 'running' });
+  }
+}

@@ -1,0 +1,96 @@
+/** Store records -> api records: typed arrays become plain arrays and NaN becomes null, so they survive JSON. */
+import type { CheckpointInfo, JsonObject, LifecycleRow, RunSummary, SampleView, SeriesData } from '../api/types.ts';
+import type { CheckpointRecord, LifecycleSummary, RunRecord, SampleRecord, Series } from '../store/index.ts';
+
+const finiteOrNull = (v: number): number | null => (Number.isNaN(v) ? null : v);
+
+export function floats(a: Float32Array | Float64Array | null): (number | null)[] | null {
+  if (!a) return null;
+  const out = new Array<number | null>(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = finiteOrNull(a[i]);
+  return out;
+}
+
+export function seriesData(s: Series): SeriesData {
+  return {
+    steps: Array.from(s.steps),
+    values: floats(s.values) ?? [],
+    wallTimes: Array.from(s.wallTimes),
+  };
+}
+
+export function runSummary(r: RunRecord, owned: boolean): RunSummary {
+  return {
+    id: r.id,
+    name: r.name,
+    status: r.status,
+    createdAt: r.createdAt,
+    updatedAt: r.updatedAt,
+    lastStep: r.lastStep,
+    lastError: r.lastError,
+    live: r.lease !== null && !r.lease.stale,
+    ownedByWorkbench: owned,
+    runDir: r.runDir,
+  };
+}
+
+export function checkpointInfo(c: CheckpointRecord): CheckpointInfo {
+  return { runId: c.runId, step: c.step, path: c.path, createdAt: c.createdAt, eval: c.eval as JsonObject };
+}
+
+export function lifecycleRow(l: LifecycleSummary): LifecycleRow {
+  return {
+    id: l.id,
+    runId: l.runId,
+    key: l.key,
+    step: l.step,
+    packId: l.packId,
+    domain: l.domain,
+    rolloutIndex: l.rolloutIndex,
+    split: l.split,
+    suite: l.suite,
+    checkpointStep: l.checkpointStep,
+    rewards: l.rewards,
+    updateRewards: l.updateRewards,
+    error: l.error,
+  };
+}
+
+export function sampleView(s: SampleRecord, tokens: string[] | null): SampleView {
+  return {
+    position: s.position,
+    kind: s.kind,
+    turn: s.turn,
+    messages: s.messages.map((m) => ({ role: m.role, content: m.content })),
+    response: s.response,
+    responseTokens: tokens,
+    responseIds: s.responseIds ? Array.from(s.responseIds) : null,
+    logprobs: floats(s.logprobs),
+    advantages: floats(s.advantages),
+    reward: s.reward,
+    return: s.return,
+    advantage: s.advantage,
+    outcome: s.outcome,
+    hintBefore: s.hintBefore,
+    hintAfter: s.hintAfter,
+  };
+}
+
+/**
+ * The curriculum inside a run's stored config: the config itself when it has `train`, else its `curriculum`
+ * field (the trainer may store the curriculum beside other settings).
+ */
+export function curriculumOfConfig(config: JsonObject): JsonObject | null {
+  if (config.train && typeof config.train === 'object') return config;
+  const c = config.curriculum;
+  if (c && typeof c === 'object' && !Array.isArray(c) && (c as JsonObject).train) return c as JsonObject;
+  return null;
+}
+
+export function evalSuitesOf(config: JsonObject): string[] {
+  const evals = curriculumOfConfig(config)?.evals;
+  if (!Array.isArray(evals)) return [];
+  return evals
+    .map((e) => (e && typeof e === 'object' && !Array.isArray(e) ? (e as JsonObject).name : null))
+    .filter((n): n is string => typeof n === 'string');
+}

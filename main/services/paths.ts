@@ -1,0 +1,18 @@
+/** Where the workbench keeps things: $COD_HOME (default ~/.cod) holds runs.db and the user's curricula. */
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export function codHome(env: NodeJS.ProcessEnv = process.env): string {
+  return env.COD_HOME && env.COD_HOME !== '' ? path.resolve(env.COD_HOME) : path.join(os.homedir(), '.cod');
+}
+
+export function defaultStorePath(home = codHome()): string {
+  return path.join(home, 'runs.db');
+}
+
+/** The built-in model directory, when this checkout has one. */
+export function builtinModelDir(appRoot: string): string | null {
+  const dir = path.join(appRoot, 'resources', 'models', 'builtin');
+  return existsSync(path.join(dir, 'config.json')) ? dir : null;
+}

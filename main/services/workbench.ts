@@ -1,0 +1,147 @@
+/**
+ * The workbench's services put together behind the api: `handle(method, params)` checks the request against its
+ * schema, runs the method and answers `{ok, result}` or `{ok: false, error}`; `onEvent` hears store changes (from
+ * every process, through the change feed) and job updates. The WebSocket server and the Electron IPC handlers are
+ * both thin layers over this one object.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Answer } from '../api/protocol.ts';
+import type { ApiEvent, AppInfo } from '../api/types.ts';
+import { checkRequest } from '../api/validate.ts';
+import type { MethodName } from '../api/methods.ts';
+import { openStore, type RunStore } from '../store/index.ts';
+import { CompareService } from './compare.ts';
+import { CurriculaService } from './curricula.ts';
+import { errorBody } from './errors.ts';
+import { Jobs } from './jobs.ts';
+import { listDomainViews, previewPack } from './packs.ts';
+import { builtinModelDir, codHome as defaultCodHome, defaultStorePath } from './paths.ts';
+import { ReplayService } from './replay.ts';
+import { RunsService } from './runs.ts';
+import { NodeWorkerHost, type WorkerHost } from './worker-host.ts';
+
+export interface WorkbenchOptions {
+  /** The app's root: resources/ and bin/cod.mjs are found here. */
+  readonly appRoot: string;
+  readonly codHome?: string;
+  readonly storePath?: string;
+  readonly workerHost?: WorkerHost;
+  /** Change feed poll period (ms). */
+  readonly followIntervalMs?: number;
+}
+
+export interface Workbench {
+  handle(method: unknown, params: unknown): Promise<Answer>;
+  onEvent(listener: (e: ApiEvent) => void): () => void;
+  readonly store: RunStore;
+  close(): void;
+}
+
+export function createWorkbench(opts: WorkbenchOptions): Workbench {
+  const home = opts.codHome ?? defaultCodHome();
+  const storePath = opts.storePath ?? defaultStorePath(home);
+  const store = openStore(storePath);
+  const listeners = new Set<(e: ApiEvent) => void>();
+  const emit = (e: ApiEvent) => {
+    for (const l of [...listeners]) {
+      try {
+        l(e);
+      } catch (err) {
+        process.emitWarning(err instanceof Error ? err : new Error(String(err)), 'CodWorkbenchListenerWarning');
+      }
+    }
+  };
+  const host = opts.workerHost ?? new NodeWorkerHost(path.join(opts.appRoot, 'bin', 'cod.mjs'));
+  const jobs = new Jobs((job) => emit({ type: 'job', job }));
+  const model = () => builtinModelDir(opts.appRoot);
+  const curricula = new CurriculaService(path.join(opts.appRoot, 'resources', 'curricula'), home);
+  const runs = new RunsService(store, host, jobs, curricula, model);
+  const replay = new ReplayService(store, model);
+  const compare = new CompareService(store, host, jobs, path.join(home, 'tmp'));
+  const stopFollow = store.follow((ev) => emit({ type: 'rows', ...ev }), {
+    intervalMs: opts.followIntervalMs ?? 250,
+    onError: () => {}, // busy past the timeout: the next poll asks again from the same version
+  });
+
+  const version = (() => {
+    try {
+      return (JSON.parse(readFileSync(path.join(opts.appRoot, 'package.json'), 'utf8')) as { version: string }).version;
+    } catch {
+      return 'unknown';
+    }
+  })();
+  let commands: Promise<{ train: boolean; compare: boolean }> | null = null;
+  /** Whether this build's `cod` has the trainer commands (asked once, of the real command). */
+  const available = () =>
+    (commands ??= new Promise((resolve) => {
+      const p = host.start({ args: ['--help'] });
+      const lines: string[] = [];
+      p.onStdoutLine((l) => lines.push(l));
+      p.onExit(() => {
+        const has = (w: string) => lines.some((l) => new RegExp(`^\\s+cod ${w}\\b`).test(l));
+        resolve({ train: has('train'), compare: has('compare') });
+      });
+    }));
+
+  const methods: { [M in MethodName]: (p: never) => unknown } = {
+    'app.info': async (): Promise<AppInfo> => {
+      const a = await available();
+      return {
+        version,
+        storePath,
+        codHome: home,
+        trainerAvailable: a.train,
+        compareAvailable: a.compare,
+        builtinModel: model(),
+      };
+    },
+    'domains.list': () => listDomainViews(),
+    'curricula.list': () => curricula.list(),
+    'curricula.load': (p: { name: string; source?: 'builtin' | 'user' }) => curricula.load(p.name, p.source),
+    'curricula.check': (p: { text: string } | { doc: Record<string, unknown> }) =>
+      'text' in p ? curricula.checkText(p.text) : curricula.checkDoc(p.doc),
+    'curricula.save': (
+      p: ({ text: string } | { doc: Record<string, unknown> }) & { name: string; overwrite?: boolean },
+    ) => curricula.save(p.name, 'text' in p ? { text: p.text } : { doc: p.doc }, p.overwrite ?? false),
+    'packs.preview': (p: Parameters<typeof previewPack>[0]) => previewPack(p),
+    'runs.list': () => runs.list(),
+    'runs.get': (p: { runId: string }) => runs.get(p.runId),
+    'runs.series': (p: { runId: string; names: string[]; fromStep?: number }) =>
+      runs.series(p.runId, p.names, p.fromStep),
+    'runs.launch': (p: Parameters<RunsService['launch']>[0]) => runs.launch(p),
+    'runs.stop': (p: { runId: string }) => runs.stop(p.runId),
+    'runs.resume': (p: { runId: string }) => runs.resume(p.runId),
+    'lifecycles.list': (p: { runId: string } & Parameters<ReplayService['list']>[1]) => {
+      const { runId, ...filter } = p;
+      return replay.list(runId, filter);
+    },
+    'lifecycles.get': (p: { id: number }) => replay.get(p.id),
+    'compare.start': (
+      p: Parameters<CompareService['start']> extends [infer A, infer B, infer S] ? { a: A; b: B; suite: S } : never,
+    ) => compare.start(p.a, p.b, p.suite),
+    'jobs.list': () => jobs.list(),
+  };
+
+  return {
+    store,
+    async handle(method, params) {
+      try {
+        const checked = checkRequest(method, params);
+        const fn = methods[method as MethodName] as (p: unknown) => unknown;
+        return { ok: true, result: await fn(checked) };
+      } catch (e) {
+        return { ok: false, error: errorBody(e) };
+      }
+    },
+    onEvent(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    close() {
+      stopFollow();
+      runs.stopAll();
+      store.close();
+    },
+  };
+}
