@@ -30,4 +30,5 @@ export const commands: CliCommand[] = [
   compareCommand,
   runsList,
   runsShow,
+  serveCommand,
 ];
