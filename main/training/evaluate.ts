@@ -23,7 +23,7 @@ import { runRollout } from '../cod/rollout.ts';
 import { ScriptedPolicy, requireScriptedAgents } from '../cod/scripted-policy.ts';
 import type { EnvHost } from '../envs/host.ts';
 import { getDomain } from '../envs/registry.ts';
-import type { Domain } from '../envs/sdk.ts';
+import type { Domain, DomainWithAgents } from '../envs/sdk.ts';
 import type { Curriculum, EvalKind, EvalSuite } from './curriculum/schema.ts';
 
 /** The split of every evaluation pack; the trainer draws its packs from 'train'. */
@@ -186,7 +186,18 @@ export async function evaluateSuite(args: EvaluateSuiteArgs): Promise<SuiteResul
 
   let updatePolicy = args.updatePolicy;
   if (baseline === 'oracle_notes') {
-    const domain = requireScriptedAgents((args.resolveDomain ?? getDomain)(suite.domain));
+    let domain: DomainWithAgents;
+    try {
+      domain = requireScriptedAgents((args.resolveDomain ?? getDomain)(suite.domain));
+    } catch (e) {
+      // Plugin domains run sandboxed, so their agents cannot write notes in this process.
+      const why = e instanceof Error ? e.message : String(e);
+      throw new CodError(
+        'unsupported',
+        `the oracle_notes baseline needs a domain with scripted agents (${why})`,
+        suite.name,
+      );
+    }
     // A fresh agent per task: its notes come from the previous hints and the model's episode only.
     updatePolicy = new ScriptedPolicy(domain, {
       kind: 'oracle',

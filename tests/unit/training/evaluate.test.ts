@@ -213,6 +213,16 @@ describe('evaluateSuite', () => {
     await expect(
       evaluateSuite({ suite: { ...suite, name: 'nope' }, curriculum, policy: agent('oracle'), host }),
     ).rejects.toThrow(/suite 'nope'/);
+    await expect(
+      evaluateSuite({
+        suite,
+        curriculum,
+        policy: agent('random'),
+        host,
+        baseline: 'oracle_notes',
+        resolveDomain: (id) => getDomain(`${id}-plugin`),
+      }),
+    ).rejects.toThrow(/fl: the oracle_notes baseline needs a domain with scripted agents \(unknown domain/);
     expect(() => findSuite(curriculum, 'nope')).toThrow(/has no eval suite 'nope' \(suites: fl, fl-other, fl-ralph\)/);
   });
 });
