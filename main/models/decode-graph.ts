@@ -20,6 +20,9 @@ import {
   constLike,
   cos,
   cumSum,
+  type Dim,
+  div,
+  equal,
   exp,
   expandLike,
   gather,
@@ -35,16 +38,24 @@ import {
   matmul,
   maximum,
   mul,
+  neg,
+  not,
+  type OpDef,
+  or,
+  pow,
   rangeAlong,
   reduceMax,
+  reduceMean,
   reduceMinKeep,
   reduceSum,
   reshape,
   scalar,
   scatterSet,
+  silu,
   sin,
   slice,
   softmax,
+  sqrt,
   sub,
   tensorData,
   topK,
@@ -56,16 +67,7 @@ import {
 } from '../engine/index.ts';
 import type { ModelConfig } from './config.ts';
 import { ropeInvFreq } from './rope.ts';
-import {
-  declareParams,
-  mlpResidual,
-  type ParamOf,
-  paramGetter,
-  projectQkv,
-  rmsNorm,
-  rotateHalf,
-  transformerLogits,
-} from './transformer.ts';
+import { declareParams, type ParamOf, paramGetter, projectQkv, transformerLogits } from './transformer.ts';
 
 function f32Const(g: Graph, v: number): Value {
   return g.constant(tensorData('float32', [], Float32Array.of(v)));
@@ -92,61 +94,134 @@ export function buildPrefillGraph(c: ModelConfig, P: number, T: number): Graph {
   return g;
 }
 
-/** One decode step: tok/pos ['B'], caches ['B', KV, 'S', hd] -> logits ['B', V] and the updated caches. */
-function decodeStep(
-  c: ModelConfig,
-  param: ParamOf,
-  tok: Value,
-  pos: Value,
-  caches: readonly Value[],
-): { logits: Value; caches: Value[] } {
-  const g = tok.graph;
+/** ONNX Split along `axis` into pieces whose sizes come from a runtime int64 tensor (inference only). */
+const SplitByOp: OpDef = {
+  name: 'SplitBy',
+  infer: ([x, sizes], attrs) => {
+    const axis = attrs.axis as number;
+    const dims = attrs.dims as Dim[];
+    if (sizes.rank !== 1 || sizes.shape[0] !== dims.length) throw new Error('SplitBy: one size per piece');
+    return dims.map((d) => ({ dtype: x.dtype, shape: x.shape.map((e, k) => (k === axis ? d : e)) }));
+  },
+  emit: (n, i, o) => [{ opType: 'Split', inputs: i, outputs: o, attrs: { axis: n.attrs.axis as number } }],
+};
+const splitBy = (x: Value, sizes: Value, axis: number, dims: Dim[]): Value[] =>
+  x.graph.apply(SplitByOp, [x, sizes], { axis, dims });
+
+/** Concat along an axis whose sizes are symbolic (the engine's concat wants static ones); `dim` names the result. */
+const ConcatDynOp: OpDef = {
+  name: 'ConcatDyn',
+  infer: (xs, attrs) => {
+    const axis = attrs.axis as number;
+    return [{ dtype: xs[0].dtype, shape: xs[0].shape.map((d, k) => (k === axis ? (attrs.dim as string) : d)) }];
+  },
+  emit: (n, i, o) => [{ opType: 'Concat', inputs: i, outputs: o, attrs: { axis: n.attrs.axis as number } }],
+};
+const concatDyn = (xs: Value[], axis: number, dim: string): Value => xs[0].graph.apply1(ConcatDynOp, xs, { axis, dim });
+
+/**
+ * RMSNorm as Pow -> ReduceMean -> Add -> Sqrt -> Div -> Mul, the pattern onnxruntime fuses into one
+ * SimplifiedLayerNormalization kernel (transformer.ts's Mul/Reciprocal form stays 6 kernels). Same math: the
+ * difference is an ulp or two per element, far inside the 1e-4 log-prob bound.
+ */
+function rmsNormFused(x: Value, w: Value, eps: number): Value {
+  const ms = reduceMean(pow(x, constLike(x, 2)), [-1], true);
+  return mul(div(x, sqrt(add(ms, constLike(ms, eps)))), w);
+}
+
+/** Gather along the last axis with constant indices. */
+const GatherLastOp: OpDef = {
+  name: 'GatherLast',
+  infer: ([x, idx]) => [{ dtype: x.dtype, shape: [...x.shape.slice(0, -1), ...idx.shape] }],
+  emit: (_n, i, o) => [{ opType: 'Gather', inputs: i, outputs: o, attrs: { axis: -1 } }],
+};
+
+/** `x` [.., 1] (static size 1 along `axis`'s slot) holding x's runtime size along `axis` (ONNX Shape start/end). */
+const DimOfOp: OpDef = {
+  name: 'DimOf',
+  infer: () => [{ dtype: 'int64', shape: [1] }],
+  emit: (n, i, o) => {
+    const axis = n.attrs.axis as number;
+    return [{ opType: 'Shape', inputs: i, outputs: o, attrs: { start: axis, end: axis + 1 } }];
+  },
+};
+
+/**
+ * RoPE for one position per slot, in 4 kernels per use: x * cos + x[perm] * sinSigned, where x[perm] swaps the two
+ * halves and sinSigned = [-sin, sin]. That is rotate-half's arithmetic exactly (-x*s == x*-s), so values equal
+ * transformer.ts's x * cos + rotateHalf(x) * sin bit for bit. Tables [B, 1, hd] are built once per step.
+ */
+function ropeAt(c: ModelConfig, pos: Value): (x: Value) => Value {
+  const g = pos.graph;
+  const hd = c.headDim;
+  const half = hd / 2;
+  const perm = BigInt64Array.from({ length: hd }, (_, j) => BigInt(j < half ? j + half : j - half));
+  const permV = g.constant(tensorData('int64', [hd], perm));
+  const invFreq = g.constant(tensorData('float32', [half], ropeInvFreq(c)));
+  const angles = mul(reshape(cast(pos, 'float32'), ['B', 1]), invFreq); // [B, hd/2]
+  const cosT = reshape(cos(concat([angles, angles], 1)), ['B', 1, hd]);
+  const sa = sin(angles);
+  const sinT = reshape(concat([neg(sa), sa], 1), ['B', 1, hd]);
+  return (x) => add(mul(x, cosT), mul(g.apply1(GatherLastOp, [x, permV]), sinT));
+}
+
+/**
+ * Attention of one layer for one new token per slot: q [B, KV, rep, hd] (after RoPE), the token's k, v
+ * [B, KV, 1, hd] (k after RoPE). Returns the context [B, KV, rep, hd] (before o_proj).
+ */
+type Attend = (layer: number, q: Value, k: Value, v: Value) => Value;
+
+/** One decode step: tok/pos ['B'] -> logits ['B', V]; the cache is whatever `attend` keeps. */
+function decodeStep(c: ModelConfig, param: ParamOf, tok: Value, pos: Value, attend: Attend): Value {
   const H = c.numHeads;
   const KV = c.numKvHeads;
   const hd = c.headDim;
   const rep = H / KV;
-  const invFreq = g.constant(tensorData('float32', [hd / 2], ropeInvFreq(c)));
-  const angles = mul(reshape(cast(pos, 'float32'), ['B', 1]), invFreq); // [B, hd/2]
-  const emb = concat([angles, angles], 1);
-  const cosT = reshape(cos(emb), ['B', 1, hd]);
-  const sinT = reshape(sin(emb), ['B', 1, hd]);
-  const rope = (x: Value) => add(mul(x, cosT), mul(rotateHalf(x, hd / 2), sinT));
-  // Keys at index <= pos are visible (the slot's own sequence); later indices hold stale or garbage entries.
+  const rope = ropeAt(c, pos);
+  let h = gather(param('model.embed_tokens.weight'), tok); // [B, D]
+  for (let l = 0; l < c.numLayers; l++) {
+    const pre = `model.layers.${l}`;
+    const x = rmsNormFused(h, param(`${pre}.input_layernorm.weight`), c.rmsNormEps);
+    const { q, k, v } = projectQkv(c, param, pre, x);
+    let qh = reshape(q, ['B', H, hd]);
+    let kh = reshape(k, ['B', KV, hd]);
+    if (c.qkNorm) {
+      qh = rmsNormFused(qh, param(`${pre}.self_attn.q_norm.weight`), c.rmsNormEps);
+      kh = rmsNormFused(kh, param(`${pre}.self_attn.k_norm.weight`), c.rmsNormEps);
+    }
+    const qg = reshape(rope(qh), ['B', KV, rep, hd]);
+    const k4 = reshape(rope(kh), ['B', KV, 1, hd]);
+    const ctx = reshape(attend(l, qg, k4, reshape(v, ['B', KV, 1, hd])), ['B', H * hd]);
+    h = add(h, linear(ctx, param(`${pre}.self_attn.o_proj.weight`)));
+    // transformer.ts's mlpResidual with the fusable RMSNorm form (same projections and SwiGLU).
+    const y = rmsNormFused(h, param(`${pre}.post_attention_layernorm.weight`), c.rmsNormEps);
+    const gate = silu(linear(y, param(`${pre}.mlp.gate_proj.weight`)));
+    h = add(h, linear(mul(gate, linear(y, param(`${pre}.mlp.up_proj.weight`))), param(`${pre}.mlp.down_proj.weight`)));
+  }
+  const hf = rmsNormFused(h, param('model.norm.weight'), c.rmsNormEps);
+  const head = c.tieWordEmbeddings ? param('model.embed_tokens.weight') : param('lm_head.weight');
+  return linear(hf, head);
+}
+
+/**
+ * The naive step's attention: the token's K/V written into the full cache [B, KV, S, hd] at `pos` (a full copy of
+ * the cache, which is what this baseline pays every token) and attention over keys at index <= pos.
+ */
+function fullCacheAttention(c: ModelConfig, pos: Value, caches: readonly Value[], next: Value[]): Attend {
+  const g = pos.graph;
   const keyIdx = rangeAlong(caches[0], 2); // ['S']
   const visible = lessOrEqual(reshape(keyIdx, [1, 1, 1, 'S']), reshape(pos, ['B', 1, 1, 1]));
   const maskBias = where(visible, f32Const(g, 0), f32Const(g, -1e9)); // [B, 1, 1, S]
   const writeAt = reshape(pos, ['B', 1, 1, 1]);
-
-  let h = gather(param('model.embed_tokens.weight'), tok); // [B, D]
-  const scaleV = constLike(h, 1 / Math.sqrt(hd));
-  const next: Value[] = [];
-  for (let l = 0; l < c.numLayers; l++) {
-    const pre = `model.layers.${l}`;
-    const x = rmsNorm(h, param(`${pre}.input_layernorm.weight`), c.rmsNormEps);
-    const { q, k, v } = projectQkv(c, param, pre, x);
-    let qh = reshape(q, ['B', H, hd]);
-    let kh = reshape(k, ['B', KV, hd]);
-    const vh = reshape(v, ['B', KV, 1, hd]);
-    if (c.qkNorm) {
-      qh = rmsNorm(qh, param(`${pre}.self_attn.q_norm.weight`), c.rmsNormEps);
-      kh = rmsNorm(kh, param(`${pre}.self_attn.k_norm.weight`), c.rmsNormEps);
-    }
-    qh = rope(qh);
-    const kh4 = reshape(rope(kh), ['B', KV, 1, hd]);
-    const idx = expandLike(writeAt, kh4);
-    const kc = scatterSet(caches[2 * l], idx, kh4, 2);
-    const vc = scatterSet(caches[2 * l + 1], idx, vh, 2);
+  const scale = f32Const(g, 1 / Math.sqrt(c.headDim));
+  return (l, q, k, v) => {
+    const idx = expandLike(writeAt, k);
+    const kc = scatterSet(caches[2 * l], idx, k, 2);
+    const vc = scatterSet(caches[2 * l + 1], idx, v, 2);
     next.push(kc, vc);
-    const qg = reshape(qh, ['B', KV, rep, hd]);
-    const scores = mul(matmul(qg, transpose(kc, [0, 1, 3, 2])), scaleV); // [B, KV, rep, S]
-    const probs = softmax(add(scores, maskBias));
-    const ctx = reshape(matmul(probs, vc), ['B', H * hd]);
-    h = add(h, linear(ctx, param(`${pre}.self_attn.o_proj.weight`)));
-    h = mlpResidual(c, param, pre, h);
-  }
-  const hf = rmsNorm(h, param('model.norm.weight'), c.rmsNormEps);
-  const head = c.tieWordEmbeddings ? param('model.embed_tokens.weight') : param('lm_head.weight');
-  return { logits: linear(hf, head), caches: next };
+    const scores = mul(matmul(q, transpose(kc, [0, 1, 3, 2])), scale); // [B, KV, rep, S]
+    return matmul(softmax(add(scores, maskBias)), vc);
+  };
 }
 
 export interface SamplingInputs {
@@ -226,38 +301,78 @@ export function buildStepGraph(c: ModelConfig, filtered: boolean): Graph {
   const caches = declareCaches(g, c);
   const s = declareSampling(g, filtered, ['B']);
   const param = paramGetter(declareParams(g, c, 'p.'));
-  const step = decodeStep(c, param, tok, pos, caches);
-  const out = sampleToken(step.logits, s, c.vocabSize);
+  const next: Value[] = [];
+  const logits = decodeStep(c, param, tok, pos, fullCacheAttention(c, pos, caches, next));
+  const out = sampleToken(logits, s, c.vocabSize);
   g.output('token', out.tok);
   g.output('logp', out.logp);
-  step.caches.forEach((v, i) => g.output(`new.${caches[i].name!}`, v));
+  next.forEach((v, i) => g.output(`new.${caches[i].name!}`, v));
   return g;
 }
 
+export const recentName = (kind: 'k' | 'v', layer: number): string => `recent.${kind}.${layer}`;
+
 /**
- * Loop: `steps` decode steps in one run. Inputs tok/pos ['B'] (the last token of each slot and its position),
- * the caches, u ['K', 'B'] (row i is step i's draws; K >= steps). Outputs `tokens`, `logps` [steps, B] and the
- * caches after the last step (`new.k.l`, `new.v.l`).
+ * Loop: up to `steps` decode steps in one run, sampling in-graph.
+ *
+ * The cache is split in two so no step copies it: the PAST (`k.l` / `v.l` ['B', KV, 'S', hd], every position
+ * before the chunk) is an outer-scope input the body only reads, and the chunk's own K/V are carried as a RECENT
+ * tensor ['B', KV, 'R', hd] that starts empty (R = 0) and grows by one row per step (Concat copies only the chunk so
+ * far, R <= steps). Each step attends over [past | recent] with one softmax. The caller appends the returned recent
+ * rows to its host cache; the past never leaves JS memory.
+ *
+ * Inputs: steps, tok/pos ['B'] (each slot's last token and its position = the chunk's first write position), the
+ * past caches, the empty recent caches (`recent.k.l` / `recent.v.l`, R = 0), `past_bias` ['B', 1, 1, 'S'] (0 where
+ * index < pos, else -1e9), u ['K', 'B'] (row i: step i's draws), `budget` ['B'] (steps each slot may still take; 0
+ * for an empty slot) and `eos` ['B', 'E'] (end-of-sequence ids per slot, -1 padded). The Loop stops early once every
+ * slot has drawn an eos id or spent its budget.
+ * Outputs: `tokens`, `logps` [n, B] (n = steps run) and `new.recent.k.l` / `new.recent.v.l` ['B', KV, n, hd].
  */
 export function buildLoopGraph(c: ModelConfig, filtered: boolean): Graph {
   const g = new Graph(`decode_loop${filtered ? '_filtered' : ''}`);
+  const KV = c.numKvHeads;
+  const hd = c.headDim;
   const steps = g.input('steps', 'int64', []);
   const tok = g.input('tok', 'int64', ['B']);
   const pos = g.input('pos', 'int64', ['B']);
-  const caches = declareCaches(g, c);
+  const past = declareCaches(g, c);
+  const recent: Value[] = [];
+  for (let l = 0; l < c.numLayers; l++)
+    for (const kind of ['k', 'v'] as const) recent.push(g.input(recentName(kind, l), 'float32', ['B', KV, 'R', hd]));
+  const pastBias = g.input('past_bias', 'float32', ['B', 1, 1, 'S']);
+  const budget = g.input('budget', 'int64', ['B']);
+  const eos = g.input('eos', 'int64', ['B', 'E']);
   const s = declareSampling(g, filtered, ['K', 'B']);
   const params = declareParams(g, c, 'p.');
   const cond = g.constant(tensorData('bool', [], Uint8Array.of(1)), 'loop_cond');
+  const notDone = g.constant(tensorData('bool', [1], Uint8Array.of(0)), 'not_done');
 
   const body = new LoopBody('body', [
     { name: 'tok', dtype: 'int64', shape: ['B'] },
     { name: 'pos', dtype: 'int64', shape: ['B'] },
-    ...caches.map((v) => ({ name: v.name!, dtype: v.dtype, shape: v.shape })),
+    { name: 'done', dtype: 'bool', shape: ['B'] },
+    ...recent.map((v) => ({ name: v.name!, dtype: v.dtype, shape: v.shape })),
   ]);
   const bg = body.graph;
   const inner = new Map<string, Value>();
   for (const [name, v] of params) inner.set(name, body.outer(v));
-  const [bTok, bPos, ...bCaches] = body.carried;
+  const [bTok, bPos, bDone, ...bRecent] = body.carried;
+  const bPast = past.map((v) => body.outer(v));
+  const bPastBias = body.outer(pastBias);
+  const one = scalar(body.iter, 1, 'int64');
+  // Softmax pieces: S past keys, then iter + 1 recent ones.
+  const split = concat([bg.apply1(DimOfOp, [bPast[0]], { axis: 2 }), reshape(add(body.iter, one), [1])], 0);
+  const scale = f32Const(bg, 1 / Math.sqrt(hd));
+  const nextRecent: Value[] = [];
+  const attend: Attend = (l, q, k, v) => {
+    const rk = concatDyn([bRecent[2 * l], k], 2, 'R');
+    const rv = concatDyn([bRecent[2 * l + 1], v], 2, 'R');
+    nextRecent.push(rk, rv);
+    const sp = add(mul(matmul(q, transpose(bPast[2 * l], [0, 1, 3, 2])), scale), bPastBias); // [B, KV, rep, S]
+    const sr = mul(matmul(q, transpose(rk, [0, 1, 3, 2])), scale); // [B, KV, rep, R]: all visible
+    const [pp, pr] = splitBy(softmax(concatDyn([sp, sr], 3, 'S+R')), split, 3, ['S', 'R']);
+    return add(matmul(pp, bPast[2 * l + 1]), matmul(pr, rv));
+  };
   const row = gather(body.outer(s.uAll), body.iter); // ['B']
   const bs: SamplingInputs = {
     u: row,
@@ -265,18 +380,24 @@ export function buildLoopGraph(c: ModelConfig, filtered: boolean): Graph {
     greedy: body.outer(s.greedy),
     ...(s.topK && s.topP ? { topK: body.outer(s.topK), topP: body.outer(s.topP) } : {}),
   };
-  const step = decodeStep(c, paramGetter(inner), bTok, bPos, bCaches);
-  const sampled = sampleToken(step.logits, bs, c.vocabSize);
-  bg.output('cond_out', body.cond);
+  const logits = decodeStep(c, paramGetter(inner), bTok, bPos, attend);
+  const sampled = sampleToken(logits, bs, c.vocabSize);
+  // A slot is done once it drew an eos id or used its budget; its later draws are discarded by the caller.
+  const hitEos = reduceMax(cast(equal(reshape(sampled.tok, ['B', 1]), body.outer(eos)), 'int32'), [1], false);
+  const spent = greaterOrEqual(add(body.iter, one), body.outer(budget));
+  const done = or(bDone, or(cast(hitEos, 'bool'), spent));
+  bg.output('cond_out', reshape(not(cast(reduceMinKeep(cast(done, 'int32'), 0), 'bool')), []));
   bg.output('tok_out', sampled.tok);
-  bg.output('pos_out', add(bPos, scalar(bPos, 1, 'int64')));
-  step.caches.forEach((v, i) => bg.output(`${caches[i].name!}_out`, v));
+  bg.output('pos_out', add(bPos, one));
+  bg.output('done_out', done);
+  nextRecent.forEach((v, i) => bg.output(`${recent[i].name!}_out`, v));
   bg.output('scan_tok', sampled.tok);
   bg.output('scan_logp', sampled.logp);
 
-  const outs = loop(steps, cond, [tok, pos, ...caches], body);
-  const nCarried = 2 + caches.length;
-  caches.forEach((v, i) => g.output(`new.${v.name!}`, outs[2 + i]));
+  const initDone = expandLike(notDone, tok);
+  const outs = loop(steps, cond, [tok, pos, initDone, ...recent], body);
+  const nCarried = 3 + recent.length;
+  recent.forEach((v, i) => g.output(`new.${v.name!}`, outs[3 + i]));
   g.output('tokens', outs[nCarried]);
   g.output('logps', outs[nCarried + 1]);
   return g;

@@ -21,7 +21,7 @@
 import { CodError } from '../../api/errors.ts';
 import { emitModel, EngineSession, type HostTensor, type ProviderName } from '../../engine/index.ts';
 import type { ModelConfig } from '../config.ts';
-import { buildLoopGraph, buildPrefillGraph, buildStepGraph, cacheName } from '../decode-graph.ts';
+import { buildLoopGraph, buildPrefillGraph, buildStepGraph, cacheName, recentName } from '../decode-graph.ts';
 import { bucketWidth } from '../packing.ts';
 import { parameterSpecs } from '../transformer.ts';
 import { SeededRng } from './rng.ts';
@@ -76,6 +76,8 @@ export interface SamplerStats {
   decodeTokens: number;
   decodeSeconds: number;
   decodeRuns: number;
+  /** Batched decode steps run (a Loop run that stops early counts only the steps it ran). */
+  decodeSteps: number;
 }
 
 interface Seq {
@@ -114,6 +116,7 @@ export class Sampler {
     decodeTokens: 0,
     decodeSeconds: 0,
     decodeRuns: 0,
+    decodeSteps: 0,
   };
   private readonly sessions = new Map<string, Promise<EngineSession>>();
   private readonly queue: Seq[] = [];
@@ -235,6 +238,8 @@ export class Sampler {
 
   private async drive(): Promise<void> {
     try {
+      // Let the rest of the current tick enqueue first, so the requests of one generate() call start together.
+      await Promise.resolve();
       while (this.queue.length > 0 || this.active().length > 0) {
         const active = this.active();
         const B = Math.min(this.maxBatch, pow2ceil(active.length + this.queue.length));
@@ -349,6 +354,10 @@ export class Sampler {
   private async decodeChunk(K: number): Promise<void> {
     const B = this.slots.length;
     const V = this.config.vocabSize;
+    const KV = this.config.numKvHeads;
+    const hd = this.config.headDim;
+    const L = this.config.numLayers;
+    const S = this.S;
     const filtered = this.active().some((s) => (s.req.topK ?? 0) > 0 || (s.req.topP ?? 1) < 1);
     const loopMode = this.mode === 'loop';
     const key = `${this.mode}|${filtered}`;
@@ -383,31 +392,49 @@ export class Sampler {
       inv_temp: { dtype: 'float32', shape: [B], data: invTemp },
       greedy: { dtype: 'bool', shape: [B], data: greedy },
     };
-    if (loopMode) feeds.steps = i64([], [K]);
     if (filtered) {
       feeds.top_k = i64([B], topK);
       feeds.top_p = { dtype: 'float32', shape: [B], data: topP };
     }
-    const cacheShape = [B, this.config.numKvHeads, this.S, this.config.headDim];
-    for (let l = 0; l < this.config.numLayers; l++) {
+    const cacheShape = [B, KV, S, hd];
+    for (let l = 0; l < L; l++) {
       feeds[cacheName('k', l)] = { dtype: 'float32', shape: cacheShape, data: this.caches[2 * l] };
       feeds[cacheName('v', l)] = { dtype: 'float32', shape: cacheShape, data: this.caches[2 * l + 1] };
     }
+    if (loopMode) this.loopFeeds(feeds, K, pos);
     this.paramFeeds(feeds);
     const t0 = performance.now();
     const out = await sess.run(feeds);
     this.stats.decodeSeconds += (performance.now() - t0) / 1000;
     this.stats.decodeRuns++;
-    for (let l = 0; l < this.config.numLayers; l++) {
-      this.caches[2 * l] = out[`new.${cacheName('k', l)}`].data as Float32Array;
-      this.caches[2 * l + 1] = out[`new.${cacheName('v', l)}`].data as Float32Array;
-    }
     const toks = out[loopMode ? 'tokens' : 'token'].data as BigInt64Array;
     const lps = out[loopMode ? 'logps' : 'logp'].data as Float32Array;
+    // The Loop may stop before K steps once every slot is done.
+    const ran = loopMode ? out.tokens.shape[0] : 1;
+    this.stats.decodeSteps += ran;
+    if (loopMode) {
+      // Append the chunk's K/V (rows 0..ran-1 of the recent buffers) to each active slot's host cache.
+      for (let c = 0; c < 2 * L; c++) {
+        const rec = out[`new.${recentName(c % 2 === 0 ? 'k' : 'v', c >> 1)}`].data as Float32Array;
+        const dst = this.caches[c];
+        this.slots.forEach((s, b) => {
+          if (!s) return;
+          for (let kv = 0; kv < KV; kv++) {
+            const from = (b * KV + kv) * ran * hd;
+            dst.set(rec.subarray(from, from + ran * hd), ((b * KV + kv) * S + s.pos) * hd);
+          }
+        });
+      }
+    } else {
+      for (let l = 0; l < L; l++) {
+        this.caches[2 * l] = out[`new.${cacheName('k', l)}`].data as Float32Array;
+        this.caches[2 * l + 1] = out[`new.${cacheName('v', l)}`].data as Float32Array;
+      }
+    }
     this.slots.forEach((s, b) => {
       if (!s) return;
       let finish: FinishReason | undefined;
-      for (let i = 0; i < K && !finish; i++) {
+      for (let i = 0; i < ran && !finish; i++) {
         const t = Number(toks[i * B + b]);
         s.tokens.push(t);
         s.logps.push(lps[i * B + b]);
@@ -423,6 +450,32 @@ export class Sampler {
         this.finishSeq(s, finish);
       }
     });
+  }
+
+  /** The Loop graph's extra inputs: empty recent caches, the mask over past keys, budgets and eos ids. */
+  private loopFeeds(feeds: Record<string, HostTensor>, K: number, pos: number[]): void {
+    const B = this.slots.length;
+    const S = this.S;
+    const KV = this.config.numKvHeads;
+    const hd = this.config.headDim;
+    // The chunk's K/V start empty and grow inside the Loop.
+    const empty = new Float32Array(0);
+    for (let l = 0; l < this.config.numLayers; l++)
+      for (const kind of ['k', 'v'] as const)
+        feeds[recentName(kind, l)] = { dtype: 'float32', shape: [B, KV, 0, hd], data: empty };
+    const pastBias = new Float32Array(B * S);
+    for (let b = 0; b < B; b++) pastBias.fill(-1e9, b * S + pos[b], (b + 1) * S);
+    feeds.past_bias = { dtype: 'float32', shape: [B, 1, 1, S], data: pastBias };
+    feeds.steps = i64([], [K]);
+    const eos = this.slots.map((s) => (s ? [...s.eos] : []));
+    const E = Math.max(1, ...eos.map((e) => e.length));
+    const eosIds = new Array<number>(B * E).fill(-1);
+    eos.forEach((e, b) => e.forEach((id, j) => (eosIds[b * E + j] = id)));
+    feeds.eos = i64([B, E], eosIds);
+    feeds.budget = i64(
+      [B],
+      this.slots.map((s) => (s ? this.budget(s) : 0)),
+    );
   }
 
   /** Does the text generated so far contain a stop string? Decodes only a tail long enough to hold one. */

@@ -157,6 +157,43 @@ describe('sampler behaviour', () => {
     expect(e.tokenIds).toEqual(free.tokenIds.slice(0, free.tokenIds.indexOf(eos) + 1));
   });
 
+  it('loop and naive modes sample the same tokens; the Loop stops once every slot is done', async () => {
+    const reqs: SampleRequest[] = [0, 1, 2].map((i) => ({
+      promptIds: prompt(4 + 5 * i, i),
+      maxNewTokens: 20,
+      temperature: 1,
+      seed: `m${i}`,
+    }));
+    const naive = new Sampler(config, runtime.params, { mode: 'naive', threads: 1 });
+    const loop = new Sampler(config, runtime.params, { chunkSteps: 16, threads: 1 });
+    try {
+      const a = await naive.generate(reqs);
+      const b = await loop.generate(reqs);
+      a.forEach((r, i) => {
+        expect(b[i].tokenIds).toEqual(r.tokenIds);
+        r.logprobs.forEach((x, t) => expect(Math.abs(x - b[i].logprobs[t])).toBeLessThan(1e-5));
+      });
+      // One request whose 3rd token is an eos id: one 16-step chunk that ends after 3 steps.
+      const eos = a[0].tokenIds[2];
+      const first = a[0].tokenIds.indexOf(eos);
+      loop.stats.decodeSteps = 0;
+      const [e] = await loop.generate([{ ...reqs[0], eosIds: [eos] }]);
+      expect(e.finish).toBe('eos');
+      expect(e.tokenIds).toEqual(a[0].tokenIds.slice(0, first + 1));
+      expect(loop.stats.decodeSteps).toBe(first + 1);
+      // Budgets too: two slots with 3 and 5 tokens left share one run of 5 steps, not 16.
+      Object.assign(loop.stats, { decodeSteps: 0, decodeRuns: 0 });
+      await loop.generate([
+        { ...reqs[1], maxNewTokens: 3 },
+        { ...reqs[2], maxNewTokens: 5 },
+      ]);
+      expect([loop.stats.decodeSteps, loop.stats.decodeRuns]).toEqual([5, 1]);
+    } finally {
+      await naive.dispose();
+      await loop.dispose();
+    }
+  });
+
   it('max new tokens and context limit', async () => {
     const [r] = await sampler.generate([{ promptIds: prompt(4, 1), maxNewTokens: 3, seed: 1 }]);
     expect(r.tokenIds).toHaveLength(3);
