@@ -49,10 +49,4 @@ export function asApiEvent(e: z.infer<typeof eventSchema>): ApiEvent {
   return e as unknown as ApiEvent;
 }
 
-/** The query parameter / header name that carries the per-launch token of `cod serve`. */
-export const TOKEN_PARAM = 'token';
-/** The path of the WebSocket endpoint. */
-export const WS_PATH = '/api';
-/** The Electron IPC channels of the bridge. */
-export const IPC_CALL = 'cod:call';
-export const IPC_EVENT = 'cod:event';
+export { TOKEN_PARAM, WS_PATH, IPC_CALL, IPC_EVENT } from './channels.ts';

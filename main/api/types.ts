@@ -199,6 +199,13 @@ export interface AppInfo {
   readonly trainerAvailable: boolean;
   readonly compareAvailable: boolean;
   readonly builtinModel: string | null;
+  /** The choices the curriculum form offers (the curriculum schema owns these lists). */
+  readonly curriculumOptions: {
+    readonly memoryModes: string[];
+    readonly packStrategies: string[];
+    readonly evalKinds: string[];
+    readonly renderings: string[];
+  };
 }
 
 export type TableName = 'runs' | 'steps' | 'metrics' | 'lifecycles' | 'samples' | 'checkpoints';

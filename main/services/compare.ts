@@ -11,7 +11,7 @@ import type { CheckpointRef, JobView } from '../api/types.ts';
 import type { RunStore } from '../store/index.ts';
 import { curriculumOfConfig, evalSuitesOf } from './convert.ts';
 import type { Jobs } from './jobs.ts';
-import { compareResult, failureMessage, parseLine, progressEvent } from './trainer-protocol.ts';
+import { failureMessage, parseCompareOutput, parseLine, progressEvent } from './trainer-protocol.ts';
 import type { WorkerHost } from './worker-host.ts';
 
 export class CompareService {
@@ -56,31 +56,27 @@ export class CompareService {
       args: ['compare', aDir, bDir, '--curriculum', file, '--suite', suite, '--json', '--events'],
     });
     const stderr: string[] = [];
-    let got = false;
-    const onLine = (line: string) => {
-      const p = parseLine(progressEvent, line);
+    // --json prints one indented JSON array at the end; progress comes as JSON lines on stderr (--events).
+    const stdout: string[] = [];
+    proc.onStdoutLine((l) => stdout.push(l));
+    proc.onStderrLine((l) => {
+      const p = parseLine(progressEvent, l);
       if (p) {
         this.jobs.update(job.id, { state: 'running', progress: { done: p.done, total: p.total } });
         return;
       }
-      const r = parseLine(compareResult, line);
-      if (r) {
-        got = true;
-        this.jobs.update(job.id, { state: 'done', result: r });
-      }
-    };
-    proc.onStdoutLine(onLine);
-    proc.onStderrLine((l) => {
       stderr.push(l);
       if (stderr.length > 50) stderr.shift();
-      onLine(l);
     });
     proc.onExit((exit) => {
-      if (got && exit.code === 0) return;
-      this.jobs.update(job.id, {
-        state: 'failed',
-        error: exit.code === 0 ? 'the comparison ended without a result' : failureMessage(stderr, exit),
-      });
+      if (exit.code !== 0) {
+        this.jobs.update(job.id, { state: 'failed', error: failureMessage(stderr, exit) });
+        return;
+      }
+      const result = parseCompareOutput(stdout.join('\n'), suite);
+      if (result) this.jobs.update(job.id, { state: 'done', result });
+      else
+        this.jobs.update(job.id, { state: 'failed', error: `the comparison printed no result for suite '${suite}'` });
     });
     return this.jobs.update(job.id, { state: 'running' });
   }

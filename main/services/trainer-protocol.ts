@@ -19,6 +19,22 @@ export const compareResult = z.object({
   delta: z.array(positionStat),
 });
 
+/** `cod compare --json` output (an array, one entry per suite): the entry for `suite`, checked; else undefined. */
+export function parseCompareOutput(text: string, suite: string): z.infer<typeof compareResult> | undefined {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const list = Array.isArray(v) ? v : [v];
+  for (const item of list) {
+    const r = compareResult.safeParse(item);
+    if (r.success && r.data.suite === suite) return r.data;
+  }
+  return undefined;
+}
+
 export const trainerLine = z.union([runEvent, stepEvent, doneEvent, progressEvent]);
 export type TrainerLine = z.infer<typeof trainerLine>;
 

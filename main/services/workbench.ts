@@ -10,7 +10,10 @@ import type { Answer } from '../api/protocol.ts';
 import type { ApiEvent, AppInfo } from '../api/types.ts';
 import { checkRequest } from '../api/validate.ts';
 import type { MethodName } from '../api/methods.ts';
+import { PACK_STRATEGIES } from '../cod/packs.ts';
+import { MEMORY_MODES } from '../cod/records.ts';
 import { openStore, type RunStore } from '../store/index.ts';
+import { evalKinds } from '../training/curriculum/schema.ts';
 import { CompareService } from './compare.ts';
 import { CurriculaService } from './curricula.ts';
 import { errorBody } from './errors.ts';
@@ -94,6 +97,12 @@ export function createWorkbench(opts: WorkbenchOptions): Workbench {
         trainerAvailable: a.train,
         compareAvailable: a.compare,
         builtinModel: model(),
+        curriculumOptions: {
+          memoryModes: [...MEMORY_MODES],
+          packStrategies: [...PACK_STRATEGIES],
+          evalKinds: [...evalKinds],
+          renderings: ['chat', 'compact'],
+        },
       };
     },
     'domains.list': () => listDomainViews(),

@@ -1,0 +1,49 @@
+/**
+ * WorkerHost: where heavy work runs. Headless (CLI, tests) it is worker threads; the Electron app runs the same
+ * entry modules in utility processes behind this interface. Entries are TypeScript modules run through tsx.
+ */
+import { Worker } from 'node:worker_threads';
+import { CodError } from '../api/errors.ts';
+import { RpcClient } from './rpc.ts';
+
+export type WorkerKind = 'policy' | 'trainer';
+
+export interface WorkerHandle {
+  readonly kind: WorkerKind;
+  call<T>(method: string, payload: unknown, transfer?: readonly ArrayBuffer[]): Promise<T>;
+  close(): Promise<void>;
+}
+
+export interface WorkerHost {
+  start(kind: WorkerKind, init: unknown): Promise<WorkerHandle>;
+}
+
+const ENTRIES: Record<WorkerKind, URL> = {
+  policy: new URL('./policy-worker.ts', import.meta.url),
+  trainer: new URL('./train-worker.ts', import.meta.url),
+};
+
+export class ThreadWorkerHost implements WorkerHost {
+  async start(kind: WorkerKind, init: unknown): Promise<WorkerHandle> {
+    // The worker resolves tsx from this package, wherever the command was started.
+    const worker = new Worker(ENTRIES[kind], {
+      execArgv: ['--import', import.meta.resolve('tsx'), '--no-warnings=ExperimentalWarning'],
+      workerData: init,
+    });
+    const rpc = new RpcClient(worker, `${kind} worker`);
+    let closed = false;
+    worker.on('error', (e) => rpc.fail(new CodError('internal', `${kind} worker crashed: ${e.message}`, 'worker')));
+    worker.on('exit', (code) => {
+      if (!closed) rpc.fail(new CodError('internal', `${kind} worker exited (code ${code})`, 'worker'));
+    });
+    await rpc.call('ready', null);
+    return {
+      kind,
+      call: (m, p, t) => rpc.call(m, p, t),
+      async close() {
+        closed = true;
+        await worker.terminate();
+      },
+    };
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * Rollout worker: the model as a lifecycle Policy (chat template + continuous-batching sampler) on its own
+ * thread, so sampling overlaps training. Weights arrive with a policy version; the trainer only publishes them
+ * between rollouts, so every call of a rollout sees one version.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { z } from 'zod';
+import { CodError } from '../api/errors.ts';
+import { ModelPolicy } from '../cod/model-policy.ts';
+import type { PolicyRequest } from '../cod/policy.ts';
+import { openModelDir } from '../models/model-dir.ts';
+import { Sampler } from '../models/sampler/sampler.ts';
+import { serveRpc } from './rpc.ts';
+import { unpackWeights } from './weights.ts';
+
+const initSchema = z.strictObject({
+  modelDir: z.string().min(1),
+  threads: z.number().int().positive(),
+  temperature: z.number().positive(),
+  maxBatch: z.number().int().positive().optional(),
+});
+export type PolicyWorkerInit = z.infer<typeof initSchema>;
+
+const requestSchema = z.looseObject({
+  id: z.string(),
+  kind: z.enum(['solve', 'update']),
+  messages: z.array(z.strictObject({ role: z.enum(['system', 'user', 'assistant']), content: z.string() })).min(1),
+  stop: z.array(z.string()),
+  maxNewTokens: z.number().int().positive(),
+  lifecycleId: z.string(),
+  domain: z.string(),
+  position: z.number().int().nonnegative(),
+  seed: z.string(),
+});
+
+async function main(): Promise<void> {
+  if (!parentPort) throw new Error('policy worker must run in a worker thread');
+  const init = initSchema.parse(workerData);
+  const model = await openModelDir(init.modelDir);
+  const params = new Map(model.weights);
+  const sampler = new Sampler(model.config, params, {
+    decode: (ids) => model.tokenizer.decode(ids),
+    threads: init.threads,
+    ...(init.maxBatch ? { maxBatch: init.maxBatch } : {}),
+  });
+  const policy = new ModelPolicy(sampler, model.renderer, { temperature: init.temperature });
+  let version = 0;
+  serveRpc(parentPort, {
+    ready: () => ({ result: { vocabSize: model.config.vocabSize } }),
+    setWeights(p) {
+      const o = p as { version?: unknown; weights?: unknown };
+      if (!Number.isInteger(o?.version)) throw new CodError('bad_input', 'version must be an integer', 'setWeights');
+      for (const [n, a] of unpackWeights(model.config, o.weights, 'setWeights')) params.set(n, a);
+      version = o.version as number;
+      return { result: { version } };
+    },
+    async respond(p) {
+      const batch = z.array(requestSchema).parse(p) as unknown as PolicyRequest[];
+      return { result: await policy.respond(batch) };
+    },
+    stats: () => ({ result: { version, ...sampler.stats } }),
+  });
+}
+
+void main().catch((e: unknown) => {
+  // An init failure has no request to answer: crash the thread; the host turns that into one error.
+  throw e;
+});
