@@ -116,8 +116,11 @@ export async function validateCheckpointDir(dir: string): Promise<CheckpointSumm
     );
   }
   const template = await findChatTemplate(abs);
-  // Parse it now, so a broken template fails the import rather than the first rollout.
-  if (template) new ChatRenderer(tokenizer, template.template, template.where);
+  // Parse it and render a one-turn chat now, so a broken template fails the import rather than the first rollout.
+  if (template)
+    new ChatRenderer(tokenizer, template.template, template.where).renderText([{ role: 'user', content: 'Hello' }], {
+      addGenerationPrompt: true,
+    });
 
   let parameterCount = 0;
   for (const shape of expectedTensorShapes(config).values()) parameterCount += shape.reduce((a, b) => a * b, 1);

@@ -4,7 +4,7 @@
  * `cod model score` computes for prompt+generated, seeds reproduce, the chat path stops at <|im_end|>, and bad
  * input is one clean error line. Also ModelPolicy on the same checkpoint.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -105,6 +105,87 @@ describe('cod generate / cod model score', () => {
       expect(r.stderr).toMatch(pattern);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
     }
+  });
+});
+
+describe('a bad model directory or prompt: one clear error line naming the file or field', () => {
+  /** A copy of the test model with `edit` applied. */
+  const variant = (name: string, edit: (d: string) => void): string => {
+    const d = join(dir, name);
+    cpSync(model, d, { recursive: true });
+    edit(d);
+    return d;
+  };
+  const editJson = (path: string, f: (o: Record<string, unknown>) => Record<string, unknown>) =>
+    writeFileSync(path, JSON.stringify(f(JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>)));
+  const oneLine = (args: string[], pattern: RegExp) => {
+    const r = cod(args);
+    expect(r.code, r.stderr).not.toBe(0);
+    expect(r.stderr).toMatch(pattern);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  };
+  const gen = (m: string, ...more: string[]) => ['generate', '--model', m, '--prompt', 'The quick fox', ...more];
+  const score = (m: string) => {
+    const batch = join(dir, 'small-batch.json');
+    writeFileSync(batch, JSON.stringify({ sequences: [[5, 6, 7]], loss_mask: [[1, 1, 1]] }));
+    return ['model', 'score', '--model', m, '--batch', batch];
+  };
+
+  it('a directory missing files', () => {
+    const noTok = variant('no-tokenizer', (d) => rmSync(join(d, 'tokenizer.json')));
+    oneLine(gen(noTok), /tokenizer\.json/);
+    const noWeights = variant('no-weights', (d) => rmSync(join(d, 'model.safetensors')));
+    oneLine(gen(noWeights), /no-weights.*(safetensors|weight)/);
+    oneLine(score(noWeights), /no-weights.*(safetensors|weight)/);
+    const noConfig = variant('no-config', (d) => rmSync(join(d, 'config.json')));
+    oneLine(gen(noConfig), /config\.json/);
+    oneLine(score(noConfig), /config\.json/);
+    oneLine(gen(join(dir, 'does-not-exist')), /does-not-exist: model directory not found/);
+    oneLine(score(join(dir, 'does-not-exist')), /does-not-exist: model directory not found/);
+  });
+
+  it('an unsupported architecture', () => {
+    const gpt2 = variant('gpt2', (d) =>
+      editJson(join(d, 'config.json'), (o) => ({ ...o, model_type: 'gpt2', architectures: ['GPT2LMHeadModel'] })),
+    );
+    oneLine(gen(gpt2), /config\.json.*gpt2|gpt2.*config\.json/);
+    oneLine(score(gpt2), /config\.json.*gpt2|gpt2.*config\.json/);
+  });
+
+  it('a chat template that fails to render', () => {
+    const raising = variant('raising-template', (d) =>
+      editJson(join(d, 'tokenizer_config.json'), (o) => ({
+        ...o,
+        chat_template: "{{ raise_exception('this template takes no chats') }}",
+      })),
+    );
+    const chat = join(dir, 'chat-bad.json');
+    writeFileSync(chat, JSON.stringify([{ role: 'user', content: 'hi' }]));
+    oneLine(
+      ['generate', '--model', raising, '--chat', chat],
+      /tokenizer_config\.json: chat template failed to render.*this template takes no chats/,
+    );
+  });
+
+  it('a prompt or sequence longer than the context', () => {
+    const long = 'The quick brown fox jumps. '.repeat(800);
+    oneLine(
+      gen(model).map((a) => (a === 'The quick fox' ? long : a)),
+      /^cod: error: --prompt: prompt of \d+ tokens exceeds the model's context of 4096 tokens/,
+    );
+    const chat = join(dir, 'chat-long.json');
+    writeFileSync(chat, JSON.stringify([{ role: 'user', content: long }]));
+    oneLine(
+      ['generate', '--model', model, '--chat', chat],
+      /--chat .*chat-long\.json: prompt of \d+ tokens exceeds the model's context of 4096/,
+    );
+    const batch = join(dir, 'long-batch.json');
+    const seq = Array.from({ length: 4097 }, (_, t) => t % 500);
+    writeFileSync(batch, JSON.stringify({ sequences: [[1, 2], seq], loss_mask: [[1, 1], seq.map(() => 1)] }));
+    oneLine(
+      ['model', 'score', '--model', model, '--batch', batch],
+      /sequences\[1\].*4097 tokens exceeds the model's context of 4096 tokens/,
+    );
   });
 });
 

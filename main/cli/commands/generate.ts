@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { CodError } from '../../api/errors.ts';
 import { loadChatRenderer } from '../../models/chat-template/source.ts';
 import { loadCheckpoint } from '../../models/checkpoint.ts';
@@ -32,6 +32,17 @@ async function readChat(path: string): Promise<ChatTurn[]> {
   });
 }
 
+/** A missing --model directory, said as such (rather than as its missing config.json). */
+export async function requireDir(dir: string): Promise<void> {
+  let isDir: boolean;
+  try {
+    isDir = (await stat(dir)).isDirectory();
+  } catch {
+    throw new CodError('not_found', 'model directory not found', dir);
+  }
+  if (!isDir) throw new CodError('bad_input', 'not a directory', dir);
+}
+
 export const generate: CliCommand = {
   path: ['generate'],
   summary: 'Sample completions from a checkpoint (KV-cache decoding, in-graph sampling)',
@@ -61,6 +72,7 @@ export const generate: CliCommand = {
     const n = intFlag(values.n, 'n', 1);
     if (n < 1) throw new CodError('bad_input', '--n must be at least 1');
     const maxNewTokens = intFlag(values['max-new-tokens'], 'max-new-tokens', 64);
+    await requireDir(dir);
     const model = await loadCheckpoint(dir);
     const tokenizer = await loadTokenizer(dir);
     if (tokenizer.vocabSize > model.config.vocabSize)
@@ -79,6 +91,14 @@ export const generate: CliCommand = {
       promptIds = tokenizer.encode(values.prompt!);
       if (promptIds.length === 0) throw new CodError('bad_input', 'the prompt encodes to no tokens', '--prompt');
     }
+    // Named after the flag the user gave (the sampler would name its internal request field).
+    const context = model.config.maxPositionEmbeddings;
+    if (promptIds.length > context)
+      throw new CodError(
+        'bad_input',
+        `prompt of ${promptIds.length} tokens exceeds the model's context of ${context} tokens`,
+        values.chat !== undefined ? `--chat ${values.chat}` : '--prompt',
+      );
     const sampler = new Sampler(model.config, model.weights, {
       decode: (ids) => tokenizer.decode(ids),
       maxBatch: Math.min(n, 64),

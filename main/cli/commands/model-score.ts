@@ -1,9 +1,11 @@
+import { CodError } from '../../api/errors.ts';
 import { readBatchFile } from '../../models/batch-file.ts';
 import { loadCheckpoint } from '../../models/checkpoint.ts';
 import { packBatch, unpackPerToken } from '../../models/packing.ts';
 import { ModelRuntime } from '../../models/runtime.ts';
 import { intFlag, parseFlags, requireFlag } from '../args.ts';
 import type { CliCommand } from '../command.ts';
+import { requireDir } from './generate.ts';
 
 export const modelScore: CliCommand = {
   path: ['model', 'score'],
@@ -16,8 +18,21 @@ export const modelScore: CliCommand = {
       threads: { type: 'string' },
       json: { type: 'boolean' },
     });
-    const model = await loadCheckpoint(requireFlag(values.model, 'model'));
-    const batch = await readBatchFile(requireFlag(values.batch, 'batch'), model.config.vocabSize);
+    const dir = requireFlag(values.model, 'model');
+    await requireDir(dir);
+    const model = await loadCheckpoint(dir);
+    const batchPath = requireFlag(values.batch, 'batch');
+    const batch = await readBatchFile(batchPath, model.config.vocabSize);
+    // Positions past max_position_embeddings are outside what the model was built for: refuse, naming the row.
+    const context = model.config.maxPositionEmbeddings;
+    batch.sequences.forEach((s, i) => {
+      if (s.length > context)
+        throw new CodError(
+          'bad_input',
+          `sequence of ${s.length} tokens exceeds the model's context of ${context} tokens`,
+          `${batchPath}: sequences[${i}]`,
+        );
+    });
     const packed = packBatch(batch);
     const rt = new ModelRuntime(model.config, model.weights, {
       threads: intFlag(values.threads, 'threads', 0) || undefined,

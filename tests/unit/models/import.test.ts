@@ -11,6 +11,8 @@ import { fromFloat32 } from '../../../main/models/safetensors.ts';
 import { randomWeights, tinyConfig, writeTinyCheckpoint, writeWeights } from '../../fixtures/models/hf-checkpoint.ts';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'imp-'));
+const editJson = (path: string, f: (o: Record<string, unknown>) => Record<string, unknown>): void =>
+  writeFileSync(path, JSON.stringify(f(JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>)));
 
 async function rejection(p: Promise<unknown>): Promise<CodError> {
   const e = await p.then(
@@ -113,6 +115,14 @@ describe('validateCheckpointDir', () => {
     it('a corrupt shard', async () => {
       writeFileSync(join(dir, 'model.safetensors'), new Uint8Array(4));
       expect((await rejection(validateCheckpointDir(dir))).message).toContain('model.safetensors: file is 4 bytes');
+    });
+    it('a chat template that parses but fails to render', async () => {
+      const cfgPath = join(dir, 'tokenizer_config.json');
+      const cfg = JSON.parse(readFileSync(cfgPath, 'utf8')) as Record<string, unknown>;
+      writeFileSync(cfgPath, JSON.stringify({ ...cfg, chat_template: "{{ raise_exception('no chats') }}" }));
+      expect((await rejection(validateCheckpointDir(dir))).message).toContain(
+        'tokenizer_config.json: chat template failed to render: no chats',
+      );
     });
     it('a chat template that does not parse', async () => {
       const cfgPath = join(dir, 'tokenizer_config.json');
@@ -217,5 +227,34 @@ describe('cod model import', () => {
     expect(err).toEqual([`cod: error: ${join(dir, 'config.json')}: config file not found`]);
     expect(await main(['model', 'import'])).toBe(2);
     expect(err[1]).toBe('cod: error: expected one checkpoint directory, got 0');
+  });
+
+  it('one clear line naming the file for each kind of bad checkpoint', async () => {
+    const cases: Array<[string, (dir: string) => void, string]> = [
+      ['missing tokenizer', (d) => rmSync(join(d, 'tokenizer.json')), 'tokenizer.json: tokenizer file not found'],
+      ['missing weights', (d) => rmSync(join(d, 'model.safetensors')), 'no weights'],
+      [
+        'unsupported architecture',
+        (d) => editJson(join(d, 'config.json'), (o) => ({ ...o, model_type: 'gpt2' })),
+        "config.json: model_type: model type 'gpt2' is not supported",
+      ],
+      [
+        'template that fails to render',
+        (d) =>
+          editJson(join(d, 'tokenizer_config.json'), (o) => ({ ...o, chat_template: "{{ raise_exception('nope') }}" })),
+        'tokenizer_config.json: chat template failed to render: nope',
+      ],
+    ];
+    for (const [label, edit, message] of cases) {
+      const dir = join(tmp(), 'ck');
+      await writeTinyCheckpoint(dir, { architecture: 'qwen3' });
+      edit(dir);
+      err.length = 0;
+      expect(await main(['model', 'import', dir]), label).toBe(2);
+      expect(err, label).toHaveLength(1);
+      expect(err[0], label).toMatch(/^cod: error: /);
+      expect(err[0], label).toContain(message);
+    }
+    expect(await listModels(home)).toEqual([]);
   });
 });
