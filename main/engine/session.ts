@@ -16,6 +16,11 @@ export interface SessionOptions {
   readonly threads?: number;
   /** Called once per provider that could not be used, with the reason. */
   readonly onFallback?: (provider: ProviderName, reason: string) => void;
+  /**
+   * Keep onnxruntime's CPU memory arena (default true: fastest). A training graph over long packed rows peaks at
+   * gigabytes; with the arena, every cached session keeps its peak for good, so trainers turn it off.
+   */
+  readonly memArena?: boolean;
 }
 
 export type HostArray = Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array | Uint16Array;
@@ -51,8 +56,8 @@ export class EngineSession {
           interOpNumThreads: 1,
           executionMode: 'sequential',
           graphOptimizationLevel: 'all',
-          enableCpuMemArena: true,
-          enableMemPattern: true,
+          enableCpuMemArena: opts.memArena ?? true,
+          enableMemPattern: opts.memArena ?? true,
           // onnxruntime logs its own provider-load failures at error level; we report them once, clearly, instead.
           logSeverityLevel: p === 'cpu' ? 2 : 4,
         });

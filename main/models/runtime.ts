@@ -13,6 +13,8 @@ export interface RuntimeOptions extends BuildOptions {
   readonly threads?: number;
   /** Compiled sessions kept (least recently used are released). */
   readonly maxSessions?: number;
+  /** onnxruntime's CPU memory arena (see SessionOptions.memArena). */
+  readonly memArena?: boolean;
   readonly onFallback?: (provider: ProviderName, reason: string) => void;
 }
 
@@ -101,6 +103,7 @@ export class ModelRuntime {
       providers: this.opts.providers ?? ['cpu'],
       threads: this.opts.threads,
       onFallback: this.opts.onFallback,
+      ...(this.opts.memArena !== undefined ? { memArena: this.opts.memArena } : {}),
     }).then((sess) => {
       this.providerUsed = sess.provider;
       return sess;

@@ -39,8 +39,11 @@ async function main(): Promise<void> {
   if (!parentPort) throw new Error('trainer worker must run in a worker thread');
   const init = initSchema.parse(workerData);
   const config = parseHfConfig(init.hfConfig, 'trainer init');
+  // No memory arena: a step over long packed rows peaks at gigabytes, which the arena would keep for good.
   const runtime = new ModelRuntime(config, unpackWeights(config, init.weights, 'trainer init'), {
     threads: init.threads,
+    memArena: false,
+    maxSessions: 4,
   });
   if (init.optimizer)
     runtime.loadOptimizerState({

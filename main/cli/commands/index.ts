@@ -13,6 +13,8 @@ import { tokenizerTrain } from './tokenizer-train.ts';
 import { evalCommand } from './eval.ts';
 import { compareCommand } from './compare.ts';
 import { runsList, runsShow } from './runs.ts';
+import { trainCommand } from './train.ts';
+import { pretrainCommand } from './pretrain.ts';
 
 /** Every `cod` subcommand. Each lives in its own module next to this file. */
 export const commands: CliCommand[] = [
@@ -28,6 +30,8 @@ export const commands: CliCommand[] = [
   envsPlay,
   evalCommand,
   compareCommand,
+  trainCommand,
+  pretrainCommand,
   runsList,
   runsShow,
   serveCommand,

@@ -1,0 +1,74 @@
+import { CodError } from '../../api/errors.ts';
+import { pretrain, PRETRAIN_DEFAULTS, type PretrainDomain } from '../../training/pretrain.ts';
+import { intFlag, numberFlag, parseFlags, requireFlag } from '../args.ts';
+import type { CliCommand } from '../command.ts';
+
+function parseDomains(specs: readonly string[] | undefined): PretrainDomain[] {
+  if (!specs || specs.length === 0) return [...PRETRAIN_DEFAULTS.domains];
+  return specs.map((s) => {
+    const m = /^([a-z][a-z0-9_-]*)(?::([A-Za-z0-9_.-]+))?(?:=(\d+))?$/.exec(s);
+    if (!m) throw new CodError('bad_input', `expected DOMAIN[:PRESET][=PACKS], got '${s}'`, '--domain');
+    return { id: m[1], preset: m[2] ?? 'train', packs: m[3] ? Number(m[3]) : 1000 };
+  });
+}
+
+export const pretrainCommand: CliCommand = {
+  path: ['pretrain'],
+  summary: 'Warm-start the built-in model: supervised training on scripted lifecycles with imperfect notes',
+  usage:
+    '--out DIR [--domain DOMAIN[:PRESET][=PACKS]]... [--steps N] [--note-noise X] [--lr X] [--tokens-per-step N]\n' +
+    '          [--seed N] [--threads N]\n\n' +
+    `  Defaults reproduce resources/models/builtin: frozenlake:train=${PRETRAIN_DEFAULTS.domains[0].packs}, ` +
+    `${PRETRAIN_DEFAULTS.steps} steps, note noise ${PRETRAIN_DEFAULTS.noteNoise}, lr ${PRETRAIN_DEFAULTS.lr}.`,
+  async run(argv) {
+    const { values } = parseFlags(argv, {
+      out: { type: 'string' },
+      domain: { type: 'string', multiple: true },
+      steps: { type: 'string' },
+      'note-noise': { type: 'string' },
+      lr: { type: 'string' },
+      'tokens-per-step': { type: 'string' },
+      seed: { type: 'string' },
+      threads: { type: 'string' },
+    });
+    const out = requireFlag(values.out, 'out');
+    const d = PRETRAIN_DEFAULTS;
+    const steps = intFlag(values.steps, 'steps', d.steps);
+    if (steps < 1) throw new CodError('bad_input', '--steps must be at least 1');
+    const noteNoise = numberFlag(values['note-noise'], 'note-noise', d.noteNoise);
+    if (!(noteNoise >= 0 && noteNoise <= 1)) throw new CodError('bad_input', '--note-noise must be in [0, 1]');
+    const lr = numberFlag(values.lr, 'lr', d.lr);
+    if (!(lr > 0)) throw new CodError('bad_input', '--lr must be positive');
+    const tokensPerStep = intFlag(values['tokens-per-step'], 'tokens-per-step', d.tokensPerStep);
+    if (tokensPerStep < 512) throw new CodError('bad_input', '--tokens-per-step must be at least 512');
+    const threads = intFlag(values.threads, 'threads', 2);
+    if (threads < 1) throw new CodError('bad_input', '--threads must be at least 1');
+    let lastLine = 0;
+    const summary = await pretrain({
+      ...d,
+      domains: parseDomains(values.domain),
+      steps,
+      noteNoise,
+      lr,
+      tokensPerStep,
+      seed: intFlag(values.seed, 'seed', d.seed),
+      threads,
+      out,
+      onStep: (p) => {
+        const now = Date.now();
+        if (p.step === p.steps || now - lastLine > 5000) {
+          lastLine = now;
+          process.stderr.write(
+            `cod pretrain: step ${p.step}/${p.steps} loss ${p.loss.toFixed(4)} lr ${p.lr.toExponential(2)} ` +
+              `${Math.round(p.tokensPerSecond)} tokens/s\n`,
+          );
+        }
+      },
+    });
+    console.log(
+      `pretrained on ${summary.examples} episodes (${summary.tokens} tokens, ${summary.assistantTokens} in responses), ` +
+        `final loss ${summary.finalLoss.toFixed(4)}, ${summary.seconds.toFixed(0)} s -> ${summary.out}`,
+    );
+    return 0;
+  },
+};

@@ -1,0 +1,248 @@
+/**
+ * `cod pretrain`: the built-in model's warm start. The scripted oracle plays lifecycles whose notes are
+ * deliberately imperfect (noteNoise drops or corrupts facts), a byte-level BPE tokenizer is trained on those
+ * conversations, and the `tiny` model is trained by next-token cross-entropy on them — so RL later has a
+ * capability to elicit (writing and using better notes) rather than one to create from nothing.
+ * Deterministic: the same options give the same traces, tokenizer, batches and (at 1 thread) the same weights.
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CodError } from '../api/errors.ts';
+import { requireScriptedAgents } from '../cod/scripted-policy.ts';
+import { exportTraces, type TraceLine } from '../cod/traces.ts';
+import type { Rendering } from '../envs/sdk.ts';
+import { InProcessEnvHost } from '../envs/inprocess-host.ts';
+import { getDomain } from '../envs/registry.ts';
+import { Rng, stableSeed } from '../envs/seed.ts';
+import { CHATML_TEMPLATE } from '../models/chat-template/chatml.ts';
+import { ChatRenderer } from '../models/chat-template/render.ts';
+import { saveCheckpoint } from '../models/checkpoint.ts';
+import type { ModelConfig } from '../models/config.ts';
+import { initWeights } from '../models/init.ts';
+import { crossEntropyObjective } from '../models/objectives.ts';
+import { packBatch } from '../models/packing.ts';
+import { presetConfig } from '../models/presets.ts';
+import { ModelRuntime } from '../models/runtime.ts';
+import { trainByteLevelBpe } from '../models/tokenizer/bpe-trainer.ts';
+import { BUILTIN_SPECIAL_TOKENS, builtinTokenizerConfig, writeTokenizerFiles } from '../models/tokenizer/builtin.ts';
+import { tokenizerFromJson } from '../models/tokenizer/tokenizer.ts';
+import { episodeConversations, sftExamples, type SftExample } from './sft-examples.ts';
+
+export interface PretrainDomain {
+  readonly id: string;
+  readonly preset: string;
+  readonly packs: number;
+}
+
+export interface PretrainOptions {
+  readonly domains: readonly PretrainDomain[];
+  readonly packSize: number;
+  /** Probability that each fact of the oracle's notes is dropped or corrupted. */
+  readonly noteNoise: number;
+  readonly rendering: Rendering;
+  readonly modelPreset: string;
+  readonly seed: number;
+  readonly steps: number;
+  /** Token budget of one optimizer step (rows × width). */
+  readonly tokensPerStep: number;
+  readonly lr: number;
+  readonly warmupSteps: number;
+  readonly weightDecay: number;
+  readonly gradClip: number;
+  /**
+   * Loss weight of prompt tokens relative to assistant tokens. A little language modelling of the observations
+   * teaches a tiny model the shape of maps and feedback far faster than the sparse action tokens alone.
+   */
+  readonly promptWeight: number;
+  readonly threads?: number;
+  readonly out: string;
+  readonly onStep?: (s: PretrainProgress) => void;
+}
+
+export interface PretrainProgress {
+  readonly step: number;
+  readonly steps: number;
+  readonly loss: number;
+  readonly lr: number;
+  readonly tokensPerSecond: number;
+}
+
+export interface PretrainSummary {
+  readonly examples: number;
+  readonly tokens: number;
+  readonly assistantTokens: number;
+  readonly finalLoss: number;
+  readonly seconds: number;
+  readonly out: string;
+}
+
+export const PRETRAIN_DEFAULTS: Omit<PretrainOptions, 'out' | 'onStep'> = {
+  domains: [{ id: 'frozenlake', preset: 'train', packs: 1200 }],
+  packSize: 4,
+  noteNoise: 0.3,
+  rendering: 'compact',
+  modelPreset: 'tiny',
+  seed: 0,
+  steps: 400,
+  tokensPerStep: 8192,
+  lr: 3e-3,
+  warmupSteps: 50,
+  weightDecay: 0.01,
+  gradClip: 1.0,
+  promptWeight: 0.25,
+};
+
+/** Every domain's oracle traces, domain by domain in the given order. */
+export async function collectTraces(
+  o: Pick<PretrainOptions, 'domains' | 'packSize' | 'noteNoise' | 'rendering' | 'seed'>,
+): Promise<TraceLine[]> {
+  const lines: TraceLine[] = [];
+  for (const d of o.domains) {
+    const domain = requireScriptedAgents(getDomain(d.id));
+    if (!domain.presets.includes(d.preset))
+      throw new CodError('bad_config', `domain '${d.id}' has no preset '${d.preset}'`, 'domains');
+    const host = new InProcessEnvHost([domain]);
+    try {
+      await exportTraces({
+        domain,
+        host,
+        preset: d.preset,
+        packs: d.packs,
+        packSize: o.packSize,
+        seed: `pretrain-${o.seed}`,
+        noteNoise: o.noteNoise,
+        rendering: o.rendering,
+        write: (l) => {
+          lines.push(l);
+        },
+      });
+    } finally {
+      await host.dispose();
+    }
+  }
+  return lines;
+}
+
+/** Cosine decay to 10% after a linear warm-up. */
+export function pretrainLr(step: number, o: Pick<PretrainOptions, 'lr' | 'warmupSteps' | 'steps'>): number {
+  if (step < o.warmupSteps) return (o.lr * (step + 1)) / o.warmupSteps;
+  const t = (step - o.warmupSteps) / Math.max(1, o.steps - o.warmupSteps);
+  return o.lr * (0.1 + 0.9 * 0.5 * (1 + Math.cos(Math.PI * Math.min(1, t))));
+}
+
+/** Batches of whole examples up to the token budget, in a seeded shuffled order per epoch. */
+export function* batchStream(
+  examples: readonly SftExample[],
+  tokensPerStep: number,
+  seed: string,
+): Generator<SftExample[]> {
+  const rng = new Rng(seed);
+  for (;;) {
+    const order = rng.shuffle(examples.map((_, i) => i));
+    let batch: SftExample[] = [];
+    let tokens = 0;
+    for (const i of order) {
+      const e = examples[i];
+      // 90% of the budget: first-fit then packs into the same number of rows nearly always (one graph shape).
+      if (tokens + e.ids.length > 0.9 * tokensPerStep && batch.length > 0) {
+        yield batch;
+        batch = [];
+        tokens = 0;
+      }
+      batch.push(e);
+      tokens += e.ids.length;
+    }
+    if (batch.length > 0) yield batch;
+  }
+}
+
+export async function pretrain(o: PretrainOptions): Promise<PretrainSummary> {
+  const t0 = performance.now();
+  const lines = await collectTraces(o);
+  if (lines.length === 0) throw new CodError('bad_config', 'the oracle produced no traces', 'domains');
+  const config: ModelConfig = presetConfig(o.modelPreset);
+
+  // The tokenizer learns the workbench's own text: every conversation the model will see, once per episode.
+  const texts = episodeConversations(lines).map((c) => c.messages.map((m) => m.content).join('\n'));
+  const bpe = trainByteLevelBpe(texts, { vocabSize: config.vocabSize, specialTokens: BUILTIN_SPECIAL_TOKENS });
+  const tokConfig = builtinTokenizerConfig(bpe.tokenizerJson);
+  const tokenizer = tokenizerFromJson(bpe.tokenizerJson, tokConfig, o.out);
+  const renderer = new ChatRenderer(tokenizer, CHATML_TEMPLATE, 'builtin ChatML template');
+  const examples = sftExamples(lines, renderer);
+  const maxLen = Math.max(...examples.map((e) => e.ids.length));
+  if (maxLen > config.maxPositionEmbeddings)
+    throw new CodError('bad_config', `an episode of ${maxLen} tokens exceeds the model context`, 'domains');
+  const width = Math.max(512, 2 ** Math.ceil(Math.log2(maxLen)));
+
+  const runtime = new ModelRuntime(config, initWeights(config, o.seed), {
+    threads: o.threads ?? 2,
+    memArena: false,
+    maxSessions: 2,
+  });
+  const rows = Math.max(1, Math.floor(o.tokensPerStep / width));
+  const batches = batchStream(examples, o.tokensPerStep, stableSeed('pretrain-batches', o.seed));
+  let loss = NaN;
+  let tokensSeen = 0;
+  const tTrain = performance.now();
+  for (let step = 0; step < o.steps; step++) {
+    const batch = batches.next().value as SftExample[];
+    const packed = packBatch(
+      { sequences: batch.map((e) => e.ids), lossMask: batch.map((e) => e.ids.map(() => 1)) },
+      { width, padId: tokenizer.padTokenId ?? 0, minRows: rows },
+    );
+    // Column weights: assistant targets 1, prompt targets promptWeight, normalised to a per-step mean.
+    const weights = new Float32Array(packed.rows * packed.width);
+    let total = 0;
+    batch.forEach((e, i) => {
+      const { row, offset } = packed.placements[i];
+      for (let t = 1; t < e.ids.length; t++) {
+        const w = e.mask[t] === 1 ? 1 : o.promptWeight;
+        weights[row * packed.width + offset + t - 1] = w;
+        total += w;
+      }
+    });
+    for (let i = 0; i < weights.length; i++) weights[i] /= total;
+    const lr = pretrainLr(step, o);
+    const r = await runtime.trainStep(
+      packed,
+      crossEntropyObjective,
+      { weights: { dtype: 'float32', shape: [packed.rows, packed.width], data: weights } },
+      { lr, weightDecay: o.weightDecay, maxGradNorm: o.gradClip, beta1: 0.9, beta2: 0.95 },
+    );
+    loss = r.loss;
+    if (!Number.isFinite(loss)) throw new CodError('internal', `loss became ${loss} at step ${step}`, 'pretrain');
+    tokensSeen += batch.reduce((a, e) => a + e.ids.length, 0);
+    o.onStep?.({
+      step: step + 1,
+      steps: o.steps,
+      loss,
+      lr,
+      tokensPerSecond: tokensSeen / ((performance.now() - tTrain) / 1000),
+    });
+  }
+
+  await mkdir(o.out, { recursive: true });
+  await saveCheckpoint(o.out, config, runtime.params, { producer: 'cod pretrain', seed: String(o.seed) });
+  await writeTokenizerFiles(o.out, bpe.tokenizerJson, tokConfig);
+  const summary: PretrainSummary = {
+    examples: examples.length,
+    tokens: examples.reduce((a, e) => a + e.ids.length, 0),
+    assistantTokens: examples.reduce((a, e) => a + e.mask.reduce((x, y) => x + y, 0), 0),
+    finalLoss: loss,
+    seconds: (performance.now() - t0) / 1000,
+    out: o.out,
+  };
+  const { onStep: _ignored, ...recorded } = o;
+  await writeFile(join(o.out, 'pretrain.json'), JSON.stringify({ options: recorded, summary }, null, 2) + '\n');
+  await runtime.dispose();
+  return summary;
+}
+
+/** The options a model directory was pretrained with (pretrain.json), for `--resume`-free reproduction. */
+export async function readPretrainRecord(dir: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(join(dir, 'pretrain.json'), 'utf8'));
+  } catch (e) {
+    throw new CodError('not_found', `no readable pretrain.json (${(e as Error).message})`, dir);
+  }
+}

@@ -1,0 +1,162 @@
+/**
+ * A training run's checkpoint: an HF-compatible model directory (config.json, model.safetensors, the base
+ * model's tokenizer files) plus `trainer/` with what resuming needs — Adam moments and step, and the older policy
+ * versions that rollouts still to run will sample from (rollouts run ahead of training by a fixed number of
+ * versions, so resuming exactly needs them). The trainer state file is written last: a directory without it is an
+ * incomplete checkpoint and is never used.
+ */
+import { createHash } from 'node:crypto';
+import { copyFile, mkdir, readFile, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { CodError } from '../api/errors.ts';
+import { loadCheckpoint, saveCheckpoint } from '../models/checkpoint.ts';
+import type { ModelConfig } from '../models/config.ts';
+import {
+  fromFloat32,
+  readSafetensorsFile,
+  toFloat32,
+  writeFileAtomic,
+  writeSafetensorsFile,
+} from '../models/safetensors.ts';
+import { parameterSpecs } from '../models/transformer.ts';
+
+export const TOKENIZER_FILES = [
+  'tokenizer.json',
+  'tokenizer_config.json',
+  'chat_template.jinja',
+  'special_tokens_map.json',
+];
+
+export interface OptimizerSnapshot {
+  readonly step: number;
+  readonly m: ReadonlyMap<string, Float32Array>;
+  readonly v: ReadonlyMap<string, Float32Array>;
+}
+
+export interface RunCheckpoint {
+  readonly step: number;
+  readonly config: ModelConfig;
+  readonly weights: Map<string, Float32Array>;
+  readonly optimizer: OptimizerSnapshot;
+  /** Policy versions (by number) kept for rollouts that run ahead. */
+  readonly versions: Map<number, Map<string, Float32Array>>;
+}
+
+const stateSchema = z.strictObject({
+  format: z.literal('cod-trainer-state/1'),
+  step: z.number().int().nonnegative(),
+  optimizerStep: z.number().int().nonnegative(),
+  versions: z.array(z.number().int().nonnegative()),
+});
+
+function tensorsOf(config: ModelConfig, prefix: string, params: ReadonlyMap<string, Float32Array>) {
+  return parameterSpecs(config).map((s) => {
+    const a = params.get(s.name);
+    if (!a) throw new CodError('internal', `no tensor ${s.name}`, prefix);
+    return fromFloat32(`${prefix}${s.name}`, s.shape, a);
+  });
+}
+
+export async function sha256File(path: string): Promise<string> {
+  return createHash('sha256')
+    .update(await readFile(path))
+    .digest('hex');
+}
+
+export async function saveRunCheckpoint(
+  dir: string,
+  baseModelDir: string,
+  c: Omit<RunCheckpoint, 'weights'> & { weights: ReadonlyMap<string, Float32Array> },
+): Promise<{ sha256: string }> {
+  // A checkpoint directory left by a crash before its state file is incomplete: start it over.
+  await rm(dir, { recursive: true, force: true });
+  await saveCheckpoint(dir, c.config, c.weights, { producer: 'cod train', step: String(c.step) });
+  for (const f of TOKENIZER_FILES)
+    if (existsSync(join(baseModelDir, f))) await copyFile(join(baseModelDir, f), join(dir, f));
+  const tdir = join(dir, 'trainer');
+  await mkdir(tdir, { recursive: true });
+  await writeSafetensorsFile(join(tdir, 'optimizer.safetensors'), [
+    ...tensorsOf(c.config, 'm.', c.optimizer.m),
+    ...tensorsOf(c.config, 'v.', c.optimizer.v),
+  ]);
+  const versions = [...c.versions.keys()].sort((a, b) => a - b);
+  if (versions.length > 0)
+    await writeSafetensorsFile(
+      join(tdir, 'policy-versions.safetensors'),
+      versions.flatMap((n) => tensorsOf(c.config, `v${n}.`, c.versions.get(n)!)),
+    );
+  const state: z.infer<typeof stateSchema> = {
+    format: 'cod-trainer-state/1',
+    step: c.step,
+    optimizerStep: c.optimizer.step,
+    versions,
+  };
+  await writeFileAtomic(join(tdir, 'state.json'), JSON.stringify(state, null, 2) + '\n');
+  return { sha256: await sha256File(join(dir, 'model.safetensors')) };
+}
+
+function byPrefix(
+  config: ModelConfig,
+  tensors: Map<string, { name: string; shape: number[] }>,
+  all: Awaited<ReturnType<typeof readSafetensorsFile>>['tensors'],
+  prefix: string,
+  where: string,
+): Map<string, Float32Array> {
+  const out = new Map<string, Float32Array>();
+  const named = new Map(all.map((t) => [t.name, t]));
+  for (const s of parameterSpecs(config)) {
+    const t = named.get(`${prefix}${s.name}`);
+    if (!t) throw new CodError('bad_checkpoint', `missing tensor ${prefix}${s.name}`, where);
+    const a = toFloat32(t, where);
+    if (a.length !== s.shape.reduce((x, y) => x * y, 1))
+      throw new CodError('bad_checkpoint', `tensor ${prefix}${s.name} has the wrong size`, where);
+    out.set(s.name, a);
+  }
+  void tensors;
+  return out;
+}
+
+export async function loadRunCheckpoint(dir: string, expectSha256?: string): Promise<RunCheckpoint> {
+  const statePath = join(dir, 'trainer', 'state.json');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(statePath, 'utf8'));
+  } catch (e) {
+    throw new CodError(
+      'bad_checkpoint',
+      `incomplete checkpoint: cannot read trainer state (${(e as Error).message})`,
+      statePath,
+    );
+  }
+  const st = stateSchema.safeParse(raw);
+  if (!st.success)
+    throw new CodError('bad_checkpoint', `trainer state is malformed: ${st.error.issues[0].message}`, statePath);
+  if (expectSha256 !== undefined) {
+    const got = await sha256File(join(dir, 'model.safetensors')).catch(() => 'unreadable');
+    if (got !== expectSha256)
+      throw new CodError(
+        'bad_checkpoint',
+        `model.safetensors does not match the store's sha256 (corrupt or replaced)`,
+        dir,
+      );
+  }
+  const { config, weights } = await loadCheckpoint(dir);
+  const optPath = join(dir, 'trainer', 'optimizer.safetensors');
+  const opt = await readSafetensorsFile(optPath).catch((e: Error) => {
+    throw e instanceof CodError ? e : new CodError('bad_checkpoint', e.message, optPath);
+  });
+  const none = new Map<string, { name: string; shape: number[] }>();
+  const m = byPrefix(config, none, opt.tensors, 'm.', optPath);
+  const v = byPrefix(config, none, opt.tensors, 'v.', optPath);
+  const versions = new Map<number, Map<string, Float32Array>>();
+  if (st.data.versions.length > 0) {
+    const vPath = join(dir, 'trainer', 'policy-versions.safetensors');
+    const vs = await readSafetensorsFile(vPath).catch((e: Error) => {
+      throw e instanceof CodError ? e : new CodError('bad_checkpoint', e.message, vPath);
+    });
+    for (const n of st.data.versions) versions.set(n, byPrefix(config, none, vs.tensors, `v${n}.`, vPath));
+  }
+  return { step: st.data.step, config, weights, optimizer: { step: st.data.optimizerStep, m, v }, versions };
+}
