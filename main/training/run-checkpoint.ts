@@ -99,7 +99,6 @@ export async function saveRunCheckpoint(
 
 function byPrefix(
   config: ModelConfig,
-  tensors: Map<string, { name: string; shape: number[] }>,
   all: Awaited<ReturnType<typeof readSafetensorsFile>>['tensors'],
   prefix: string,
   where: string,
@@ -114,8 +113,20 @@ function byPrefix(
       throw new CodError('bad_checkpoint', `tensor ${prefix}${s.name} has the wrong size`, where);
     out.set(s.name, a);
   }
-  void tensors;
   return out;
+}
+
+/** Cheap checks before a resume changes anything: the trainer state is there and the weights match the store. */
+export async function verifyRunCheckpoint(dir: string, sha256: string): Promise<void> {
+  const statePath = join(dir, 'trainer', 'state.json');
+  if (!existsSync(statePath)) throw new CodError('bad_checkpoint', 'incomplete checkpoint: no trainer/state.json', dir);
+  const got = await sha256File(join(dir, 'model.safetensors')).catch(() => 'unreadable');
+  if (got !== sha256)
+    throw new CodError(
+      'bad_checkpoint',
+      "model.safetensors does not match the store's sha256 (corrupt or replaced)",
+      dir,
+    );
 }
 
 export async function loadRunCheckpoint(dir: string, expectSha256?: string): Promise<RunCheckpoint> {
@@ -133,30 +144,21 @@ export async function loadRunCheckpoint(dir: string, expectSha256?: string): Pro
   const st = stateSchema.safeParse(raw);
   if (!st.success)
     throw new CodError('bad_checkpoint', `trainer state is malformed: ${st.error.issues[0].message}`, statePath);
-  if (expectSha256 !== undefined) {
-    const got = await sha256File(join(dir, 'model.safetensors')).catch(() => 'unreadable');
-    if (got !== expectSha256)
-      throw new CodError(
-        'bad_checkpoint',
-        `model.safetensors does not match the store's sha256 (corrupt or replaced)`,
-        dir,
-      );
-  }
+  if (expectSha256 !== undefined) await verifyRunCheckpoint(dir, expectSha256);
   const { config, weights } = await loadCheckpoint(dir);
   const optPath = join(dir, 'trainer', 'optimizer.safetensors');
   const opt = await readSafetensorsFile(optPath).catch((e: Error) => {
     throw e instanceof CodError ? e : new CodError('bad_checkpoint', e.message, optPath);
   });
-  const none = new Map<string, { name: string; shape: number[] }>();
-  const m = byPrefix(config, none, opt.tensors, 'm.', optPath);
-  const v = byPrefix(config, none, opt.tensors, 'v.', optPath);
+  const m = byPrefix(config, opt.tensors, 'm.', optPath);
+  const v = byPrefix(config, opt.tensors, 'v.', optPath);
   const versions = new Map<number, Map<string, Float32Array>>();
   if (st.data.versions.length > 0) {
     const vPath = join(dir, 'trainer', 'policy-versions.safetensors');
     const vs = await readSafetensorsFile(vPath).catch((e: Error) => {
       throw e instanceof CodError ? e : new CodError('bad_checkpoint', e.message, vPath);
     });
-    for (const n of st.data.versions) versions.set(n, byPrefix(config, none, vs.tensors, `v${n}.`, vPath));
+    for (const n of st.data.versions) versions.set(n, byPrefix(config, vs.tensors, `v${n}.`, vPath));
   }
   return { step: st.data.step, config, weights, optimizer: { step: st.data.optimizerStep, m, v }, versions };
 }

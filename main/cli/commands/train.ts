@@ -18,6 +18,7 @@ import { runTrainer, type EvalHook, type TrainerEvent } from '../../training/tra
 import type { EnvHost } from '../../envs/host.ts';
 import { parseTrainerConfig, trainerConfigSchema, type TrainerConfig } from '../../training/training-config.ts';
 import { ThreadWorkerHost } from '../../workers/host.ts';
+import { verifyRunCheckpoint } from '../../training/run-checkpoint.ts';
 import { intFlag, parseFlags } from '../args.ts';
 import type { CliCommand } from '../command.ts';
 
@@ -95,12 +96,15 @@ async function train(
   cfg: StoredRunConfig,
   events: boolean,
   resumeFrom: boolean,
+  maxMinutes?: number,
 ): Promise<number> {
   const run = store.getRun(runId);
   store.acquireRunLease(runId);
   let resume: { step: number; dir: string; sha256: string } | undefined;
   if (resumeFrom) {
     const cp = store.latestCheckpoint(runId);
+    // Check the checkpoint before dropping the steps after it: a corrupt one must leave the store as it was.
+    if (cp) await verifyRunCheckpoint(cp.path, cp.sha256);
     store.truncateAfter(runId, cp ? cp.step : 0);
     if (cp) resume = { step: cp.step, dir: cp.path, sha256: cp.sha256 };
   }
@@ -112,6 +116,14 @@ async function train(
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // A time budget stops the run like a signal: after the step in progress, with a checkpoint.
+  const budget =
+    maxMinutes !== undefined
+      ? setTimeout(() => {
+          if (!ctl.signal.aborted) ctl.abort();
+          process.stderr.write(`cod train: ${maxMinutes} min budget reached, stopping after the current step\n`);
+        }, maxMinutes * 60_000)
+      : undefined;
   const emit = (o: object): void => {
     if (events) process.stdout.write(JSON.stringify(o) + '\n');
   };
@@ -150,6 +162,7 @@ async function train(
     emit({ event: 'done', status: 'failed', error: e instanceof Error ? e.message : String(e) });
     throw e;
   } finally {
+    clearTimeout(budget);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await host.dispose();
@@ -161,12 +174,14 @@ export const trainCommand: CliCommand = {
   path: ['train'],
   summary: 'Train a policy with CoD RL on a curriculum (or --resume a run from its last checkpoint)',
   usage:
-    '(CURRICULUM.yaml [--model DIR] [--out RUN_DIR] [--name NAME] | --resume RUN_ID) [--steps N] [--store FILE] [--events]\n\n' +
+    '(CURRICULUM.yaml [--model DIR] [--out RUN_DIR] [--name NAME] | --resume RUN_ID) [--steps N] [--max-minutes M]\n' +
+    '      [--store FILE] [--events]\n\n' +
     '  --model DIR   starting model (default: the built-in model, resources/models/builtin)\n' +
     '  --out DIR     run directory for checkpoints (default: $COD_HOME/runs/RUN_ID)\n' +
     '  --store FILE  run store (default: $COD_HOME/runs.db; COD_HOME defaults to ~/.cod)\n' +
     '  --steps N     override training.steps (e.g. to extend a finished run)\n' +
-    '  --events      JSON lines on stdout: run, step, checkpoint, eval, done\n\n' +
+    '  --events      JSON lines on stdout: run, step, checkpoint, eval, done\n' +
+    '  --max-minutes M  stop (with a checkpoint) after the step running when M minutes have passed\n\n' +
     'SIGINT/SIGTERM stop after the current step and save a checkpoint; `--resume` continues from it.',
   async run(argv) {
     const { values, positionals } = parseFlags(
@@ -179,12 +194,16 @@ export const trainCommand: CliCommand = {
         steps: { type: 'string' },
         store: { type: 'string' },
         events: { type: 'boolean' },
+        'max-minutes': { type: 'string' },
       },
       true,
     );
     const storePath = resolve(values.store ?? defaultStorePath());
     const stepsOverride = values.steps !== undefined ? intFlag(values.steps, 'steps', 0) : undefined;
     if (stepsOverride !== undefined && stepsOverride < 1) throw new CodError('bad_input', '--steps must be at least 1');
+    const maxMinutes = values['max-minutes'] !== undefined ? Number(values['max-minutes']) : undefined;
+    if (maxMinutes !== undefined && !(maxMinutes > 0))
+      throw new CodError('bad_input', `--max-minutes must be a positive number, got '${values['max-minutes']}'`);
     if (values.resume !== undefined) {
       if (positionals.length > 0 || values.model || values.out)
         throw new CodError('bad_input', '--resume takes a run id only (the run keeps its curriculum and model)');
@@ -199,7 +218,7 @@ export const trainCommand: CliCommand = {
             `run already finished ${trainer.steps} steps (give --steps N to extend it)`,
             run.id,
           );
-        return await train(store, run.id, { ...stored, trainer }, values.events ?? false, true);
+        return await train(store, run.id, { ...stored, trainer }, values.events ?? false, true, maxMinutes);
       } finally {
         store.close();
       }
@@ -247,7 +266,7 @@ export const trainCommand: CliCommand = {
       });
       mkdirSync(runDir, { recursive: true });
       writeFileSync(join(runDir, RUN_FILE), JSON.stringify({ runId: run.id, store: storePath }, null, 2) + '\n');
-      return await train(store, run.id, cfg, values.events ?? false, false);
+      return await train(store, run.id, cfg, values.events ?? false, false, maxMinutes);
     } finally {
       store.close();
     }
