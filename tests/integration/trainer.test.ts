@@ -213,7 +213,7 @@ describe('trainer', () => {
     store.acquireRunLease(runId);
     r = cod(['train', '--resume', runId, '--steps', '3', '--store', join(dir, 's.db')]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/lease|another|held/i);
+    expect(r.stderr).toMatch(/already being trained by pid/);
     store.close();
   }, 300_000);
 });
