@@ -22,11 +22,27 @@ export interface PositionDelta {
   readonly excludesZero: boolean;
 }
 
+/**
+ * The CoD effect of B over A: how much more the last position gained than position 0, per lifecycle pair
+ * ((b_last − a_last) − (b_0 − a_0)), with its 95% interval. Above 0 with the interval excluding 0: the later
+ * positions — the ones that use self-written notes — improved more than from-scratch skill.
+ */
+export interface CodEffect {
+  readonly first: number;
+  readonly last: number;
+  readonly n: number;
+  readonly mean: number | null;
+  readonly ci_low: number | null;
+  readonly ci_high: number | null;
+  readonly excludesZero: boolean;
+}
+
 export interface SuiteComparison {
   readonly suite: string;
   readonly a: SuiteResult;
   readonly b: SuiteResult;
   readonly delta: PositionDelta[];
+  readonly effect: CodEffect | null;
 }
 
 const finite = (x: number | null): number | null => (x === null || !Number.isFinite(x) ? null : x);
@@ -85,7 +101,37 @@ export function pairedDeltas(a: readonly LifecycleResult[], b: readonly Lifecycl
   return out;
 }
 
+export function codEffect(a: readonly LifecycleResult[], b: readonly LifecycleResult[]): CodEffect | null {
+  const S = Math.max(0, ...a.map((l) => l.taskRewards.length));
+  if (S < 2 || a.length !== b.length) return null;
+  const last = S - 1;
+  const d: number[] = [];
+  a.forEach((la, i) => {
+    const lb = b[i];
+    if (la.error || lb.error || la.taskRewards.length < S || lb.taskRewards.length < S) return;
+    d.push(lb.taskRewards[last] - la.taskRewards[last] - (lb.taskRewards[0] - la.taskRewards[0]));
+  });
+  const ci = meanCI(d);
+  const lo = finite(ci.lo);
+  const hi = finite(ci.hi);
+  return {
+    first: 0,
+    last,
+    n: ci.n,
+    mean: finite(ci.mean),
+    ci_low: lo,
+    ci_high: hi,
+    excludesZero: lo !== null && hi !== null && (lo > 0 || hi < 0),
+  };
+}
+
 export function compareSuites(a: SuiteResult, b: SuiteResult): SuiteComparison {
   checkPaired(a, b);
-  return { suite: a.suite, a, b, delta: pairedDeltas(a.lifecycles, b.lifecycles) };
+  return {
+    suite: a.suite,
+    a,
+    b,
+    delta: pairedDeltas(a.lifecycles, b.lifecycles),
+    effect: codEffect(a.lifecycles, b.lifecycles),
+  };
 }

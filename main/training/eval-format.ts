@@ -54,5 +54,11 @@ export function formatComparison(c: SuiteComparison, labels: { a: string; b: str
         (d.excludesZero ? '  *' : ''),
     );
   });
+  const e = c.effect;
+  if (e)
+    lines.push(
+      `CoD effect (delta at ${unit} ${e.last} − delta at ${unit} ${e.first}, paired): ${signed(e.mean)} ` +
+        `${ci(e.ci_low, e.ci_high)}  n ${e.n}${e.excludesZero ? '  *' : ''}`,
+    );
   return lines.join('\n');
 }

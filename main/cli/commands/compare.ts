@@ -66,6 +66,7 @@ export const compareCommand: CliCommand = {
         a: { dir: aDir, ...suiteSummary(c.a) },
         b: { dir: bDir, ...suiteSummary(c.b) },
         delta: c.delta,
+        effect: c.effect,
       }));
       console.log(JSON.stringify(out, null, 2));
     } else {

@@ -1,7 +1,7 @@
 /** Paired per-position deltas against hand-computed Student-t intervals, and the pairing rules. */
 import { describe, expect, it } from 'vitest';
 import type { LifecycleResult } from '../../../main/cod/records.ts';
-import { pairedDeltas } from '../../../main/training/compare.ts';
+import { codEffect, pairedDeltas } from '../../../main/training/compare.ts';
 
 function lifecycle(id: string, taskRewards: number[], error = false): LifecycleResult {
   return {
@@ -72,5 +72,24 @@ describe('pairedDeltas', () => {
       /lifecycle 0 is 'p0#0' vs 'p9#0'/,
     );
     expect(() => pairedDeltas([lifecycle('p0#0', [1, 1])], [])).toThrow(/cannot pair 1 lifecycles with 0/);
+  });
+});
+
+describe('codEffect', () => {
+  it('is the paired difference of the last-position delta and the position-0 delta, by hand', () => {
+    const a = [lifecycle('p0#0', [0, 0.5]), lifecycle('p1#0', [1, 1]), lifecycle('p2#0', [0.2, 0.4])];
+    const b = [lifecycle('p0#0', [1, 1]), lifecycle('p1#0', [1, 0]), lifecycle('p2#0', [0.2, 1])];
+    // Per pair: (b1 − a1) − (b0 − a0) = (0.5 − 1), (−1 − 0), (0.6 − 0) = −0.5, −1, 0.6.
+    const e = codEffect(a, b)!;
+    expect(e).toMatchObject({ first: 0, last: 1, n: 3 });
+    const d = [-0.5, -1, 0.6];
+    const m = d.reduce((x, y) => x + y, 0) / 3;
+    const s = Math.sqrt(d.reduce((x, y) => x + (y - m) ** 2, 0) / 2);
+    expect(e.mean).toBeCloseTo(m, 12);
+    expect(e.ci_low).toBeCloseTo(m - (T2 * s) / Math.sqrt(3), 9);
+    expect(e.excludesZero).toBe(false);
+    // A failed lifecycle on either side leaves its pair out; one position has no effect to speak of.
+    expect(codEffect(a, [b[0], b[1], lifecycle('p2#0', [0.2, 1], true)])!.n).toBe(2);
+    expect(codEffect([lifecycle('x#0', [1])], [lifecycle('x#0', [0])])).toBeNull();
   });
 });
