@@ -1,6 +1,9 @@
+import vue from '@vitejs/plugin-vue';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // Renderer component tests import .vue files.
+  plugins: [vue()],
   test: {
     include: ['tests/unit/**/*.test.ts', 'tests/integration/**/*.test.ts'],
     // onnxruntime sessions and torch references are CPU-heavy: keep the suite from oversubscribing 2 cores.
