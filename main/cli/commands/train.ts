@@ -90,6 +90,42 @@ function evalLine(e: Extract<TrainerEvent, { event: 'eval' }>): string {
   return `eval step ${e.step} ${e.suite}: by position [${sum.positions.map((p) => fmt(p.mean ?? undefined, 2)).join(' ')}]`;
 }
 
+/** A one-line progress bar on stderr (terminals only), redrawn under the per-step summary lines. */
+class StepBar {
+  private readonly t0 = Date.now();
+  private readonly timer: NodeJS.Timeout;
+  private readonly first: number;
+  constructor(
+    private readonly total: number,
+    private done: number,
+  ) {
+    this.first = done;
+    this.timer = setInterval(() => this.draw(), 1000);
+    this.timer.unref();
+  }
+  advance(step: number): void {
+    this.done = step;
+  }
+  draw(): void {
+    const w = 30;
+    const filled = Math.round((w * this.done) / this.total);
+    const secs = (Date.now() - this.t0) / 1000;
+    const per = this.done > this.first ? secs / (this.done - this.first) : NaN;
+    const eta = Number.isFinite(per) ? `, ETA ${Math.round((per * (this.total - this.done)) / 60)} min` : '';
+    process.stderr.write(
+      `\r\x1b[K[${'#'.repeat(filled)}${'-'.repeat(w - filled)}] step ${this.done}/${this.total}, ` +
+        `${Math.round(secs)} s${eta}`,
+    );
+  }
+  clear(): void {
+    process.stderr.write('\r\x1b[K');
+  }
+  stop(): void {
+    clearInterval(this.timer);
+    this.clear();
+  }
+}
+
 async function train(
   store: RunStore,
   runId: string,
@@ -131,13 +167,23 @@ async function train(
   if (!events) console.log(`run ${runId} -> ${run.runDir}${resume ? ` (resuming after step ${resume.step})` : ''}`);
   const host = new CurriculumEnvHost(cfg.pluginDirs.length ? loadPlugins(cfg.pluginDirs) : []);
   store.setRunStatus(runId, 'running');
+  const bar = !events && process.stderr.isTTY ? new StepBar(cfg.trainer.steps, resume?.step ?? 0) : undefined;
+  const say = (line: string): void => {
+    bar?.clear();
+    console.log(line);
+    bar?.draw();
+  };
   const onEvent = (e: TrainerEvent): void => {
     emit(e);
     if (events) return;
-    if (e.event === 'step') console.log(stepLine(e));
-    if (e.event === 'checkpoint') console.log(`checkpoint step ${e.step} -> ${e.path}`);
-    if (e.event === 'eval') console.log(evalLine(e));
+    if (e.event === 'step') {
+      bar?.advance(e.step);
+      say(stepLine(e));
+    }
+    if (e.event === 'checkpoint') say(`checkpoint step ${e.step} -> ${e.path}`);
+    if (e.event === 'eval') say(evalLine(e));
   };
+  bar?.draw();
   try {
     const out = await runTrainer({
       store,
@@ -163,6 +209,7 @@ async function train(
     throw e;
   } finally {
     clearTimeout(budget);
+    bar?.stop();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await host.dispose();
