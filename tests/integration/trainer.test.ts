@@ -216,4 +216,29 @@ describe('trainer', () => {
     expect(r.stderr).toMatch(/already being trained by pid/);
     store.close();
   }, 300_000);
+
+  it('a full disk fails the step with one error, keeps every committed step whole, and the run resumes', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cod-train-full-'));
+    const c = join(dir, 'c.yaml');
+    writeFileSync(c, CURRICULUM.replace('saveEvery: 2', 'saveEvery: 1'));
+    const db = join(dir, 's.db');
+    // 0.2 MB holds the run row and one or two steps of samples, not four.
+    let r = cod(['train', c, '--store', db, '--out', join(dir, 'run'), '--store-max-mb', '0.2', '--events']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/disk full/);
+    const runId = JSON.parse(r.stdout.split('\n')[0]).runId as string;
+    let store = openStore(db);
+    expect(store.checkIntegrity()).toEqual([]);
+    const kept = store.listSteps(runId).map((s) => s.step);
+    expect(kept.length).toBeLessThan(4);
+    expect(kept).toEqual(kept.map((_, i) => i + 1));
+    store.close();
+    r = cod(['train', '--resume', runId, '--store', db, '--events']);
+    expect(r.code).toBe(0);
+    store = openStore(db);
+    expect(store.listSteps(runId).map((s) => s.step)).toEqual([1, 2, 3, 4]);
+    expect(store.getRun(runId).status).toBe('finished');
+    store.close();
+  }, 300_000);
 });

@@ -204,7 +204,11 @@ async function train(
     if (!events) console.log(`run ${runId} ${out.status} at step ${out.lastStep} (store ${store.path})`);
     return 0;
   } catch (e) {
-    store.setRunStatus(runId, 'failed', e instanceof Error ? e.message : String(e));
+    try {
+      store.setRunStatus(runId, 'failed', e instanceof Error ? e.message : String(e));
+    } catch {
+      // The store may be what failed (a full disk): the original error is the one to report.
+    }
     emit({ event: 'done', status: 'failed', error: e instanceof Error ? e.message : String(e) });
     throw e;
   } finally {
@@ -222,13 +226,14 @@ export const trainCommand: CliCommand = {
   summary: 'Train a policy with CoD RL on a curriculum (or --resume a run from its last checkpoint)',
   usage:
     '(CURRICULUM.yaml [--model DIR] [--out RUN_DIR] [--name NAME] | --resume RUN_ID) [--steps N] [--max-minutes M]\n' +
-    '      [--store FILE] [--events]\n\n' +
+    '      [--store FILE] [--store-max-mb N] [--events]\n\n' +
     '  --model DIR   starting model (default: the built-in model, resources/models/builtin)\n' +
     '  --out DIR     run directory for checkpoints (default: $COD_HOME/runs/RUN_ID)\n' +
     '  --store FILE  run store (default: $COD_HOME/runs.db; COD_HOME defaults to ~/.cod)\n' +
     '  --steps N     override training.steps (e.g. to extend a finished run)\n' +
     '  --events      JSON lines on stdout: run, step, checkpoint, eval, done\n' +
-    '  --max-minutes M  stop (with a checkpoint) after the step running when M minutes have passed\n\n' +
+    '  --max-minutes M  stop (with a checkpoint) after the step running when M minutes have passed\n' +
+    '  --store-max-mb N  cap the run store file (a shared disk): past it a step fails like a full disk, nothing partial\n\n' +
     'SIGINT/SIGTERM stop after the current step and save a checkpoint; `--resume` continues from it.',
   async run(argv) {
     const { values, positionals } = parseFlags(
@@ -242,10 +247,15 @@ export const trainCommand: CliCommand = {
         store: { type: 'string' },
         events: { type: 'boolean' },
         'max-minutes': { type: 'string' },
+        'store-max-mb': { type: 'string' },
       },
       true,
     );
     const storePath = resolve(values.store ?? defaultStorePath());
+    const maxMb = values['store-max-mb'] !== undefined ? Number(values['store-max-mb']) : undefined;
+    if (maxMb !== undefined && !(maxMb > 0))
+      throw new CodError('bad_input', `--store-max-mb must be a positive number, got '${values['store-max-mb']}'`);
+    const storeOpts = maxMb !== undefined ? { maxBytes: maxMb * 1024 * 1024 } : {};
     const stepsOverride = values.steps !== undefined ? intFlag(values.steps, 'steps', 0) : undefined;
     if (stepsOverride !== undefined && stepsOverride < 1) throw new CodError('bad_input', '--steps must be at least 1');
     const maxMinutes = values['max-minutes'] !== undefined ? Number(values['max-minutes']) : undefined;
@@ -254,7 +264,7 @@ export const trainCommand: CliCommand = {
     if (values.resume !== undefined) {
       if (positionals.length > 0 || values.model || values.out)
         throw new CodError('bad_input', '--resume takes a run id only (the run keeps its curriculum and model)');
-      const store = openStore(storePath);
+      const store = openStore(storePath, storeOpts);
       try {
         const run = store.getRun(values.resume);
         const stored = run.config as unknown as StoredRunConfig;
@@ -292,7 +302,7 @@ export const trainCommand: CliCommand = {
         throw new CodError('bad_input', `run directory already belongs to ${owner} (use --resume)`, values.out);
       }
     }
-    const store = openStore(storePath);
+    const store = openStore(storePath, storeOpts);
     try {
       const cfg: StoredRunConfig = {
         curriculum: loaded.curriculum,
