@@ -70,7 +70,7 @@ afterAll(async () => {
 
 async function go(view: string): Promise<void> {
   await page.click(`[data-testid=nav-${view}]`);
-  await page.waitForFunction((v) => location.hash === `#/${v}`, view);
+  await page.waitForSelector(`[data-testid=nav-${view}].on`);
 }
 
 describe('workbench in the browser', () => {
@@ -141,9 +141,9 @@ describe('workbench in the browser', () => {
     });
     const t0 = Date.now();
     await page.click(`[data-run="${longRun}"]`);
-    await page.waitForFunction(() => performance.getEntriesByName('chart-render').length >= 2, null, {
-      timeout: 60_000,
-    });
+    // Renders that drew the 100k points (not the empty first paint).
+    await page.waitForSelector('[data-title="Reward by pack position"][data-points="100000"]', { timeout: 60_000 });
+    await page.waitForSelector('[data-title="Loss"][data-points="100000"]', { timeout: 60_000 });
     const shown = Date.now() - t0;
     const render = await page.evaluate(() => {
       const w = window as unknown as { __gap: number };

@@ -65,7 +65,7 @@ describe('TokenText', () => {
     expect(toks.map((t) => t.text())).toEqual(['a', 'b']);
     expect(toks[0].attributes('style')).toContain('0.000'); // p = 1: no tint
     expect(toks[1].attributes('style')).not.toContain(', 0.000)');
-    await w.setProps({ colourBy: 'advantage' });
+    await w.setProps({ colourBy: 'advantage' } as Record<string, unknown>);
     expect(w.findAll('.tok')[0].attributes('style')).toMatch(/hsla\(130/);
     expect(w.findAll('.tok')[1].attributes('style')).toMatch(/hsla\(0,/);
   });
