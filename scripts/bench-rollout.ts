@@ -3,11 +3,13 @@
  * cache read in place, in-graph sampling) against the naive loop (one step per run, the whole KV cache through JS
  * every token), in the same process, for the `tiny` preset and a ~100M-parameter config, at 1 and 2 intra-op threads.
  *
- * Each (model, threads, batch) pair builds both samplers, warms both, then alternates naive / loop `--reps` times and
- * keeps each mode's best pass: other jobs on a shared machine only ever slow a pass down, and alternating exposes both
- * modes to the same load. Prints JSON; with --write-docs also writes docs/benchmarks.rollout.json and the section of
+ * Each (model, threads, batch) pair builds both samplers, warms both, then runs naive and loop passes back to back,
+ * `reps` times. On a shared machine a pass's speed swings with other jobs, so each mode reports its median pass and
+ * the ratio is the median over reps of loop pass / naive pass of the same rep (two passes seconds apart see about
+ * the same load). Prints JSON; with --write-docs also writes docs/benchmarks.rollout.json and the section of
  * docs/benchmarks.md between the rollout-bench markers.
- * Flags: --quick (tiny only, shorter), --threads 1,2 (intra-op thread counts), --reps N (default 4).
+ * Flags: --quick (tiny only, shorter), --threads 1,2 (intra-op thread counts), --reps N (default 16 for tiny, 4 for
+ * the ~100M model, whose passes take seconds).
  *
  * `--profile MODEL,THREADS,BATCH` instead runs one warm-up and one pass per mode with onnxruntime's profiler on and
  * prints where a decode step's time goes: kernel microseconds per batched step by op type (the Loop node itself,
@@ -31,9 +33,13 @@ const flag = (name: string): string | undefined => {
 const quick = args.includes('--quick');
 const writeDocs = args.includes('--write-docs');
 const threadList = (flag('--threads') ?? '1,2').split(',').map(Number);
-const reps = Number(flag('--reps') ?? 4);
+const repsFlag = flag('--reps');
+const repsFor = (model: string): number => (repsFlag ? Number(repsFlag) : model === 'tiny' ? 16 : 4);
 const CHUNK = 16;
-if (threadList.some((t) => !(Number.isInteger(t) && t >= 1)) || !(Number.isInteger(reps) && reps >= 1))
+if (
+  threadList.some((t) => !(Number.isInteger(t) && t >= 1)) ||
+  !(Number.isInteger(repsFor('tiny')) && repsFor('tiny') >= 1)
+)
   throw new Error('--threads wants positive integers (e.g. 1,2), --reps a positive integer');
 
 const m100: ModelConfig = {
@@ -71,23 +77,35 @@ interface Row {
   batch: number;
   mode: DecodeMode;
   newTokens: number;
-  /** Best pass: kept tokens / seconds inside decode runs. */
+  /** Median pass: kept tokens / seconds inside decode runs. */
   decodeTokPerS: number;
-  /** Generated tokens / wall seconds of that pass (prefill, scheduling and JS included). */
+  /** Medians of generated tokens / wall seconds (prefill, scheduling and JS included) and of prefill tokens/s. */
   wallTokPerS: number;
   prefillTokPerS: number;
-  /** Decode runs and batched steps of that pass. */
+  /**
+   * Median of kept tokens / process CPU seconds inside decode runs: time other jobs take from this process does not
+   * count, so it is steadier than wall time on a shared machine (with 2 threads it includes onnxruntime's spinning).
+   */
+  cpuTokPerS: number;
+  /** Decode runs and batched steps of one pass. */
   runs: number;
   steps: number;
-  /** Every pass's decode tok/s, in order. */
+  /** Every pass's decode tok/s and tokens per CPU-second, in order (pass r of naive and of loop ran back to back). */
   passes: number[];
+  cpuPasses: number[];
 }
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
 
 const freshStats = (): SamplerStats => ({
   prefillTokens: 0,
   prefillSeconds: 0,
   decodeTokens: 0,
   decodeSeconds: 0,
+  decodeCpuSeconds: 0,
   decodeRuns: 0,
   decodeSteps: 0,
 });
@@ -100,6 +118,7 @@ async function measurePair(
   batch: number,
   promptLen: number,
   newTokens: number,
+  reps: number,
 ): Promise<Row[]> {
   const params = parameterSpecs(c).reduce((a, s) => a + s.shape.reduce((x, y) => x * y, 1), 0);
   const reqs = (tag: string): SampleRequest[] =>
@@ -121,10 +140,15 @@ async function measurePair(
     decodeTokPerS: 0,
     wallTokPerS: 0,
     prefillTokPerS: 0,
+    cpuTokPerS: 0,
+    cpuPasses: [],
     runs: 0,
     steps: 0,
     passes: [],
   }));
+  const wall: number[][] = [[], []];
+  const cpu: number[][] = [[], []];
+  const prefill: number[][] = [[], []];
   try {
     // Warm-up builds every session (same shapes) so timed passes measure decoding only.
     for (const s of samplers) await s.generate(reqs('warm'));
@@ -134,20 +158,24 @@ async function measurePair(
         Object.assign(s.stats, freshStats());
         const t0 = performance.now();
         const res = await s.generate(reqs(`run${r}-`));
-        const wall = (performance.now() - t0) / 1000;
+        const seconds = (performance.now() - t0) / 1000;
+        const generated = res.reduce((a, x) => a + x.tokenIds.length, 0);
         const st = s.stats;
-        const rate = st.decodeTokens / st.decodeSeconds;
-        const row = rows[m];
-        row.passes.push(Math.round(rate));
-        if (rate > row.decodeTokPerS)
-          Object.assign(row, {
-            decodeTokPerS: rate,
-            wallTokPerS: res.reduce((a, x) => a + x.tokenIds.length, 0) / wall,
-            prefillTokPerS: st.prefillTokens / st.prefillSeconds,
-            runs: st.decodeRuns,
-            steps: st.decodeSteps,
-          });
+        rows[m].passes.push(Math.round(st.decodeTokens / st.decodeSeconds));
+        cpu[m].push(st.decodeTokens / st.decodeCpuSeconds);
+        wall[m].push(generated / seconds);
+        prefill[m].push(st.prefillTokens / st.prefillSeconds);
+        Object.assign(rows[m], { runs: st.decodeRuns, steps: st.decodeSteps });
       }
+    rows.forEach((row, m) =>
+      Object.assign(row, {
+        decodeTokPerS: median(row.passes),
+        wallTokPerS: median(wall[m]),
+        cpuTokPerS: median(cpu[m]),
+        cpuPasses: cpu[m].map(Math.round),
+        prefillTokPerS: median(prefill[m]),
+      }),
+    );
   } finally {
     for (const s of samplers) await s.dispose();
   }
@@ -234,7 +262,7 @@ for (const [name, c, promptLen, newTokens] of models) {
   const w = randomWeights(c);
   for (const threads of threadList)
     for (const batch of [1, 8, 64]) {
-      const pair = await measurePair(name, c, w, threads, batch, promptLen, newTokens);
+      const pair = await measurePair(name, c, w, threads, batch, promptLen, newTokens, repsFor(name));
       rows.push(...pair);
       console.error(
         `${name} threads=${threads} B=${batch}: ` +
@@ -250,13 +278,25 @@ const speedups = rows
     const base = rows.find(
       (x) => x.mode === 'naive' && x.model === r.model && x.threads === r.threads && x.batch === r.batch,
     )!;
-    return { model: r.model, threads: r.threads, batch: r.batch, loopOverNaive: r.decodeTokPerS / base.decodeTokPerS };
+    const paired = r.passes.map((x, i) => x / base.passes[i]);
+    const pairedCpu = r.cpuPasses.map((x, i) => x / base.cpuPasses[i]);
+    return {
+      model: r.model,
+      threads: r.threads,
+      batch: r.batch,
+      /** Median over reps of loop pass / naive pass of the same rep. */
+      loopOverNaive: median(paired),
+      pairedMin: Math.min(...paired),
+      pairedMax: Math.max(...paired),
+      /** The same over tokens per CPU-second. */
+      cpuLoopOverNaive: median(pairedCpu),
+    };
   });
 const report = {
   date: new Date().toISOString().slice(0, 10),
   machine: { cpus: cpus().length, cpu: cpus()[0]?.model, loadAverage1m: load },
   chunkSteps: CHUNK,
-  reps,
+  reps: { tiny: repsFor('tiny'), m100: repsFor('m100') },
   rows,
   speedups,
 };
@@ -268,7 +308,7 @@ if (writeDocs) {
   const path = join(docs, 'benchmarks.md');
   const doc = await readFile(path, 'utf8').catch(() => '# Benchmarks\n');
   const ratio = (model: string, threads: number, batch: number) =>
-    speedups.find((s) => s.model === model && s.threads === threads && s.batch === batch)?.loopOverNaive;
+    speedups.find((s) => s.model === model && s.threads === threads && s.batch === batch);
   const section = [
     '<!-- rollout-bench:begin -->',
     '',
@@ -284,17 +324,22 @@ if (writeDocs) {
     '',
     "**These absolute numbers were taken on a shared machine** (2 cores shared with other engineers' jobs; 1-minute " +
       `load average ${load.start.toFixed(1)} at the start, ${load.end.toFixed(1)} at the end): for each row the two ` +
-      `modes ran alternately in one process, ${reps} passes each, best pass kept, so the ratios are like for like; ` +
-      'the absolute tokens/s are not a property of the hardware alone.',
+      `modes ran back to back in one process, ${repsFor('tiny')} passes each (tiny) or ${repsFor('m100')} (m100); ` +
+      'tokens/s are medians over passes and loop / naive is the median over reps of the ratio of the two passes of ' +
+      'the same rep (range in brackets), so the ratios compare like with like; the absolute tokens/s say as much ' +
+      'about the other jobs as about the hardware. "decode tok / CPU-s" divides the same tokens by the CPU time the ' +
+      "process used inside decode runs (all its threads, so with 2 threads onnxruntime's spin-waiting counts), " +
+      'which leaves out time other jobs took; its ratio is paired the same way.',
     '',
-    '| model | params | threads | batch | mode | new tok/seq | decode tok/s | wall tok/s | prefill tok/s | runs | loop / naive |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+    '| model | params | threads | batch | mode | new tok/seq | decode tok/s | wall tok/s | prefill tok/s | runs/pass | loop / naive (decode) | decode tok / CPU-s | loop / naive (CPU) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows.map((r) => {
       const sp = r.mode === 'loop' ? ratio(r.model, r.threads, r.batch) : undefined;
       return (
         `| ${r.model} | ${(r.params / 1e6).toFixed(1)}M | ${r.threads} | ${r.batch} | ${r.mode} | ${r.newTokens} | ` +
         `${r.decodeTokPerS.toFixed(0)} | ${r.wallTokPerS.toFixed(0)} | ${r.prefillTokPerS.toFixed(0)} | ${r.runs} | ` +
-        `${sp ? sp.toFixed(2) + '×' : ''} |`
+        `${sp ? `${sp.loopOverNaive.toFixed(2)}× (${sp.pairedMin.toFixed(2)}–${sp.pairedMax.toFixed(2)})` : ''} | ` +
+        `${r.cpuTokPerS.toFixed(0)} | ${sp ? `${sp.cpuLoopOverNaive.toFixed(2)}×` : ''} |`
       );
     }),
     '',

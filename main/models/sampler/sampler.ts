@@ -75,6 +75,11 @@ export interface SamplerStats {
   /** Tokens kept in results (not the discarded tail of a chunk after a stop). */
   decodeTokens: number;
   decodeSeconds: number;
+  /**
+   * CPU time of the whole process (every thread) during decode runs. It is the decode cost only while nothing else
+   * runs in the process (benchmarks), but unlike decodeSeconds it does not count time other processes took.
+   */
+  decodeCpuSeconds: number;
   decodeRuns: number;
   /** Batched decode steps run (a Loop run that stops early counts only the steps it ran). */
   decodeSteps: number;
@@ -115,6 +120,7 @@ export class Sampler {
     prefillSeconds: 0,
     decodeTokens: 0,
     decodeSeconds: 0,
+    decodeCpuSeconds: 0,
     decodeRuns: 0,
     decodeSteps: 0,
   };
@@ -404,8 +410,11 @@ export class Sampler {
     if (loopMode) this.loopFeeds(feeds, K, pos);
     this.paramFeeds(feeds);
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     const out = await sess.run(feeds);
+    const cpu = process.cpuUsage(c0);
     this.stats.decodeSeconds += (performance.now() - t0) / 1000;
+    this.stats.decodeCpuSeconds += (cpu.user + cpu.system) / 1e6;
     this.stats.decodeRuns++;
     const toks = out[loopMode ? 'tokens' : 'token'].data as BigInt64Array;
     const lps = out[loopMode ? 'logps' : 'logp'].data as Float32Array;
