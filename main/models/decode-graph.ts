@@ -159,9 +159,10 @@ function ropeAt(c: ModelConfig, pos: Value): (x: Value) => Value {
   const permV = g.constant(tensorData('int64', [hd], perm));
   const invFreq = g.constant(tensorData('float32', [half], ropeInvFreq(c)));
   const angles = mul(reshape(cast(pos, 'float32'), ['B', 1]), invFreq); // [B, hd/2]
-  const cosT = reshape(cos(concat([angles, angles], 1)), ['B', 1, hd]);
+  // [B, 1, 1, hd]: broadcast over q's [B, KV, rep, hd] and k's [B, KV, 1, hd].
+  const cosT = reshape(cos(concat([angles, angles], 1)), ['B', 1, 1, hd]);
   const sa = sin(angles);
-  const sinT = reshape(concat([neg(sa), sa], 1), ['B', 1, hd]);
+  const sinT = reshape(concat([neg(sa), sa], 1), ['B', 1, 1, hd]);
   return (x) => add(mul(x, cosT), mul(g.apply1(GatherLastOp, [x, permV]), sinT));
 }
 
@@ -183,14 +184,15 @@ function decodeStep(c: ModelConfig, param: ParamOf, tok: Value, pos: Value, atte
     const pre = `model.layers.${l}`;
     const x = rmsNormFused(h, param(`${pre}.input_layernorm.weight`), c.rmsNormEps);
     const { q, k, v } = projectQkv(c, param, pre, x);
-    let qh = reshape(q, ['B', H, hd]);
-    let kh = reshape(k, ['B', KV, hd]);
+    // Heads straight into the attention layout (norm and RoPE act on the last axis only).
+    let qg = reshape(q, ['B', KV, rep, hd]);
+    let k4 = reshape(k, ['B', KV, 1, hd]);
     if (c.qkNorm) {
-      qh = rmsNormFused(qh, param(`${pre}.self_attn.q_norm.weight`), c.rmsNormEps);
-      kh = rmsNormFused(kh, param(`${pre}.self_attn.k_norm.weight`), c.rmsNormEps);
+      qg = rmsNormFused(qg, param(`${pre}.self_attn.q_norm.weight`), c.rmsNormEps);
+      k4 = rmsNormFused(k4, param(`${pre}.self_attn.k_norm.weight`), c.rmsNormEps);
     }
-    const qg = reshape(rope(qh), ['B', KV, rep, hd]);
-    const k4 = reshape(rope(kh), ['B', KV, 1, hd]);
+    qg = rope(qg);
+    k4 = rope(k4);
     const ctx = reshape(attend(l, qg, k4, reshape(v, ['B', KV, 1, hd])), ['B', H * hd]);
     h = add(h, linear(ctx, param(`${pre}.self_attn.o_proj.weight`)));
     // transformer.ts's mlpResidual with the fusable RMSNorm form (same projections and SwiGLU).
@@ -263,9 +265,11 @@ function sampleToken(logits: Value, s: SamplingInputs, V: number): { tok: Value;
   const total = slice(cw, 1, V - 1, V); // [B, 1]
   const target = mul(reshape(s.u, ['B', 1]), total);
   const count = reshape(reduceSum(cast(lessOrEqual(cw, target), 'int64'), [1], true), ['B']);
-  // u * total can round up to total: then no index qualifies and the heaviest token is taken instead.
-  const sampled = where(greaterOrEqual(count, scalar(count, V, 'int64')), argMax(w, 1), count);
-  const tok = where(s.greedy, argMax(logits, 1), sampled);
+  // The heaviest token, for greedy slots (their invTemp is 1, and subtracting the max keeps the argmax exactly) and
+  // for the case where u * total rounds up to total and no index qualifies.
+  const top = argMax(z, 1);
+  const sampled = where(greaterOrEqual(count, scalar(count, V, 'int64')), top, count);
+  const tok = where(s.greedy, top, sampled);
   const logp = reshape(gatherElements(lp, reshape(tok, ['B', 1]), 1), ['B']);
   return { tok, logp };
 }
