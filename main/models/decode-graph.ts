@@ -1,16 +1,19 @@
 /**
- * Inference graphs for autoregressive sampling with a KV cache held in onnxruntime tensors:
+ * Inference graphs for autoregressive sampling with a KV cache:
  *   prefill — prompt tokens [P, T] -> the K/V of every position, per layer (no LM head: the last prompt token is
  *             fed to the first decode step, which produces the first sampled token's logits);
- *   step    — ONE decode step per run (the naive baseline: the whole cache goes through JS every token);
- *   loop    — an ONNX Loop running up to `steps` decode steps in ONE run, the cache carried as loop state and the
- *             next token sampled in-graph from uniforms fed as an input, so only K tokens per run come back.
+ *   step    — ONE decode step per run (the naive baseline: the whole cache is rewritten and goes through JS every
+ *             token);
+ *   loop    — an ONNX Loop running up to `steps` decode steps in ONE run: the cache from before the run is read in
+ *             place, the run's own K/V grow in a small carried tensor, the next token is sampled in-graph from
+ *             uniforms fed as an input, and the Loop stops early once every slot is done. Only the tokens, their
+ *             log-probs and the run's new K/V come back.
  *
- * The decoder math mirrors transformer.ts (same op order, so log-probs match the scoring graph to ~1e-6): RMSNorm,
- * q/k norm, RoPE from float32 positions, GQA with the `rep` query heads stacked per KV head, additive -1e9 mask.
- * The cache is [B, KV, S, hd] per layer with symbolic B (slots) and S (capacity); each slot has its own position,
- * so slots hold unrelated sequences at different lengths (continuous batching). Position p is written with a
- * ScatterElements (no reduction) and keys at index > p are masked, so stale entries of a refilled slot never leak.
+ * The decoder math follows transformer.ts (log-probs match the scoring graph to ~1e-6): RMSNorm (in the form
+ * onnxruntime fuses), q/k norm, RoPE from float32 positions, GQA with the `rep` query heads stacked per KV head,
+ * additive -1e9 mask. The cache is [B, KV, S, hd] per layer with symbolic B (slots) and S (capacity); each slot has
+ * its own position, so slots hold unrelated sequences at different lengths (continuous batching); keys at or past a
+ * slot's position are masked, so stale entries of a refilled slot never leak.
  */
 import {
   add,

@@ -3,8 +3,10 @@
  * scheduler.
  *
  * Decoding modes (decode-graph.ts):
- *   'loop'  — up to `chunkSteps` decode steps per run in an ONNX Loop, sampling in-graph; the cache crosses the JS
- *             boundary once per chunk. The default: it is the fastest (see docs/benchmarks.md, "Rollout").
+ *   'loop'  — up to `chunkSteps` decode steps per run in an ONNX Loop, sampling in-graph; the host cache is read in
+ *             place and only the chunk's new K/V come back, to be appended to it. The Loop exits early once every
+ *             slot has drawn an eos id or spent its budget. The default: it is the fastest (see docs/benchmarks.md,
+ *             "Rollout").
  *   'naive' — one step per run, the whole cache fed back through JS every token (the baseline).
  *
  * Scheduling policy (continuous batching at chunk granularity): requests from any number of concurrent callers
