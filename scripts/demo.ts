@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const COD = join(ROOT, 'bin', 'cod.mjs');
-const CURRICULUM = join(ROOT, 'resources', 'curricula', 'cpu-demo.yaml');
+const CURRICULUM = process.env.DEMO_CURRICULUM ?? join(ROOT, 'resources', 'curricula', 'cpu-demo.yaml');
 const BUILTIN = join(ROOT, 'resources', 'models', 'builtin');
 const minutes = process.env.DEMO_MINUTES ?? '20';
 const extra = process.argv.slice(2);
@@ -52,7 +52,11 @@ await cod(['train', CURRICULUM, '--max-minutes', minutes, '--events', ...extra],
     console.log(`run ${runId} -> ${runDir}`);
   } else if (e.event === 'step') {
     const m = e.metrics as Record<string, number>;
-    const pos = [0, 1, 2, 3].map((k) => (m[`reward/pos${k}`] ?? NaN).toFixed(2)).join(' ');
+    const pos = Object.keys(m)
+      .filter((k) => k.startsWith('reward/pos'))
+      .sort((x, y) => Number(x.slice(10)) - Number(y.slice(10)))
+      .map((k) => m[k].toFixed(2))
+      .join(' ');
     console.log(
       `step ${e.step}/${e.steps}  reward by position [${pos}]  hints parsed ${(m['hint/parse_rate'] ?? NaN).toFixed(2)}  ` +
         `loss ${(m.loss ?? NaN).toFixed(4)}  ${(m['time/rollout_s'] ?? 0).toFixed(0)}s rollout / ${(m['time/train_s'] ?? 0).toFixed(0)}s train`,
