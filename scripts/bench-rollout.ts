@@ -18,6 +18,7 @@
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import * as ort from 'onnxruntime-node';
+import { format, resolveConfig } from 'prettier';
 import { join } from 'node:path';
 import type { ModelConfig } from '../main/models/config.ts';
 import { presetConfig } from '../main/models/presets.ts';
@@ -304,7 +305,10 @@ console.log(JSON.stringify(report, null, 2));
 
 if (writeDocs) {
   const docs = join(import.meta.dirname, '..', 'docs');
-  await writeFile(join(docs, 'benchmarks.rollout.json'), JSON.stringify(report, null, 2) + '\n');
+  // Written as prettier would, so `npm run lint` (prettier --check) stays green after a rerun.
+  const pretty = async (file: string, text: string) =>
+    writeFile(file, await format(text, { ...(await resolveConfig(file)), filepath: file }));
+  await pretty(join(docs, 'benchmarks.rollout.json'), JSON.stringify(report, null, 2));
   const path = join(docs, 'benchmarks.md');
   const doc = await readFile(path, 'utf8').catch(() => '# Benchmarks\n');
   const ratio = (model: string, threads: number, batch: number) =>
@@ -353,5 +357,5 @@ if (writeDocs) {
     : legacy.test(doc)
       ? doc.replace(legacy, section + '\n')
       : doc.trimEnd() + '\n\n' + section + '\n';
-  await writeFile(path, next);
+  await pretty(path, next);
 }
