@@ -320,7 +320,8 @@ if (writeDocs) {
     '',
     `Command: \`npm run bench:rollout\` (scripts/bench-rollout.ts; JSON in docs/benchmarks.rollout.json). Measured ` +
       `${report.date} on ${report.machine.cpus} × ${report.machine.cpu}, random weights, temperature 1, no stops, ` +
-      'prompts of 64 tokens. naive = one decode step per run, the whole KV cache written by ScatterElements and ' +
+      'prompts of 64 tokens; tiny = the built-in preset, m100 = 12 layers, hidden 768, MLP 2560, 12 query / 4 KV ' +
+      'heads of 64, vocab 8192. naive = one decode step per run, the whole KV cache written by ScatterElements and ' +
       `copied out to JS and back every token; loop = ONNX Loop, up to ${CHUNK} steps per run, past cache read in ` +
       "place, the chunk's K/V grown in-graph, in-graph sampling, early exit when every slot is done. Both modes run " +
       'the same decode-step math. "decode" = kept tokens / seconds inside decode runs; "wall" includes prefill, ' +
