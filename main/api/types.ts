@@ -153,11 +153,26 @@ export interface PackPreview {
   readonly tasks: PreviewTask[];
 }
 
+/** One pack position of an evaluation (or of the paired delta B − A). */
 export interface PositionStat {
   readonly k: number;
-  readonly mean: number;
-  readonly ci_low: number;
-  readonly ci_high: number;
+  /** Lifecycles (pairs, for a delta) that reached position k. */
+  readonly n?: number;
+  /** null when none reached it. */
+  readonly mean: number | null;
+  /** The 95% interval; null when fewer than 2 did. */
+  readonly ci_low: number | null;
+  readonly ci_high: number | null;
+}
+
+/** The CoD effect of B over A: (b_last − a_last) − (b_first − a_first) per lifecycle pair, with its 95% interval. */
+export interface CodEffectStat {
+  readonly first: number;
+  readonly last: number;
+  readonly n: number;
+  readonly mean: number | null;
+  readonly ci_low: number | null;
+  readonly ci_high: number | null;
 }
 
 export interface CompareResult {
@@ -165,6 +180,8 @@ export interface CompareResult {
   readonly a: { readonly positions: PositionStat[] };
   readonly b: { readonly positions: PositionStat[] };
   readonly delta: PositionStat[];
+  /** Absent from an older `cod compare`; null when no pair reached both positions. */
+  readonly effect?: CodEffectStat | null;
 }
 
 export interface CheckpointRef {

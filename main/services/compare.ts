@@ -73,10 +73,9 @@ export class CompareService {
         this.jobs.update(job.id, { state: 'failed', error: failureMessage(stderr, exit) });
         return;
       }
-      const result = parseCompareOutput(stdout.join('\n'), suite);
-      if (result) this.jobs.update(job.id, { state: 'done', result });
-      else
-        this.jobs.update(job.id, { state: 'failed', error: `the comparison printed no result for suite '${suite}'` });
+      const parsed = parseCompareOutput(stdout.join('\n'), suite);
+      if (parsed.ok) this.jobs.update(job.id, { state: 'done', result: parsed.result });
+      else this.jobs.update(job.id, { state: 'failed', error: parsed.error });
     });
     return this.jobs.update(job.id, { state: 'running' });
   }

@@ -5,7 +5,28 @@
  */
 import { z } from 'zod';
 
-const positionStat = z.object({ k: z.number(), mean: z.number(), ci_low: z.number(), ci_high: z.number() });
+/** Mean and interval may be null: no lifecycle reached that position (mean), or fewer than 2 did (interval). */
+const positionStat = z
+  .object({
+    k: z.number(),
+    n: z.number().optional(),
+    mean: z.number().nullable(),
+    ci_low: z.number().nullable(),
+    ci_high: z.number().nullable(),
+  })
+  .loose();
+
+/** The CoD effect of B over A: (b_last − a_last) − (b_0 − a_0) per lifecycle pair, with its 95% interval. */
+const codEffect = z
+  .object({
+    first: z.number(),
+    last: z.number(),
+    n: z.number(),
+    mean: z.number().nullable(),
+    ci_low: z.number().nullable(),
+    ci_high: z.number().nullable(),
+  })
+  .loose();
 
 export const runEvent = z.object({ event: z.literal('run'), runId: z.string(), runDir: z.string().optional() });
 export const stepEvent = z.object({ event: z.literal('step'), step: z.number() }).loose();
@@ -17,22 +38,32 @@ export const compareResult = z.object({
   a: z.object({ positions: z.array(positionStat) }).loose(),
   b: z.object({ positions: z.array(positionStat) }).loose(),
   delta: z.array(positionStat),
+  effect: codEffect.nullable().optional(),
 });
 
-/** `cod compare --json` output (an array, one entry per suite): the entry for `suite`, checked; else undefined. */
-export function parseCompareOutput(text: string, suite: string): z.infer<typeof compareResult> | undefined {
+/**
+ * `cod compare --json` output (an array, one entry per suite): the entry for `suite`, checked, or why there is
+ * none (not JSON, no entry for the suite, or the entry's first schema problem) for the job's error message.
+ */
+export function parseCompareOutput(
+  text: string,
+  suite: string,
+): { ok: true; result: z.infer<typeof compareResult> } | { ok: false; error: string } {
   let v: unknown;
   try {
     v = JSON.parse(text);
   } catch {
-    return undefined;
+    return { ok: false, error: 'the comparison printed no JSON result' };
   }
   const list = Array.isArray(v) ? v : [v];
   for (const item of list) {
+    if ((item as { suite?: unknown } | null)?.suite !== suite) continue;
     const r = compareResult.safeParse(item);
-    if (r.success && r.data.suite === suite) return r.data;
+    if (r.success) return { ok: true, result: r.data };
+    const i = r.error.issues[0];
+    return { ok: false, error: `the comparison's result is not as expected: ${i.path.join('.')}: ${i.message}` };
   }
-  return undefined;
+  return { ok: false, error: `the comparison printed no result for suite '${suite}'` };
 }
 
 export const trainerLine = z.union([runEvent, stepEvent, doneEvent, progressEvent]);

@@ -3,7 +3,7 @@
  * every view go to tests/e2e/screenshots/. The trainer test launches a real `cod train` of the built-in model.
  */
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -50,6 +50,9 @@ training:
   saveEvery: 1
   seed: 0
 `;
+
+/** The built-in model the UI launches runs of (resources/models/builtin, made by `cod pretrain`). */
+const BUILTIN_MODEL = path.join(ROOT, 'resources', 'models', 'builtin', 'config.json');
 
 beforeAll(async () => {
   const home = tempHome('app');
@@ -236,41 +239,103 @@ describe('workbench in the browser', () => {
   it.skipIf(!trainerAvailable)(
     'a real run: launch from the UI, watch a chart gain points, replay a lifecycle, compare two checkpoints',
     async () => {
+      expect(existsSync(BUILTIN_MODEL), `the built-in model is missing: ${BUILTIN_MODEL}`).toBe(true);
       await go('runs');
+      // Every change of any chart's drawn point count, in order (the page's own record: nothing is polled).
+      await page.evaluate(() => {
+        const w = window as unknown as { __points: [string, number][] };
+        w.__points = [];
+        new MutationObserver((ms) => {
+          for (const m of ms) {
+            const el = m.target as HTMLElement;
+            w.__points.push([el.dataset.title ?? '', Number(el.dataset.points)]);
+          }
+        }).observe(document.body, { subtree: true, attributes: true, attributeFilter: ['data-points'] });
+      });
       await page.selectOption('[data-testid=launch-preset]', 'user:e2e-tiny');
+      const launchedAt = Date.now();
       await page.click('[data-testid=launch]');
-      await page.waitForSelector('[data-testid=run-title]:has-text("e2e-tiny")', { timeout: 300_000 });
-      await page.waitForSelector('[data-title="Reward by pack position"]', { timeout: 600_000 });
+      await page.waitForSelector('[data-testid=run-title]:has-text("e2e-tiny")', { timeout: 150_000 });
+      const realRun = (await page.getAttribute('.run-list li.selected', 'data-run'))!;
+      await page.waitForSelector('[data-title="Eval heldout: reward by pack position"]:not([data-points="0"])', {
+        timeout: 300_000,
+      });
       await shot(page, 'runs-live');
-      // The run finishes its 2 steps; the chart reaches step 2 without a reload.
-      await page.waitForSelector('.run-list li.selected .status.finished', { timeout: 900_000 });
+      // The run finishes its 2 steps; the charts reach step 2 without a reload.
+      const status = `.run-list li[data-run="${realRun}"] .status`;
+      await page.waitForSelector(`${status}:is(.finished, .failed, .stopped)`, { timeout: 300_000 });
+      const runMs = Date.now() - launchedAt;
+      expect(
+        await page.textContent(status),
+        (await page.textContent(`.run-list li[data-run="${realRun}"]`)) ?? '',
+      ).toBe('finished');
       await page.waitForFunction(() => /2 steps/.test(document.querySelector('.run-head')?.textContent ?? ''), null, {
         timeout: 60_000,
       });
+      await page.waitForSelector('[data-title="Reward by pack position"][data-points="2"]', { timeout: 60_000 });
+      // The starting model's evaluation (step 0): its own panel over checkpoint steps, not on the training chart.
+      await page.waitForSelector('[data-title="Eval heldout: reward by pack position"][data-points="1"]');
+      expect(await page.getAttribute('[data-title="Reward by pack position"]', 'data-lines')).toBe(
+        'reward/pos0|reward/pos1',
+      );
+      expect(await page.getAttribute('[data-title="Eval heldout: reward by pack position"]', 'data-lines')).toBe(
+        'eval/heldout/reward/pos0|eval/heldout/reward/pos1',
+      );
       await shot(page, 'runs');
+      // A chart gained points while we watched: some chart drew n > 0 points and later more.
+      const seen = await page.evaluate(() => (window as unknown as { __points: [string, number][] }).__points);
+      const gained = seen.some(([t, n], i) => n > 0 && seen.slice(i + 1).some(([u, m]) => u === t && m > n));
+      expect(gained, JSON.stringify(seen)).toBe(true);
+      console.log(`e2e real run: launch -> finished in ${runMs} ms; point counts seen ${JSON.stringify(seen)}`);
 
-      const realRun = (await page.getAttribute('.run-list li.selected', 'data-run'))!;
+      // Replay: the run's last step, a lifecycle stepped through call by call with the keyboard.
       await page.click('.run-head >> text=Replay');
       await page.waitForSelector('[data-testid=frame]', { timeout: 60_000 });
+      const counter = () => page.textContent('[data-testid=frame-counter]');
+      const first = await counter();
+      expect(first).toMatch(/call 1 of \d+/);
+      const calls = Number(/of (\d+)/.exec(first!)![1]);
+      expect(calls).toBeGreaterThanOrEqual(2);
       await page.keyboard.press('ArrowRight');
+      await page.waitForFunction(() =>
+        /call 2 of/.test(document.querySelector('[data-testid=frame-counter]')?.textContent ?? ''),
+      );
+      expect(await page.locator('[data-testid=response-tokens] .tok').count()).toBeGreaterThan(0);
       await shot(page, 'replay-real');
+      await page.keyboard.press('ArrowLeft');
+      await page.waitForFunction(() =>
+        /call 1 of/.test(document.querySelector('[data-testid=frame-counter]')?.textContent ?? ''),
+      );
 
+      // Compare the run's first and last checkpoints on its eval suite, in a worker.
       await go('compare');
       await page.selectOption('[data-testid=cmp-run-a]', realRun);
       await page.selectOption('[data-testid=cmp-run-b]', realRun);
       await page.waitForSelector('[data-testid=cmp-suite] option[value="heldout"]', { state: 'attached' });
+      await page.waitForSelector('[data-testid=cmp-step-b] option[value="2"]', { state: 'attached' });
       const steps = await page
         .locator('[data-testid=cmp-step-b] option')
         .evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
       expect(steps.length).toBeGreaterThanOrEqual(2);
       await page.selectOption('[data-testid=cmp-step-a]', steps[0]);
       await page.selectOption('[data-testid=cmp-step-b]', steps[steps.length - 1]);
+      await page.selectOption('[data-testid=cmp-suite]', 'heldout');
+      const comparedAt = Date.now();
       await page.click('[data-testid=cmp-start]');
-      await page.waitForSelector('[data-testid=cmp-state]:has-text("done")', { timeout: 900_000 });
+      await page.waitForSelector('[data-testid=cmp-state]:is(.done, .failed)', { timeout: 300_000 });
+      const compareMs = Date.now() - comparedAt;
+      const state = await page.textContent('[data-testid=cmp-state]');
+      expect(state, (await page.textContent('[data-testid=cmp-job]')) ?? '').toBe('done');
       await page.waitForSelector('[data-testid=cmp-result]');
+      expect(await page.locator('[data-testid=cmp-result] tbody tr').count()).toBe(2); // pack positions 0 and 1
+      expect(await page.textContent('[data-testid=cmp-effect]')).toContain('CoD effect');
+      // The same pack at both checkpoints, side by side (eval lifecycles stored by the trainer at each checkpoint).
+      await page.click('.pair-list button:not([disabled])');
+      await page.waitForSelector('[data-testid=cmp-side-by-side] pre.hint');
+      console.log(`e2e real run: comparison done in ${compareMs} ms`);
       await shot(page, 'compare');
     },
-    1_800_000,
+    900_000,
   );
 
   it('shows no page errors (CSP violations included)', () => {

@@ -31,3 +31,31 @@ export function errorText(e: unknown): string {
   if (e instanceof Error) return e.message;
   return String(e);
 }
+
+/**
+ * Decimals an axis needs so that neighbouring tick labels differ: about a tenth of the range's order of magnitude
+ * (ECharts puts ~5 "nice" ticks on the range, so the tick interval is never finer than range/10).
+ */
+export function axisDecimals(lo: number, hi: number): number {
+  const range = hi - lo;
+  const scale = range > 0 && Number.isFinite(range) ? range / 10 : Math.max(Math.abs(lo), Math.abs(hi)) / 100;
+  if (!(scale > 0) || !Number.isFinite(scale)) return 2;
+  return Math.max(0, Math.min(12, Math.ceil(-Math.log10(scale) - 1e-9)));
+}
+
+/**
+ * An axis tick label on an axis spanning [lo, hi]: at least axisDecimals(lo, hi) digits after the point, more when
+ * the tick itself needs them (a 0.0025 interval), so two ticks never print the same; huge or tiny ticks as 1.5e-7.
+ */
+export function fmtAxis(v: number, lo: number, hi: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  if (v === 0) return '0';
+  const base = axisDecimals(lo, hi);
+  const tol = (hi - lo > 0 ? hi - lo : Math.abs(v)) * 1e-6;
+  let d = base;
+  while (d < base + 4 && Math.abs(Number(v.toFixed(d)) - v) > tol) d++;
+  const a = Math.abs(v);
+  if (a >= 1e6 || d > 6) return v.toExponential(Math.max(1, Math.min(6, d + Math.floor(Math.log10(a)))));
+  const s = v.toFixed(d);
+  return Number(s) === 0 ? (0).toFixed(d) : s; // never "-0.00"
+}
