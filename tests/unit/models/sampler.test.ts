@@ -194,6 +194,43 @@ describe('sampler behaviour', () => {
     }
   });
 
+  it('reads the live weights at every run: in-place updates and replaced entries are picked up', async () => {
+    const params = new Map([...runtime.params].map(([k, v]) => [k, v.slice()]));
+    const live = new Sampler(config, params, { chunkSteps: 4, threads: 1 });
+    const req: SampleRequest = { promptIds: prompt(7, 9), maxNewTokens: 10, temperature: 1, seed: 'w' };
+    // Same tokens; log-probs to float rounding (chunking splits attention over past and recent keys differently).
+    const expectSame = (a: SampleResult, b: SampleResult) => {
+      expect(a.tokenIds).toEqual(b.tokenIds);
+      a.logprobs.forEach((x, t) => expect(Math.abs(x - b.logprobs[t])).toBeLessThan(1e-5));
+    };
+    /** What a sampler built from scratch on a snapshot of `params` gives. */
+    const fresh = async () => {
+      const s = new Sampler(config, new Map([...params].map(([k, v]) => [k, v.slice()])), { threads: 1 });
+      try {
+        return (await s.generate([req]))[0];
+      } finally {
+        await s.dispose();
+      }
+    };
+    try {
+      const [before] = await live.generate([req]);
+      for (const w of params.values()) for (let i = 0; i < w.length; i += 3) w[i] *= -1.5; // in place
+      const [inPlace] = await live.generate([req]);
+      expect(inPlace.logprobs).not.toEqual(before.logprobs);
+      expectSame(inPlace, await fresh());
+      const emb = params.get('model.embed_tokens.weight')!;
+      params.set(
+        'model.embed_tokens.weight',
+        emb.map((x, i) => (i % 2 ? x : -x)),
+      ); // a new array
+      const [replaced] = await live.generate([req]);
+      expect(replaced.logprobs).not.toEqual(inPlace.logprobs);
+      expectSame(replaced, await fresh());
+    } finally {
+      await live.dispose();
+    }
+  });
+
   it('max new tokens and context limit', async () => {
     const [r] = await sampler.generate([{ promptIds: prompt(4, 1), maxNewTokens: 3, seed: 1 }]);
     expect(r.tokenIds).toHaveLength(3);
