@@ -216,6 +216,12 @@ describe('workbench in the browser', () => {
     expect(await page.textContent('[data-testid=frame-label]')).toContain('task 0 · turn 0');
     // Tokens coloured by log-prob (ids shown when the run's tokenizer is not found).
     expect(await page.locator('[data-testid=response-tokens] .tok').count()).toBe(3);
+    // Only what the trainer stores can colour tokens: per-token entropy is not stored, and the menu says so.
+    const colourings = await page
+      .locator('[data-testid=colour-by] option:not([disabled])')
+      .evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+    expect(colourings).toEqual(['logprob', 'surprisal', 'advantage', 'none']);
+    expect(await page.textContent('[data-testid=colour-entropy]')).toContain('not stored');
     await page.keyboard.press('j');
     await page.waitForFunction(() => document.querySelector('tr.on')?.getAttribute('data-lifecycle') !== null);
     await shot(page, 'replay');
@@ -329,9 +335,10 @@ describe('workbench in the browser', () => {
       await page.waitForSelector('[data-testid=cmp-result]');
       expect(await page.locator('[data-testid=cmp-result] tbody tr').count()).toBe(2); // pack positions 0 and 1
       expect(await page.textContent('[data-testid=cmp-effect]')).toContain('CoD effect');
-      // The same pack at both checkpoints, side by side (eval lifecycles stored by the trainer at each checkpoint).
-      await page.click('.pair-list button:not([disabled])');
-      await page.waitForSelector('[data-testid=cmp-side-by-side] pre.hint');
+      // Both curves drawn, one point per pack position.
+      await page.waitForSelector(
+        '[data-testid=cmp-result] [data-title="Reward by pack position (95% CI)"][data-points="2"]',
+      );
       console.log(`e2e real run: comparison done in ${compareMs} ms`);
       await shot(page, 'compare');
     },

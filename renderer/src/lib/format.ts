@@ -33,12 +33,12 @@ export function errorText(e: unknown): string {
 }
 
 /**
- * Decimals an axis needs so that neighbouring tick labels differ: about a tenth of the range's order of magnitude
- * (ECharts puts ~5 "nice" ticks on the range, so the tick interval is never finer than range/10).
+ * Decimals an axis's tick labels start from: those of a fifth of the range (ECharts puts about 5 "nice" ticks on
+ * it); fmtAxis adds more to a tick that needs them.
  */
 export function axisDecimals(lo: number, hi: number): number {
   const range = hi - lo;
-  const scale = range > 0 && Number.isFinite(range) ? range / 10 : Math.max(Math.abs(lo), Math.abs(hi)) / 100;
+  const scale = range > 0 && Number.isFinite(range) ? range / 5 : Math.max(Math.abs(lo), Math.abs(hi)) / 50;
   if (!(scale > 0) || !Number.isFinite(scale)) return 2;
   return Math.max(0, Math.min(12, Math.ceil(-Math.log10(scale) - 1e-9)));
 }
@@ -49,8 +49,8 @@ export function axisDecimals(lo: number, hi: number): number {
  */
 export function fmtAxis(v: number, lo: number, hi: number): string {
   if (!Number.isFinite(v)) return String(v);
-  if (v === 0) return '0';
   const base = axisDecimals(lo, hi);
+  if (v === 0) return (0).toFixed(Math.min(base, 6));
   const tol = (hi - lo > 0 ? hi - lo : Math.abs(v)) * 1e-6;
   let d = base;
   while (d < base + 4 && Math.abs(Number(v.toFixed(d)) - v) > tol) d++;

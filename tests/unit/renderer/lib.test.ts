@@ -104,10 +104,11 @@ describe('axis labels', () => {
   });
 
   it('keeps labels short where the range allows, with no "-0"', () => {
-    expect(labels(0, 1, 0.2)).toEqual(['0', '0.2', '0.4', '0.6', '0.8', '1.0']);
-    expect(labels(-0.02, 0, 0.005)).toEqual(['-0.020', '-0.015', '-0.010', '-0.005', '0']);
+    expect(labels(0, 1, 0.2)).toEqual(['0.0', '0.2', '0.4', '0.6', '0.8', '1.0']);
+    expect(labels(-0.02, 0, 0.005)).toEqual(['-0.020', '-0.015', '-0.010', '-0.005', '0.000']);
+    expect(labels(0.034, 0.04, 0.002)).toEqual(['0.034', '0.036', '0.038', '0.040']);
     expect(fmtAxis(-1e-15, -0.02, 0)).toBe('0.000');
     expect(labels(0, 2000, 500)).toEqual(['0', '500', '1000', '1500', '2000']);
-    expect(axisDecimals(5, 5)).toBe(2);
+    expect(axisDecimals(5, 5)).toBe(1);
   });
 });
