@@ -13,10 +13,7 @@ import { curriculumOfConfig, lifecycleRow, sampleView } from './convert.ts';
 export class ReplayService {
   private readonly tokenizers = new Map<string, Promise<Tokenizer | null>>();
 
-  constructor(
-    private readonly store: RunStore,
-    private readonly modelDefault: () => string | null,
-  ) {}
+  constructor(private readonly store: RunStore) {}
 
   list(runId: string, filter: LifecycleFilter): LifecycleRow[] {
     return this.store.listLifecycles(runId, { limit: 500, ...filter }).map(lifecycleRow);
@@ -34,14 +31,15 @@ export class ReplayService {
     };
   }
 
-  /** Candidate model dirs: the latest checkpoint at or before `step`, then the run's configured model. */
+  /** Candidate model dirs: the latest checkpoint at or before `step`, then the model the run started from. */
   private async tokenizerFor(runId: string, step: number): Promise<Tokenizer | null> {
     const cps = this.store.listCheckpoints(runId).filter((c) => c.step <= step);
     const run = this.store.getRun(runId);
     const cfg = curriculumOfConfig(run.config) ?? run.config;
     const model =
       typeof run.config.model === 'string' ? run.config.model : typeof cfg.model === 'string' ? cfg.model : null;
-    const dirs = [...cps.reverse().map((c) => c.path), model, this.modelDefault()].filter(
+    // Only the run's own model: another tokenizer would decode its ids into the wrong text.
+    const dirs = [...cps.reverse().map((c) => c.path), model].filter(
       (d): d is string => typeof d === 'string' && existsSync(path.join(d, TOKENIZER_FILE)),
     );
     if (dirs.length === 0) return null;

@@ -60,7 +60,7 @@ export function createWorkbench(opts: WorkbenchOptions): Workbench {
   const model = () => builtinModelDir(opts.appRoot);
   const curricula = new CurriculaService(path.join(opts.appRoot, 'resources', 'curricula'), home);
   const runs = new RunsService(store, host, jobs, curricula, model);
-  const replay = new ReplayService(store, model);
+  const replay = new ReplayService(store);
   const compare = new CompareService(store, host, jobs, path.join(home, 'tmp'));
   const stopFollow = store.follow((ev) => emit({ type: 'rows', ...ev }), {
     intervalMs: opts.followIntervalMs ?? 250,

@@ -102,7 +102,9 @@ describe('workbench in the browser', () => {
     await page.fill('[data-testid=save-name]', 'e2e-form');
     await page.click('[data-testid=save]');
     await page.waitForSelector('[data-testid=save-error]');
-    expect(await page.textContent('[data-testid=save-error]')).toContain('not saved');
+    expect(await page.textContent('[data-testid=save-error]')).toMatch(/^\s*Not saved\. e2e-form\.yaml: 2 problems/);
+    // The refused save's problems are the live check's: each listed once.
+    expect(await page.locator('[data-testid=issues] li').count()).toBe(2);
     // Nothing typed is lost.
     expect(await page.inputValue('[data-testid=f-name]')).toBe('bad name!');
     expect(await page.inputValue('[data-testid=f-pack-size]')).toBe('0');
@@ -216,6 +218,8 @@ describe('workbench in the browser', () => {
     expect(await page.textContent('[data-testid=frame-label]')).toContain('task 0 · turn 0');
     // Tokens coloured by log-prob (ids shown when the run's tokenizer is not found).
     expect(await page.locator('[data-testid=response-tokens] .tok').count()).toBe(3);
+    // This recorded run has no model of its own: its ids are not decoded with some other tokenizer.
+    expect(await page.textContent('[data-testid=response-tokens]')).toContain('tokenizer was not found');
     // Only what the trainer stores can colour tokens: per-token entropy is not stored, and the menu says so.
     const colourings = await page
       .locator('[data-testid=colour-by] option:not([disabled])')

@@ -64,10 +64,16 @@ export const useCurriculaStore = defineStore('curricula', () => {
   const preview = ref<PackPreview | null>(null);
   const previewError = ref<string | null>(null);
 
-  const issues = computed<CurriculumIssue[]>(() => [
-    ...(check.value?.issues ?? []),
-    ...(saveError.value?.issues ?? []),
-  ]);
+  /** The live check's issues and a failed save's, each once (a save refused for the same problems repeats them). */
+  const issues = computed<CurriculumIssue[]>(() => {
+    const seen = new Set<string>();
+    return [...(check.value?.issues ?? []), ...(saveError.value?.issues ?? [])].filter((i) => {
+      const key = `${i.line}:${i.col}:${i.field}:${i.message}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+  });
 
   /** Issues for one form field (its own path, or anything below it). */
   function issuesAt(field: string): CurriculumIssue[] {
