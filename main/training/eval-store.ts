@@ -11,9 +11,17 @@ export function evalMetricName(suite: string, name: string): string {
   return `eval/${suite}/${name}`;
 }
 
+/**
+ * A lifecycle's key in the store is unique within a run; every checkpoint plays the same eval packs, so the key
+ * carries the checkpoint step.
+ */
+export function evalLifecycleKey(lifecycleId: string, checkpointStep: number): string {
+  return `${lifecycleId}@${checkpointStep}`;
+}
+
 export function evalCommit(r: SuiteResult, checkpointStep: number): EvalCommit {
   const lifecycles: LifecycleInput[] = r.lifecycles.map((l) => ({
-    id: l.lifecycleId,
+    id: evalLifecycleKey(l.lifecycleId, checkpointStep),
     packId: l.packId,
     domain: l.domain,
     rolloutIndex: l.rolloutIndex,
@@ -28,7 +36,7 @@ export function evalCommit(r: SuiteResult, checkpointStep: number): EvalCommit {
   }));
   const samples: SampleInput[] = r.lifecycles.flatMap((l) =>
     l.records.map((c) => ({
-      lifecycleId: l.lifecycleId,
+      lifecycleId: evalLifecycleKey(l.lifecycleId, checkpointStep),
       position: c.position,
       kind: c.episodeKind,
       turn: c.turn,

@@ -289,6 +289,10 @@ describe('store round trip', () => {
       expect(Array.from(series['eval/fl/reward/pos3'].values)).toEqual([r.positions[3].mean]);
       const cp = store.listCheckpoints(run.id)[0];
       expect(cp.eval.fl).toEqual(JSON.parse(JSON.stringify(suiteSummary(r))));
+      // Every checkpoint plays the same eval packs: a second eval of the run is stored beside the first.
+      store.commitEval(run.id, evalCommit(r, 5));
+      expect(store.listLifecycles(run.id, { split: 'eval', suite: 'fl', checkpoint: 5 })).toHaveLength(16);
+      expect(store.listLifecycles(run.id, { split: 'eval', suite: 'fl', checkpoint: 0 })).toHaveLength(16);
     } finally {
       store.close();
     }
