@@ -227,3 +227,21 @@ describe('ModelPolicy', () => {
     }
   });
 });
+
+describe('cod model init', () => {
+  it('writes the built-in tokenizer and chat template, so the directory is a complete checkpoint', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'cod-init-')), 'm');
+    const r = cod(['model', 'init', '--preset', 'tiny', '--seed', '2', '--out', out]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/built-in tokenizer/);
+    const chat = join(out, '..', 'chat.json');
+    writeFileSync(chat, JSON.stringify([{ role: 'user', content: 'Hints: null' }]));
+    const g = cod(['generate', '--model', out, '--chat', chat, '--max-new-tokens', '4', '--json']);
+    expect(g.stderr).toBe('');
+    expect(g.code).toBe(0);
+    expect((JSON.parse(g.stdout) as { samples: Sample[] }).samples[0].token_ids.length).toBeGreaterThan(0);
+    const bare = join(out, '..', 'bare');
+    expect(cod(['model', 'init', '--preset', 'tiny', '--no-tokenizer', '--out', bare]).code).toBe(0);
+    expect(cod(['generate', '--model', bare, '--prompt', 'x']).stderr).toMatch(/tokenizer/);
+  });
+});

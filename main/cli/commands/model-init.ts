@@ -1,4 +1,6 @@
-import { readFile } from 'node:fs/promises';
+import { copyFile, readFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { CodError } from '../../api/errors.ts';
 import { saveCheckpoint } from '../../models/checkpoint.ts';
 import { parseHfConfig } from '../../models/config.ts';
@@ -8,16 +10,29 @@ import { parameterSpecs } from '../../models/transformer.ts';
 import { intFlag, parseFlags, requireFlag } from '../args.ts';
 import type { CliCommand } from '../command.ts';
 
+/** The built-in tokenizer (trained by `cod pretrain`): every initialised directory is a complete HF checkpoint. */
+const BUILTIN_TOKENIZER_DIR = join(
+  resolve(dirname(fileURLToPath(import.meta.url)), '../../..'),
+  'resources',
+  'models',
+  'builtin',
+);
+const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json'];
+
 export const modelInit: CliCommand = {
   path: ['model', 'init'],
   summary: 'Randomly initialise a model (a preset or an HF config.json) as an HF checkpoint directory',
-  usage: '(--preset tiny|small|medium | --config FILE) [--seed N] --out DIR',
+  usage:
+    '(--preset tiny|small|medium | --config FILE) [--seed N] [--no-tokenizer] --out DIR\n\n' +
+    '  Writes config.json, model.safetensors and the built-in tokenizer (512 ids, ChatML template) unless\n' +
+    '  --no-tokenizer or the model has fewer than 512 ids.',
   async run(argv) {
     const { values } = parseFlags(argv, {
       preset: { type: 'string' },
       config: { type: 'string' },
       seed: { type: 'string' },
       out: { type: 'string' },
+      'no-tokenizer': { type: 'boolean' },
     });
     const out = requireFlag(values.out, 'out');
     if (!!values.preset === !!values.config)
@@ -41,9 +56,19 @@ export const modelInit: CliCommand = {
     }
     const seed = intFlag(values.seed, 'seed', 0);
     await saveCheckpoint(out, config, initWeights(config, seed), { seed: String(seed) });
+    const withTokenizer = !values['no-tokenizer'] && config.vocabSize >= 512;
+    if (withTokenizer)
+      for (const f of TOKENIZER_FILES) {
+        try {
+          await copyFile(join(BUILTIN_TOKENIZER_DIR, f), join(out, f));
+        } catch (e) {
+          throw new CodError('io', `cannot copy the built-in tokenizer (${(e as Error).message})`, join(out, f));
+        }
+      }
     const n = parameterSpecs(config).reduce((a, s) => a + s.shape.reduce((x, y) => x * y, 1), 0);
     console.log(
-      `initialised ${config.architecture} model, ${n.toLocaleString('en-US')} parameters, seed ${seed} -> ${out}`,
+      `initialised ${config.architecture} model, ${n.toLocaleString('en-US')} parameters, seed ${seed}` +
+        `${withTokenizer ? ', built-in tokenizer' : ''} -> ${out}`,
     );
     return 0;
   },
