@@ -46,7 +46,7 @@ evals:
     packs: 1
     seeds: [1]
 training:
-  steps: 2
+  steps: 5 # several steps a second or so apart: the live chart is seen growing
   saveEvery: 1
   seed: 0
 `;
@@ -271,7 +271,7 @@ describe('workbench in the browser', () => {
         timeout: 300_000,
       });
       await shot(page, 'runs-live');
-      // The run finishes its 2 steps; the charts reach step 2 without a reload.
+      // The run finishes its 5 steps; the charts reach step 5 without a reload.
       const status = `.run-list li[data-run="${realRun}"] .status`;
       await page.waitForSelector(`${status}:is(.finished, .failed, .stopped)`, { timeout: 300_000 });
       const runMs = Date.now() - launchedAt;
@@ -279,10 +279,10 @@ describe('workbench in the browser', () => {
         await page.textContent(status),
         (await page.textContent(`.run-list li[data-run="${realRun}"]`)) ?? '',
       ).toBe('finished');
-      await page.waitForFunction(() => /2 steps/.test(document.querySelector('.run-head')?.textContent ?? ''), null, {
+      await page.waitForFunction(() => /5 steps/.test(document.querySelector('.run-head')?.textContent ?? ''), null, {
         timeout: 60_000,
       });
-      await page.waitForSelector('[data-title="Reward by pack position"][data-points="2"]', { timeout: 60_000 });
+      await page.waitForSelector('[data-title="Reward by pack position"][data-points="5"]', { timeout: 60_000 });
       // The starting model's evaluation (step 0): its own panel over checkpoint steps, not on the training chart.
       await page.waitForSelector('[data-title="Eval heldout: reward by pack position"][data-points="1"]');
       expect(await page.getAttribute('[data-title="Reward by pack position"]', 'data-lines')).toBe(
