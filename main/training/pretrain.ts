@@ -5,7 +5,7 @@
  * capability to elicit (writing and using better notes) rather than one to create from nothing.
  * Deterministic: the same options give the same traces, tokenizer, batches and (at 1 thread) the same weights.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CodError } from '../api/errors.ts';
 import { requireScriptedAgents } from '../cod/scripted-policy.ts';
@@ -26,6 +26,7 @@ import { ModelRuntime } from '../models/runtime.ts';
 import { trainByteLevelBpe } from '../models/tokenizer/bpe-trainer.ts';
 import { BUILTIN_SPECIAL_TOKENS, builtinTokenizerConfig, writeTokenizerFiles } from '../models/tokenizer/builtin.ts';
 import { tokenizerFromJson } from '../models/tokenizer/tokenizer.ts';
+import { loadRunCheckpoint, saveRunCheckpoint } from './run-checkpoint.ts';
 import { episodeConversations, sftExamples, type SftExample } from './sft-examples.ts';
 
 export interface PretrainDomain {
@@ -57,6 +58,12 @@ export interface PretrainOptions {
   readonly threads?: number;
   readonly out: string;
   readonly onStep?: (s: PretrainProgress) => void;
+  /** Save the resumable state (weights, Adam, step) every this many steps (and when stopped). */
+  readonly saveEvery?: number;
+  /** Continue from the state saved in `out` (the options must be the same). */
+  readonly resume?: boolean;
+  /** Stop after the step in progress, with the state saved; `resume` continues. */
+  readonly signal?: AbortSignal;
 }
 
 export interface PretrainProgress {
@@ -74,6 +81,9 @@ export interface PretrainSummary {
   readonly finalLoss: number;
   readonly seconds: number;
   readonly out: string;
+  /** Steps done (less than `steps` when stopped). */
+  readonly stepsDone: number;
+  readonly stopped: boolean;
 }
 
 export const PRETRAIN_DEFAULTS: Omit<PretrainOptions, 'out' | 'onStep'> = {
@@ -91,6 +101,15 @@ export const PRETRAIN_DEFAULTS: Omit<PretrainOptions, 'out' | 'onStep'> = {
   gradClip: 1.0,
   promptWeight: 0.25,
 };
+
+/** Where a stopped pretraining keeps what resuming needs (removed when it finishes). */
+export const STATE_DIR = '.pretrain-state';
+
+/** The options that define the result (not how it is watched or where it runs). */
+function recordedOptions(o: PretrainOptions): Record<string, unknown> {
+  const { onStep: _s, signal: _g, resume: _r, saveEvery: _e, ...rest } = o;
+  return rest;
+}
 
 /** Every domain's oracle traces, domain by domain in the given order. */
 export async function collectTraces(
@@ -174,17 +193,55 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainSummary> {
     throw new CodError('bad_config', `an episode of ${maxLen} tokens exceeds the model context`, 'domains');
   const width = Math.max(512, 2 ** Math.ceil(Math.log2(maxLen)));
 
-  const runtime = new ModelRuntime(config, initWeights(config, o.seed), {
+  await mkdir(o.out, { recursive: true });
+  await writeTokenizerFiles(o.out, bpe.tokenizerJson, tokConfig);
+  const stateDir = join(o.out, STATE_DIR);
+  const optionsKey = JSON.stringify(recordedOptions(o));
+  let first = 0;
+  let weights = initWeights(config, o.seed);
+  let optimizer: Awaited<ReturnType<typeof loadRunCheckpoint>>['optimizer'] | undefined;
+  if (o.resume) {
+    const saved = await readFile(join(stateDir, 'options.json'), 'utf8').catch(() => {
+      throw new CodError('not_found', 'no saved pretraining state to resume', stateDir);
+    });
+    if (saved !== optionsKey)
+      throw new CodError('bad_input', 'the saved state was made with other options; give the same ones', stateDir);
+    const st = await loadRunCheckpoint(stateDir);
+    first = st.step;
+    weights = st.weights;
+    optimizer = st.optimizer;
+  }
+  const runtime = new ModelRuntime(config, weights, {
     threads: o.threads ?? 2,
     memArena: false,
     maxSessions: 2,
   });
+  if (optimizer) runtime.loadOptimizerState(optimizer);
+  // Written beside, then swapped in: a kill while saving leaves the previous state whole.
+  const saveState = async (step: number): Promise<void> => {
+    const st = runtime.optimizerState();
+    const tmp = `${stateDir}.tmp`;
+    await saveRunCheckpoint(tmp, o.out, {
+      step,
+      config,
+      weights: runtime.params,
+      optimizer: { step: st.step, m: st.m, v: st.v },
+      versions: new Map(),
+    });
+    await writeFile(join(tmp, 'options.json'), optionsKey);
+    await rm(stateDir, { recursive: true, force: true });
+    await rename(tmp, stateDir);
+  };
   const rows = Math.max(1, Math.floor(o.tokensPerStep / width));
   const batches = batchStream(examples, o.tokensPerStep, stableSeed('pretrain-batches', o.seed));
+  // The batch order is a pure function of the seed: a resumed run skips the batches already trained on.
+  for (let i = 0; i < first; i++) batches.next();
   let loss = NaN;
   let tokensSeen = 0;
+  let done = first;
   const tTrain = performance.now();
-  for (let step = 0; step < o.steps; step++) {
+  for (let step = first; step < o.steps; step++) {
+    if (o.signal?.aborted) break;
     const batch = batches.next().value as SftExample[];
     const packed = packBatch(
       { sequences: batch.map((e) => e.ids), lossMask: batch.map((e) => e.ids.map(() => 1)) },
@@ -212,6 +269,7 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainSummary> {
     loss = r.loss;
     if (!Number.isFinite(loss)) throw new CodError('internal', `loss became ${loss} at step ${step}`, 'pretrain');
     tokensSeen += batch.reduce((a, e) => a + e.ids.length, 0);
+    done = step + 1;
     o.onStep?.({
       step: step + 1,
       steps: o.steps,
@@ -219,11 +277,25 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainSummary> {
       lr,
       tokensPerSecond: tokensSeen / ((performance.now() - tTrain) / 1000),
     });
+    if (done < o.steps && (done % (o.saveEvery ?? 50) === 0 || o.signal?.aborted)) await saveState(done);
+  }
+  const stopped = done < o.steps;
+  if (stopped) {
+    await runtime.dispose();
+    return {
+      examples: examples.length,
+      tokens: examples.reduce((a, e) => a + e.ids.length, 0),
+      assistantTokens: examples.reduce((a, e) => a + e.mask.reduce((x, y) => x + y, 0), 0),
+      finalLoss: loss,
+      seconds: (performance.now() - t0) / 1000,
+      out: o.out,
+      stepsDone: done,
+      stopped,
+    };
   }
 
-  await mkdir(o.out, { recursive: true });
   await saveCheckpoint(o.out, config, runtime.params, { producer: 'cod pretrain', seed: String(o.seed) });
-  await writeTokenizerFiles(o.out, bpe.tokenizerJson, tokConfig);
+  await rm(stateDir, { recursive: true, force: true });
   const summary: PretrainSummary = {
     examples: examples.length,
     tokens: examples.reduce((a, e) => a + e.ids.length, 0),
@@ -231,9 +303,13 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainSummary> {
     finalLoss: loss,
     seconds: (performance.now() - t0) / 1000,
     out: o.out,
+    stepsDone: done,
+    stopped,
   };
-  const { onStep: _ignored, ...recorded } = o;
-  await writeFile(join(o.out, 'pretrain.json'), JSON.stringify({ options: recorded, summary }, null, 2) + '\n');
+  await writeFile(
+    join(o.out, 'pretrain.json'),
+    JSON.stringify({ options: recordedOptions(o), summary }, null, 2) + '\n',
+  );
   await runtime.dispose();
   return summary;
 }

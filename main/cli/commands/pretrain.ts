@@ -17,7 +17,9 @@ export const pretrainCommand: CliCommand = {
   summary: 'Warm-start the built-in model: supervised training on scripted lifecycles with imperfect notes',
   usage:
     '--out DIR [--domain DOMAIN[:PRESET][=PACKS]]... [--steps N] [--note-noise X] [--lr X] [--tokens-per-step N]\n' +
-    '          [--seed N] [--threads N]\n\n' +
+    '          [--seed N] [--threads N] [--save-every N] [--resume]\n\n' +
+    '  Ctrl-C (SIGINT/SIGTERM) stops after the current step with the state saved in DIR; --resume with the same\n' +
+    '  options continues exactly.\n' +
     `  Defaults reproduce resources/models/builtin: frozenlake:train=${PRETRAIN_DEFAULTS.domains[0].packs}, ` +
     `${PRETRAIN_DEFAULTS.steps} steps, note noise ${PRETRAIN_DEFAULTS.noteNoise}, lr ${PRETRAIN_DEFAULTS.lr}.`,
   async run(argv) {
@@ -30,6 +32,8 @@ export const pretrainCommand: CliCommand = {
       'tokens-per-step': { type: 'string' },
       seed: { type: 'string' },
       threads: { type: 'string' },
+      'save-every': { type: 'string' },
+      resume: { type: 'boolean' },
     });
     const out = requireFlag(values.out, 'out');
     const d = PRETRAIN_DEFAULTS;
@@ -43,8 +47,21 @@ export const pretrainCommand: CliCommand = {
     if (tokensPerStep < 512) throw new CodError('bad_input', '--tokens-per-step must be at least 512');
     const threads = intFlag(values.threads, 'threads', 2);
     if (threads < 1) throw new CodError('bad_input', '--threads must be at least 1');
+    const saveEvery = intFlag(values['save-every'], 'save-every', 50);
+    if (saveEvery < 1) throw new CodError('bad_input', '--save-every must be at least 1');
+    const ctl = new AbortController();
+    const onSignal = (): void => {
+      if (ctl.signal.aborted) process.exit(130);
+      ctl.abort();
+      process.stderr.write('cod pretrain: stopping after the current step (signal again to quit now)\n');
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
     let lastLine = 0;
     const summary = await pretrain({
+      saveEvery,
+      resume: values.resume ?? false,
+      signal: ctl.signal,
       ...d,
       domains: parseDomains(values.domain),
       steps,
@@ -65,6 +82,12 @@ export const pretrainCommand: CliCommand = {
         }
       },
     });
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    if (summary.stopped) {
+      console.log(`stopped after step ${summary.stepsDone}/${steps}; continue with the same options and --resume`);
+      return 0;
+    }
     console.log(
       `pretrained on ${summary.examples} episodes (${summary.tokens} tokens, ${summary.assistantTokens} in responses), ` +
         `final loss ${summary.finalLoss.toFixed(4)}, ${summary.seconds.toFixed(0)} s -> ${summary.out}`,

@@ -1,0 +1,69 @@
+/** `cod pretrain` in miniature: learning happens, and a stopped run resumed from its state ends bit-identical. */
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadCheckpoint } from '../../../main/models/checkpoint.ts';
+import {
+  PRETRAIN_DEFAULTS,
+  STATE_DIR,
+  pretrain,
+  pretrainLr,
+  type PretrainOptions,
+} from '../../../main/training/pretrain.ts';
+
+const small = (out: string): PretrainOptions => ({
+  ...PRETRAIN_DEFAULTS,
+  domains: [{ id: 'frozenlake', preset: 'train', packs: 3 }],
+  steps: 6,
+  warmupSteps: 2,
+  tokensPerStep: 2048,
+  threads: 1,
+  saveEvery: 2,
+  out,
+});
+
+describe('pretrain', () => {
+  it('lowers the loss, writes an HF checkpoint with its tokenizer, and resumes a stopped run exactly', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cod-pretrain-'));
+    const losses: number[] = [];
+    const whole = await pretrain({ ...small(join(dir, 'a')), onStep: (p) => losses.push(p.loss) });
+    expect(whole.stopped).toBe(false);
+    expect(losses).toHaveLength(6);
+    expect(losses[5]).toBeLessThan(losses[0]);
+    for (const f of ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json', 'pretrain.json'])
+      expect(existsSync(join(dir, 'a', f)), f).toBe(true);
+    expect(existsSync(join(dir, 'a', STATE_DIR))).toBe(false);
+
+    const ctl = new AbortController();
+    const part = await pretrain({
+      ...small(join(dir, 'b')),
+      signal: ctl.signal,
+      onStep: (p) => {
+        if (p.step === 3) ctl.abort();
+      },
+    });
+    expect(part).toMatchObject({ stopped: true, stepsDone: 3 });
+    expect(existsSync(join(dir, 'b', 'model.safetensors'))).toBe(false);
+    await expect(pretrain({ ...small(join(dir, 'b')), lr: 1e-3, resume: true })).rejects.toThrow(/other options/);
+    const rest = await pretrain({ ...small(join(dir, 'b')), resume: true });
+    expect(rest).toMatchObject({ stopped: false, stepsDone: 6 });
+    expect(rest.finalLoss).toBe(whole.finalLoss);
+    const a = await loadCheckpoint(join(dir, 'a'));
+    const b = await loadCheckpoint(join(dir, 'b'));
+    for (const [name, w] of a.weights) expect(Buffer.from(b.weights.get(name)!.buffer)).toEqual(Buffer.from(w.buffer));
+    expect(readFileSync(join(dir, 'b', 'tokenizer.json'), 'utf8')).toBe(
+      readFileSync(join(dir, 'a', 'tokenizer.json'), 'utf8'),
+    );
+    await expect(pretrain({ ...small(join(dir, 'c')), resume: true })).rejects.toThrow(/no saved pretraining state/);
+  }, 180_000);
+
+  it('warms up linearly, then decays by cosine to 10%', () => {
+    const o = { lr: 1, warmupSteps: 10, steps: 110 };
+    expect(pretrainLr(0, o)).toBeCloseTo(0.1, 12);
+    expect(pretrainLr(9, o)).toBeCloseTo(1, 12);
+    expect(pretrainLr(10, o)).toBeCloseTo(1, 12);
+    expect(pretrainLr(60, o)).toBeCloseTo(0.55, 12);
+    expect(pretrainLr(110, o)).toBeCloseTo(0.1, 12);
+  });
+});
