@@ -5,13 +5,11 @@
  * per-position rewards with 95% intervals and the deltas. Ends by saying where the run is stored.
  */
 import { spawn } from 'node:child_process';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { APP_ROOT, BUILTIN_MODEL_DIR as BUILTIN } from '../main/cli/app-root.ts';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const COD = join(ROOT, 'bin', 'cod.mjs');
-const CURRICULUM = process.env.DEMO_CURRICULUM ?? join(ROOT, 'resources', 'curricula', 'cpu-demo.yaml');
-const BUILTIN = join(ROOT, 'resources', 'models', 'builtin');
+const COD = join(APP_ROOT, 'bin', 'cod.mjs');
+const CURRICULUM = process.env.DEMO_CURRICULUM ?? join(APP_ROOT, 'resources', 'curricula', 'cpu-demo.yaml');
 const minutes = process.env.DEMO_MINUTES ?? '20';
 const extra = process.argv.slice(2);
 

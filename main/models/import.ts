@@ -82,8 +82,8 @@ export interface ImportOptions {
 
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
-export function codHome(): string {
-  return process.env.COD_HOME && process.env.COD_HOME !== '' ? resolve(process.env.COD_HOME) : join(homedir(), '.cod');
+export function codHome(env: NodeJS.ProcessEnv = process.env): string {
+  return env.COD_HOME && env.COD_HOME !== '' ? resolve(env.COD_HOME) : join(homedir(), '.cod');
 }
 
 export function modelsDir(home: string = codHome()): string {

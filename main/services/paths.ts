@@ -1,11 +1,9 @@
 /** Where the workbench keeps things: $COD_HOME (default ~/.cod) holds runs.db and the user's curricula. */
 import { existsSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { codHome } from '../models/import.ts';
 
-export function codHome(env: NodeJS.ProcessEnv = process.env): string {
-  return env.COD_HOME && env.COD_HOME !== '' ? path.resolve(env.COD_HOME) : path.join(os.homedir(), '.cod');
-}
+export { codHome };
 
 export function defaultStorePath(home = codHome()): string {
   return path.join(home, 'runs.db');

@@ -20,11 +20,13 @@ import {
   writeFileAtomic,
   writeSafetensorsFile,
 } from '../models/safetensors.ts';
+import { TOKENIZER_CONFIG_FILE, TOKENIZER_FILE } from '../models/tokenizer/tokenizer.ts';
 import { parameterSpecs } from '../models/transformer.ts';
 
+/** The files that make a checkpoint directory's tokenizer and chat template, besides the weights. */
 export const TOKENIZER_FILES = [
-  'tokenizer.json',
-  'tokenizer_config.json',
+  TOKENIZER_FILE,
+  TOKENIZER_CONFIG_FILE,
   'chat_template.jinja',
   'special_tokens_map.json',
 ];

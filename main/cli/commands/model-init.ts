@@ -1,23 +1,15 @@
 import { copyFile, readFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { CodError } from '../../api/errors.ts';
 import { saveCheckpoint } from '../../models/checkpoint.ts';
 import { parseHfConfig } from '../../models/config.ts';
 import { initWeights } from '../../models/init.ts';
 import { presetConfig } from '../../models/presets.ts';
+import { TOKENIZER_CONFIG_FILE, TOKENIZER_FILE } from '../../models/tokenizer/tokenizer.ts';
 import { parameterSpecs } from '../../models/transformer.ts';
 import { intFlag, parseFlags, requireFlag } from '../args.ts';
+import { BUILTIN_MODEL_DIR } from '../app-root.ts';
 import type { CliCommand } from '../command.ts';
-
-/** The built-in tokenizer (trained by `cod pretrain`): every initialised directory is a complete HF checkpoint. */
-const BUILTIN_TOKENIZER_DIR = join(
-  resolve(dirname(fileURLToPath(import.meta.url)), '../../..'),
-  'resources',
-  'models',
-  'builtin',
-);
-const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json'];
 
 export const modelInit: CliCommand = {
   path: ['model', 'init'],
@@ -58,9 +50,9 @@ export const modelInit: CliCommand = {
     await saveCheckpoint(out, config, initWeights(config, seed), { seed: String(seed) });
     const withTokenizer = !values['no-tokenizer'] && config.vocabSize >= 512;
     if (withTokenizer)
-      for (const f of TOKENIZER_FILES) {
+      for (const f of [TOKENIZER_FILE, TOKENIZER_CONFIG_FILE]) {
         try {
-          await copyFile(join(BUILTIN_TOKENIZER_DIR, f), join(out, f));
+          await copyFile(join(BUILTIN_MODEL_DIR, f), join(out, f));
         } catch (e) {
           throw new CodError('io', `cannot copy the built-in tokenizer (${(e as Error).message})`, join(out, f));
         }

@@ -4,15 +4,13 @@
  * token) and runs until interrupted. For remote workstations: forward the port over SSH and open the URL.
  */
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { serve } from '../../server/server.ts';
 import { codHome, defaultStorePath } from '../../services/paths.ts';
 import { createWorkbench } from '../../services/workbench.ts';
 import { intFlag, parseFlags } from '../args.ts';
+import { APP_ROOT } from '../app-root.ts';
 import type { CliCommand } from '../command.ts';
 import { CodError } from '../../api/errors.ts';
-
-const APP_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
 export const serveCommand: CliCommand = {
   path: ['serve'],

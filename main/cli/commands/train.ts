@@ -1,7 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { CodError } from '../../api/errors.ts';
 import { codHome as workbenchHome } from '../../models/import.ts';
 import { newRunId } from '../../store/runs.ts';
@@ -20,23 +19,19 @@ import { parseTrainerConfig, trainerConfigSchema, type TrainerConfig } from '../
 import { ThreadWorkerHost } from '../../workers/host.ts';
 import { verifyRunCheckpoint } from '../../training/run-checkpoint.ts';
 import { intFlag, parseFlags } from '../args.ts';
+import { APP_ROOT, BUILTIN_MODEL_DIR } from '../app-root.ts';
 import type { CliCommand } from '../command.ts';
+import { defaultStorePath } from './runs.ts';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-export const BUILTIN_MODEL_DIR = join(ROOT, 'resources', 'models', 'builtin');
 export const RUN_FILE = 'run.json';
-
-export function defaultStorePath(): string {
-  return join(workbenchHome(), 'runs.db');
-}
 
 function codeVersion(): string {
   try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] })
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: APP_ROOT, stdio: ['ignore', 'pipe', 'ignore'] })
       .toString()
       .trim();
   } catch {
-    return JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version as string;
+    return JSON.parse(readFileSync(join(APP_ROOT, 'package.json'), 'utf8')).version as string;
   }
 }
 
