@@ -280,22 +280,10 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainSummary> {
     if (done < o.steps && (done % (o.saveEvery ?? 50) === 0 || o.signal?.aborted)) await saveState(done);
   }
   const stopped = done < o.steps;
-  if (stopped) {
-    await runtime.dispose();
-    return {
-      examples: examples.length,
-      tokens: examples.reduce((a, e) => a + e.ids.length, 0),
-      assistantTokens: examples.reduce((a, e) => a + e.mask.reduce((x, y) => x + y, 0), 0),
-      finalLoss: loss,
-      seconds: (performance.now() - t0) / 1000,
-      out: o.out,
-      stepsDone: done,
-      stopped,
-    };
+  if (!stopped) {
+    await saveCheckpoint(o.out, config, runtime.params, { producer: 'cod pretrain', seed: String(o.seed) });
+    await rm(stateDir, { recursive: true, force: true });
   }
-
-  await saveCheckpoint(o.out, config, runtime.params, { producer: 'cod pretrain', seed: String(o.seed) });
-  await rm(stateDir, { recursive: true, force: true });
   const summary: PretrainSummary = {
     examples: examples.length,
     tokens: examples.reduce((a, e) => a + e.ids.length, 0),
@@ -306,19 +294,11 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainSummary> {
     stepsDone: done,
     stopped,
   };
-  await writeFile(
-    join(o.out, 'pretrain.json'),
-    JSON.stringify({ options: recordedOptions(o), summary }, null, 2) + '\n',
-  );
+  if (!stopped)
+    await writeFile(
+      join(o.out, 'pretrain.json'),
+      JSON.stringify({ options: recordedOptions(o), summary }, null, 2) + '\n',
+    );
   await runtime.dispose();
   return summary;
-}
-
-/** The options a model directory was pretrained with (pretrain.json), for `--resume`-free reproduction. */
-export async function readPretrainRecord(dir: string): Promise<unknown> {
-  try {
-    return JSON.parse(await readFile(join(dir, 'pretrain.json'), 'utf8'));
-  } catch (e) {
-    throw new CodError('not_found', `no readable pretrain.json (${(e as Error).message})`, dir);
-  }
 }

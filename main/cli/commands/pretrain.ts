@@ -2,6 +2,7 @@ import { CodError } from '../../api/errors.ts';
 import { pretrain, PRETRAIN_DEFAULTS, type PretrainDomain } from '../../training/pretrain.ts';
 import { intFlag, numberFlag, parseFlags, requireFlag } from '../args.ts';
 import type { CliCommand } from '../command.ts';
+import { StopRequest } from '../stop-request.ts';
 
 function parseDomains(specs: readonly string[] | undefined): PretrainDomain[] {
   if (!specs || specs.length === 0) return [...PRETRAIN_DEFAULTS.domains];
@@ -49,19 +50,12 @@ export const pretrainCommand: CliCommand = {
     if (threads < 1) throw new CodError('bad_input', '--threads must be at least 1');
     const saveEvery = intFlag(values['save-every'], 'save-every', 50);
     if (saveEvery < 1) throw new CodError('bad_input', '--save-every must be at least 1');
-    const ctl = new AbortController();
-    const onSignal = (): void => {
-      if (ctl.signal.aborted) process.exit(130);
-      ctl.abort();
-      process.stderr.write('cod pretrain: stopping after the current step (signal again to quit now)\n');
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+    const stop = new StopRequest('cod pretrain');
     let lastLine = 0;
     const summary = await pretrain({
       saveEvery,
       resume: values.resume ?? false,
-      signal: ctl.signal,
+      signal: stop.signal,
       ...d,
       domains: parseDomains(values.domain),
       steps,
@@ -81,9 +75,7 @@ export const pretrainCommand: CliCommand = {
           );
         }
       },
-    });
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    }).finally(() => stop.dispose());
     if (summary.stopped) {
       console.log(`stopped after step ${summary.stepsDone}/${steps}; continue with the same options and --resume`);
       return 0;

@@ -21,6 +21,7 @@ import { verifyRunCheckpoint } from '../../training/run-checkpoint.ts';
 import { intFlag, parseFlags } from '../args.ts';
 import { APP_ROOT, BUILTIN_MODEL_DIR } from '../app-root.ts';
 import type { CliCommand } from '../command.ts';
+import { StopRequest } from '../stop-request.ts';
 import { defaultStorePath } from './runs.ts';
 
 export const RUN_FILE = 'run.json';
@@ -139,21 +140,14 @@ async function train(
     store.truncateAfter(runId, cp ? cp.step : 0);
     if (cp) resume = { step: cp.step, dir: cp.path, sha256: cp.sha256 };
   }
-  const ctl = new AbortController();
-  const onSignal = (): void => {
-    if (ctl.signal.aborted) process.exit(130);
-    ctl.abort();
-    process.stderr.write('cod train: stopping after the current step (signal again to quit now)\n');
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const stop = new StopRequest('cod train');
   // A time budget stops the run like a signal: after the step in progress, with a checkpoint.
   const budget =
     maxMinutes !== undefined
-      ? setTimeout(() => {
-          if (!ctl.signal.aborted) ctl.abort();
-          process.stderr.write(`cod train: ${maxMinutes} min budget reached, stopping after the current step\n`);
-        }, maxMinutes * 60_000)
+      ? setTimeout(
+          () => stop.stop(`${maxMinutes} min budget reached, stopping after the current step`),
+          maxMinutes * 60_000,
+        )
       : undefined;
   const emit = (o: object): void => {
     if (events) process.stdout.write(JSON.stringify(o) + '\n');
@@ -190,7 +184,7 @@ async function train(
       ...(resume ? { resume } : {}),
       host,
       workers: new ThreadWorkerHost(),
-      signal: ctl.signal,
+      signal: stop.signal,
       onEvent,
       ...(cfg.curriculum.evals.length > 0 ? { evaluate: storeEvals(store, runId, cfg.curriculum, host, onEvent) } : {}),
     });
@@ -209,8 +203,7 @@ async function train(
   } finally {
     clearTimeout(budget);
     bar?.stop();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    stop.dispose();
     await host.dispose();
     store.releaseRunLease(runId);
   }
