@@ -71,6 +71,20 @@ function checkPaired(a: SuiteResult, b: SuiteResult): void {
   );
 }
 
+/** Mean and Student-t 95% interval of paired differences; whether the interval lies wholly off 0. */
+function pairedInterval(d: readonly number[]): Omit<PositionDelta, 'k'> {
+  const ci = meanCI(d);
+  const lo = finite(ci.lo);
+  const hi = finite(ci.hi);
+  return {
+    n: ci.n,
+    mean: finite(ci.mean),
+    ci_low: lo,
+    ci_high: hi,
+    excludesZero: lo !== null && hi !== null && (lo > 0 || hi < 0),
+  };
+}
+
 /** Per-position paired differences b − a over lifecycles that completed on both sides. */
 export function pairedDeltas(a: readonly LifecycleResult[], b: readonly LifecycleResult[]): PositionDelta[] {
   if (a.length !== b.length)
@@ -86,17 +100,7 @@ export function pairedDeltas(a: readonly LifecycleResult[], b: readonly Lifecycl
       if (!la.error && !lb.error && la.taskRewards.length > k && lb.taskRewards.length > k)
         d.push(lb.taskRewards[k] - la.taskRewards[k]);
     });
-    const ci = meanCI(d);
-    const lo = finite(ci.lo);
-    const hi = finite(ci.hi);
-    out.push({
-      k,
-      n: ci.n,
-      mean: finite(ci.mean),
-      ci_low: lo,
-      ci_high: hi,
-      excludesZero: lo !== null && hi !== null && (lo > 0 || hi < 0),
-    });
+    out.push({ k, ...pairedInterval(d) });
   }
   return out;
 }
@@ -111,18 +115,7 @@ export function codEffect(a: readonly LifecycleResult[], b: readonly LifecycleRe
     if (la.error || lb.error || la.taskRewards.length < S || lb.taskRewards.length < S) return;
     d.push(lb.taskRewards[last] - la.taskRewards[last] - (lb.taskRewards[0] - la.taskRewards[0]));
   });
-  const ci = meanCI(d);
-  const lo = finite(ci.lo);
-  const hi = finite(ci.hi);
-  return {
-    first: 0,
-    last,
-    n: ci.n,
-    mean: finite(ci.mean),
-    ci_low: lo,
-    ci_high: hi,
-    excludesZero: lo !== null && hi !== null && (lo > 0 || hi < 0),
-  };
+  return { first: 0, last, ...pairedInterval(d) };
 }
 
 export function compareSuites(a: SuiteResult, b: SuiteResult): SuiteComparison {
