@@ -5,6 +5,7 @@
  */
 import type { EvalCommit, JsonObject, LifecycleInput, SampleInput } from '../store/types.ts';
 import { suiteSummary, type SuiteResult } from './evaluate.ts';
+import { sampleRow } from './sample-row.ts';
 
 /** Metric names of an eval, namespaced by suite so they never mix with the training series. */
 export function evalMetricName(suite: string, name: string): string {
@@ -35,21 +36,7 @@ export function evalCommit(r: SuiteResult, checkpointStep: number): EvalCommit {
     ...(l.error ? { error: `${l.error.code}: ${l.error.message}` } : {}),
   }));
   const samples: SampleInput[] = r.lifecycles.flatMap((l) =>
-    l.records.map((c) => ({
-      lifecycleId: evalLifecycleKey(l.lifecycleId, checkpointStep),
-      position: c.position,
-      kind: c.episodeKind,
-      turn: c.turn,
-      messages: c.messages,
-      response: c.response,
-      ...(c.promptIds ? { promptIds: c.promptIds } : {}),
-      ...(c.tokenIds ? { responseIds: c.tokenIds } : {}),
-      ...(c.logprobs ? { logprobs: c.logprobs } : {}),
-      reward: c.reward,
-      outcome: c.outcome,
-      hintBefore: c.hintBefore,
-      ...(c.hintAfter !== undefined ? { hintAfter: c.hintAfter } : {}),
-    })),
+    l.records.map((c) => sampleRow(c, evalLifecycleKey(l.lifecycleId, checkpointStep))),
   );
   const metrics: Record<string, number> = {};
   for (const p of r.positions) if (p.mean !== null) metrics[evalMetricName(r.suite, `reward/pos${p.k}`)] = p.mean;

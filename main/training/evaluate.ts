@@ -14,7 +14,8 @@
  * writes the notes; the model still solves every task).
  */
 import { CodError } from '../api/errors.ts';
-import { lifecycleConfig, type LifecycleConfig } from '../cod/config.ts';
+import { curriculumLifecycleConfig } from './curriculum/lifecycle-config.ts';
+import type { LifecycleConfig } from '../cod/config.ts';
 import { lifecycleMetrics } from '../cod/metrics.ts';
 import { planPacks, type PackSpec } from '../cod/packs.ts';
 import type { Policy } from '../cod/policy.ts';
@@ -130,12 +131,7 @@ export interface EvaluateSuiteArgs {
 export function suiteLifecycleConfig(curriculum: Curriculum, baseline?: EvalBaseline): LifecycleConfig {
   const memory: MemoryMode =
     baseline === 'none' ? 'none' : baseline === 'append_log' ? 'append_log' : baseline ? 'notes' : curriculum.memory;
-  return lifecycleConfig({
-    rendering: curriculum.rendering,
-    ...(curriculum.prompts ? { prompts: curriculum.prompts } : {}),
-    memory,
-    ...curriculum.lifecycle,
-  });
+  return curriculumLifecycleConfig(curriculum, memory);
 }
 
 const finite = (x: number | null | undefined): number | null =>

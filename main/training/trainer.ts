@@ -10,21 +10,23 @@
  */
 import { join } from 'node:path';
 import { CodError } from '../api/errors.ts';
-import { lifecycleConfig, type LifecycleConfig } from '../cod/config.ts';
+import type { LifecycleConfig } from '../cod/config.ts';
 import { assignCredit } from '../cod/credit.ts';
 import { planPacks, type PackSpec } from '../cod/packs.ts';
 import type { Policy } from '../cod/policy.ts';
-import type { CallRecord, LifecycleResult } from '../cod/records.ts';
+import type { LifecycleResult } from '../cod/records.ts';
 import { runRollout } from '../cod/rollout.ts';
 import type { EnvHost } from '../envs/host.ts';
 import { Rng, stableSeed } from '../envs/seed.ts';
 import { loadCheckpoint } from '../models/checkpoint.ts';
 import { toHfConfig, type ModelConfig } from '../models/config.ts';
 import type { RunStore } from '../store/store.ts';
-import type { LifecycleInput, SampleInput } from '../store/types.ts';
+import type { LifecycleInput } from '../store/types.ts';
 import type { WorkerHandle, WorkerHost } from '../workers/host.ts';
 import { packWeights, unpackWeights } from '../workers/weights.ts';
 import type { Curriculum } from './curriculum/schema.ts';
+import { curriculumLifecycleConfig } from './curriculum/lifecycle-config.ts';
+import { sampleRow } from './sample-row.ts';
 import type { PgStepOptions, PgStepResult } from './pg-step.ts';
 import { loadRunCheckpoint, saveRunCheckpoint, type RunCheckpoint } from './run-checkpoint.ts';
 import { buildSequences, type PgSample } from './sequences.ts';
@@ -116,15 +118,6 @@ export function trainingPacks(c: Curriculum, seed: number, step: number): PackSp
   return packs;
 }
 
-export function curriculumLifecycleConfig(c: Curriculum): LifecycleConfig {
-  return lifecycleConfig({
-    rendering: c.rendering,
-    memory: c.memory,
-    ...(c.prompts ? { prompts: c.prompts } : {}),
-    ...(c.lifecycle ?? {}),
-  });
-}
-
 function lifecycleRows(ls: readonly LifecycleResult[], split: 'train' | 'eval'): LifecycleInput[] {
   return ls.map((l) => ({
     id: l.lifecycleId,
@@ -137,27 +130,6 @@ function lifecycleRows(ls: readonly LifecycleResult[], split: 'train' | 'eval'):
     hints: l.hints,
     ...(l.error ? { error: `${l.error.code}: ${l.error.message}` } : {}),
   }));
-}
-
-function sampleRow(r: CallRecord, credit?: { advantage: number; return: number }): SampleInput {
-  return {
-    lifecycleId: r.lifecycleId,
-    position: r.position,
-    kind: r.episodeKind,
-    turn: r.turn,
-    messages: r.messages,
-    response: r.response,
-    ...(r.promptIds ? { promptIds: r.promptIds } : {}),
-    ...(r.tokenIds ? { responseIds: r.tokenIds } : {}),
-    ...(r.logprobs ? { logprobs: r.logprobs } : {}),
-    ...(credit && r.tokenIds ? { advantages: r.tokenIds.map(() => credit.advantage) } : {}),
-    reward: r.reward,
-    return: credit?.return ?? null,
-    advantage: credit?.advantage ?? null,
-    outcome: r.outcome,
-    hintBefore: r.hintBefore,
-    hintAfter: r.hintAfter ?? null,
-  };
 }
 
 export function pgOptions(t: TrainerConfig, lc: LifecycleConfig): PgStepOptions {
@@ -355,7 +327,9 @@ async function pipeline(
         policyVersion: r.version,
         metrics,
         lifecycles: lifecycleRows(r.lifecycles, 'train'),
-        samples: r.lifecycles.flatMap((l) => l.records.map((rec) => sampleRow(rec, creditOf.get(rec)))),
+        samples: r.lifecycles.flatMap((l) =>
+          l.records.map((rec) => sampleRow(rec, rec.lifecycleId, creditOf.get(rec))),
+        ),
       });
       last = step;
       s.onEvent?.({ event: 'step', step, steps: t.steps, metrics });
