@@ -6,10 +6,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { z } from 'zod';
 import { CodError } from '../api/errors.ts';
-import { ModelPolicy } from '../cod/model-policy.ts';
 import type { PolicyRequest } from '../cod/policy.ts';
-import { openModelDir } from '../models/model-dir.ts';
-import { Sampler } from '../models/sampler/sampler.ts';
+import { openCheckpointPolicy } from '../training/checkpoint-policy.ts';
 import { serveRpc } from './rpc.ts';
 import { unpackWeights } from './weights.ts';
 
@@ -36,21 +34,19 @@ const requestSchema = z.looseObject({
 async function main(): Promise<void> {
   if (!parentPort) throw new Error('policy worker must run in a worker thread');
   const init = initSchema.parse(workerData);
-  const model = await openModelDir(init.modelDir);
-  const params = new Map(model.weights);
-  const sampler = new Sampler(model.config, params, {
-    decode: (ids) => model.tokenizer.decode(ids),
+  // The sampler reads the model's weight map at every run: setWeights replaces its entries in place.
+  const { policy, model, sampler } = await openCheckpointPolicy(init.modelDir, {
     threads: init.threads,
-    ...(init.maxBatch ? { maxBatch: init.maxBatch } : {}),
+    temperature: init.temperature,
+    ...(init.maxBatch ? { sampler: { maxBatch: init.maxBatch } } : {}),
   });
-  const policy = new ModelPolicy(sampler, model.renderer, { temperature: init.temperature });
   let version = 0;
   serveRpc(parentPort, {
     ready: () => ({ result: { vocabSize: model.config.vocabSize } }),
     setWeights(p) {
       const o = p as { version?: unknown; weights?: unknown };
       if (!Number.isInteger(o?.version)) throw new CodError('bad_input', 'version must be an integer', 'setWeights');
-      for (const [n, a] of unpackWeights(model.config, o.weights, 'setWeights')) params.set(n, a);
+      for (const [n, a] of unpackWeights(model.config, o.weights, 'setWeights')) model.weights.set(n, a);
       version = o.version as number;
       return { result: { version } };
     },
@@ -62,7 +58,5 @@ async function main(): Promise<void> {
   });
 }
 
-void main().catch((e: unknown) => {
-  // An init failure has no request to answer: crash the thread; the host turns that into one error.
-  throw e;
-});
+// An init failure has no request to answer: the rejection crashes the thread; the host turns that into one error.
+void main();
