@@ -8,7 +8,7 @@ import { shapedReward, type OpenPackArgs, type StepResult } from '../../../main/
 import { frozenLake } from '../../../main/envs/domains/frozenlake/index.ts';
 import { DELTA } from '../../../main/envs/domains/frozenlake/directions.ts';
 import { FROZENLAKE_PRESETS, frozenLakeParams } from '../../../main/envs/domains/frozenlake/params.ts';
-import { generateTask, shortestPath } from '../../../main/envs/domains/frozenlake/task.ts';
+import { generateTask, routeMoves, shortestPath } from '../../../main/envs/domains/frozenlake/task.ts';
 import { parseClaims } from '../../../main/envs/domains/frozenlake/knowledge.ts';
 import type { FrozenLakeView } from '../../../main/envs/domains/frozenlake/view.ts';
 import { codnessTable } from '../../../main/envs/domains/shared/codness.ts';
@@ -218,6 +218,31 @@ describe('frozenlake renderings and determinism', () => {
         expect([b.reward, b.outcome]).toEqual([a.reward, a.outcome]);
         break;
       }
+    }
+  });
+
+  it('compact spells out the route and the direction of the last move, and nothing about the mapping', () => {
+    // Hand-made lakes: Right from (0,0) leads into a dead end between holes; an open 3x3 has two ways to start.
+    const tiles = ['__O', '_O_', '__G'];
+    expect(routeMoves(tiles, [0, 0], [2, 2])).toEqual(['Down']);
+    expect(routeMoves(['___', '___', '__G'], [0, 0], [2, 2])).toEqual(['Down', 'Right']);
+    expect(routeMoves(['_O', 'OG'], [0, 0], [1, 1])).toEqual([]);
+    expect(routeMoves(tiles, [2, 2], [2, 2])).toEqual([]);
+    const seed = stableSeed('fl-route');
+    const task = frozenLake.openPack(pack({ seed, rendering: 'compact' })).startTask(0);
+    for (const action of ['Direction 1', 'Direction 2', 'Direction 3', 'Direction 4']) {
+      const v = task.view() as FrozenLakeView;
+      const tilesNow = v.grid.map((row) => row.replace('P', '_'));
+      const route = routeMoves(tilesNow, v.position, v.goal);
+      expect(route.length).toBeGreaterThan(0); // generated lakes always have a path
+      expect(task.observation()).toContain(`route: ${route.join(' ')}`);
+      if (v.last && v.last.result !== 'blocked') {
+        const moved = Object.entries(DELTA).find(
+          ([, d]) => v.last!.from[0] + d[0] === v.last!.to[0] && v.last!.from[1] + d[1] === v.last!.to[1],
+        )![0];
+        expect(task.observation()).toContain(`->(${v.last.to[0]},${v.last.to[1]}) ${moved}`);
+      }
+      if (task.step(action).done) break;
     }
   });
 

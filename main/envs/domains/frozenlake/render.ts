@@ -1,10 +1,27 @@
 /**
  * FrozenLake text in the two styles. `chat` is the full prompt for real LLMs; `compact` carries the same facts
- * (step counter, grid, goal, whether it is reached, the position-change feedback) in a few tokens.
+ * (step counter, grid, goal, whether it is reached, the position-change feedback) in a few tokens, and spells out
+ * two facts of the visible map that a sub-million-parameter model cannot work out from the text: the absolute
+ * direction of the last move and the first moves of the shortest safe paths. Neither says anything about the
+ * hidden code→direction mapping, which stays the thing to learn and to carry in notes.
  */
 import type { Rendering } from '../../sdk.ts';
-import { cellText, renderTileGrid } from '../shared/grid.ts';
+import { cellText, renderTileGrid, type Cell } from '../shared/grid.ts';
+import { DELTA, DIRECTIONS } from './directions.ts';
+import { FROZEN, PLAYER, routeMoves } from './task.ts';
 import type { FrozenLakeView, LastMove } from './view.ts';
+
+/** The direction of a one-tile move. */
+function moveDirection(from: Cell, to: Cell): string {
+  const d = DIRECTIONS.find((x) => from[0] + DELTA[x][0] === to[0] && from[1] + DELTA[x][1] === to[1]);
+  return d ?? '?';
+}
+
+function routeText(v: FrozenLakeView): string {
+  const tiles = v.grid.map((row) => row.replace(PLAYER, FROZEN));
+  const moves = routeMoves(tiles, v.position, v.goal);
+  return moves.length > 0 ? moves.join(' ') : 'none';
+}
 
 export function rulesText(rendering: Rendering, maxTurns: number): string {
   if (rendering === 'compact') {
@@ -12,6 +29,7 @@ export function rulesText(rendering: Rendering, maxTurns: number): string {
       `FrozenLake. Tiles: _ frozen, O hole, G goal, P you. Reach G within ${maxTurns} moves; O ends the game.`,
       'Act: <answer>Direction X</answer>, X in 1-4. Each X is one of Down/Right/Up/Left; which one is unknown.',
       'Positions are (row,col) from 0; Down = row+1, Right = col+1. Off-edge moves leave you in place.',
+      'route: the directions that start a shortest safe path to G.',
     ].join('\n');
   }
   return [
@@ -42,7 +60,7 @@ export function moveFeedback(rendering: Rendering, last: LastMove): string {
     const move =
       last.result === 'blocked'
         ? `${cellText(last.from)} unchanged (edge)`
-        : `${cellText(last.from)}->${cellText(last.to)}`;
+        : `${cellText(last.from)}->${cellText(last.to)} ${moveDirection(last.from, last.to)}`;
     const tail = last.result === 'hole' ? ' hole' : last.result === 'goal' ? ' goal' : '';
     return `Direction ${last.code}: ${move}${tail}`;
   }
@@ -64,6 +82,7 @@ export function observationText(rendering: Rendering, v: FrozenLakeView): string
       ...(v.last ? [moveFeedback(rendering, v.last)] : []),
       renderTileGrid(v.grid, rendering),
       `at ${cellText(v.position)} goal ${cellText(v.goal)} reached:${v.reached ? 'yes' : 'no'}`,
+      ...(v.done ? [] : [`route: ${routeText(v)}`]),
     ].join('\n');
   }
   return [

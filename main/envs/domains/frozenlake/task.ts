@@ -1,7 +1,7 @@
 /** One FrozenLake task: a lake drawn from (pack seed, preset, task index) and its action mapping. */
 import { Rng } from '../../seed.ts';
 import { inBounds, type Cell } from '../shared/grid.ts';
-import { ALL_MAPPINGS, DELTA, DIRECTIONS, type ActionMapping } from './directions.ts';
+import { ALL_MAPPINGS, DELTA, DIRECTIONS, type ActionMapping, type Direction } from './directions.ts';
 import type { FrozenLakeParams } from './params.ts';
 
 export const FROZEN = '_';
@@ -36,6 +36,21 @@ export function shortestPath(tiles: readonly string[], from: Cell, to: Cell): nu
     }
   }
   return Infinity;
+}
+
+/**
+ * The directions whose first step lies on a shortest safe path from `from` to `to` (empty when none exists).
+ * A fact of the visible map, not of the hidden mapping: the compact rendering spells it out for the small model.
+ */
+export function routeMoves(tiles: readonly string[], from: Cell, to: Cell): Direction[] {
+  const size = tiles.length;
+  const d = shortestPath(tiles, from, to);
+  if (!Number.isFinite(d) || d === 0) return [];
+  return DIRECTIONS.filter((dir) => {
+    const nr = from[0] + DELTA[dir][0];
+    const nc = from[1] + DELTA[dir][1];
+    return inBounds(size, nr, nc) && tiles[nr][nc] !== HOLE && shortestPath(tiles, [nr, nc], to) === d - 1;
+  });
 }
 
 /** The mapping index (into ALL_MAPPINGS) that task `index` of the pack uses. */
