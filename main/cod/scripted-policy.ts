@@ -76,7 +76,9 @@ export class ScriptedPolicy implements Policy {
     if (req.kind === 'solve') {
       const action = agent.act(hints, view);
       if (typeof action !== 'string') throw new Error('act() must return a string');
-      return `${ANSWER_OPEN}${action}${ANSWER_CLOSE}`;
+      const thought = agent.thought?.() ?? '';
+      if (typeof thought !== 'string') throw new Error('thought() must return a string');
+      return `${thought ? `${thought} ` : ''}${ANSWER_OPEN}${action}${ANSWER_CLOSE}`;
     }
     if (!req.end) throw new CodError('bad_input', `update request ${req.id} carries no episode end`);
     const notes = agent.writeNotes(hints, view, req.end);

@@ -123,6 +123,11 @@ export interface ScriptedAgent {
    */
   act(hints: string, view: Readonly<Record<string, unknown>>): string;
   /**
+   * Optional: a short line of reasoning behind the last `act()`, written before the `<answer>` block. It shows a
+   * model warm-started on the agent's traces the steps of the decision, not only its result.
+   */
+  thought?(): string;
+  /**
    * Write the updated notes after a task: the Markdown body that goes between the hint delimiters.
    * `finalView` is the episode's last view, `end` how it ended.
    */

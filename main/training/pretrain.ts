@@ -87,19 +87,19 @@ export interface PretrainSummary {
 }
 
 export const PRETRAIN_DEFAULTS: Omit<PretrainOptions, 'out' | 'onStep'> = {
-  domains: [{ id: 'frozenlake', preset: 'train', packs: 1200 }],
+  domains: [{ id: 'frozenlake', preset: 'train', packs: 2000 }],
   packSize: 4,
   noteNoise: 0.3,
   rendering: 'compact',
   modelPreset: 'tiny',
   seed: 0,
-  steps: 400,
+  steps: 700,
   tokensPerStep: 8192,
   lr: 3e-3,
   warmupSteps: 50,
   weightDecay: 0.01,
   gradClip: 1.0,
-  promptWeight: 0.25,
+  promptWeight: 0.1,
 };
 
 /** Where a stopped pretraining keeps what resuming needs (removed when it finishes). */

@@ -298,6 +298,20 @@ describe('frozenlake scripted agents', () => {
     ]);
   });
 
+  it("the oracle's thought names the direction its code moves once known, and says explore before", () => {
+    const seed = stableSeed('fl-thought');
+    const truth = generateTask(frozenLakeParams('train', undefined), seed, 'train', 0).mapping;
+    const full = truth.map((d, i) => `- Direction ${i + 1} = ${d}`).join('\n');
+    const oracle = frozenLake.scriptedAgent({ kind: 'oracle', seed: 't', noteNoise: 0 });
+    const ep = frozenLake.openPack(pack({ seed })).startTask(0);
+    const code = Number(/\d/.exec(oracle.act(`Hints: ${full}`, ep.view()))![0]);
+    expect(oracle.thought!()).toBe(`${truth[code - 1]}:`);
+    // With no notes the first move cannot be known (an edge move can still be safe, hence "explore").
+    const fresh = frozenLake.scriptedAgent({ kind: 'oracle', seed: 't', noteNoise: 0 });
+    fresh.act('Hints: null', frozenLake.openPack(pack({ seed })).startTask(0).view());
+    expect(fresh.thought!()).toBe('explore:');
+  });
+
   it('noteNoise drops or corrupts facts', () => {
     let corrupted = 0;
     for (let k = 0; k < 6; k++) {

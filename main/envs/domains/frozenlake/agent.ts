@@ -5,13 +5,14 @@
 import { Rng, stableSeed } from '../../seed.ts';
 import type { EpisodeEnd, ScriptedAgent, ScriptedAgentArgs } from '../../sdk.ts';
 import { hintBody, joinSections, noisyFacts, noteSection } from '../shared/notes.ts';
-import { DIRECTIONS } from './directions.ts';
+import { DIRECTIONS, type Direction } from './directions.ts';
 import {
   ALL_CANDIDATES,
   applyClaims,
   claimsOf,
   claimText,
   claimWeights,
+  DIR_INDEX,
   observeMove,
   parseClaims,
   type Claim,
@@ -30,9 +31,28 @@ interface EpisodeMemory {
   turnSeen: number;
 }
 
+/** The direction `code` moves with probability at least `confidence` under the weighted candidates, if any. */
+function believedDirection(
+  code: number,
+  candidates: number,
+  weights: Float64Array,
+  confidence = 0.8,
+): Direction | undefined {
+  const byDir = [0, 0, 0, 0];
+  let total = 0;
+  for (let i = 0; i < DIR_INDEX.length; i++) {
+    if (!(candidates & (1 << i))) continue;
+    byDir[DIR_INDEX[i][code - 1]] += weights[i];
+    total += weights[i];
+  }
+  const best = byDir.indexOf(Math.max(...byDir));
+  return total > 0 && byDir[best] / total >= confidence ? DIRECTIONS[best] : undefined;
+}
+
 class FrozenLakeOracle implements ScriptedAgent {
   private memory: EpisodeMemory | undefined;
   private readonly rng: Rng;
+  private lastThought = '';
 
   constructor(
     private readonly noteNoise: number,
@@ -45,7 +65,15 @@ class FrozenLakeOracle implements ScriptedAgent {
     const v = readFrozenLakeView(view);
     const m = this.sync(hints, v);
     // Plan over the evidence of this episode, weighted by what the notes claim.
-    return `Direction ${m.planner.choose(v.position, m.candidates, v.turn)}`;
+    const code = m.planner.choose(v.position, m.candidates, v.turn);
+    const dir = believedDirection(code, m.candidates, claimWeights(m.claims));
+    this.lastThought = dir ? `${dir}:` : 'explore:';
+    return `Direction ${code}`;
+  }
+
+  /** The direction the chosen code is believed to move ("Down:"), or "explore:" when that is still uncertain. */
+  thought(): string {
+    return this.lastThought;
   }
 
   writeNotes(prevHints: string, finalView: Readonly<Record<string, unknown>>, _end: EpisodeEnd): string {
