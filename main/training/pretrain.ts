@@ -16,7 +16,7 @@ import { getDomain } from '../envs/registry.ts';
 import { Rng, stableSeed } from '../envs/seed.ts';
 import { CHATML_TEMPLATE } from '../models/chat-template/chatml.ts';
 import { ChatRenderer } from '../models/chat-template/render.ts';
-import { saveCheckpoint } from '../models/checkpoint.ts';
+import { loadCheckpoint, saveCheckpoint, type LoadedModel } from '../models/checkpoint.ts';
 import type { ModelConfig } from '../models/config.ts';
 import { initWeights } from '../models/init.ts';
 import { crossEntropyObjective } from '../models/objectives.ts';
@@ -25,7 +25,8 @@ import { presetConfig } from '../models/presets.ts';
 import { ModelRuntime } from '../models/runtime.ts';
 import { trainByteLevelBpe } from '../models/tokenizer/bpe-trainer.ts';
 import { BUILTIN_SPECIAL_TOKENS, builtinTokenizerConfig, writeTokenizerFiles } from '../models/tokenizer/builtin.ts';
-import { tokenizerFromJson } from '../models/tokenizer/tokenizer.ts';
+import { TOKENIZER_FILE, tokenizerFromJson } from '../models/tokenizer/tokenizer.ts';
+import type { ByteLevelBpeTokenizerJson } from '../models/tokenizer/bpe-trainer.ts';
 import { loadRunCheckpoint, saveRunCheckpoint } from './run-checkpoint.ts';
 import { episodeConversations, sftExamples, type SftExample } from './sft-examples.ts';
 
@@ -56,6 +57,12 @@ export interface PretrainOptions {
    */
   readonly promptWeight: number;
   readonly threads?: number;
+  /**
+   * Continue from this checkpoint (a continued warm start): its weights and its tokenizer are used instead of a
+   * fresh initialisation and a newly trained tokenizer; the optimizer starts afresh. A different `seed` gives
+   * fresh packs and batch order.
+   */
+  readonly init?: string;
   readonly out: string;
   readonly onStep?: (s: PretrainProgress) => void;
   /** Save the resumable state (weights, Adam, step) every this many steps (and when stopped). */
@@ -142,6 +149,27 @@ export async function collectTraces(
   return lines;
 }
 
+/** The weights and tokenizer of the checkpoint a continued warm start begins from; it must be the same preset. */
+async function initialModel(
+  dir: string,
+  config: ModelConfig,
+): Promise<{ weights: LoadedModel['weights']; tokenizerJson: ByteLevelBpeTokenizerJson }> {
+  const m = await loadCheckpoint(dir);
+  const differs = (Object.keys(config) as (keyof ModelConfig)[]).filter(
+    (k) => JSON.stringify(m.config[k]) !== JSON.stringify(config[k]),
+  );
+  if (differs.length > 0)
+    throw new CodError('bad_input', `the init checkpoint is not the preset being trained (${differs.join(', ')})`, dir);
+  const raw = await readFile(join(dir, TOKENIZER_FILE), 'utf8').catch(() => {
+    throw new CodError('not_found', `no ${TOKENIZER_FILE} in the init checkpoint`, dir);
+  });
+  try {
+    return { weights: m.weights, tokenizerJson: JSON.parse(raw) as ByteLevelBpeTokenizerJson };
+  } catch {
+    throw new CodError('bad_input', `${TOKENIZER_FILE} of the init checkpoint is not JSON`, dir);
+  }
+}
+
 /** Cosine decay to 10% after a linear warm-up. */
 export function pretrainLr(step: number, o: Pick<PretrainOptions, 'lr' | 'warmupSteps' | 'steps'>): number {
   if (step < o.warmupSteps) return (o.lr * (step + 1)) / o.warmupSteps;
@@ -181,11 +209,16 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainSummary> {
   if (lines.length === 0) throw new CodError('bad_config', 'the oracle produced no traces', 'domains');
   const config: ModelConfig = presetConfig(o.modelPreset);
 
+  const start = o.init ? await initialModel(o.init, config) : undefined;
   // The tokenizer learns the workbench's own text: every conversation the model will see, once per episode.
-  const texts = episodeConversations(lines).map((c) => c.messages.map((m) => m.content).join('\n'));
-  const bpe = trainByteLevelBpe(texts, { vocabSize: config.vocabSize, specialTokens: BUILTIN_SPECIAL_TOKENS });
-  const tokConfig = builtinTokenizerConfig(bpe.tokenizerJson);
-  const tokenizer = tokenizerFromJson(bpe.tokenizerJson, tokConfig, o.out);
+  const tokenizerJson =
+    start?.tokenizerJson ??
+    trainByteLevelBpe(
+      episodeConversations(lines).map((c) => c.messages.map((m) => m.content).join('\n')),
+      { vocabSize: config.vocabSize, specialTokens: BUILTIN_SPECIAL_TOKENS },
+    ).tokenizerJson;
+  const tokConfig = builtinTokenizerConfig(tokenizerJson);
+  const tokenizer = tokenizerFromJson(tokenizerJson, tokConfig, o.out);
   const renderer = new ChatRenderer(tokenizer, CHATML_TEMPLATE, 'builtin ChatML template');
   const examples = sftExamples(lines, renderer);
   const maxLen = Math.max(...examples.map((e) => e.ids.length));
@@ -194,11 +227,11 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainSummary> {
   const width = Math.max(512, 2 ** Math.ceil(Math.log2(maxLen)));
 
   await mkdir(o.out, { recursive: true });
-  await writeTokenizerFiles(o.out, bpe.tokenizerJson, tokConfig);
+  await writeTokenizerFiles(o.out, tokenizerJson, tokConfig);
   const stateDir = join(o.out, STATE_DIR);
   const optionsKey = JSON.stringify(recordedOptions(o));
   let first = 0;
-  let weights = initWeights(config, o.seed);
+  let weights = start?.weights ?? initWeights(config, o.seed);
   let optimizer: Awaited<ReturnType<typeof loadRunCheckpoint>>['optimizer'] | undefined;
   if (o.resume) {
     const saved = await readFile(join(stateDir, 'options.json'), 'utf8').catch(() => {

@@ -18,7 +18,9 @@ export const pretrainCommand: CliCommand = {
   summary: 'Warm-start the built-in model: supervised training on scripted lifecycles with imperfect notes',
   usage:
     '--out DIR [--domain DOMAIN[:PRESET][=PACKS]]... [--steps N] [--note-noise X] [--lr X] [--tokens-per-step N]\n' +
-    '          [--seed N] [--threads N] [--save-every N] [--resume]\n\n' +
+    '          [--seed N] [--threads N] [--save-every N] [--resume] [--init CHECKPOINT_DIR]\n\n' +
+    '  --init continues from a checkpoint (its weights and tokenizer; a fresh optimizer); give another --seed for\n' +
+    '  fresh packs.\n' +
     '  Ctrl-C (SIGINT/SIGTERM) stops after the current step with the state saved in DIR; --resume with the same\n' +
     '  options continues exactly.\n' +
     `  Defaults reproduce resources/models/builtin: frozenlake:train=${PRETRAIN_DEFAULTS.domains[0].packs}, ` +
@@ -35,6 +37,7 @@ export const pretrainCommand: CliCommand = {
       threads: { type: 'string' },
       'save-every': { type: 'string' },
       resume: { type: 'boolean' },
+      init: { type: 'string' },
     });
     const out = requireFlag(values.out, 'out');
     const d = PRETRAIN_DEFAULTS;
@@ -64,6 +67,7 @@ export const pretrainCommand: CliCommand = {
       tokensPerStep,
       seed: intFlag(values.seed, 'seed', d.seed),
       threads,
+      ...(values.init ? { init: values.init } : {}),
       out,
       onStep: (p) => {
         const now = Date.now();

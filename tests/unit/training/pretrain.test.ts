@@ -56,6 +56,19 @@ describe('pretrain', () => {
       readFileSync(join(dir, 'a', 'tokenizer.json'), 'utf8'),
     );
     await expect(pretrain({ ...small(join(dir, 'c')), resume: true })).rejects.toThrow(/no saved pretraining state/);
+
+    // A continued warm start begins where `a` ended (its loss, not a fresh model's) and keeps a's tokenizer,
+    // though its other seed gives other packs; a checkpoint of another preset is refused.
+    const cont: number[] = [];
+    await pretrain({ ...small(join(dir, 'd')), seed: 1, init: join(dir, 'a'), onStep: (p) => cont.push(p.loss) });
+    expect(cont[0]).toBeLessThan((losses[0] + losses[5]) / 2);
+    expect(readFileSync(join(dir, 'd', 'tokenizer.json'), 'utf8')).toBe(
+      readFileSync(join(dir, 'a', 'tokenizer.json'), 'utf8'),
+    );
+    await expect(pretrain({ ...small(join(dir, 'e')), modelPreset: 'small', init: join(dir, 'a') })).rejects.toThrow(
+      /not the preset being trained/,
+    );
+    await expect(pretrain({ ...small(join(dir, 'e')), init: join(dir, 'missing') })).rejects.toThrow();
   }, 180_000);
 
   it('warms up linearly, then decays by cosine to 10%', () => {
