@@ -27,6 +27,7 @@ import { trainByteLevelBpe } from '../models/tokenizer/bpe-trainer.ts';
 import { BUILTIN_SPECIAL_TOKENS, builtinTokenizerConfig, writeTokenizerFiles } from '../models/tokenizer/builtin.ts';
 import { TOKENIZER_FILE, tokenizerFromJson } from '../models/tokenizer/tokenizer.ts';
 import type { ByteLevelBpeTokenizerJson } from '../models/tokenizer/bpe-trainer.ts';
+import { frozenLakeDrills } from './drills.ts';
 import { loadRunCheckpoint, saveRunCheckpoint } from './run-checkpoint.ts';
 import { episodeConversations, sftExamples, type SftExample } from './sft-examples.ts';
 
@@ -41,6 +42,8 @@ export interface PretrainOptions {
   readonly packSize: number;
   /** Probability that each fact of the oracle's notes is dropped or corrupted. */
   readonly noteNoise: number;
+  /** Note-reading drills (FrozenLake, main/training/drills.ts) added to the oracle's lifecycles; 0 = none. */
+  readonly drills?: number;
   readonly rendering: Rendering;
   readonly modelPreset: string;
   readonly seed: number;
@@ -210,17 +213,25 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainSummary> {
   const config: ModelConfig = presetConfig(o.modelPreset);
 
   const start = o.init ? await initialModel(o.init, config) : undefined;
+  const drills = frozenLakeDrills({ count: o.drills ?? 0, seed: `pretrain-${o.seed}` });
+  const conversations = [...episodeConversations(lines).map((c) => c.messages), ...drills];
   // The tokenizer learns the workbench's own text: every conversation the model will see, once per episode.
   const tokenizerJson =
     start?.tokenizerJson ??
     trainByteLevelBpe(
-      episodeConversations(lines).map((c) => c.messages.map((m) => m.content).join('\n')),
+      conversations.map((c) => c.map((m) => m.content).join('\n')),
       { vocabSize: config.vocabSize, specialTokens: BUILTIN_SPECIAL_TOKENS },
     ).tokenizerJson;
   const tokConfig = builtinTokenizerConfig(tokenizerJson);
   const tokenizer = tokenizerFromJson(tokenizerJson, tokConfig, o.out);
   const renderer = new ChatRenderer(tokenizer, CHATML_TEMPLATE, 'builtin ChatML template');
-  const examples = sftExamples(lines, renderer);
+  const examples = [
+    ...sftExamples(lines, renderer),
+    ...drills.map((messages): SftExample => {
+      const r = renderer.renderChat(messages, { addGenerationPrompt: false });
+      return { ids: r.ids, mask: r.assistantMask, kind: 'solve', domain: 'frozenlake' };
+    }),
+  ];
   const maxLen = Math.max(...examples.map((e) => e.ids.length));
   if (maxLen > config.maxPositionEmbeddings)
     throw new CodError('bad_config', `an episode of ${maxLen} tokens exceeds the model context`, 'domains');

@@ -18,7 +18,9 @@ export const pretrainCommand: CliCommand = {
   summary: 'Warm-start the built-in model: supervised training on scripted lifecycles with imperfect notes',
   usage:
     '--out DIR [--domain DOMAIN[:PRESET][=PACKS]]... [--steps N] [--note-noise X] [--lr X] [--tokens-per-step N]\n' +
-    '          [--seed N] [--threads N] [--save-every N] [--resume] [--init CHECKPOINT_DIR]\n\n' +
+    '          [--seed N] [--threads N] [--save-every N] [--resume] [--init CHECKPOINT_DIR]\n' +
+    '          [--drills N]\n\n' +
+    "  --drills adds N FrozenLake note-reading drills (notes + several first observations, the oracle's answers).\n" +
     '  --init continues from a checkpoint (its weights and tokenizer; a fresh optimizer); give another --seed for\n' +
     '  fresh packs.\n' +
     '  Ctrl-C (SIGINT/SIGTERM) stops after the current step with the state saved in DIR; --resume with the same\n' +
@@ -38,6 +40,7 @@ export const pretrainCommand: CliCommand = {
       'save-every': { type: 'string' },
       resume: { type: 'boolean' },
       init: { type: 'string' },
+      drills: { type: 'string' },
     });
     const out = requireFlag(values.out, 'out');
     const d = PRETRAIN_DEFAULTS;
@@ -53,6 +56,8 @@ export const pretrainCommand: CliCommand = {
     if (threads < 1) throw new CodError('bad_input', '--threads must be at least 1');
     const saveEvery = intFlag(values['save-every'], 'save-every', 50);
     if (saveEvery < 1) throw new CodError('bad_input', '--save-every must be at least 1');
+    const drills = intFlag(values.drills, 'drills', d.drills ?? 0);
+    if (drills < 0) throw new CodError('bad_input', '--drills must be at least 0');
     const stop = new StopRequest('cod pretrain');
     let lastLine = 0;
     const summary = await pretrain({
@@ -68,6 +73,7 @@ export const pretrainCommand: CliCommand = {
       seed: intFlag(values.seed, 'seed', d.seed),
       threads,
       ...(values.init ? { init: values.init } : {}),
+      drills,
       out,
       onStep: (p) => {
         const now = Date.now();

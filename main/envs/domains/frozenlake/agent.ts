@@ -31,6 +31,11 @@ interface EpisodeMemory {
   turnSeen: number;
 }
 
+/** The oracle's notes holding these claims. */
+export function claimNotes(claims: readonly Claim[]): string {
+  return joinSections([noteSection('FrozenLake action codes (learned from position feedback)', claims.map(claimText))]);
+}
+
 /** The direction `code` moves with probability at least `confidence` under the weighted candidates, if any. */
 function believedDirection(
   code: number,
@@ -83,7 +88,7 @@ class FrozenLakeOracle implements ScriptedAgent {
       code: c.code,
       dirs: [rng.pick(DIRECTIONS.filter((d) => !c.dirs.includes(d) || c.dirs.length > 1))],
     }));
-    return joinSections([noteSection('FrozenLake action codes (learned from position feedback)', kept.map(claimText))]);
+    return claimNotes(kept);
   }
 
   private sync(hints: string, v: FrozenLakeView): EpisodeMemory {
