@@ -100,7 +100,6 @@ export const PRETRAIN_DEFAULTS: Omit<PretrainOptions, 'out' | 'onStep'> = {
   domains: [{ id: 'frozenlake', preset: 'train', packs: 2000 }],
   packSize: 4,
   noteNoise: 0.3,
-  drills: 4000,
   rendering: 'compact',
   modelPreset: 'tiny',
   seed: 0,
