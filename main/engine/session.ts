@@ -56,6 +56,10 @@ export class EngineSession {
           interOpNumThreads: 1,
           executionMode: 'sequential',
           graphOptimizationLevel: 'all',
+          // Worker threads that spin between ops steal the core the JS thread (sampling, scheduling) needs on a
+          // small machine: on 2 cores, turning spinning off doubled the sampler's decode rate at batch 1 and 8
+          // (`node --import tsx scripts/bench-rollout.ts --quick --threads 2`, docs/benchmarks.md).
+          extra: { session: { intra_op: { allow_spinning: '0' } } },
           enableCpuMemArena: opts.memArena ?? true,
           enableMemPattern: opts.memArena ?? true,
           // onnxruntime logs its own provider-load failures at error level; we report them once, clearly, instead.
