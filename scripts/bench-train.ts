@@ -6,6 +6,7 @@
  * Prints JSON; with --write-docs writes docs/benchmarks.train.json and the train-bench section of docs/benchmarks.md.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { format, resolveConfig } from 'prettier';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BUILTIN_MODEL_DIR } from '../main/cli/app-root.ts';
@@ -144,8 +145,8 @@ if (writeDocs) {
   ].join('\n');
   const doc = readFileSync('docs/benchmarks.md', 'utf8');
   const marked = /<!-- train-bench:begin -->[\s\S]*?<!-- train-bench:end -->/;
-  writeFileSync(
-    'docs/benchmarks.md',
-    marked.test(doc) ? doc.replace(marked, section) : `${doc.trimEnd()}\n\n## Training step\n\n${section}\n`,
-  );
+  const next = marked.test(doc) ? doc.replace(marked, section) : `${doc.trimEnd()}\n\n## Training step\n\n${section}\n`;
+  // Written as prettier would, so `npm run lint` (prettier --check) stays green after a rerun.
+  const file = 'docs/benchmarks.md';
+  writeFileSync(file, await format(next, { ...(await resolveConfig(file)), filepath: file }));
 }
