@@ -5,7 +5,7 @@
  */
 import type { EvalCommit, JsonObject, LifecycleInput, SampleInput } from '../store/types.ts';
 import { suiteSummary, type SuiteResult } from './evaluate.ts';
-import { sampleRow } from './sample-row.ts';
+import { lifecycleRow, sampleRow } from './sample-row.ts';
 
 /** Metric names of an eval, namespaced by suite so they never mix with the training series. */
 export function evalMetricName(suite: string, name: string): string {
@@ -21,20 +21,9 @@ export function evalLifecycleKey(lifecycleId: string, checkpointStep: number): s
 }
 
 export function evalCommit(r: SuiteResult, checkpointStep: number): EvalCommit {
-  const lifecycles: LifecycleInput[] = r.lifecycles.map((l) => ({
-    id: evalLifecycleKey(l.lifecycleId, checkpointStep),
-    packId: l.packId,
-    domain: l.domain,
-    rolloutIndex: l.rolloutIndex,
-    split: 'eval',
-    suite: r.suite,
-    checkpointStep,
-    // A failed lifecycle did not reach every position: the store marks those null.
-    rewards: l.tasks.map((_, k) => (k < l.taskRewards.length ? l.taskRewards[k] : null)),
-    updateRewards: l.updateRewards,
-    hints: l.hints,
-    ...(l.error ? { error: `${l.error.code}: ${l.error.message}` } : {}),
-  }));
+  const lifecycles: LifecycleInput[] = r.lifecycles.map((l) =>
+    lifecycleRow(l, evalLifecycleKey(l.lifecycleId, checkpointStep), { split: 'eval', suite: r.suite, checkpointStep }),
+  );
   const samples: SampleInput[] = r.lifecycles.flatMap((l) =>
     l.records.map((c) => sampleRow(c, evalLifecycleKey(l.lifecycleId, checkpointStep))),
   );

@@ -21,12 +21,11 @@ import { Rng, stableSeed } from '../envs/seed.ts';
 import { loadCheckpoint } from '../models/checkpoint.ts';
 import { toHfConfig, type ModelConfig } from '../models/config.ts';
 import type { RunStore } from '../store/store.ts';
-import type { LifecycleInput } from '../store/types.ts';
 import type { WorkerHandle, WorkerHost } from '../workers/host.ts';
 import { packWeights, unpackWeights } from '../workers/weights.ts';
 import type { Curriculum } from './curriculum/schema.ts';
 import { curriculumLifecycleConfig } from './curriculum/lifecycle-config.ts';
-import { sampleRow } from './sample-row.ts';
+import { lifecycleRow, sampleRow } from './sample-row.ts';
 import type { PgStepOptions, PgStepResult } from './pg-step.ts';
 import { loadRunCheckpoint, saveRunCheckpoint, type RunCheckpoint } from './run-checkpoint.ts';
 import { buildSequences, type PgSample } from './sequences.ts';
@@ -116,20 +115,6 @@ export function trainingPacks(c: Curriculum, seed: number, step: number): PackSp
     );
   }
   return packs;
-}
-
-function lifecycleRows(ls: readonly LifecycleResult[], split: 'train' | 'eval'): LifecycleInput[] {
-  return ls.map((l) => ({
-    id: l.lifecycleId,
-    packId: l.packId,
-    domain: l.domain,
-    rolloutIndex: l.rolloutIndex,
-    split,
-    rewards: l.taskRewards,
-    updateRewards: l.updateRewards,
-    hints: l.hints,
-    ...(l.error ? { error: `${l.error.code}: ${l.error.message}` } : {}),
-  }));
 }
 
 export function pgOptions(t: TrainerConfig, lc: LifecycleConfig): PgStepOptions {
@@ -326,7 +311,7 @@ async function pipeline(
         timing: { rolloutS: r.rolloutS, trainS, idleS },
         policyVersion: r.version,
         metrics,
-        lifecycles: lifecycleRows(r.lifecycles, 'train'),
+        lifecycles: r.lifecycles.map((l) => lifecycleRow(l, l.lifecycleId, { split: 'train' })),
         samples: r.lifecycles.flatMap((l) =>
           l.records.map((rec) => sampleRow(rec, rec.lifecycleId, creditOf.get(rec))),
         ),
