@@ -65,9 +65,19 @@ function pragmaNumber(db: DatabaseSync, name: string): number {
 
 /** Refuse another application's SQLite file: it must be fresh or stamped with our application id. */
 function checkIsRunStore(db: DatabaseSync, path: string): void {
-  const appId = pragmaNumber(db, 'application_id');
-  const version = readUserVersion(db);
-  const tables = Number(db.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE type = 'table'").get()?.n ?? 0);
+  // One read transaction: read one by one, another process's first migration could commit between the reads, and
+  // a store caught half before and half after it (no application id yet, tables already) looked like a stranger.
+  let appId: number;
+  let version: number;
+  let tables: number;
+  db.exec('BEGIN');
+  try {
+    appId = pragmaNumber(db, 'application_id');
+    version = readUserVersion(db);
+    tables = Number(db.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE type = 'table'").get()?.n ?? 0);
+  } finally {
+    db.exec('COMMIT');
+  }
   const fresh = appId === 0 && version === 0 && tables === 0;
   if (!fresh && appId !== APPLICATION_ID) {
     throw new CodError('bad_input', 'a SQLite database but not a CoD run store; the file was left unchanged', path);

@@ -69,7 +69,10 @@ describe('cross-process visibility', () => {
     const openers = [0, 1, 2].map(() => spawnStoreChild(['open', path]));
     children.push(...openers);
     const codes = await Promise.all(openers.map((c) => c.exited));
-    expect(codes.map((c) => c.code)).toEqual([0, 0, 0]);
+    expect(
+      codes.map((c) => c.code),
+      openers.map((c) => c.stderr()).join('\n'),
+    ).toEqual([0, 0, 0]);
     const store = openStore(path);
     expect(store.listRuns()).toHaveLength(3);
     expect(store.checkIntegrity()).toEqual([]);

@@ -128,6 +128,8 @@ export interface Child {
   /** Every stdout line so far. */
   readonly lines: string[];
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Everything the child wrote to stderr so far. */
+  stderr(): string;
 }
 
 /** Run tests/unit/store/children/store-child.ts in a real Node process (same Node binary, TypeScript via tsx). */
@@ -162,6 +164,7 @@ export function spawnStoreChild(args: string[]): Child {
     proc,
     lines,
     exited,
+    stderr: () => stderr,
     waitFor(re, timeoutMs = 30_000) {
       const seen = lines.find((l) => re.test(l));
       if (seen !== undefined) return Promise.resolve(seen);
