@@ -35,6 +35,19 @@ export function requireScriptedAgents(d: Domain): DomainWithAgents {
   return d;
 }
 
+/** A scripted agent's solve response: its thought (when it states one), then its action in the answer block. */
+export function scriptedSolveResponse(
+  agent: ScriptedAgent,
+  hints: string,
+  view: Readonly<Record<string, unknown>>,
+): string {
+  const action = agent.act(hints, view);
+  if (typeof action !== 'string') throw new Error('act() must return a string');
+  const thought = agent.thought?.() ?? '';
+  if (typeof thought !== 'string') throw new Error('thought() must return a string');
+  return `${thought ? `${thought} ` : ''}${ANSWER_OPEN}${action}${ANSWER_CLOSE}`;
+}
+
 export class ScriptedPolicy implements Policy {
   readonly name: string;
   /** The live agent of each lifecycle (under 'task' scope, with the position it was made for). */
@@ -73,13 +86,7 @@ export class ScriptedPolicy implements Policy {
     const agent = this.agent(req);
     const hints = req.hints ?? '';
     const view = req.view ?? {};
-    if (req.kind === 'solve') {
-      const action = agent.act(hints, view);
-      if (typeof action !== 'string') throw new Error('act() must return a string');
-      const thought = agent.thought?.() ?? '';
-      if (typeof thought !== 'string') throw new Error('thought() must return a string');
-      return `${thought ? `${thought} ` : ''}${ANSWER_OPEN}${action}${ANSWER_CLOSE}`;
-    }
+    if (req.kind === 'solve') return scriptedSolveResponse(agent, hints, view);
     if (!req.end) throw new CodError('bad_input', `update request ${req.id} carries no episode end`);
     const notes = agent.writeNotes(hints, view, req.end);
     if (typeof notes !== 'string') throw new Error('writeNotes() must return a string');

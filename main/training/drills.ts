@@ -6,10 +6,10 @@
  * probability `keep`), followed by first observations of several real FrozenLake tasks, each answered exactly as
  * the scripted oracle answers with those notes (its thought, then its action).
  */
-import { ANSWER_CLOSE, ANSWER_OPEN } from '../cod/answer.ts';
 import type { ChatMessage } from '../cod/policy.ts';
 import { renderSolveSystem } from '../cod/prompt-render.ts';
 import { DEFAULT_PROMPTS } from '../cod/prompts.ts';
+import { scriptedSolveResponse } from '../cod/scripted-policy.ts';
 import { claimNotes } from '../envs/domains/frozenlake/agent.ts';
 import { ALL_MAPPINGS } from '../envs/domains/frozenlake/directions.ts';
 import { frozenLake } from '../envs/domains/frozenlake/index.ts';
@@ -40,18 +40,14 @@ export function frozenLakeDrills(o: DrillOptions): ChatMessage[][] {
     });
     const messages: ChatMessage[] = [];
     for (let t = 0; t < turns; t++) {
-      // The drill's own mapping: a per-task pack seed would otherwise bring its own hidden one (never shown anyway).
+      // A fresh task per turn; its pack's hidden mapping is never used: the oracle answers from the drill's notes.
       const task = frozenLake
         .openPack({ seed: stableSeed('drill-task', o.seed, i, t), preset: 'train', rendering: 'compact' })
         .startTask(0);
       if (t === 0)
         messages.push({ role: 'system', content: renderSolveSystem(DEFAULT_PROMPTS.compact, task.rules(), hints) });
-      const action = oracle.act(hints, task.view());
       messages.push({ role: 'user', content: task.observation() });
-      messages.push({
-        role: 'assistant',
-        content: `${oracle.thought?.() ?? ''} ${ANSWER_OPEN}${action}${ANSWER_CLOSE}`,
-      });
+      messages.push({ role: 'assistant', content: scriptedSolveResponse(oracle, hints, task.view()) });
     }
     out.push(messages);
   }

@@ -29,7 +29,7 @@ import { TOKENIZER_FILE, tokenizerFromJson } from '../models/tokenizer/tokenizer
 import type { ByteLevelBpeTokenizerJson } from '../models/tokenizer/bpe-trainer.ts';
 import { frozenLakeDrills } from './drills.ts';
 import { loadRunCheckpoint, saveRunCheckpoint } from './run-checkpoint.ts';
-import { episodeConversations, sftExamples, type SftExample } from './sft-examples.ts';
+import { episodeConversations, sftExample, type SftExample } from './sft-examples.ts';
 
 export interface PretrainDomain {
   readonly id: string;
@@ -214,24 +214,21 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainSummary> {
 
   const start = o.init ? await initialModel(o.init, config) : undefined;
   const drills = frozenLakeDrills({ count: o.drills ?? 0, seed: `pretrain-${o.seed}` });
-  const conversations = [...episodeConversations(lines).map((c) => c.messages), ...drills];
+  const conversations = [
+    ...episodeConversations(lines).map(({ line, messages }) => ({ messages, kind: line.kind, domain: line.domain })),
+    ...drills.map((messages) => ({ messages, kind: 'solve' as const, domain: 'frozenlake' })),
+  ];
   // The tokenizer learns the workbench's own text: every conversation the model will see, once per episode.
   const tokenizerJson =
     start?.tokenizerJson ??
     trainByteLevelBpe(
-      conversations.map((c) => c.map((m) => m.content).join('\n')),
+      conversations.map((c) => c.messages.map((m) => m.content).join('\n')),
       { vocabSize: config.vocabSize, specialTokens: BUILTIN_SPECIAL_TOKENS },
     ).tokenizerJson;
   const tokConfig = builtinTokenizerConfig(tokenizerJson);
   const tokenizer = tokenizerFromJson(tokenizerJson, tokConfig, o.out);
   const renderer = new ChatRenderer(tokenizer, CHATML_TEMPLATE, 'builtin ChatML template');
-  const examples = [
-    ...sftExamples(lines, renderer),
-    ...drills.map((messages): SftExample => {
-      const r = renderer.renderChat(messages, { addGenerationPrompt: false });
-      return { ids: r.ids, mask: r.assistantMask, kind: 'solve', domain: 'frozenlake' };
-    }),
-  ];
+  const examples = conversations.map((c) => sftExample(c.messages, c.kind, c.domain, renderer));
   const maxLen = Math.max(...examples.map((e) => e.ids.length));
   if (maxLen > config.maxPositionEmbeddings)
     throw new CodError('bad_config', `an episode of ${maxLen} tokens exceeds the model context`, 'domains');

@@ -32,9 +32,13 @@ export function episodeConversations(lines: readonly TraceLine[]): { line: Trace
   }));
 }
 
-export function sftExamples(lines: readonly TraceLine[], renderer: ChatRenderer): SftExample[] {
-  return episodeConversations(lines).map(({ line, messages }) => {
-    const r = renderer.renderChat(messages, { addGenerationPrompt: false });
-    return { ids: r.ids, mask: r.assistantMask, kind: line.kind, domain: line.domain };
-  });
+/** One conversation as a supervised example: its token ids and the mask of its assistant spans. */
+export function sftExample(
+  messages: readonly ChatMessage[],
+  kind: SftExample['kind'],
+  domain: string,
+  renderer: ChatRenderer,
+): SftExample {
+  const r = renderer.renderChat(messages, { addGenerationPrompt: false });
+  return { ids: r.ids, mask: r.assistantMask, kind, domain };
 }

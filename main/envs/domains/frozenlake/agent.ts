@@ -18,8 +18,7 @@ import {
   type Claim,
 } from './knowledge.ts';
 import { LakePlanner } from './planner.ts';
-import { PLAYER, FROZEN } from './task.ts';
-import { readFrozenLakeView, type FrozenLakeView } from './view.ts';
+import { lakeTiles, readFrozenLakeView, type FrozenLakeView } from './view.ts';
 
 /** What the oracle knows inside one episode. Rebuilt at every task start: notes are its only memory. */
 interface EpisodeMemory {
@@ -94,7 +93,7 @@ class FrozenLakeOracle implements ScriptedAgent {
   private sync(hints: string, v: FrozenLakeView): EpisodeMemory {
     if (!this.memory || this.memory.taskId !== v.taskId || v.turn === 0 || v.turn < this.memory.turnSeen) {
       const claims = parseClaims(hintBody(hints));
-      const tiles = v.grid.map((row) => row.replace(PLAYER, FROZEN));
+      const tiles = lakeTiles(v);
       this.memory = {
         taskId: v.taskId,
         claims,

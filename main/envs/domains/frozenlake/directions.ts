@@ -26,6 +26,11 @@ function permutations(items: readonly Direction[]): Direction[][] {
 /** All 24 mappings in a fixed order; index 0 is the canonical 1=Down, 2=Right, 3=Up, 4=Left. */
 export const ALL_MAPPINGS: readonly ActionMapping[] = permutations(DIRECTIONS);
 
+/** The direction of a one-tile move from `from` to `to`, or undefined when it is not one. */
+export function moveDirection(from: readonly [number, number], to: readonly [number, number]): Direction | undefined {
+  return DIRECTIONS.find((d) => from[0] + DELTA[d][0] === to[0] && from[1] + DELTA[d][1] === to[1]);
+}
+
 /** Direction word (any case) to Direction, or undefined. */
 export function directionNamed(word: string): Direction | undefined {
   const w = word.toLowerCase();

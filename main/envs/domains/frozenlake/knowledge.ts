@@ -3,7 +3,7 @@
  * narrowed by observed moves, plus claims read from notes. Claims are soft (notes may be wrong);
  * observations are hard.
  */
-import { ALL_MAPPINGS, DELTA, DIRECTIONS, directionNamed, type Direction } from './directions.ts';
+import { ALL_MAPPINGS, DELTA, DIRECTIONS, directionNamed, moveDirection, type Direction } from './directions.ts';
 import type { LastMove } from './view.ts';
 
 export const ALL_CANDIDATES = (1 << ALL_MAPPINGS.length) - 1;
@@ -39,9 +39,7 @@ export function edgeDirections(size: number, cell: readonly [number, number]): D
 export function observeMove(mask: number, size: number, last: LastMove): number {
   if (last.code < 1 || last.code > 4) return mask;
   if (last.result === 'blocked') return mask & maskWhere(last.code, edgeDirections(size, last.from));
-  const dr = last.to[0] - last.from[0];
-  const dc = last.to[1] - last.from[1];
-  const dir = DIRECTIONS.find((d) => DELTA[d][0] === dr && DELTA[d][1] === dc);
+  const dir = moveDirection(last.from, last.to);
   return dir ? mask & maskWhere(last.code, [dir]) : mask;
 }
 

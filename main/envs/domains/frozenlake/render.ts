@@ -6,20 +6,13 @@
  * hidden code→direction mapping, which stays the thing to learn and to carry in notes.
  */
 import type { Rendering } from '../../sdk.ts';
-import { cellText, renderTileGrid, type Cell } from '../shared/grid.ts';
-import { DELTA, DIRECTIONS } from './directions.ts';
-import { FROZEN, PLAYER, routeMoves } from './task.ts';
-import type { FrozenLakeView, LastMove } from './view.ts';
-
-/** The direction of a one-tile move. */
-function moveDirection(from: Cell, to: Cell): string {
-  const d = DIRECTIONS.find((x) => from[0] + DELTA[x][0] === to[0] && from[1] + DELTA[x][1] === to[1]);
-  return d ?? '?';
-}
+import { cellText, renderTileGrid } from '../shared/grid.ts';
+import { moveDirection } from './directions.ts';
+import { routeMoves } from './task.ts';
+import { lakeTiles, type FrozenLakeView, type LastMove } from './view.ts';
 
 function routeText(v: FrozenLakeView): string {
-  const tiles = v.grid.map((row) => row.replace(PLAYER, FROZEN));
-  const moves = routeMoves(tiles, v.position, v.goal);
+  const moves = routeMoves(lakeTiles(v), v.position, v.goal);
   return moves.length > 0 ? moves.join(' ') : 'none';
 }
 
@@ -60,7 +53,7 @@ export function moveFeedback(rendering: Rendering, last: LastMove): string {
     const move =
       last.result === 'blocked'
         ? `${cellText(last.from)} unchanged (edge)`
-        : `${cellText(last.from)}->${cellText(last.to)} ${moveDirection(last.from, last.to)}`;
+        : `${cellText(last.from)}->${cellText(last.to)} ${moveDirection(last.from, last.to) ?? '?'}`;
     const tail = last.result === 'hole' ? ' hole' : last.result === 'goal' ? ' goal' : '';
     return `Direction ${last.code}: ${move}${tail}`;
   }

@@ -1,6 +1,7 @@
 /** The public view of a FrozenLake episode: exactly what the text shows, never the mapping. */
 import { CodError } from '../../../api/errors.ts';
 import type { Cell } from '../shared/grid.ts';
+import { FROZEN, PLAYER } from './task.ts';
 
 export type MoveResult = 'moved' | 'blocked' | 'hole' | 'goal';
 
@@ -29,6 +30,11 @@ export type FrozenLakeView = {
 
 function isCell(v: unknown): v is Cell {
   return Array.isArray(v) && v.length === 2 && v.every((x) => Number.isInteger(x));
+}
+
+/** The lake's tiles with the player's tile read as frozen (the start tile is always frozen, so is every tile stood on). */
+export function lakeTiles(v: Pick<FrozenLakeView, 'grid'>): string[] {
+  return v.grid.map((row) => row.replace(PLAYER, FROZEN));
 }
 
 /** Check that a view handed to an agent is a FrozenLake view (the agents read nothing else). */
