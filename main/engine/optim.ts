@@ -8,9 +8,9 @@ import { constLike } from './ops/constant.ts';
 import { sumAll } from './ops/reduce.ts';
 import { where, less } from './ops/index-ops.ts';
 
+/** Fixed in the graph. The betas are run-time scalars (AdamWScalars): the bias corrections fed each step are
+ * computed from the caller's betas, so the moment updates must use the same ones. */
 export interface AdamWHyper {
-  readonly beta1: number;
-  readonly beta2: number;
   readonly eps: number;
 }
 
@@ -18,6 +18,8 @@ export interface AdamWHyper {
 export interface AdamWScalars {
   /** lr */
   readonly lr: Value;
+  readonly beta1: Value;
+  readonly beta2: Value;
   /** lr / (1 - beta1^t) */
   readonly stepSize: Value;
   /** sqrt(1 - beta2^t) */
@@ -31,6 +33,8 @@ export interface AdamWScalars {
 export function declareAdamWScalars(g: Graph): AdamWScalars {
   return {
     lr: g.input('opt.lr', 'float32', []),
+    beta1: g.input('opt.beta1', 'float32', []),
+    beta2: g.input('opt.beta2', 'float32', []),
     stepSize: g.input('opt.step_size', 'float32', []),
     sqrtBc2: g.input('opt.sqrt_bc2', 'float32', []),
     weightDecay: g.input('opt.weight_decay', 'float32', []),
@@ -73,10 +77,10 @@ export function adamW(items: readonly AdamWParam[], h: AdamWHyper, s: AdamWScala
   const clipOn = less(constLike(gradNorm, 0), s.maxGradNorm);
   const clipCoef = where(clipOn, coef, one);
 
-  const b1 = constLike(gradNorm, h.beta1);
-  const b2 = constLike(gradNorm, h.beta2);
-  const ob1 = constLike(gradNorm, 1 - h.beta1);
-  const ob2 = constLike(gradNorm, 1 - h.beta2);
+  const b1 = s.beta1;
+  const b2 = s.beta2;
+  const ob1 = sub(one, b1);
+  const ob2 = sub(one, b2);
   const eps = constLike(gradNorm, h.eps);
   const decayFactor = sub(one, mul(s.lr, s.weightDecay));
   const params: Value[] = [];

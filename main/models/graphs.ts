@@ -105,7 +105,7 @@ function addAdamW(
       v: g.input(`v.${s.name}`, 'float32', s.shape),
       decay: decay(s.name, s.shape),
     })),
-    opts.adam ?? { beta1: 0.9, beta2: 0.999, eps: 1e-8 },
+    opts.adam ?? { eps: 1e-8 },
     scalars,
   );
   specs.forEach((s, i) => {

@@ -144,6 +144,8 @@ export class ModelRuntime {
     const t = this.step + 1;
     const scalar = (x: number): HostTensor => ({ dtype: 'float32', shape: [], data: Float32Array.of(x) });
     feeds['opt.lr'] = scalar(h.lr);
+    feeds['opt.beta1'] = scalar(h.beta1);
+    feeds['opt.beta2'] = scalar(h.beta2);
     feeds['opt.step_size'] = scalar(h.lr / (1 - Math.pow(h.beta1, t)));
     feeds['opt.sqrt_bc2'] = scalar(Math.sqrt(1 - Math.pow(h.beta2, t)));
     feeds['opt.weight_decay'] = scalar(h.weightDecay);

@@ -152,7 +152,7 @@ def cmd_grads(model_dir, batch_path, out_path):
     write_safetensors(out_path, out)
 
 
-def cmd_train(model_dir, batch_path, out_path, steps, lr, wd, clip):
+def cmd_train(model_dir, batch_path, out_path, steps, lr, wd, clip, beta1="0.9", beta2="0.999"):
     """K AdamW steps (torch.optim.AdamW + clip_grad_norm_) on the mean masked CE of the batch; float64."""
     cfg = json.load(open(f"{model_dir}/config.json"))
     model = Decoder(cfg, read_safetensors(f"{model_dir}/model.safetensors"), torch.float64)
@@ -162,7 +162,9 @@ def cmd_train(model_dir, batch_path, out_path, steps, lr, wd, clip):
     decay = [v for v in model.w.values() if v.dim() >= 2]
     no_decay = [v for v in model.w.values() if v.dim() < 2]
     opt = torch.optim.AdamW(
-        [{"params": decay, "weight_decay": float(wd)}, {"params": no_decay, "weight_decay": 0.0}], lr=float(lr)
+        [{"params": decay, "weight_decay": float(wd)}, {"params": no_decay, "weight_decay": 0.0}],
+        lr=float(lr),
+        betas=(float(beta1), float(beta2)),
     )
     for _ in range(int(steps)):
         opt.zero_grad()
