@@ -1,0 +1,34 @@
+# The PyTorch side of scripts/induction-check.ts: the same task, model shape and optimizer (AdamW 0.9/0.95, clip 1).
+# Usage: /usr/bin/python3 scripts/induction_check_torch.py STEPS LR
+import sys, json, math, random, torch
+sys.path.insert(0, __import__('os').path.join(__import__('os').path.dirname(__file__), '..', 'resources', 'reference'))
+from torch_decoder import Decoder
+torch.manual_seed(0); random.seed(0)
+cfg = {"model_type": "qwen3", "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 32, "hidden_size": 128,
+       "rms_norm_eps": 1e-6, "tie_word_embeddings": True, "num_hidden_layers": 4, "rope_theta": 10000.0}
+V, D, I = 512, 128, 384
+w = {"model.embed_tokens.weight": torch.randn(V, D) * 0.02, "model.norm.weight": torch.ones(D)}
+for i in range(4):
+    p = f"model.layers.{i}."
+    w[p+"input_layernorm.weight"] = torch.ones(D); w[p+"post_attention_layernorm.weight"] = torch.ones(D)
+    w[p+"self_attn.q_proj.weight"] = torch.randn(128, D) * 0.02; w[p+"self_attn.k_proj.weight"] = torch.randn(64, D) * 0.02
+    w[p+"self_attn.v_proj.weight"] = torch.randn(64, D) * 0.02; w[p+"self_attn.o_proj.weight"] = torch.randn(D, 128) * 0.02
+    w[p+"self_attn.q_norm.weight"] = torch.ones(32); w[p+"self_attn.k_norm.weight"] = torch.ones(32)
+    w[p+"mlp.gate_proj.weight"] = torch.randn(I, D) * 0.02; w[p+"mlp.up_proj.weight"] = torch.randn(I, D) * 0.02
+    w[p+"mlp.down_proj.weight"] = torch.randn(D, I) * 0.02
+m = Decoder(cfg, w, torch.float32)
+decay = [v for v in m.w.values() if v.dim() >= 2]; nod = [v for v in m.w.values() if v.dim() < 2]
+opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01}, {"params": nod, "weight_decay": 0.0}], lr=float(sys.argv[2]) if len(sys.argv) > 2 else 2e-3, betas=(0.9, 0.95))
+half = 32; rows = 8192 // 64
+torch.set_num_threads(1)
+for step in range(1, (int(sys.argv[1]) if len(sys.argv) > 1 else 400) + 1):
+    seqs = []; wts = []
+    for r in range(rows):
+        a = [random.randint(10, 400) for _ in range(half)]; g = [random.randint(10, 400) for _ in range(random.randint(0, half - 1))]
+        seqs.append(a + g + a[:half - len(g)])
+    ids = torch.tensor(seqs)
+    lp = m.logits(ids).log_softmax(-1)
+    picked = lp[:, :-1].gather(2, ids[:, 1:, None])[..., 0]
+    loss = -picked[:, half - 1:2 * half - 2].mean()
+    opt.zero_grad(); loss.backward(); torch.nn.utils.clip_grad_norm_(list(m.w.values()), 1.0); opt.step()
+    if step % 20 == 0: print(step, round(loss.item(), 3), flush=True)
