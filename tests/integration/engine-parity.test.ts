@@ -10,6 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { ModelConfig } from '../../main/models/config.ts';
 import { saveCheckpoint } from '../../main/models/checkpoint.ts';
 import { initWeights } from '../../main/models/init.ts';
+import { presetConfig } from '../../main/models/presets.ts';
 import { readSafetensorsFile, toFloat32 } from '../../main/models/safetensors.ts';
 import { cod } from './cli.ts';
 import { assertTorchAvailable, torchGrads } from './torch-reference.ts';
@@ -68,42 +69,48 @@ function relL2(a: Float32Array, b: Float32Array): number {
   return Math.sqrt(num) / Math.max(Math.sqrt(den), 1e-30);
 }
 
+/** `cod engine grads` on random sequences of these lengths (packed) against the PyTorch reference. */
+async function expectParity(config: ModelConfig, lengths: number[], seed: number): Promise<void> {
+  const r = rng(seed);
+  const dir = mkdtempSync(join(tmpdir(), 'cod-parity-'));
+  const model = join(dir, 'model');
+  // Larger init than HF's 0.02 so attention is far from uniform and every path carries signal.
+  await saveCheckpoint(model, config, initWeights(config, seed, 0.15));
+  const sequences = lengths.map((n) => Array.from({ length: n }, () => Math.floor(r() * config.vocabSize)));
+  const lossMask = sequences.map((s) => s.map((_, t) => (t === 0 ? 0 : r() < 0.8 ? 1 : 0)));
+  lossMask[0][1] = 1;
+  const batch = join(dir, 'batch.json');
+  writeFileSync(batch, JSON.stringify({ sequences, loss_mask: lossMask }));
+  const ours = join(dir, 'ours.safetensors');
+  const res = cod(['engine', 'grads', '--model', model, '--batch', batch, '--out', ours]);
+  expect(res.stderr).toBe('');
+  expect(res.code).toBe(0);
+  expect(res.stdout).toMatch(/packed into \d+x\d+/);
+  const ref = join(dir, 'ref.safetensors');
+  torchGrads(model, batch, ref);
+
+  const a = new Map((await readSafetensorsFile(ours)).tensors.map((t) => [t.name, toFloat32(t, ours)]));
+  const b = new Map((await readSafetensorsFile(ref)).tensors.map((t) => [t.name, toFloat32(t, ref)]));
+  expect([...a.keys()].sort()).toEqual([...b.keys()].sort());
+  const lossA = a.get('loss')![0];
+  const lossB = b.get('loss')![0];
+  expect(Math.abs(lossA - lossB) / Math.abs(lossB)).toBeLessThan(1e-5);
+  for (const [k, ref] of b) {
+    if (k === 'loss') continue;
+    const err = relL2(a.get(k)!, ref);
+    expect(err, `${k}`).toBeLessThan(1e-4);
+  }
+}
+
 describe('engine gradients match PyTorch (float64 reference, unpacked)', () => {
   beforeAll(() => assertTorchAvailable());
   let seed = 11;
   for (const [name, config] of Object.entries(configs)) {
-    it(name, async () => {
-      const r = rng(seed++);
-      const dir = mkdtempSync(join(tmpdir(), 'cod-parity-'));
-      const model = join(dir, 'model');
-      // Larger init than HF's 0.02 so attention is far from uniform and every path carries signal.
-      await saveCheckpoint(model, config, initWeights(config, seed, 0.15));
-      // Ragged sequences of very different lengths: they pack several to a row.
-      const lengths = [3, 17, 9, 30, 5, 2, 12];
-      const sequences = lengths.map((n) => Array.from({ length: n }, () => Math.floor(r() * config.vocabSize)));
-      const lossMask = sequences.map((s) => s.map((_, t) => (t === 0 ? 0 : r() < 0.8 ? 1 : 0)));
-      lossMask[0][1] = 1;
-      const batch = join(dir, 'batch.json');
-      writeFileSync(batch, JSON.stringify({ sequences, loss_mask: lossMask }));
-      const ours = join(dir, 'ours.safetensors');
-      const res = cod(['engine', 'grads', '--model', model, '--batch', batch, '--out', ours]);
-      expect(res.stderr).toBe('');
-      expect(res.code).toBe(0);
-      expect(res.stdout).toMatch(/packed into \d+x\d+/);
-      const ref = join(dir, 'ref.safetensors');
-      torchGrads(model, batch, ref);
-
-      const a = new Map((await readSafetensorsFile(ours)).tensors.map((t) => [t.name, toFloat32(t, ours)]));
-      const b = new Map((await readSafetensorsFile(ref)).tensors.map((t) => [t.name, toFloat32(t, ref)]));
-      expect([...a.keys()].sort()).toEqual([...b.keys()].sort());
-      const lossA = a.get('loss')![0];
-      const lossB = b.get('loss')![0];
-      expect(Math.abs(lossA - lossB) / Math.abs(lossB)).toBeLessThan(1e-5);
-      for (const [k, ref] of b) {
-        if (k === 'loss') continue;
-        const err = relL2(a.get(k)!, ref);
-        expect(err, `${k}`).toBeLessThan(1e-4);
-      }
-    });
+    const s = seed++;
+    // Ragged sequences of very different lengths: they pack several to a row.
+    it(name, () => expectParity(config, [3, 17, 9, 30, 5, 2, 12], s));
   }
+  // Notes sit hundreds of tokens before the answer that reads them: positions up to ~1000, two sequences sharing a row.
+  it('long sequences: the tiny preset, positions up to 1000, packed', () =>
+    expectParity(presetConfig('tiny'), [1000, 600, 300], 5));
 });
