@@ -2,10 +2,19 @@
  * Can the engine's trainer teach the `tiny` preset an induction head? A repeated random span at a random offset
  * (so a fixed-offset attention head cannot solve it) is the smallest task that needs a content-matched lookup, the
  * skill the built-in model needs to read its notes. The same task trained by PyTorch for comparison:
- * `/usr/bin/python3 scripts/induction_check_torch.py STEPS LR`. Both print the loss on the repeated half every 20
+ * `/usr/bin/python3 scripts/induction_check_torch.py STEPS LR`. Both print the loss on the repeated span every 20
  * steps; about 5.97 is chance (uniform over 391 tokens), a working induction head brings it towards 3.
+ *
+ * The default is the short form (span 32, gap up to 31, the repeat cut to fill 64 tokens). `--gap N` puts up to N
+ * random tokens between the span and its full repeat, the distance at which notes are read in a solve episode;
+ * `--qk-gain X` starts the q/k RMSNorm weights at X instead of 1 (with q/k norm the attention logits are at most
+ * sqrt(head_dim) * gain_q * gain_k, which bounds how sharply a head can pick one token out of a long context).
+ * Every step holds about 8192 tokens.
+ *
  * Usage: npx node --import tsx scripts/induction-check.ts [STEPS=400] [LR=2e-3] [THREADS=2]
+ *          [--span N] [--gap N] [--qk-gain X]
  */
+import { parseArgs } from 'node:util';
 import { Rng } from '../main/envs/seed.ts';
 import { initWeights } from '../main/models/init.ts';
 import { crossEntropyObjective } from '../main/models/objectives.ts';
@@ -13,29 +22,54 @@ import { packBatch } from '../main/models/packing.ts';
 import { presetConfig } from '../main/models/presets.ts';
 import { ModelRuntime } from '../main/models/runtime.ts';
 
-const steps = Number(process.argv[2] ?? 400);
-const lr = Number(process.argv[3] ?? 2e-3);
-const threads = Number(process.argv[4] ?? 2);
-const half = 32;
-const rows = 8192 / (2 * half);
+const { positionals, values } = parseArgs({
+  allowPositionals: true,
+  options: { span: { type: 'string' }, gap: { type: 'string' }, 'qk-gain': { type: 'string' } },
+});
+const steps = Number(positionals[0] ?? 400);
+const lr = Number(positionals[1] ?? 2e-3);
+const threads = Number(positionals[2] ?? 2);
+const span = Number(values.span ?? 32);
+const longForm = values.gap !== undefined;
+const maxGap = longForm ? Number(values.gap) : span - 1;
+const qkGain = Number(values['qk-gain'] ?? 1);
+const tokensPerStep = 8192;
+// The short form keeps the original rows of 2 * span tokens; the long form packs whole sequences into 1024-wide rows.
+const width = longForm ? Math.max(1024, 2 * span + maxGap) : 2 * span;
+
 const config = presetConfig('tiny');
-const rt = new ModelRuntime(config, initWeights(config, 0), { threads, memArena: false, maxSessions: 2 });
+const weights = initWeights(config, 0);
+for (const [name, w] of weights) if (/\.(q|k)_norm\.weight$/.test(name)) w.fill(qkGain);
+const rt = new ModelRuntime(config, weights, { threads, memArena: false, maxSessions: 2 });
 const rng = new Rng('induction-check');
+const randomTokens = (n: number) => Array.from({ length: n }, () => rng.int(10, 400));
 for (let step = 1; step <= steps; step++) {
   const seqs: number[][] = [];
-  for (let r = 0; r < rows; r++) {
-    const a = Array.from({ length: half }, () => rng.int(10, 400));
-    const gap = Array.from({ length: rng.int(0, half - 1) }, () => rng.int(10, 400));
-    seqs.push([...a, ...gap, ...a.slice(0, half - gap.length)]);
+  const repeatStart: number[] = [];
+  // Every sequence holds at least 2 * span tokens; the short form is exactly that long.
+  for (let used = 0; used + 2 * span <= tokensPerStep;) {
+    const a = randomTokens(span);
+    const gap = randomTokens(rng.int(0, maxGap));
+    const seq = longForm ? [...a, ...gap, ...a] : [...a, ...gap, ...a.slice(0, span - gap.length)];
+    if (used + seq.length > tokensPerStep) break;
+    used += seq.length;
+    seqs.push(seq);
+    // The short form scores the whole second half of its row, as the first version of this script did.
+    repeatStart.push(longForm ? span + gap.length : span);
   }
-  const p = packBatch({ sequences: seqs, lossMask: seqs.map((s) => s.map(() => 1)) }, { width: 2 * half, padId: 0 });
+  const p = packBatch(
+    { sequences: seqs, lossMask: seqs.map((s) => s.map(() => 1)) },
+    { width, padId: 0, minRows: Math.floor(tokensPerStep / width) },
+  );
   const w = new Float32Array(p.rows * p.width);
   let total = 0;
-  for (const { row, offset } of p.placements)
-    for (let t = half; t < 2 * half - 1; t++) {
+  // Position t predicts token t + 1: score every token of the repeat after its first.
+  p.placements.forEach(({ row, offset }, i) => {
+    for (let t = repeatStart[i]; t < seqs[i].length - 1; t++) {
       w[row * p.width + offset + t] = 1;
       total++;
     }
+  });
   for (let i = 0; i < w.length; i++) w[i] /= total;
   const r = await rt.trainStep(
     p,
