@@ -46,8 +46,8 @@ const randomTokens = (n: number) => Array.from({ length: n }, () => rng.int(10, 
 for (let step = 1; step <= steps; step++) {
   const seqs: number[][] = [];
   const repeatStart: number[] = [];
-  // Every sequence holds at least 2 * span tokens; the short form is exactly that long.
-  for (let used = 0; used + 2 * span <= tokensPerStep;) {
+  // The short form has exactly tokensPerStep / (2 * span) rows; the long form draws until a sequence would overflow.
+  for (let used = 0; longForm || used < tokensPerStep;) {
     const a = randomTokens(span);
     const gap = randomTokens(rng.int(0, maxGap));
     const seq = longForm ? [...a, ...gap, ...a] : [...a, ...gap, ...a.slice(0, span - gap.length)];
