@@ -9,10 +9,13 @@
  * random tokens between the span and its full repeat, the distance at which notes are read in a solve episode;
  * `--qk-gain X` starts the q/k RMSNorm weights at X instead of 1 (with q/k norm the attention logits are at most
  * sqrt(head_dim) * gain_q * gain_k, which bounds how sharply a head can pick one token out of a long context).
+ * `--short-first N` trains the short form for N steps before the long form: an induction head formed at short range
+ * carries over to long range within a few dozen steps, while one trained at long range from the start does not form
+ * (docs/results.md).
  * Every step holds about 8192 tokens.
  *
  * Usage: npx node --import tsx scripts/induction-check.ts [STEPS=400] [LR=2e-3] [THREADS=2]
- *          [--span N] [--gap N] [--qk-gain X]
+ *          [--span N] [--gap N] [--qk-gain X] [--short-first N]
  */
 import { parseArgs } from 'node:util';
 import { Rng } from '../main/envs/seed.ts';
@@ -24,18 +27,22 @@ import { ModelRuntime } from '../main/models/runtime.ts';
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
-  options: { span: { type: 'string' }, gap: { type: 'string' }, 'qk-gain': { type: 'string' } },
+  options: {
+    span: { type: 'string' },
+    gap: { type: 'string' },
+    'qk-gain': { type: 'string' },
+    'short-first': { type: 'string' },
+  },
 });
 const steps = Number(positionals[0] ?? 400);
 const lr = Number(positionals[1] ?? 2e-3);
 const threads = Number(positionals[2] ?? 2);
 const span = Number(values.span ?? 32);
-const longForm = values.gap !== undefined;
-const maxGap = longForm ? Number(values.gap) : span - 1;
+const shortFirst = Number(values['short-first'] ?? 0);
+if (shortFirst > 0 && values.gap === undefined) throw new Error('--short-first needs --gap');
+const longFrom = values.gap === undefined ? Infinity : shortFirst + 1;
 const qkGain = Number(values['qk-gain'] ?? 1);
 const tokensPerStep = 8192;
-// The short form keeps the original rows of 2 * span tokens; the long form packs whole sequences into 1024-wide rows.
-const width = longForm ? Math.max(1024, 2 * span + maxGap) : 2 * span;
 
 const config = presetConfig('tiny');
 const weights = initWeights(config, 0);
@@ -44,6 +51,11 @@ const rt = new ModelRuntime(config, weights, { threads, memArena: false, maxSess
 const rng = new Rng('induction-check');
 const randomTokens = (n: number) => Array.from({ length: n }, () => rng.int(10, 400));
 for (let step = 1; step <= steps; step++) {
+  const longForm = step >= longFrom;
+  const maxGap = longForm ? Number(values.gap) : span - 1;
+  // The short form keeps the original rows of 2 * span tokens; the long form packs whole sequences into 1024-wide rows.
+  const width = longForm ? Math.max(1024, 2 * span + maxGap) : 2 * span;
+  if (step === longFrom && shortFirst > 0) console.log(`from step ${step}: gaps up to ${maxGap}`);
   const seqs: number[][] = [];
   const repeatStart: number[] = [];
   // The short form has exactly tokensPerStep / (2 * span) rows; the long form draws until a sequence would overflow.
