@@ -1,7 +1,7 @@
 # The PyTorch side of scripts/induction-check.ts: the same task, model shape and optimizer (AdamW 0.9/0.95, clip 1).
 # Usage: /usr/bin/python3 scripts/induction_check_torch.py STEPS LR
-import sys, json, math, random, torch
-sys.path.insert(0, __import__('os').path.join(__import__('os').path.dirname(__file__), '..', 'resources', 'reference'))
+import os, sys, random, torch
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'resources', 'reference'))
 from torch_decoder import Decoder
 torch.manual_seed(0); random.seed(0)
 cfg = {"model_type": "qwen3", "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 32, "hidden_size": 128,
@@ -22,7 +22,7 @@ opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01}, {"params": nod
 half = 32; rows = 8192 // 64
 torch.set_num_threads(1)
 for step in range(1, (int(sys.argv[1]) if len(sys.argv) > 1 else 400) + 1):
-    seqs = []; wts = []
+    seqs = []
     for r in range(rows):
         a = [random.randint(10, 400) for _ in range(half)]; g = [random.randint(10, 400) for _ in range(random.randint(0, half - 1))]
         seqs.append(a + g + a[:half - len(g)])
