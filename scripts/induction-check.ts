@@ -24,6 +24,7 @@ import { crossEntropyObjective } from '../main/models/objectives.ts';
 import { packBatch } from '../main/models/packing.ts';
 import { presetConfig } from '../main/models/presets.ts';
 import { ModelRuntime } from '../main/models/runtime.ts';
+import { inductionBatch, inductionTargetWeights } from '../main/training/induction-drill.ts';
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
@@ -49,40 +50,16 @@ const weights = initWeights(config, 0);
 for (const [name, w] of weights) if (/\.(q|k)_norm\.weight$/.test(name)) w.fill(qkGain);
 const rt = new ModelRuntime(config, weights, { threads, memArena: false, maxSessions: 2 });
 const rng = new Rng('induction-check');
-const randomTokens = (n: number) => Array.from({ length: n }, () => rng.int(10, 400));
 for (let step = 1; step <= steps; step++) {
   const longForm = step >= longFrom;
-  const maxGap = longForm ? Number(values.gap) : span - 1;
-  // The short form keeps the original rows of 2 * span tokens; the long form packs whole sequences into 1024-wide rows.
-  const width = longForm ? Math.max(1024, 2 * span + maxGap) : 2 * span;
-  if (step === longFrom && shortFirst > 0) console.log(`from step ${step}: gaps up to ${maxGap}`);
-  const seqs: number[][] = [];
-  const repeatStart: number[] = [];
-  // The short form has exactly tokensPerStep / (2 * span) rows; the long form draws until a sequence would overflow.
-  for (let used = 0; longForm || used < tokensPerStep;) {
-    const a = randomTokens(span);
-    const gap = randomTokens(rng.int(0, maxGap));
-    const seq = longForm ? [...a, ...gap, ...a] : [...a, ...gap, ...a.slice(0, span - gap.length)];
-    if (used + seq.length > tokensPerStep) break;
-    used += seq.length;
-    seqs.push(seq);
-    // The short form scores the whole second half of its row, as the first version of this script did.
-    repeatStart.push(longForm ? span + gap.length : span);
-  }
+  if (step === longFrom && shortFirst > 0) console.log(`from step ${step}: gaps up to ${values.gap}`);
+  const form = longForm ? { span, maxGap: Number(values.gap), long: true } : { span, maxGap: span - 1, long: false };
+  const batch = inductionBatch(rng, form, { lo: 10, hi: 400 }, tokensPerStep);
   const p = packBatch(
-    { sequences: seqs, lossMask: seqs.map((s) => s.map(() => 1)) },
-    { width, padId: 0, minRows: Math.floor(tokensPerStep / width) },
+    { sequences: batch.sequences, lossMask: batch.sequences.map((s) => s.map(() => 1)) },
+    { width: batch.width, padId: 0, minRows: Math.floor(tokensPerStep / batch.width) },
   );
-  const w = new Float32Array(p.rows * p.width);
-  let total = 0;
-  // Position t predicts token t + 1: score every token of the repeat after its first.
-  p.placements.forEach(({ row, offset }, i) => {
-    for (let t = repeatStart[i]; t < seqs[i].length - 1; t++) {
-      w[row * p.width + offset + t] = 1;
-      total++;
-    }
-  });
-  for (let i = 0; i < w.length; i++) w[i] /= total;
+  const w = inductionTargetWeights(batch, p);
   const r = await rt.trainStep(
     p,
     crossEntropyObjective,

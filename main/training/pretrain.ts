@@ -20,7 +20,7 @@ import { loadCheckpoint, saveCheckpoint, type LoadedModel } from '../models/chec
 import type { ModelConfig } from '../models/config.ts';
 import { initWeights } from '../models/init.ts';
 import { crossEntropyObjective } from '../models/objectives.ts';
-import { packBatch } from '../models/packing.ts';
+import { packBatch, type PackedBatch } from '../models/packing.ts';
 import { presetConfig } from '../models/presets.ts';
 import { ModelRuntime } from '../models/runtime.ts';
 import { trainByteLevelBpe } from '../models/tokenizer/bpe-trainer.ts';
@@ -28,6 +28,14 @@ import { BUILTIN_SPECIAL_TOKENS, builtinTokenizerConfig, writeTokenizerFiles } f
 import { TOKENIZER_FILE, tokenizerFromJson } from '../models/tokenizer/tokenizer.ts';
 import type { ByteLevelBpeTokenizerJson } from '../models/tokenizer/bpe-trainer.ts';
 import { frozenLakeDrills } from './drills.ts';
+import {
+  inductionBatch,
+  InductionStageClock,
+  InductionStageStateSchema,
+  inductionTargetWeights,
+  SHORT_INDUCTION,
+  type InductionStageState,
+} from './induction-drill.ts';
 import { loadRunCheckpoint, saveRunCheckpoint } from './run-checkpoint.ts';
 import { episodeConversations, sftExample, type SftExample } from './sft-examples.ts';
 
@@ -44,6 +52,19 @@ export interface PretrainOptions {
   readonly noteNoise: number;
   /** Note-reading drills (FrozenLake, main/training/drills.ts) added to the oracle's lifecycles; 0 = none. */
   readonly drills?: number;
+  /**
+   * At most this many steps of induction drills (main/training/induction-drill.ts: repeated random spans) before
+   * the lifecycles, so the content-matched lookup that reading notes needs forms first; 0 = none.
+   */
+  readonly inductionSteps?: number;
+  /**
+   * The induction stage ends early once its loss (mean of 20 steps) is below this fraction of chance, ln(number of
+   * token ids drawn): with the head formed the loss falls to about half of chance (the gap tokens it also scores
+   * stay unpredictable).
+   */
+  readonly inductionDoneAt?: number;
+  /** Constant learning rate of the induction stage. */
+  readonly inductionLr?: number;
   readonly rendering: Rendering;
   readonly modelPreset: string;
   readonly seed: number;
@@ -77,7 +98,9 @@ export interface PretrainOptions {
 }
 
 export interface PretrainProgress {
+  /** Counted over both stages: the induction steps, then the lifecycle steps. */
   readonly step: number;
+  readonly stage: 'induction' | 'lifecycles';
   readonly steps: number;
   readonly loss: number;
   readonly lr: number;
@@ -91,8 +114,10 @@ export interface PretrainSummary {
   readonly finalLoss: number;
   readonly seconds: number;
   readonly out: string;
-  /** Steps done (less than `steps` when stopped). */
+  /** Steps done, both stages (less than all when stopped). */
   readonly stepsDone: number;
+  /** Steps of the induction stage (so far, when stopped in it). */
+  readonly inductionSteps: number;
   readonly stopped: boolean;
 }
 
@@ -100,6 +125,10 @@ export const PRETRAIN_DEFAULTS: Omit<PretrainOptions, 'out' | 'onStep'> = {
   domains: [{ id: 'frozenlake', preset: 'train', packs: 2000 }],
   packSize: 4,
   noteNoise: 0.3,
+  drills: 4000,
+  inductionSteps: 2000,
+  inductionDoneAt: 0.6,
+  inductionLr: 2e-3,
   rendering: 'compact',
   modelPreset: 'tiny',
   seed: 0,
@@ -114,6 +143,7 @@ export const PRETRAIN_DEFAULTS: Omit<PretrainOptions, 'out' | 'onStep'> = {
 
 /** Where a stopped pretraining keeps what resuming needs (removed when it finishes). */
 export const STATE_DIR = '.pretrain-state';
+const INDUCTION_STATE = 'induction.json';
 
 /** The options that define the result (not how it is watched or where it runs). */
 function recordedOptions(o: PretrainOptions): Record<string, unknown> {
@@ -171,6 +201,22 @@ async function initialModel(
   } catch {
     throw new CodError('bad_input', `${TOKENIZER_FILE} of the init checkpoint is not JSON`, dir);
   }
+}
+
+/** Column weights: assistant targets 1, prompt targets promptWeight, normalised to a per-step mean. */
+function lifecycleTargetWeights(batch: readonly SftExample[], packed: PackedBatch, promptWeight: number): Float32Array {
+  const weights = new Float32Array(packed.rows * packed.width);
+  let total = 0;
+  batch.forEach((e, i) => {
+    const { row, offset } = packed.placements[i];
+    for (let t = 1; t < e.ids.length; t++) {
+      const w = e.mask[t] === 1 ? 1 : promptWeight;
+      weights[row * packed.width + offset + t - 1] = w;
+      total += w;
+    }
+  });
+  for (let i = 0; i < weights.length; i++) weights[i] /= total;
+  return weights;
 }
 
 /** Cosine decay to 10% after a linear warm-up. */
@@ -239,6 +285,7 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainSummary> {
   const stateDir = join(o.out, STATE_DIR);
   const optionsKey = JSON.stringify(recordedOptions(o));
   let first = 0;
+  let inductionState: InductionStageState | undefined;
   let weights = start?.weights ?? initWeights(config, o.seed);
   let optimizer: Awaited<ReturnType<typeof loadRunCheckpoint>>['optimizer'] | undefined;
   if (o.resume) {
@@ -248,6 +295,18 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainSummary> {
     if (saved !== optionsKey)
       throw new CodError('bad_input', 'the saved state was made with other options; give the same ones', stateDir);
     const st = await loadRunCheckpoint(stateDir);
+    const raw = await readFile(join(stateDir, INDUCTION_STATE), 'utf8').catch(() => {
+      throw new CodError('not_found', `no ${INDUCTION_STATE} in the saved pretraining state`, stateDir);
+    });
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch {
+      json = undefined;
+    }
+    const parsed = InductionStageStateSchema.safeParse(json);
+    if (!parsed.success) throw new CodError('bad_input', `${INDUCTION_STATE} is malformed`, stateDir);
+    inductionState = parsed.data;
     first = st.step;
     weights = st.weights;
     optimizer = st.optimizer;
@@ -270,57 +329,78 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainSummary> {
       versions: new Map(),
     });
     await writeFile(join(tmp, 'options.json'), optionsKey);
+    await writeFile(join(tmp, INDUCTION_STATE), JSON.stringify(clock.state()));
     await rm(stateDir, { recursive: true, force: true });
     await rename(tmp, stateDir);
   };
   const rows = Math.max(1, Math.floor(o.tokensPerStep / width));
+  const inductionTokens = { lo: BUILTIN_SPECIAL_TOKENS.length, hi: config.vocabSize - 1 };
+  const clock = new InductionStageClock(
+    o.inductionSteps ?? 0,
+    (o.inductionDoneAt ?? 0.6) * Math.log(inductionTokens.hi - inductionTokens.lo + 1),
+    20,
+    inductionState,
+  );
+  // Both batch orders are pure functions of the seed: a resumed run skips the batches already trained on.
+  const inductionRng = new Rng(stableSeed('pretrain-induction', o.seed));
+  const nextInduction = () => inductionBatch(inductionRng, SHORT_INDUCTION, inductionTokens, o.tokensPerStep);
+  const inductionDone = Math.min(first, clock.end ?? first);
+  for (let i = 0; i < inductionDone; i++) nextInduction();
   const batches = batchStream(examples, o.tokensPerStep, stableSeed('pretrain-batches', o.seed));
-  // The batch order is a pure function of the seed: a resumed run skips the batches already trained on.
-  for (let i = 0; i < first; i++) batches.next();
+  for (let i = inductionDone; i < first; i++) batches.next();
+  /** Steps of both stages: the induction stage's length is its maximum until it ends. */
+  const totalSteps = () => (clock.end ?? o.inductionSteps ?? 0) + o.steps;
+  const optim = { weightDecay: o.weightDecay, maxGradNorm: o.gradClip, beta1: 0.9, beta2: 0.95 };
   let loss = NaN;
   let tokensSeen = 0;
   let done = first;
   const tTrain = performance.now();
-  for (let step = first; step < o.steps; step++) {
+  for (let step = first; step < totalSteps(); step++) {
     if (o.signal?.aborted) break;
-    const batch = batches.next().value as SftExample[];
-    const packed = packBatch(
-      { sequences: batch.map((e) => e.ids), lossMask: batch.map((e) => e.ids.map(() => 1)) },
-      { width, padId: tokenizer.padTokenId ?? 0, minRows: rows },
-    );
-    // Column weights: assistant targets 1, prompt targets promptWeight, normalised to a per-step mean.
-    const weights = new Float32Array(packed.rows * packed.width);
-    let total = 0;
-    batch.forEach((e, i) => {
-      const { row, offset } = packed.placements[i];
-      for (let t = 1; t < e.ids.length; t++) {
-        const w = e.mask[t] === 1 ? 1 : o.promptWeight;
-        weights[row * packed.width + offset + t - 1] = w;
-        total += w;
-      }
-    });
-    for (let i = 0; i < weights.length; i++) weights[i] /= total;
-    const lr = pretrainLr(step, o);
+    const stage = clock.inStage(step) ? 'induction' : 'lifecycles';
+    let packed: PackedBatch;
+    let weights: Float32Array;
+    let lr: number;
+    if (stage === 'induction') {
+      const batch = nextInduction();
+      packed = packBatch(
+        { sequences: batch.sequences, lossMask: batch.sequences.map((q) => q.map(() => 1)) },
+        { width: batch.width, padId: tokenizer.padTokenId ?? 0, minRows: Math.floor(o.tokensPerStep / batch.width) },
+      );
+      weights = inductionTargetWeights(batch, packed);
+      lr = o.inductionLr ?? o.lr;
+      tokensSeen += batch.sequences.reduce((a, q) => a + q.length, 0);
+    } else {
+      const batch = batches.next().value as SftExample[];
+      packed = packBatch(
+        { sequences: batch.map((e) => e.ids), lossMask: batch.map((e) => e.ids.map(() => 1)) },
+        { width, padId: tokenizer.padTokenId ?? 0, minRows: rows },
+      );
+      weights = lifecycleTargetWeights(batch, packed, o.promptWeight);
+      lr = pretrainLr(step - (clock.end ?? 0), o);
+      tokensSeen += batch.reduce((a, e) => a + e.ids.length, 0);
+    }
     const r = await runtime.trainStep(
       packed,
       crossEntropyObjective,
       { weights: { dtype: 'float32', shape: [packed.rows, packed.width], data: weights } },
-      { lr, weightDecay: o.weightDecay, maxGradNorm: o.gradClip, beta1: 0.9, beta2: 0.95 },
+      { lr, ...optim },
     );
     loss = r.loss;
     if (!Number.isFinite(loss)) throw new CodError('internal', `loss became ${loss} at step ${step}`, 'pretrain');
-    tokensSeen += batch.reduce((a, e) => a + e.ids.length, 0);
+    if (stage === 'induction') clock.record(step, loss);
     done = step + 1;
     o.onStep?.({
       step: step + 1,
-      steps: o.steps,
+      stage,
+      steps: totalSteps(),
       loss,
       lr,
       tokensPerSecond: tokensSeen / ((performance.now() - tTrain) / 1000),
     });
-    if (done < o.steps && (done % (o.saveEvery ?? 50) === 0 || o.signal?.aborted)) await saveState(done);
+    if (done < totalSteps() && (done % (o.saveEvery ?? 50) === 0 || o.signal?.aborted)) await saveState(done);
   }
-  const stopped = done < o.steps;
+  const stopped = done < totalSteps();
   if (!stopped) {
     await saveCheckpoint(o.out, config, runtime.params, { producer: 'cod pretrain', seed: String(o.seed) });
     await rm(stateDir, { recursive: true, force: true });
@@ -333,6 +413,7 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainSummary> {
     seconds: (performance.now() - t0) / 1000,
     out: o.out,
     stepsDone: done,
+    inductionSteps: clock.end ?? done,
     stopped,
   };
   if (!stopped)

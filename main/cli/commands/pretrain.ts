@@ -19,8 +19,11 @@ export const pretrainCommand: CliCommand = {
   usage:
     '--out DIR [--domain DOMAIN[:PRESET][=PACKS]]... [--steps N] [--note-noise X] [--lr X] [--tokens-per-step N]\n' +
     '          [--seed N] [--threads N] [--save-every N] [--resume] [--init CHECKPOINT_DIR]\n' +
-    '          [--drills N]\n\n' +
+    '          [--drills N] [--induction-steps N]\n\n' +
     "  --drills adds N FrozenLake note-reading drills (notes + several first observations, the oracle's answers).\n" +
+    '  --induction-steps trains at most N steps on repeated random spans first, ending early once the lookup\n' +
+    '  that reading notes needs has formed (its loss below 60% of chance); default ' +
+    `${PRETRAIN_DEFAULTS.inductionSteps}, or 0 with --init.\n` +
     '  --init continues from a checkpoint (its weights and tokenizer; a fresh optimizer); give another --seed for\n' +
     '  fresh packs.\n' +
     '  Ctrl-C (SIGINT/SIGTERM) stops after the current step with the state saved in DIR; --resume with the same\n' +
@@ -41,6 +44,7 @@ export const pretrainCommand: CliCommand = {
       resume: { type: 'boolean' },
       init: { type: 'string' },
       drills: { type: 'string' },
+      'induction-steps': { type: 'string' },
     });
     const out = requireFlag(values.out, 'out');
     const d = PRETRAIN_DEFAULTS;
@@ -58,6 +62,12 @@ export const pretrainCommand: CliCommand = {
     if (saveEvery < 1) throw new CodError('bad_input', '--save-every must be at least 1');
     const drills = intFlag(values.drills, 'drills', d.drills ?? 0);
     if (drills < 0) throw new CodError('bad_input', '--drills must be at least 0');
+    const inductionSteps = intFlag(
+      values['induction-steps'],
+      'induction-steps',
+      values.init ? 0 : (d.inductionSteps ?? 0),
+    );
+    if (inductionSteps < 0) throw new CodError('bad_input', '--induction-steps must be at least 0');
     const stop = new StopRequest('cod pretrain');
     let lastLine = 0;
     const summary = await pretrain({
@@ -74,25 +84,26 @@ export const pretrainCommand: CliCommand = {
       threads,
       ...(values.init ? { init: values.init } : {}),
       drills,
+      inductionSteps,
       out,
       onStep: (p) => {
         const now = Date.now();
         if (p.step === p.steps || now - lastLine > 5000) {
           lastLine = now;
           process.stderr.write(
-            `cod pretrain: step ${p.step}/${p.steps} loss ${p.loss.toFixed(4)} lr ${p.lr.toExponential(2)} ` +
+            `cod pretrain: step ${p.step}/${p.steps} (${p.stage}) loss ${p.loss.toFixed(4)} lr ${p.lr.toExponential(2)} ` +
               `${Math.round(p.tokensPerSecond)} tokens/s\n`,
           );
         }
       },
     }).finally(() => stop.dispose());
     if (summary.stopped) {
-      console.log(`stopped after step ${summary.stepsDone}/${steps}; continue with the same options and --resume`);
+      console.log(`stopped after step ${summary.stepsDone}; continue with the same options and --resume`);
       return 0;
     }
     console.log(
       `pretrained on ${summary.examples} episodes (${summary.tokens} tokens, ${summary.assistantTokens} in responses), ` +
-        `final loss ${summary.finalLoss.toFixed(4)}, ${summary.seconds.toFixed(0)} s -> ${summary.out}`,
+        `${summary.inductionSteps} induction steps first, final loss ${summary.finalLoss.toFixed(4)}, ${summary.seconds.toFixed(0)} s -> ${summary.out}`,
     );
     return 0;
   },

@@ -286,7 +286,8 @@ describe('frozenlake scripted agents', () => {
       while (!r.done) r = ep.step(oracle.act(hints, ep.view()));
       const notes = oracle.writeNotes(hints, ep.view(), r);
       expect(notes).toMatch(/^### /);
-      for (const line of notes.split('\n').slice(1)) expect(line).toMatch(/^- Direction [1-4] = /);
+      for (const line of notes.split('\n').slice(1))
+        expect(line).toMatch(/^- (?:(?:Down|Right|Up|Left) [1-4]|Direction [1-4] = \w+(?: or \w+)*)$/);
       for (const c of parseClaims(notes)) expect(c.dirs).toContain(truth[c.code - 1]);
       hints = 'Hints: ' + notes;
     }
@@ -295,6 +296,11 @@ describe('frozenlake scripted agents', () => {
     expect(parseClaims('Hints: - code 1 = Down\n- Direction 2 is not Left or Up')).toEqual([
       { code: 1, dirs: ['Down'] },
       { code: 2, dirs: ['Down', 'Right'] },
+    ]);
+    expect(parseClaims('- Down 3\n- Left: Direction 2\nUp = 4\n- Down 3 and more')).toEqual([
+      { code: 3, dirs: ['Down'] },
+      { code: 2, dirs: ['Left'] },
+      { code: 4, dirs: ['Up'] },
     ]);
   });
 
@@ -305,7 +311,7 @@ describe('frozenlake scripted agents', () => {
     const oracle = frozenLake.scriptedAgent({ kind: 'oracle', seed: 't', noteNoise: 0 });
     const ep = frozenLake.openPack(pack({ seed })).startTask(0);
     const code = Number(/\d/.exec(oracle.act(`Hints: ${full}`, ep.view()))![0]);
-    expect(oracle.thought!()).toBe(`${truth[code - 1]}:`);
+    expect(oracle.thought!()).toBe(`go ${truth[code - 1]} ${code}:`);
     // With no notes the first move cannot be known (an edge move can still be safe, hence "explore").
     const fresh = frozenLake.scriptedAgent({ kind: 'oracle', seed: 't', noteNoise: 0 });
     fresh.act('Hints: null', frozenLake.openPack(pack({ seed })).startTask(0).view());

@@ -16,14 +16,15 @@ describe('FrozenLake note-reading drills', () => {
       const claims = parseClaims(d[0].content.split('Hints: ')[1]);
       for (let t = 1; t < d.length; t += 2) {
         const route = /^route: (.+)$/m.exec(d[t].content)![1].split(' ');
-        const m = /^(\w+): <answer>Direction ([1-4])<\/answer>$/.exec(d[t + 1].content);
+        const m = /^(?:go (\w+) ([1-4])|explore): <answer>Direction ([1-4])<\/answer>$/.exec(d[t + 1].content);
         expect(m, d[t + 1].content).not.toBeNull();
-        const [, thought, code] = m!;
-        if (thought === 'explore') {
+        const [, thought, said, code] = m!;
+        if (thought === undefined) {
           explored++;
           continue;
         }
         looked++;
+        expect(said).toBe(code);
         // The oracle plans under uncertainty: with some codes unknown it may take a known safe detour.
         if (route.includes(thought)) onRoute++;
         // The code is the one the notes name for that direction, or the only one left once the others are named.

@@ -15,6 +15,8 @@ import {
 const small = (out: string): PretrainOptions => ({
   ...PRETRAIN_DEFAULTS,
   domains: [{ id: 'frozenlake', preset: 'train', packs: 3 }],
+  drills: 20,
+  inductionSteps: 2,
   steps: 6,
   warmupSteps: 2,
   tokensPerStep: 2048,
@@ -27,10 +29,19 @@ describe('pretrain', () => {
   it('lowers the loss, writes an HF checkpoint with its tokenizer, and resumes a stopped run exactly', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cod-pretrain-'));
     const losses: number[] = [];
-    const whole = await pretrain({ ...small(join(dir, 'a')), onStep: (p) => losses.push(p.loss) });
+    const stages: string[] = [];
+    const whole = await pretrain({
+      ...small(join(dir, 'a')),
+      onStep: (p) => {
+        losses.push(p.loss);
+        stages.push(p.stage);
+      },
+    });
     expect(whole.stopped).toBe(false);
-    expect(losses).toHaveLength(6);
-    expect(losses[5]).toBeLessThan(losses[0]);
+    // The induction stage first (random tokens: about ln 508 ≈ 6.2), then the lifecycles.
+    expect(stages).toEqual([...Array(2).fill('induction'), ...Array(6).fill('lifecycles')]);
+    expect(losses[0]).toBeGreaterThan(5.5);
+    expect(losses[7]).toBeLessThan(losses[2]);
     for (const f of ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json', 'pretrain.json'])
       expect(existsSync(join(dir, 'a', f)), f).toBe(true);
     expect(existsSync(join(dir, 'a', STATE_DIR))).toBe(false);
@@ -40,14 +51,14 @@ describe('pretrain', () => {
       ...small(join(dir, 'b')),
       signal: ctl.signal,
       onStep: (p) => {
-        if (p.step === 3) ctl.abort();
+        if (p.step === 3) ctl.abort(); // one step past the induction stage
       },
     });
     expect(part).toMatchObject({ stopped: true, stepsDone: 3 });
     expect(existsSync(join(dir, 'b', 'model.safetensors'))).toBe(false);
     await expect(pretrain({ ...small(join(dir, 'b')), lr: 1e-3, resume: true })).rejects.toThrow(/other options/);
     const rest = await pretrain({ ...small(join(dir, 'b')), resume: true });
-    expect(rest).toMatchObject({ stopped: false, stepsDone: 6 });
+    expect(rest).toMatchObject({ stopped: false, stepsDone: 8 });
     expect(rest.finalLoss).toBe(whole.finalLoss);
     const a = await loadCheckpoint(join(dir, 'a'));
     const b = await loadCheckpoint(join(dir, 'b'));
@@ -60,8 +71,14 @@ describe('pretrain', () => {
     // A continued warm start begins where `a` ended (its loss, not a fresh model's) and keeps a's tokenizer,
     // though its other seed gives other packs; a checkpoint of another preset is refused.
     const cont: number[] = [];
-    await pretrain({ ...small(join(dir, 'd')), seed: 1, init: join(dir, 'a'), onStep: (p) => cont.push(p.loss) });
-    expect(cont[0]).toBeLessThan((losses[0] + losses[5]) / 2);
+    await pretrain({
+      ...small(join(dir, 'd')),
+      seed: 1,
+      inductionSteps: 0,
+      init: join(dir, 'a'),
+      onStep: (p) => cont.push(p.loss),
+    });
+    expect(cont[0]).toBeLessThan((losses[2] + losses[7]) / 2);
     expect(readFileSync(join(dir, 'd', 'tokenizer.json'), 'utf8')).toBe(
       readFileSync(join(dir, 'a', 'tokenizer.json'), 'utf8'),
     );

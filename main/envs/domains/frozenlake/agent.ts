@@ -71,11 +71,12 @@ class FrozenLakeOracle implements ScriptedAgent {
     // Plan over the evidence of this episode, weighted by what the notes claim.
     const code = m.planner.choose(v.position, m.candidates, v.turn);
     const dir = believedDirection(code, m.candidates, claimWeights(m.claims));
-    this.lastThought = dir ? `${dir}:` : 'explore:';
+    // Direction, then code: the same order as the notes' "Down 3", so the code is copied from after the direction.
+    this.lastThought = dir ? `go ${dir} ${code}:` : 'explore:';
     return `Direction ${code}`;
   }
 
-  /** The direction the chosen code is believed to move ("Down:"), or "explore:" when that is still uncertain. */
+  /** The direction the chosen code is believed to move ("go Down 3:"), or "explore:" when that is still uncertain. */
   thought(): string {
     return this.lastThought;
   }

@@ -45,15 +45,24 @@ export function observeMove(mask: number, size: number, last: LastMove): number 
 
 const CODE_MENTION = /(?:direction|code|action)\s*#?\s*([1-4])(?!\d)/gi;
 const DIRECTION_WORD = /\b(down|right|up|left)\b/gi;
+/** "Down 3", "- Down: 3", "Down = Direction 3": a direction and then its code, alone on a line. */
+const DIRECTION_FIRST =
+  /^\s*(?:[-*]\s*)?(down|right|up|left)\s*(?::|=|->|→|\bis\b)?\s*(?:(?:direction|code|action)\s*#?\s*)?([1-4])\s*\.?\s*$/i;
 const NEGATION = /\b(not|never|isn't|isnt)\b|≠|!=/i;
 
 /**
- * Read claims like "Direction 1 = Down", "code 3 is Up or Left", "Direction 2 is not Left" from any text.
+ * Read claims like "Down 1", "Direction 1 = Down", "code 3 is Up or Left", "Direction 2 is not Left" from any text.
  * Text that says nothing recognisable yields no claims.
  */
 export function parseClaims(text: string): Claim[] {
   const claims: Claim[] = [];
   for (const line of text.split('\n')) {
+    const first = DIRECTION_FIRST.exec(line);
+    const named = first ? directionNamed(first[1]) : undefined;
+    if (first && named) {
+      claims.push({ code: Number(first[2]), dirs: [named] });
+      continue;
+    }
     const hits = [...line.matchAll(CODE_MENTION)];
     hits.forEach((hit, i) => {
       const from = (hit.index ?? 0) + hit[0].length;
@@ -108,6 +117,11 @@ export function claimsOf(mask: number): Claim[] {
   return out;
 }
 
+/**
+ * A known code is written direction first ("Down 3"): a model that has just named the direction it wants finds the
+ * code as the token after that direction in its notes — the one-hop copy small transformers learn first. An
+ * uncertain code keeps the code-first form ("Direction 2 = Down or Up").
+ */
 export function claimText(c: Claim): string {
-  return `Direction ${c.code} = ${c.dirs.join(' or ')}`;
+  return c.dirs.length === 1 ? `${c.dirs[0]} ${c.code}` : `Direction ${c.code} = ${c.dirs.join(' or ')}`;
 }
