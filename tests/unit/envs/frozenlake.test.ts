@@ -6,7 +6,8 @@ import { CodError } from '../../../main/api/errors.ts';
 import { stableSeed } from '../../../main/envs/seed.ts';
 import { shapedReward, type OpenPackArgs, type StepResult } from '../../../main/envs/sdk.ts';
 import { frozenLake } from '../../../main/envs/domains/frozenlake/index.ts';
-import { DELTA } from '../../../main/envs/domains/frozenlake/directions.ts';
+import { DELTA, DIRECTIONS } from '../../../main/envs/domains/frozenlake/directions.ts';
+import { moveFeedback } from '../../../main/envs/domains/frozenlake/render.ts';
 import { FROZENLAKE_PRESETS, frozenLakeParams } from '../../../main/envs/domains/frozenlake/params.ts';
 import { generateTask, routeMoves, shortestPath } from '../../../main/envs/domains/frozenlake/task.ts';
 import { parseClaims } from '../../../main/envs/domains/frozenlake/knowledge.ts';
@@ -318,6 +319,19 @@ describe('frozenlake scripted agents', () => {
     expect(fresh.thought!()).toBe('explore:');
   });
 
+  it('compact feedback names the direction, then the code again (the order notes are written in)', () => {
+    const at = (row: number, col: number): readonly [number, number] => [row, col];
+    expect(moveFeedback('compact', { code: 3, from: at(0, 1), to: at(1, 1), result: 'moved' })).toBe(
+      'Direction 3: (0,1)->(1,1) Down 3',
+    );
+    expect(moveFeedback('compact', { code: 2, from: at(2, 2), to: at(2, 1), result: 'hole' })).toBe(
+      'Direction 2: (2,2)->(2,1) Left 2 hole',
+    );
+    expect(moveFeedback('compact', { code: 1, from: at(0, 0), to: at(0, 0), result: 'blocked' })).toBe(
+      'Direction 1: (0,0) unchanged (edge)',
+    );
+  });
+
   it('noteNoise drops or corrupts facts', () => {
     let corrupted = 0;
     for (let k = 0; k < 6; k++) {
@@ -331,7 +345,9 @@ describe('frozenlake scripted agents', () => {
         while (!r.done) r = ep.step(oracle.act(perfect, ep.view()));
         return parseClaims(oracle.writeNotes(perfect, ep.view(), r));
       };
-      expect(notesWith(0)).toEqual(truth.map((d, i) => ({ code: i + 1, dirs: [d] })));
+      // Perfect notes, known codes listed in the fixed direction order Down, Right, Up, Left.
+      const byDirection = DIRECTIONS.map((d) => ({ code: truth.indexOf(d) + 1, dirs: [d] }));
+      expect(notesWith(0)).toEqual(byDirection);
       const noisy = notesWith(1);
       for (const c of noisy) expect(c.dirs).not.toContain(truth[c.code - 1]);
       corrupted += noisy.length;

@@ -30,9 +30,17 @@ interface EpisodeMemory {
   turnSeen: number;
 }
 
-/** The oracle's notes holding these claims. */
+/**
+ * The oracle's notes holding these claims: known codes first, in the fixed direction order Down, Right, Up, Left
+ * (`- Down 3`), then the uncertain ones by code. A fixed order lets a writer name each direction in turn and copy
+ * its code from the feedback line that ends `Down 3`, instead of searching the episode for each code.
+ */
 export function claimNotes(claims: readonly Claim[]): string {
-  return joinSections([noteSection('FrozenLake action codes (learned from position feedback)', claims.map(claimText))]);
+  const rank = (c: Claim): number => (c.dirs.length === 1 ? DIRECTIONS.indexOf(c.dirs[0]) : 4 + c.code);
+  const ordered = [...claims].sort((x, y) => rank(x) - rank(y));
+  return joinSections([
+    noteSection('FrozenLake action codes (learned from position feedback)', ordered.map(claimText)),
+  ]);
 }
 
 /** The direction `code` moves with probability at least `confidence` under the weighted candidates, if any. */

@@ -53,8 +53,10 @@ export function moveFeedback(rendering: Rendering, last: LastMove): string {
     const move =
       last.result === 'blocked'
         ? `${cellText(last.from)} unchanged (edge)`
-        : `${cellText(last.from)}->${cellText(last.to)} ${moveDirection(last.from, last.to) ?? '?'}`;
+        : `${cellText(last.from)}->${cellText(last.to)} ${moveDirection(last.from, last.to) ?? '?'} ${last.code}`;
     const tail = last.result === 'hole' ? ' hole' : last.result === 'goal' ? ' goal' : '';
+    // The code again after the direction ("… Down 3"): notes are written direction first, and a model writing
+    // "- Down" then finds the code as the token after that direction here — a copy, not a lookup backwards.
     return `Direction ${last.code}: ${move}${tail}`;
   }
   const said = `You executed action Direction ${last.code}.`;
