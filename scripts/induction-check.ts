@@ -21,10 +21,9 @@ import { parseArgs } from 'node:util';
 import { Rng } from '../main/envs/seed.ts';
 import { initWeights } from '../main/models/init.ts';
 import { crossEntropyObjective } from '../main/models/objectives.ts';
-import { packBatch } from '../main/models/packing.ts';
 import { presetConfig } from '../main/models/presets.ts';
 import { ModelRuntime } from '../main/models/runtime.ts';
-import { inductionBatch, inductionTargetWeights } from '../main/training/induction-drill.ts';
+import { inductionBatch, packInductionBatch } from '../main/training/induction-drill.ts';
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
@@ -55,11 +54,7 @@ for (let step = 1; step <= steps; step++) {
   if (step === longFrom && shortFirst > 0) console.log(`from step ${step}: gaps up to ${values.gap}`);
   const form = longForm ? { span, maxGap: Number(values.gap), long: true } : { span, maxGap: span - 1, long: false };
   const batch = inductionBatch(rng, form, { lo: 10, hi: 400 }, tokensPerStep);
-  const p = packBatch(
-    { sequences: batch.sequences, lossMask: batch.sequences.map((s) => s.map(() => 1)) },
-    { width: batch.width, padId: 0, minRows: Math.floor(tokensPerStep / batch.width) },
-  );
-  const w = inductionTargetWeights(batch, p);
+  const { packed: p, weights: w } = packInductionBatch(batch, tokensPerStep, 0);
   const r = await rt.trainStep(
     p,
     crossEntropyObjective,

@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import type { Rng } from '../envs/seed.ts';
-import type { PackedBatch } from '../models/packing.ts';
+import { packBatch, type PackedBatch } from '../models/packing.ts';
 
 export interface InductionForm {
   /** Length of the random span. */
@@ -64,8 +64,19 @@ export function inductionBatch(
   return { sequences, scoreFrom, width };
 }
 
-/** Loss weights over a packed induction batch: the scored targets, normalised to sum to 1. */
-export function inductionTargetWeights(batch: InductionBatch, packed: PackedBatch): Float32Array {
+/**
+ * The batch packed into rows of its width (as many rows as the step's token budget fills) with its loss weights:
+ * the scored targets, normalised to sum to 1.
+ */
+export function packInductionBatch(
+  batch: InductionBatch,
+  tokensPerStep: number,
+  padId: number,
+): { packed: PackedBatch; weights: Float32Array } {
+  const packed = packBatch(
+    { sequences: batch.sequences, lossMask: batch.sequences.map((s) => s.map(() => 1)) },
+    { width: batch.width, padId, minRows: Math.floor(tokensPerStep / batch.width) },
+  );
   const w = new Float32Array(packed.rows * packed.width);
   let total = 0;
   // Position t predicts token t + 1.
@@ -76,7 +87,7 @@ export function inductionTargetWeights(batch: InductionBatch, packed: PackedBatc
     }
   });
   for (let i = 0; i < w.length; i++) w[i] /= total;
-  return w;
+  return { packed, weights: w };
 }
 
 /** What resuming a warm start needs to know about its induction stage. */

@@ -32,7 +32,7 @@ import {
   inductionBatch,
   InductionStageClock,
   InductionStageStateSchema,
-  inductionTargetWeights,
+  packInductionBatch,
   SHORT_INDUCTION,
   type InductionStageState,
 } from './induction-drill.ts';
@@ -363,11 +363,7 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainSummary> {
     let lr: number;
     if (stage === 'induction') {
       const batch = nextInduction();
-      packed = packBatch(
-        { sequences: batch.sequences, lossMask: batch.sequences.map((q) => q.map(() => 1)) },
-        { width: batch.width, padId: tokenizer.padTokenId ?? 0, minRows: Math.floor(o.tokensPerStep / batch.width) },
-      );
-      weights = inductionTargetWeights(batch, packed);
+      ({ packed, weights } = packInductionBatch(batch, o.tokensPerStep, tokenizer.padTokenId ?? 0));
       lr = o.inductionLr ?? o.lr;
       tokensSeen += batch.sequences.reduce((a, q) => a + q.length, 0);
     } else {

@@ -1,21 +1,13 @@
 /** Induction drills: the repeat really repeats, the budget holds, and only the predictable targets are scored. */
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../../main/envs/seed.ts';
-import { packBatch } from '../../../main/models/packing.ts';
 import {
   inductionBatch,
   InductionStageClock,
   InductionStageStateSchema,
-  inductionTargetWeights,
+  packInductionBatch,
   SHORT_INDUCTION,
-  type InductionBatch,
 } from '../../../main/training/induction-drill.ts';
-
-const pack = (b: InductionBatch, budget: number) =>
-  packBatch(
-    { sequences: b.sequences, lossMask: b.sequences.map((s) => s.map(() => 1)) },
-    { width: b.width, padId: 0, minRows: Math.floor(budget / b.width) },
-  );
 
 describe('induction drills', () => {
   it('short form: 2 × span tokens per sequence, the span repeated after the gap, exactly the budget', () => {
@@ -50,8 +42,7 @@ describe('induction drills', () => {
   it('weights sum to 1 and sit only on positions predicting a repeat token after its first', () => {
     const form = { span: 8, maxGap: 40, long: true };
     const b = inductionBatch(new Rng('w'), form, { lo: 4, hi: 50 }, 2048);
-    const p = pack(b, 2048);
-    const w = inductionTargetWeights(b, p);
+    const { packed: p, weights: w } = packInductionBatch(b, 2048, 0);
     expect(w.reduce((a, x) => a + x, 0)).toBeCloseTo(1, 5);
     const scored = new Set<number>();
     p.placements.forEach(({ row, offset }, i) => {
