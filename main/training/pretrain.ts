@@ -121,14 +121,18 @@ export interface PretrainSummary {
   readonly stopped: boolean;
 }
 
+/** Fallbacks of the induction stage's options for library callers that leave them out (the CLI passes all). */
+const INDUCTION_DONE_AT = 0.6;
+const INDUCTION_LR = 2e-3;
+
 export const PRETRAIN_DEFAULTS: Omit<PretrainOptions, 'out' | 'onStep'> = {
   domains: [{ id: 'frozenlake', preset: 'train', packs: 2000 }],
   packSize: 4,
   noteNoise: 0.3,
   drills: 4000,
   inductionSteps: 2000,
-  inductionDoneAt: 0.6,
-  inductionLr: 2e-3,
+  inductionDoneAt: INDUCTION_DONE_AT,
+  inductionLr: INDUCTION_LR,
   rendering: 'compact',
   modelPreset: 'tiny',
   seed: 0,
@@ -337,7 +341,7 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainSummary> {
   const inductionTokens = { lo: BUILTIN_SPECIAL_TOKENS.length, hi: config.vocabSize - 1 };
   const clock = new InductionStageClock(
     o.inductionSteps ?? 0,
-    (o.inductionDoneAt ?? 0.6) * Math.log(inductionTokens.hi - inductionTokens.lo + 1),
+    (o.inductionDoneAt ?? INDUCTION_DONE_AT) * Math.log(inductionTokens.hi - inductionTokens.lo + 1),
     20,
     inductionState,
   );
@@ -364,7 +368,7 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainSummary> {
     if (stage === 'induction') {
       const batch = nextInduction();
       ({ packed, weights } = packInductionBatch(batch, o.tokensPerStep, tokenizer.padTokenId ?? 0));
-      lr = o.inductionLr ?? o.lr;
+      lr = o.inductionLr ?? INDUCTION_LR;
       tokensSeen += batch.sequences.reduce((a, q) => a + q.length, 0);
     } else {
       const batch = batches.next().value as SftExample[];
