@@ -311,6 +311,28 @@ describe('cod runs', () => {
     expect(human).toContain('(not evaluated)');
   });
 
+  it('a run left running by a trainer that is gone shows as interrupted, with how to resume it', () => {
+    const other = join(dir, 'interrupted.db');
+    const s = openStore(other);
+    let id: string;
+    try {
+      const run = s.createRun({ name: 'killed', config: { name: 'x' }, seeds: [0], codeVersion: 'test', runDir: dir });
+      id = run.id;
+      s.acquireRunLease(id);
+      s.setRunStatus(id, 'running');
+      // While this handle holds the lease, the run is live.
+      expect(ok(cod(['runs', 'list', '--store', other]))).toMatch(new RegExp(`^${id} +killed +running `, 'm'));
+    } finally {
+      s.close(); // releases the lease and leaves the status 'running', as a trainer killed between steps does
+    }
+    const rows = JSON.parse(ok(cod(['runs', 'list', '--store', other, '--json']))) as Array<Record<string, unknown>>;
+    expect(rows[0]).toMatchObject({ status: 'running', interrupted: true });
+    expect(ok(cod(['runs', 'list', '--store', other]))).toMatch(new RegExp(`^${id} +killed +interrupted `, 'm'));
+    expect(ok(cod(['runs', 'show', id, '--store', other]))).toContain(
+      `interrupted: its trainer is gone; continue with cod train --resume ${id}`,
+    );
+  });
+
   it('the default store is $COD_HOME/runs.db; a missing store or run is one error line', () => {
     const home = join(dir, 'home');
     const prev = process.env.COD_HOME;

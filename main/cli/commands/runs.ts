@@ -43,12 +43,21 @@ export function rewardByPosition(metrics: Readonly<Record<string, number | null>
   return Array.from(out, (v) => v ?? null);
 }
 
+/**
+ * A run marked running whose trainer is gone (no lease, or the holder's process is dead) was killed or crashed:
+ * `cod train --resume` continues it. Shown as such, so a list does not claim a dead run is still training.
+ */
+function isInterrupted(run: RunRecord): boolean {
+  return run.status === 'running' && (run.lease === null || run.lease.stale);
+}
+
 function runRow(store: RunStore, run: RunRecord) {
   const metrics = latestMetrics(store, run);
   return {
     id: run.id,
     name: run.name,
     status: run.status,
+    interrupted: isInterrupted(run),
     steps: store.listSteps(run.id).length,
     lastStep: run.lastStep,
     created: new Date(run.createdAt).toISOString(),
@@ -142,11 +151,11 @@ export const runsList: CliCommand = {
         return 0;
       }
       console.log(
-        `${'id'.padEnd(10)}${'name'.padEnd(22)}${'status'.padEnd(10)}${'steps'.padStart(6)}  ${'created'.padEnd(25)}reward by position`,
+        `${'id'.padEnd(10)}${'name'.padEnd(22)}${'status'.padEnd(12)}${'steps'.padStart(6)}  ${'created'.padEnd(25)}reward by position`,
       );
       for (const r of rows)
         console.log(
-          `${r.id.padEnd(10)}${r.name.slice(0, 21).padEnd(22)}${r.status.padEnd(10)}${String(r.steps).padStart(6)}  ` +
+          `${r.id.padEnd(10)}${r.name.slice(0, 21).padEnd(22)}${(r.interrupted ? 'interrupted' : r.status).padEnd(12)}${String(r.steps).padStart(6)}  ` +
             `${r.created.padEnd(25)}${r.rewardByPosition.map((v) => fmt(v)).join(' ') || '—'}`,
         );
       return 0;
@@ -189,7 +198,8 @@ export const runsShow: CliCommand = {
         return 0;
       }
       const lines = [
-        `run ${run.id}  ${run.name}  ${run.status}${run.lastError ? ` (${run.lastError})` : ''}`,
+        `run ${run.id}  ${run.name}  ${run.status}${run.lastError ? ` (${run.lastError})` : ''}` +
+          (row.interrupted ? ` — interrupted: its trainer is gone; continue with cod train --resume ${run.id}` : ''),
         `created ${row.created}, updated ${new Date(run.updatedAt).toISOString()}, code ${run.codeVersion}`,
         `dir ${run.runDir}, seeds ${run.seeds.join(',')}`,
         ...(run.lease
