@@ -11,6 +11,7 @@ import { moveFeedback } from '../../../main/envs/domains/frozenlake/render.ts';
 import { FROZENLAKE_PRESETS, frozenLakeParams } from '../../../main/envs/domains/frozenlake/params.ts';
 import { generateTask, routeMoves, shortestPath } from '../../../main/envs/domains/frozenlake/task.ts';
 import { parseClaims } from '../../../main/envs/domains/frozenlake/knowledge.ts';
+import { noteFidelity, observedCodes } from '../../../main/envs/domains/frozenlake/note-fidelity.ts';
 import type { FrozenLakeView } from '../../../main/envs/domains/frozenlake/view.ts';
 import { codnessTable } from '../../../main/envs/domains/shared/codness.ts';
 import { packTranscript, transcriptDigest } from '../../../main/envs/domains/shared/transcript.ts';
@@ -330,6 +331,30 @@ describe('frozenlake scripted agents', () => {
     expect(moveFeedback('compact', { code: 1, from: at(0, 0), to: at(0, 0), result: 'blocked' })).toBe(
       'Direction 1: (0,0) unchanged (edge)',
     );
+  });
+
+  it('note fidelity: codes pinned right, wrong, without evidence, and shown codes left out', () => {
+    const at = (row: number, col: number): readonly [number, number] => [row, col];
+    const trajectory = [
+      moveFeedback('compact', { code: 3, from: at(0, 1), to: at(1, 1), result: 'moved' }),
+      moveFeedback('compact', { code: 2, from: at(2, 2), to: at(2, 1), result: 'hole' }),
+      moveFeedback('compact', { code: 1, from: at(0, 0), to: at(0, 0), result: 'blocked' }), // shows no direction
+      moveFeedback('compact', { code: 4, from: at(1, 1), to: at(1, 2), result: 'moved' }),
+    ].join('\n');
+    expect([...observedCodes(trajectory)]).toEqual([
+      [3, 'Down'],
+      [2, 'Left'],
+      [4, 'Right'],
+    ]);
+    const notes = 'Hints: ### FrozenLake action codes\n- Down 3\n- Up 2\n- Left 1\n- Direction 4 = Right or Up';
+    // 3 right, 2 wrong, 1 pinned without evidence; 4 only narrowed to two directions, so it counts as missed.
+    expect(noteFidelity(trajectory, notes)).toEqual({ right: 1, wrong: 1, unobserved: 1, missed: 1 });
+    expect(noteFidelity(trajectory, 'Hints: no hint available.')).toEqual({
+      right: 0,
+      wrong: 0,
+      unobserved: 0,
+      missed: 3,
+    });
   });
 
   it('noteNoise drops or corrupts facts', () => {
