@@ -9,6 +9,7 @@
  */
 import { parseArgs } from 'node:util';
 import { defaultStorePath } from '../main/cli/commands/runs.ts';
+import { JOB_HEADER, TRAJECTORY_HEADER } from '../main/cod/hints.ts';
 import { noteFidelity } from '../main/envs/domains/frozenlake/note-fidelity.ts';
 import { openStore } from '../main/store/index.ts';
 
@@ -28,7 +29,7 @@ try {
     for (const s of store.getLifecycle(summary.id).samples) {
       if (s.kind !== 'update') continue;
       const prompt = s.messages[s.messages.length - 1]?.content ?? '';
-      const trajectory = prompt.split('--- A new task-solving trajectory ---')[1]?.split('--- Your job ---')[0] ?? '';
+      const trajectory = prompt.split(TRAJECTORY_HEADER)[1]?.split(JOB_HEADER)[0] ?? '';
       const f = noteFidelity(trajectory, s.hintAfter ?? '');
       const from = Math.floor(summary.step / every) * every;
       const key = `${from}-${from + every - 1}\t${s.position}`;

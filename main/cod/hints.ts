@@ -5,6 +5,9 @@
 
 export const HINTS_START = '--- Start of updated hints ---';
 export const HINTS_END = '--- End of updated hints ---';
+/** Headers of the update prompt's trajectory and closing sections (both renderings). */
+export const TRAJECTORY_HEADER = '--- A new task-solving trajectory ---';
+export const JOB_HEADER = '--- Your job ---';
 
 /** z_0, and z of every task under the empty-context baseline (memory 'none'). */
 export const HINTS_NULL = 'Hints: null';

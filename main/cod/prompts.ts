@@ -5,7 +5,7 @@
  */
 import { CodError } from '../api/errors.ts';
 import type { Rendering } from '../envs/sdk.ts';
-import { HINTS_END, HINTS_START } from './hints.ts';
+import { HINTS_END, HINTS_START, JOB_HEADER, TRAJECTORY_HEADER } from './hints.ts';
 import { checkTemplate } from './template.ts';
 
 export interface PromptTemplates {
@@ -77,14 +77,14 @@ const CHAT: PromptTemplates = {
     '--- Previous hints ---',
     '{previousHints}',
     '',
-    '--- A new task-solving trajectory ---',
+    TRAJECTORY_HEADER,
     '{trajectory}',
     '',
     'Reward: {reward}',
     '',
     'Environment feedback: {feedback}',
     '',
-    '--- Your job ---',
+    JOB_HEADER,
     'Think briefly, then return your updated hints in the format the system prompt asks for.',
   ].join('\n'),
   noPreviousHint: '(No previous hint available)',
@@ -111,11 +111,11 @@ const COMPACT: PromptTemplates = {
   updateUser: [
     '--- Previous hints ---',
     '{previousHints}',
-    '--- A new task-solving trajectory ---',
+    TRAJECTORY_HEADER,
     '{trajectory}',
     'Reward: {reward}',
     'Environment feedback: {feedback}',
-    '--- Your job ---',
+    JOB_HEADER,
     'Write updated hints.',
   ].join('\n'),
   noPreviousHint: 'none',

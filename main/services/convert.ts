@@ -1,6 +1,13 @@
 /** Store records -> api records: typed arrays become plain arrays and NaN becomes null, so they survive JSON. */
 import type { CheckpointInfo, JsonObject, LifecycleRow, RunSummary, SampleView, SeriesData } from '../api/types.ts';
-import type { CheckpointRecord, LifecycleSummary, RunRecord, SampleRecord, Series } from '../store/index.ts';
+import {
+  hasLiveTrainer,
+  type CheckpointRecord,
+  type LifecycleSummary,
+  type RunRecord,
+  type SampleRecord,
+  type Series,
+} from '../store/index.ts';
 
 const finiteOrNull = (v: number): number | null => (Number.isNaN(v) ? null : v);
 
@@ -28,7 +35,7 @@ export function runSummary(r: RunRecord, owned: boolean): RunSummary {
     updatedAt: r.updatedAt,
     lastStep: r.lastStep,
     lastError: r.lastError,
-    live: r.lease !== null && !r.lease.stale,
+    live: hasLiveTrainer(r),
     ownedByWorkbench: owned,
     runDir: r.runDir,
   };

@@ -4,5 +4,6 @@ export type { OpenStoreOptions } from './db.ts';
 export type { LeaseOptions, RunLease } from './lease-keeper.ts';
 export type { FollowOptions, RowsListener } from './events.ts';
 export type { ListRunsOptions } from './runs.ts';
+export { hasLiveTrainer } from './runs.ts';
 export { SCHEMA_VERSION } from './schema.ts';
 export * from './types.ts';

@@ -12,6 +12,11 @@ const RUN_ID = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
 const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
 
 /** 8 base32 characters (40 random bits): short enough to type, unique enough for one machine's runs. */
+/** Whether a live trainer holds the run's lease (a dead holder's or a released lease means none). */
+export function hasLiveTrainer(run: Pick<RunRecord, 'lease'>): boolean {
+  return run.lease !== null && !run.lease.stale;
+}
+
 export function newRunId(): string {
   const bytes = randomBytes(8);
   let id = '';

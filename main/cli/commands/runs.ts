@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CodError } from '../../api/errors.ts';
 import { codHome } from '../../models/import.ts';
-import { openStore, type RunStore } from '../../store/index.ts';
+import { hasLiveTrainer, openStore, type RunStore } from '../../store/index.ts';
 import type { CheckpointRecord, JsonObject, JsonValue, RunRecord } from '../../store/types.ts';
 import { parseFlags } from '../args.ts';
 import type { CliCommand } from '../command.ts';
@@ -48,7 +48,7 @@ export function rewardByPosition(metrics: Readonly<Record<string, number | null>
  * `cod train --resume` continues it. Shown as such, so a list does not claim a dead run is still training.
  */
 function isInterrupted(run: RunRecord): boolean {
-  return run.status === 'running' && (run.lease === null || run.lease.stale);
+  return run.status === 'running' && !hasLiveTrainer(run);
 }
 
 function runRow(store: RunStore, run: RunRecord) {

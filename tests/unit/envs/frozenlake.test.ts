@@ -17,6 +17,7 @@ import { codnessTable } from '../../../main/envs/domains/shared/codness.ts';
 import { packTranscript, transcriptDigest } from '../../../main/envs/domains/shared/transcript.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
+const at = (row: number, col: number): readonly [number, number] => [row, col];
 const pack = (over: Partial<OpenPackArgs> = {}): OpenPackArgs => ({
   seed: stableSeed('fl-test'),
   preset: 'train',
@@ -321,7 +322,6 @@ describe('frozenlake scripted agents', () => {
   });
 
   it('compact feedback names the direction, then the code again (the order notes are written in)', () => {
-    const at = (row: number, col: number): readonly [number, number] => [row, col];
     expect(moveFeedback('compact', { code: 3, from: at(0, 1), to: at(1, 1), result: 'moved' })).toBe(
       'Direction 3: (0,1)->(1,1) Down 3',
     );
@@ -334,7 +334,6 @@ describe('frozenlake scripted agents', () => {
   });
 
   it('note fidelity: codes pinned right, wrong, without evidence, and shown codes left out', () => {
-    const at = (row: number, col: number): readonly [number, number] => [row, col];
     const trajectory = [
       moveFeedback('compact', { code: 3, from: at(0, 1), to: at(1, 1), result: 'moved' }),
       moveFeedback('compact', { code: 2, from: at(2, 2), to: at(2, 1), result: 'hole' }),

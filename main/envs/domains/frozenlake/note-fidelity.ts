@@ -9,7 +9,7 @@ import { DIRECTIONS, type Direction } from './directions.ts';
 import { parseClaims } from './knowledge.ts';
 
 /** Compact move feedback: `Direction 3: (0,1)->(1,1) Down 3` (blocked moves show no direction and are skipped). */
-const COMPACT_MOVE = /Direction (\d): \(\d+,\d+\)->\(\d+,\d+\) (Down|Right|Up|Left) \d/g;
+const COMPACT_MOVE = new RegExp(`Direction (\\d): \\(\\d+,\\d+\\)->\\(\\d+,\\d+\\) (${DIRECTIONS.join('|')}) \\d`, 'g');
 
 export interface NoteFidelity {
   /** Codes pinned to the direction the trajectory showed. */
@@ -31,7 +31,7 @@ export function observedCodes(trajectory: string): Map<number, Direction> {
 
 export function noteFidelity(trajectory: string, notes: string): NoteFidelity {
   const seen = observedCodes(trajectory);
-  const pinned = parseClaims(hintBody(notes)).filter((c) => c.dirs.length === 1 && DIRECTIONS.includes(c.dirs[0]));
+  const pinned = parseClaims(hintBody(notes)).filter((c) => c.dirs.length === 1);
   let right = 0;
   let wrong = 0;
   let unobserved = 0;
