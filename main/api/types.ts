@@ -175,10 +175,16 @@ export interface CodEffectStat {
   readonly ci_high: number | null;
 }
 
+/** One side of a comparison; `rise` is its own last − first position, paired within lifecycles (absent before). */
+export interface CompareSide {
+  readonly positions: PositionStat[];
+  readonly rise?: CodEffectStat | null;
+}
+
 export interface CompareResult {
   readonly suite: string;
-  readonly a: { readonly positions: PositionStat[] };
-  readonly b: { readonly positions: PositionStat[] };
+  readonly a: CompareSide;
+  readonly b: CompareSide;
   readonly delta: PositionStat[];
   /** Absent from an older `cod compare`; null when no pair reached both positions. */
   readonly effect?: CodEffectStat | null;

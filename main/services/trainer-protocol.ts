@@ -35,8 +35,8 @@ export const progressEvent = z.object({ event: z.literal('progress'), done: z.nu
 
 export const compareResult = z.object({
   suite: z.string(),
-  a: z.object({ positions: z.array(positionStat) }).loose(),
-  b: z.object({ positions: z.array(positionStat) }).loose(),
+  a: z.object({ positions: z.array(positionStat), rise: codEffect.nullable().optional() }).loose(),
+  b: z.object({ positions: z.array(positionStat), rise: codEffect.nullable().optional() }).loose(),
   delta: z.array(positionStat),
   effect: codEffect.nullable().optional(),
 });

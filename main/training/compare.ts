@@ -118,6 +118,22 @@ export function codEffect(a: readonly LifecycleResult[], b: readonly LifecycleRe
   return { first: 0, last, ...pairedInterval(d) };
 }
 
+/**
+ * How much one evaluation's reward rises from the first position (or Ralph attempt) to the last, paired within each
+ * lifecycle (r_last − r_0), with its 95% interval. For the Ralph loop this is the question "do later attempts at the
+ * same task do better"; for a CoD suite it is the raw rise, which easier late tasks could also produce (the CoD
+ * effect of a comparison is the controlled form).
+ */
+export function positionRise(lifecycles: readonly LifecycleResult[]): CodEffect | null {
+  const S = Math.max(0, ...lifecycles.map((l) => l.taskRewards.length));
+  if (S < 2) return null;
+  const last = S - 1;
+  const d = lifecycles
+    .filter((l) => !l.error && l.taskRewards.length === S)
+    .map((l) => l.taskRewards[last] - l.taskRewards[0]);
+  return { first: 0, last, ...pairedInterval(d) };
+}
+
 export function compareSuites(a: SuiteResult, b: SuiteResult): SuiteComparison {
   checkPaired(a, b);
   return {

@@ -3,13 +3,23 @@
  * paired deltas of a comparison with the positions whose interval excludes 0 marked. Shared by `cod eval`,
  * `cod compare` and the demo's before/after report.
  */
-import type { SuiteComparison } from './compare.ts';
+import { positionRise, type CodEffect, type SuiteComparison } from './compare.ts';
 import type { SuiteResult } from './evaluate.ts';
 
 const num = (x: number | null, digits = 3): string => (x === null ? '—' : x.toFixed(digits));
 const ci = (lo: number | null, hi: number | null): string =>
   lo === null || hi === null ? '—' : `[${lo.toFixed(3)}, ${hi.toFixed(3)}]`;
 const signed = (x: number | null): string => (x === null ? '—' : (x >= 0 ? '+' : '') + x.toFixed(3));
+
+/** "rise (attempt 7 − attempt 0, paired): +0.145 [0.039, 0.251]  n 48  *" — or nothing for a one-position suite. */
+function riseLine(label: string, r: SuiteResult, rise: CodEffect | null): string[] {
+  if (!rise) return [];
+  const unit = r.unit === 'attempt' ? 'attempt' : 'k';
+  return [
+    `${label} (${unit} ${rise.last} − ${unit} ${rise.first}, paired): ${signed(rise.mean)} ` +
+      `${ci(rise.ci_low, rise.ci_high)}  n ${rise.n}${rise.excludesZero ? '  *' : ''}`,
+  ];
+}
 
 function suiteHeader(r: SuiteResult): string {
   const base = r.baseline ? `, baseline ${r.baseline}` : '';
@@ -32,6 +42,7 @@ export function formatSuiteResult(r: SuiteResult): string {
     );
   }
   const failed = r.failedLifecycles ? `, ${r.failedLifecycles} lifecycles failed (left out)` : '';
+  lines.push(...riseLine('rise', r, positionRise(r.lifecycles)));
   lines.push(`hint parse rate ${num(r.hintParseRate, 2)}, mean hint length ${num(r.meanHintChars, 0)} chars${failed}`);
   return lines.join('\n');
 }
@@ -54,6 +65,8 @@ export function formatComparison(c: SuiteComparison, labels: { a: string; b: str
         (d.excludesZero ? '  *' : ''),
     );
   });
+  lines.push(...riseLine('rise within A', c.a, positionRise(c.a.lifecycles)));
+  lines.push(...riseLine('rise within B', c.b, positionRise(c.b.lifecycles)));
   const e = c.effect;
   if (e)
     lines.push(

@@ -26,6 +26,7 @@ import type { EnvHost } from '../envs/host.ts';
 import { getDomain } from '../envs/registry.ts';
 import type { Domain, DomainWithAgents } from '../envs/sdk.ts';
 import type { Curriculum, EvalKind, EvalSuite } from './curriculum/schema.ts';
+import { positionRise, type CodEffect } from './compare.ts';
 
 /** The split of every evaluation pack; the trainer draws its packs from 'train'. */
 export const EVAL_SPLIT = 'eval';
@@ -237,7 +238,9 @@ export async function evaluateSuite(args: EvaluateSuiteArgs): Promise<SuiteResul
 }
 
 /** A suite result without its lifecycles: what `--json` prints and a checkpoint row keeps. */
-export function suiteSummary(r: SuiteResult): Omit<SuiteResult, 'lifecycles'> & { lifecycles: number } {
+export function suiteSummary(
+  r: SuiteResult,
+): Omit<SuiteResult, 'lifecycles'> & { lifecycles: number; rise: CodEffect | null } {
   const { lifecycles, ...rest } = r;
-  return { ...rest, lifecycles: lifecycles.length };
+  return { ...rest, lifecycles: lifecycles.length, rise: positionRise(lifecycles) };
 }

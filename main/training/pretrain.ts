@@ -36,7 +36,7 @@ import {
   SHORT_INDUCTION,
   type InductionStageState,
 } from './induction-drill.ts';
-import { loadRunCheckpoint, saveRunCheckpoint } from './run-checkpoint.ts';
+import { loadRunCheckpoint, saveRunCheckpoint, sha256File } from './run-checkpoint.ts';
 import { episodeConversations, sftExample, type SftExample } from './sft-examples.ts';
 
 export interface PretrainDomain {
@@ -186,11 +186,25 @@ export async function collectTraces(
   return lines;
 }
 
+/**
+ * Where a continued warm start began: the init checkpoint's weights hash and, when it has one, its own pretrain.json
+ * — so a model made in stages records every stage's options in its pretrain.json.
+ */
+interface InitProvenance {
+  readonly dir: string;
+  readonly sha256: string;
+  readonly pretrain?: unknown;
+}
+
 /** The weights and tokenizer of the checkpoint a continued warm start begins from; it must be the same preset. */
 async function initialModel(
   dir: string,
   config: ModelConfig,
-): Promise<{ weights: LoadedModel['weights']; tokenizerJson: ByteLevelBpeTokenizerJson }> {
+): Promise<{
+  weights: LoadedModel['weights'];
+  tokenizerJson: ByteLevelBpeTokenizerJson;
+  provenance: InitProvenance;
+}> {
   const m = await loadCheckpoint(dir);
   const differs = (Object.keys(config) as (keyof ModelConfig)[]).filter(
     (k) => JSON.stringify(m.config[k]) !== JSON.stringify(config[k]),
@@ -200,11 +214,22 @@ async function initialModel(
   const raw = await readFile(join(dir, TOKENIZER_FILE), 'utf8').catch(() => {
     throw new CodError('not_found', `no ${TOKENIZER_FILE} in the init checkpoint`, dir);
   });
+  let tokenizerJson: ByteLevelBpeTokenizerJson;
   try {
-    return { weights: m.weights, tokenizerJson: JSON.parse(raw) as ByteLevelBpeTokenizerJson };
+    tokenizerJson = JSON.parse(raw) as ByteLevelBpeTokenizerJson;
   } catch {
     throw new CodError('bad_input', `${TOKENIZER_FILE} of the init checkpoint is not JSON`, dir);
   }
+  // A missing or unreadable pretrain.json only leaves the earlier stage's options unrecorded; the hash still names it.
+  const earlier = await readFile(join(dir, 'pretrain.json'), 'utf8')
+    .then((t) => JSON.parse(t) as unknown)
+    .catch(() => undefined);
+  const sha256 = await sha256File(join(dir, 'model.safetensors'));
+  return {
+    weights: m.weights,
+    tokenizerJson,
+    provenance: { dir, sha256, ...(earlier === undefined ? {} : { pretrain: earlier }) },
+  };
 }
 
 /** Column weights: assistant targets 1, prompt targets promptWeight, normalised to a per-step mean. */
@@ -419,7 +444,8 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainSummary> {
   if (!stopped)
     await writeFile(
       join(o.out, 'pretrain.json'),
-      JSON.stringify({ options: recordedOptions(o), summary }, null, 2) + '\n',
+      JSON.stringify({ options: recordedOptions(o), summary, ...(start ? { init: start.provenance } : {}) }, null, 2) +
+        '\n',
     );
   await runtime.dispose();
   return summary;

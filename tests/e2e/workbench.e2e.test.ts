@@ -339,6 +339,9 @@ describe('workbench in the browser', () => {
       await page.waitForSelector('[data-testid=cmp-result]');
       expect(await page.locator('[data-testid=cmp-result] tbody tr').count()).toBe(2); // pack positions 0 and 1
       expect(await page.textContent('[data-testid=cmp-effect]')).toContain('CoD effect');
+      expect(await page.textContent('[data-testid=cmp-rise]')).toMatch(
+        /position 1 − 0.* A\s+\S+\s+\[.*\],\s+B\s+\S+\s+\[/s,
+      );
       // Both curves drawn, one point per pack position.
       await page.waitForSelector(
         '[data-testid=cmp-result] [data-title="Reward by pack position (95% CI)"][data-points="2"]',

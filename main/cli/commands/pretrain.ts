@@ -28,8 +28,9 @@ export const pretrainCommand: CliCommand = {
     '  fresh packs.\n' +
     '  Ctrl-C (SIGINT/SIGTERM) stops after the current step with the state saved in DIR; --resume with the same\n' +
     '  options continues exactly.\n' +
-    `  Defaults reproduce resources/models/builtin: frozenlake:train=${PRETRAIN_DEFAULTS.domains[0].packs}, ` +
-    `${PRETRAIN_DEFAULTS.steps} steps, note noise ${PRETRAIN_DEFAULTS.noteNoise}, lr ${PRETRAIN_DEFAULTS.lr}.`,
+    `  Defaults make the first stage of resources/models/builtin: frozenlake:train=${PRETRAIN_DEFAULTS.domains[0].packs}, ` +
+    `${PRETRAIN_DEFAULTS.steps} steps, note noise ${PRETRAIN_DEFAULTS.noteNoise}, lr ${PRETRAIN_DEFAULTS.lr};\n` +
+    '  `npm run pretrain:builtin -- DIR` makes both stages (docs/training.md).',
   async run(argv) {
     const { values } = parseFlags(argv, {
       out: { type: 'string' },

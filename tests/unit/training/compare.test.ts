@@ -1,7 +1,7 @@
 /** Paired per-position deltas against hand-computed Student-t intervals, and the pairing rules. */
 import { describe, expect, it } from 'vitest';
 import type { LifecycleResult } from '../../../main/cod/records.ts';
-import { codEffect, pairedDeltas } from '../../../main/training/compare.ts';
+import { codEffect, pairedDeltas, positionRise } from '../../../main/training/compare.ts';
 
 function lifecycle(id: string, taskRewards: number[], error = false): LifecycleResult {
   return {
@@ -91,5 +91,34 @@ describe('codEffect', () => {
     // A failed lifecycle on either side leaves its pair out; one position has no effect to speak of.
     expect(codEffect(a, [b[0], b[1], lifecycle('p2#0', [0.2, 1], true)])!.n).toBe(2);
     expect(codEffect([lifecycle('x#0', [1])], [lifecycle('x#0', [0])])).toBeNull();
+  });
+});
+
+describe('positionRise', () => {
+  it('is the last position minus position 0 within each lifecycle, by hand', () => {
+    const ls = [
+      lifecycle('p0#0', [0, 0.5, 1]),
+      lifecycle('p1#0', [0.5, 0.5, 0.75]),
+      lifecycle('p2#0', [0.25, 0, 1]),
+      lifecycle('p3#0', [0, 1], true),
+    ];
+    // The failed lifecycle is left out; rises 1, 0.25, 0.75: mean 2/3, sd sqrt(((1/3)^2 + (5/12)^2 + (1/12)^2) / 2).
+    const r = positionRise(ls)!;
+    expect(r).toMatchObject({ first: 0, last: 2, n: 3 });
+    const m = 2 / 3;
+    const s = Math.sqrt(((1 / 3) ** 2 + (5 / 12) ** 2 + (1 / 12) ** 2) / 2);
+    expect(r.mean).toBeCloseTo(m, 12);
+    expect(r.ci_low).toBeCloseTo(m - (T2 * s) / Math.sqrt(3), 9);
+    expect(r.ci_high).toBeCloseTo(m + (T2 * s) / Math.sqrt(3), 9);
+    expect(r.excludesZero).toBe(false); // half-width 4.30 · 0.382 / √3 = 0.95 > 2/3
+    expect(
+      positionRise([lifecycle('a#0', [0, 1]), lifecycle('b#0', [0, 0.9]), lifecycle('c#0', [0.1, 1])]),
+    ).toMatchObject({
+      n: 3,
+      excludesZero: true,
+    });
+    // A lifecycle cut short (fewer positions than the suite's) is left out too; one position has no rise.
+    expect(positionRise([...ls.slice(0, 3), lifecycle('p4#0', [0, 1])])!.n).toBe(3);
+    expect(positionRise([lifecycle('x#0', [1])])).toBeNull();
   });
 });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 /** `cod pretrain` in miniature: learning happens, and a stopped run resumed from its state ends bit-identical. */
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -82,6 +83,16 @@ describe('pretrain', () => {
     expect(readFileSync(join(dir, 'd', 'tokenizer.json'), 'utf8')).toBe(
       readFileSync(join(dir, 'a', 'tokenizer.json'), 'utf8'),
     );
+    // d's pretrain.json records the stage it continued: a's weights hash and a's own record, so a model made in
+    // stages can be rebuilt from its record alone.
+    const record = JSON.parse(readFileSync(join(dir, 'd', 'pretrain.json'), 'utf8'));
+    expect(record.init.sha256).toBe(
+      createHash('sha256')
+        .update(readFileSync(join(dir, 'a', 'model.safetensors')))
+        .digest('hex'),
+    );
+    expect(record.init.pretrain).toEqual(JSON.parse(readFileSync(join(dir, 'a', 'pretrain.json'), 'utf8')));
+    expect(record.options.seed).toBe(1);
     await expect(pretrain({ ...small(join(dir, 'e')), modelPreset: 'small', init: join(dir, 'a') })).rejects.toThrow(
       /not the preset being trained/,
     );
