@@ -66,6 +66,8 @@ interface SuiteJson {
   baseline: string | null;
   hintParseRate: number | null;
   lifecycles: number;
+  seeds: number[];
+  rise: { first: number; last: number; n: number; mean: number | null } | null;
 }
 interface CompareJson {
   suite: string;
@@ -167,7 +169,31 @@ describe('cod eval', () => {
         expect(p.ci_low!).toBeLessThanOrEqual(p.mean!);
         expect(p.ci_high!).toBeGreaterThanOrEqual(p.mean!);
       }
+    // Each suite's own rise, last position minus the first within each lifecycle.
+    expect(suites.map((s) => [s.rise?.first, s.rise?.last, s.rise?.n])).toEqual([
+      [0, 2, 4],
+      [0, 1, 2],
+    ]);
     expect(ok(cod(args))).toBe(out);
+  });
+
+  it("--seeds replaces the suites' seeds (packs per seed as before); a bad list is one error", () => {
+    const both = (
+      JSON.parse(ok(cod(['eval', m1, '--curriculum', curriculum, '--suite', 'fl', '--json']))) as SuiteJson[]
+    )[0];
+    const run = (seeds: string) =>
+      (
+        JSON.parse(
+          ok(cod(['eval', m1, '--curriculum', curriculum, '--suite', 'fl', '--seeds', seeds, '--json'])),
+        ) as SuiteJson[]
+      )[0];
+    const two = run('2');
+    expect([two.seeds, two.lifecycles]).toEqual([[2], 2]);
+    const three = run('2,7,9');
+    expect([three.seeds, three.lifecycles]).toEqual([[2, 7, 9], 6]);
+    expect(() => run('2,x')).toThrow(/--seeds.*'x'/);
+    expect(() => run('2,2')).toThrow(/twice/);
+    expect(both.seeds).toEqual([1, 2]);
   });
 
   it('a table per suite on stdout, progress on stderr; --events gives JSON progress lines', () => {

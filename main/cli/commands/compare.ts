@@ -8,10 +8,11 @@ import type { CliCommand } from '../command.ts';
 import { evaluateCheckpoint, progressSink, selectSuites, threadsFlag, totalLifecycles } from './eval.ts';
 
 const USAGE =
-  'A_DIR B_DIR --curriculum FILE [--suite NAME]... [--threads N] [--json] [--events]\n\n' +
+  'A_DIR B_DIR --curriculum FILE [--suite NAME]... [--seeds 1,2,3] [--threads N] [--json] [--events]\n\n' +
   '  Evaluates both checkpoints on the same held-out packs with the same sampling seeds and prints, per suite and\n' +
   '  pack position, both means and the paired delta B − A with a Student-t 95% interval over the per-lifecycle\n' +
   '  differences (* marks a delta whose interval excludes 0).\n' +
+  "  --seeds   replaces the suites' dataset seeds (other or more held-out packs), the same for both\n" +
   '  --json    [{"suite", "a": {"positions": [...]}, "b": {"positions": [...]}, "delta": [{"k", "mean", "ci_low",\n' +
   '            "ci_high", "n", "excludesZero"}]}] on stdout\n' +
   '  --events  progress as JSON lines {"event":"progress","done","total"} on stderr';
@@ -26,6 +27,7 @@ export const compareCommand: CliCommand = {
       {
         curriculum: { type: 'string' },
         suite: { type: 'string', multiple: true },
+        seeds: { type: 'string' },
         threads: { type: 'string' },
         json: { type: 'boolean' },
         events: { type: 'boolean' },
@@ -36,7 +38,7 @@ export const compareCommand: CliCommand = {
       throw new CodError('bad_input', `expected two checkpoint directories A_DIR B_DIR, got ${positionals.length}`);
     const [aDir, bDir] = positionals;
     const threads = threadsFlag(values.threads);
-    const { loaded, suites } = selectSuites(requireFlag(values.curriculum, 'curriculum'), values.suite);
+    const { loaded, suites } = selectSuites(requireFlag(values.curriculum, 'curriculum'), values.suite, values.seeds);
     const total = 2 * totalLifecycles(suites);
     const progress = progressSink(`cod compare`, values.events ?? false);
     // Both opened (and so checked) before any lifecycle runs: a bad B_DIR fails at once, not after A's evals.

@@ -17,17 +17,34 @@ import { intFlag, parseFlags, requireFlag } from '../args.ts';
 import type { CliCommand } from '../command.ts';
 import { progressReporter } from './envs-check.ts';
 
-/** The curriculum and the suites to run: the named ones in the order given, or all of them. */
+/** `--seeds 1,2,3`: the suites' dataset seeds, each a non-negative integer, none twice. */
+export function parseSeeds(text: string): number[] {
+  const seeds = text.split(',').map((t) => t.trim());
+  const bad = seeds.find((t) => !/^\d{1,9}$/.test(t));
+  if (bad !== undefined)
+    throw new CodError('bad_input', `expected comma-separated non-negative integers, got '${bad}'`, '--seeds');
+  const n = seeds.map(Number);
+  if (new Set(n).size !== n.length) throw new CodError('bad_input', 'a seed is given twice', '--seeds');
+  return n;
+}
+
+/**
+ * The curriculum and the suites to run: the named ones in the order given, or all of them. `seeds` replaces every
+ * selected suite's dataset seeds — more or other held-out packs without editing the curriculum; a suite's packs
+ * depend only on its name and seed, so `--seeds 1` reproduces a suite written with `seeds: [1]`.
+ */
 export function selectSuites(
   file: string,
   names: readonly string[] | undefined,
+  seeds?: string,
 ): { loaded: LoadedCurriculum; suites: EvalSuite[] } {
+  const override = seeds === undefined ? undefined : parseSeeds(seeds);
   const loaded = loadCurriculum(file);
   const suites = names?.length ? names.map((n) => findSuite(loaded.curriculum, n)) : [...loaded.curriculum.evals];
   if (suites.length === 0) throw new CodError('bad_input', 'the curriculum has no eval suites (evals:)', file);
   if (new Set(suites.map((s) => s.name)).size !== suites.length)
     throw new CodError('bad_input', 'a suite is named twice', '--suite');
-  return { loaded, suites };
+  return { loaded, suites: override ? suites.map((s) => ({ ...s, seeds: override })) : suites };
 }
 
 /** Lifecycles progress on stderr: a bar for people, or `{"event":"progress",...}` lines with --events. */
@@ -81,10 +98,11 @@ export function totalLifecycles(suites: readonly EvalSuite[]): number {
 }
 
 const USAGE =
-  'CHECKPOINT_DIR --curriculum FILE [--suite NAME]... [--baseline none|append_log|oracle_notes] [--threads N]\n' +
-  '         [--json] [--events]\n\n' +
+  'CHECKPOINT_DIR --curriculum FILE [--suite NAME]... [--seeds 1,2,3] [--baseline none|append_log|oracle_notes]\n' +
+  '         [--threads N] [--json] [--events]\n\n' +
   "  Plays the curriculum's eval suites (all of them unless --suite is given) on held-out packs, one rollout per\n" +
   '  pack, and prints the mean task reward by pack position with a Student-t 95% interval over lifecycles.\n' +
+  "  --seeds     replaces the suites' dataset seeds (other or more held-out packs)\n" +
   '  --baseline  none: empty context every task; append_log: the truncated log of past trajectories;\n' +
   "              oracle_notes: the domain's scripted oracle writes the notes, the model still solves\n" +
   '  --json      [{"suite", "positions": [{"k", "mean", "ci_low", "ci_high", "n", ...}], ...}] on stdout\n' +
@@ -100,6 +118,7 @@ export const evalCommand: CliCommand = {
       {
         curriculum: { type: 'string' },
         suite: { type: 'string', multiple: true },
+        seeds: { type: 'string' },
         baseline: { type: 'string' },
         threads: { type: 'string' },
         json: { type: 'boolean' },
@@ -111,7 +130,7 @@ export const evalCommand: CliCommand = {
       throw new CodError('bad_input', `expected exactly one CHECKPOINT_DIR (usage: cod eval ${USAGE.split('\n')[0]})`);
     const baseline = values.baseline === undefined ? undefined : checkBaseline(values.baseline);
     const threads = threadsFlag(values.threads);
-    const { loaded, suites } = selectSuites(requireFlag(values.curriculum, 'curriculum'), values.suite);
+    const { loaded, suites } = selectSuites(requireFlag(values.curriculum, 'curriculum'), values.suite, values.seeds);
     const total = totalLifecycles(suites);
     const progress = progressSink(`cod eval ${positionals[0]}`, values.events ?? false);
     const checkpoint = await openCheckpointPolicy(positionals[0], { ...(threads ? { threads } : {}) });
