@@ -154,6 +154,12 @@ describe('a checkpoint as a policy, in process', () => {
 });
 
 describe('cod eval', () => {
+  /** `cod eval m1 --suite fl --json` with extra flags: the one suite's JSON. */
+  const evalFl = (...extra: string[]): SuiteJson =>
+    (
+      JSON.parse(ok(cod(['eval', m1, '--curriculum', curriculum, '--suite', 'fl', ...extra, '--json']))) as SuiteJson[]
+    )[0];
+
   it('--json: every suite, positions with k/mean/ci_low/ci_high/n; the same output on a second run', () => {
     const args = ['eval', m1, '--curriculum', curriculum, '--threads', '1', '--json'];
     const out = ok(cod(args));
@@ -178,15 +184,8 @@ describe('cod eval', () => {
   });
 
   it("--seeds replaces the suites' seeds (packs per seed as before); a bad list is one error", () => {
-    const both = (
-      JSON.parse(ok(cod(['eval', m1, '--curriculum', curriculum, '--suite', 'fl', '--json']))) as SuiteJson[]
-    )[0];
-    const run = (seeds: string) =>
-      (
-        JSON.parse(
-          ok(cod(['eval', m1, '--curriculum', curriculum, '--suite', 'fl', '--seeds', seeds, '--json'])),
-        ) as SuiteJson[]
-      )[0];
+    const both = evalFl();
+    const run = (seeds: string) => evalFl('--seeds', seeds);
     const two = run('2');
     expect([two.seeds, two.lifecycles]).toEqual([[2], 2]);
     const three = run('2,7,9');
@@ -213,12 +212,7 @@ describe('cod eval', () => {
   });
 
   it('baselines: empty context, truncated log, scripted oracle notes', () => {
-    const run = (b: string) =>
-      (
-        JSON.parse(
-          ok(cod(['eval', m1, '--curriculum', curriculum, '--suite', 'fl', '--baseline', b, '--json'])),
-        ) as SuiteJson[]
-      )[0];
+    const run = (b: string) => evalFl('--baseline', b);
     const none = run('none');
     expect([none.memory, none.baseline, none.hintParseRate]).toEqual(['none', 'none', null]);
     const log = run('append_log');
@@ -226,9 +220,7 @@ describe('cod eval', () => {
     // The oracle's notes always parse; the untrained model's own notes never do.
     const oracle = run('oracle_notes');
     expect([oracle.memory, oracle.baseline, oracle.hintParseRate]).toEqual(['notes', 'oracle_notes', 1]);
-    const own = (
-      JSON.parse(ok(cod(['eval', m1, '--curriculum', curriculum, '--suite', 'fl', '--json']))) as SuiteJson[]
-    )[0];
+    const own = evalFl();
     expect(own.hintParseRate).toBe(0);
   });
 });
