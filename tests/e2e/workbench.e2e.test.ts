@@ -340,7 +340,7 @@ describe('workbench in the browser', () => {
       expect(await page.locator('[data-testid=cmp-result] tbody tr').count()).toBe(2); // pack positions 0 and 1
       expect(await page.textContent('[data-testid=cmp-effect]')).toContain('CoD effect');
       expect(await page.textContent('[data-testid=cmp-rise]')).toMatch(
-        /position 1 − 0.* A\s+\S+\s+\[.*\],\s+B\s+\S+\s+\[/s,
+        /position 1 − 0.*\): A\s+-?\d\S*\s.*,\s+B\s+-?\d\S*\s/s,
       );
       // Both curves drawn, one point per pack position.
       await page.waitForSelector(
