@@ -4,33 +4,13 @@
  * checkpoint on held-out packs (and in the Ralph loop) with `cod compare`: identical packs and seeds for both, the
  * per-position rewards with 95% intervals and the deltas. Ends by saying where the run is stored.
  */
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { APP_ROOT, BUILTIN_MODEL_DIR as BUILTIN } from '../main/cli/app-root.ts';
+import { runCod as cod } from './cod-child.ts';
 
-const COD = join(APP_ROOT, 'bin', 'cod.mjs');
 const CURRICULUM = process.env.DEMO_CURRICULUM ?? join(APP_ROOT, 'resources', 'curricula', 'cpu-demo.yaml');
 const minutes = process.env.DEMO_MINUTES ?? '20';
 const extra = process.argv.slice(2);
-
-function cod(args: string[], onLine?: (line: string) => void): Promise<void> {
-  return new Promise((ok, fail) => {
-    const child = spawn(process.execPath, [COD, ...args], {
-      stdio: ['ignore', onLine ? 'pipe' : 'inherit', 'inherit'],
-    });
-    let buf = '';
-    child.stdout?.on('data', (d: Buffer) => {
-      buf += d.toString();
-      let i;
-      while ((i = buf.indexOf('\n')) >= 0) {
-        onLine!(buf.slice(0, i));
-        buf = buf.slice(i + 1);
-      }
-    });
-    child.on('error', fail);
-    child.on('exit', (code) => (code === 0 ? ok() : fail(new Error(`cod ${args[0]} exited with ${code}`))));
-  });
-}
 
 let runId = '';
 let runDir = '';

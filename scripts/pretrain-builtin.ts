@@ -12,39 +12,33 @@
  * finished), a stopped one resumes from its saved state. OUT/pretrain.json records both stages' options (stage 2's
  * `init` holds stage 1's record and weights hash).
  */
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { APP_ROOT } from '../main/cli/app-root.ts';
-
-const COD = join(APP_ROOT, 'bin', 'cod.mjs');
+import { PRETRAIN_RECORD, STATE_DIR } from '../main/training/pretrain-files.ts';
+import { runCod } from './cod-child.ts';
 
 /** The second stage's flags; the first stage is `cod pretrain`'s defaults. */
 const BUILTIN_STAGE_2 = ['--note-noise', '0.1', '--steps', '300', '--seed', '1'] as const;
 
 function finished(dir: string): boolean {
   try {
-    const record = JSON.parse(readFileSync(join(dir, 'pretrain.json'), 'utf8')) as { summary?: { stopped?: boolean } };
+    const record = JSON.parse(readFileSync(join(dir, PRETRAIN_RECORD), 'utf8')) as { summary?: { stopped?: boolean } };
     return record.summary?.stopped === false;
   } catch {
     return false;
   }
 }
 
-function pretrainStage(args: string[], out: string): Promise<void> {
+async function pretrainStage(args: string[], out: string): Promise<void> {
   if (finished(out)) {
-    console.log(`${out} is finished (its pretrain.json says so); skipping`);
-    return Promise.resolve();
+    console.log(`${out} is finished (its ${PRETRAIN_RECORD} says so); skipping`);
+    return;
   }
-  const resume = existsSync(join(out, '.pretrain-state')) ? ['--resume'] : [];
-  console.log(`cod pretrain ${[...args, '--out', out, ...resume].join(' ')}`);
-  return new Promise((ok, fail) => {
-    const child = spawn(process.execPath, [COD, 'pretrain', ...args, '--out', out, ...resume], { stdio: 'inherit' });
-    child.on('error', fail);
-    child.on('exit', (code) =>
-      code === 0 && finished(out) ? ok() : fail(new Error(`the stage for ${out} did not finish`)),
-    );
-  });
+  const argv = ['pretrain', ...args, '--out', out, ...(existsSync(join(out, STATE_DIR)) ? ['--resume'] : [])];
+  console.log(`cod ${argv.join(' ')}`);
+  await runCod(argv);
+  // Exit 0 after Ctrl-C means stopped with the state saved, not finished: the next stage must not start.
+  if (!finished(out)) throw new Error(`the stage for ${out} stopped before finishing; run the script again to resume`);
 }
 
 const out = process.argv[2];

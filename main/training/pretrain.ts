@@ -36,6 +36,7 @@ import {
   SHORT_INDUCTION,
   type InductionStageState,
 } from './induction-drill.ts';
+import { PRETRAIN_RECORD, STATE_DIR } from './pretrain-files.ts';
 import { loadRunCheckpoint, saveRunCheckpoint, sha256File } from './run-checkpoint.ts';
 import { episodeConversations, sftExample, type SftExample } from './sft-examples.ts';
 
@@ -145,8 +146,6 @@ export const PRETRAIN_DEFAULTS: Omit<PretrainOptions, 'out' | 'onStep'> = {
   promptWeight: 0.1,
 };
 
-/** Where a stopped pretraining keeps what resuming needs (removed when it finishes). */
-export const STATE_DIR = '.pretrain-state';
 const INDUCTION_STATE = 'induction.json';
 
 /** The options that define the result (not how it is watched or where it runs). */
@@ -221,7 +220,7 @@ async function initialModel(
     throw new CodError('bad_input', `${TOKENIZER_FILE} of the init checkpoint is not JSON`, dir);
   }
   // A missing or unreadable pretrain.json only leaves the earlier stage's options unrecorded; the hash still names it.
-  const earlier = await readFile(join(dir, 'pretrain.json'), 'utf8')
+  const earlier = await readFile(join(dir, PRETRAIN_RECORD), 'utf8')
     .then((t) => JSON.parse(t) as unknown)
     .catch(() => undefined);
   const sha256 = await sha256File(join(dir, 'model.safetensors'));
@@ -443,7 +442,7 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainSummary> {
   };
   if (!stopped)
     await writeFile(
-      join(o.out, 'pretrain.json'),
+      join(o.out, PRETRAIN_RECORD),
       JSON.stringify({ options: recordedOptions(o), summary, ...(start ? { init: start.provenance } : {}) }, null, 2) +
         '\n',
     );

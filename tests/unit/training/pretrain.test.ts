@@ -1,17 +1,12 @@
-import { createHash } from 'node:crypto';
 /** `cod pretrain` in miniature: learning happens, and a stopped run resumed from its state ends bit-identical. */
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadCheckpoint } from '../../../main/models/checkpoint.ts';
-import {
-  PRETRAIN_DEFAULTS,
-  STATE_DIR,
-  pretrain,
-  pretrainLr,
-  type PretrainOptions,
-} from '../../../main/training/pretrain.ts';
+import { PRETRAIN_DEFAULTS, pretrain, pretrainLr, type PretrainOptions } from '../../../main/training/pretrain.ts';
+import { STATE_DIR } from '../../../main/training/pretrain-files.ts';
 
 const small = (out: string): PretrainOptions => ({
   ...PRETRAIN_DEFAULTS,
