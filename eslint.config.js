@@ -50,7 +50,7 @@ export default tseslint.config(
           patterns: [
             { group: ['node:*'], message: 'The renderer cannot use Node.' },
             {
-              regex: '^(\\.\\./)+main/(?!api/)',
+              regex: '^(\\.\\./)+main/(?!api/|base/)',
               message: 'The renderer may import only main/api (the contract); reach the rest through the api.',
             },
           ],
@@ -68,7 +68,7 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: '^(\\.\\./)+main/(?!api/)',
+              regex: '^(\\.\\./)+main/(?!api/|base/)',
               message: 'electron/ imports only main/api; the services run in the api host (main/workers).',
             },
           ],

@@ -4,4 +4,4 @@ export * from './methods.ts';
 export * from './protocol.ts';
 export * from './client.ts';
 export { checkRequest } from './validate.ts';
-export { CodError, isCodError, type CodErrorCode } from './errors.ts';
+export { CodError, isCodError, type CodErrorCode } from '../base/errors.ts';

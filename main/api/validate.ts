@@ -3,7 +3,7 @@
  * CodError('bad_input') that names the method and the first offending field, before any handler runs.
  */
 import type { z } from 'zod';
-import { CodError } from './errors.ts';
+import { CodError } from '../base/errors.ts';
 import { isMethodName, paramSchemas, type MethodName } from './methods.ts';
 
 function fieldOf(path: readonly PropertyKey[]): string {

@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { CodError } from '../api/errors.ts';
+import { CodError } from '../base/errors.ts';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 

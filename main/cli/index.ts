@@ -1,4 +1,4 @@
-import { CodError, isCodError } from '../api/errors.ts';
+import { CodError, isCodError } from '../base/errors.ts';
 import type { CliCommand } from './command.ts';
 import { commands } from './commands/index.ts';
 

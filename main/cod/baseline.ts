@@ -3,7 +3,7 @@
  * same index); A = R - mean_G(R). Standard-deviation normalisation and zero-variance filtering are options, off
  * by default.
  */
-import { CodError } from '../api/errors.ts';
+import { CodError } from '../base/errors.ts';
 
 export interface BaselineOptions {
   /** A = (R - mean) / (std + epsilon), std the unbiased sample std of the group. */

@@ -7,7 +7,7 @@
  * within ±FLAT_TOLERANCE. The agents get a fresh instance per task (scope 'task'), so the context is provably
  * their only memory across tasks.
  */
-import { CodError } from '../api/errors.ts';
+import { CodError } from '../base/errors.ts';
 import type { EnvHost } from '../envs/host.ts';
 import type { DomainWithAgents, Rendering, ScriptedAgentKind } from '../envs/sdk.ts';
 import { lifecycleConfig } from './config.ts';

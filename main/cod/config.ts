@@ -1,5 +1,5 @@
 /** The lifecycle runner's settings, with the method's defaults and validation of untrusted config. */
-import { CodError } from '../api/errors.ts';
+import { CodError } from '../base/errors.ts';
 import type { Rendering } from '../envs/sdk.ts';
 import { resolvePrompts, type PromptTemplates } from './prompts.ts';
 import { MEMORY_MODES, type MemoryMode } from './records.ts';

@@ -4,7 +4,7 @@
  * step. Every model call of an episode is one sample carrying that episode's advantage. Lifecycles that failed
  * (env fault) have no complete returns and give no samples; their group mates are baselined without them.
  */
-import { CodError } from '../api/errors.ts';
+import { CodError } from '../base/errors.ts';
 import { groupAdvantages, type BaselineOptions } from './baseline.ts';
 import type { EpisodeKind } from './policy.ts';
 import type { CallRecord, LifecycleResult } from './records.ts';

@@ -3,7 +3,7 @@
  * update-context episode. Each model call is collected as a CallDraft; the lifecycle turns drafts into records
  * once the episode's reward is known.
  */
-import { CodError } from '../api/errors.ts';
+import { CodError } from '../base/errors.ts';
 import type { PackHandle, TaskStart } from '../envs/host.ts';
 import { stableSeed } from '../envs/seed.ts';
 import type { EpisodeEnd } from '../envs/sdk.ts';

@@ -4,7 +4,7 @@
  * An env fault (CodError 'env_fault') fails this lifecycle only, with the error recorded; any other error is the
  * caller's to handle (the rollout aborts on it).
  */
-import { isCodError } from '../api/errors.ts';
+import { isCodError } from '../base/errors.ts';
 import type { EnvHost, PackHandle } from '../envs/host.ts';
 import type { Outcome } from '../envs/sdk.ts';
 import type { LifecycleConfig } from './config.ts';

@@ -4,7 +4,7 @@
  * the response token ids with their log-probs (temperature-1 policy log-probs, what the trainer recomputes) and
  * the prompt ids. Concurrent `respond` calls of many lifecycles share the sampler's slots.
  */
-import { CodError } from '../api/errors.ts';
+import { CodError } from '../base/errors.ts';
 import type { ChatRenderer } from '../models/chat-template/render.ts';
 import type { Sampler } from '../models/sampler/sampler.ts';
 import type { Policy, PolicyRequest, PolicyResponse } from './policy.ts';

@@ -6,7 +6,7 @@
  * Pack seeds are stable sha256 digests of (dataset id, domain, split, pack index), so the same pack rebuilds the
  * same instance in every process. A pack never mixes domains; a short chunk is padded cyclically to S.
  */
-import { CodError } from '../api/errors.ts';
+import { CodError } from '../base/errors.ts';
 import { stableSeed } from '../envs/seed.ts';
 
 export type PackStrategy = 'cod' | 'ralph_sample' | 'ralph_full';

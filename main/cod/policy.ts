@@ -3,7 +3,7 @@
  * It takes batches so a model can serve many concurrent lifecycles' calls together (continuous batching).
  */
 
-import type { CodErrorCode } from '../api/errors.ts';
+import type { CodErrorCode } from '../base/errors.ts';
 import type { EpisodeEnd } from '../envs/sdk.ts';
 
 export interface ChatMessage {

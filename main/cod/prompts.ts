@@ -3,7 +3,7 @@
  * named `{slots}` that a curriculum may override field by field. Two defaults: `chat` (full natural language, for
  * real LLMs) and `compact` (same structure, terse, for the small built-in model).
  */
-import { CodError } from '../api/errors.ts';
+import { CodError } from '../base/errors.ts';
 import type { Rendering } from '../envs/sdk.ts';
 import { HINTS_END, HINTS_START, JOB_HEADER, TRAJECTORY_HEADER } from './hints.ts';
 import { checkTemplate } from './template.ts';

@@ -3,7 +3,7 @@
  * LifecycleResult per lifecycle (the per-position rewards and contexts the metrics and returns are computed from).
  * Plain JSON data: they go to the store, to JSONL trace files and across worker boundaries unchanged.
  */
-import type { CodErrorCode } from '../api/errors.ts';
+import type { CodErrorCode } from '../base/errors.ts';
 import type { Outcome } from '../envs/sdk.ts';
 import type { PackStrategy } from './packs.ts';
 import type { ChatMessage, EpisodeKind } from './policy.ts';

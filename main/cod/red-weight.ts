@@ -5,7 +5,7 @@
  * A_e ← A_e exp(A_e/T). f(T) = Σ A_e exp(A_e/T) L_e is strictly decreasing in T, so bisection is well defined;
  * when even T = 0.8 cannot reach 0, T = 0.8. Otherwise A is unchanged and no temperature is reported.
  */
-import { CodError } from '../api/errors.ts';
+import { CodError } from '../base/errors.ts';
 
 export interface RedWeightOptions {
   readonly minTemperature: number;

@@ -6,7 +6,7 @@
  * aggregated by the mean (default: R^x_j = mean(r^x_j..), R^z_j = (r^z_j + r^x_{j+1} + …)/(S - j)), a sliding
  * window (mean of the first w terms) or a discounted sum Σ γ^k r_{j+k}.
  */
-import { CodError } from '../api/errors.ts';
+import { CodError } from '../base/errors.ts';
 
 export type ReturnOptions =
   | { readonly kind: 'mean' }

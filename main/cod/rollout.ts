@@ -3,7 +3,7 @@
  * lifecycles by the CallScheduler. An env fault fails only its own lifecycle (recorded in its result); a policy
  * failure or a configuration error aborts the whole rollout once every running lifecycle has stopped.
  */
-import { CodError } from '../api/errors.ts';
+import { CodError } from '../base/errors.ts';
 import type { EnvHost } from '../envs/host.ts';
 import { stableSeed } from '../envs/seed.ts';
 import type { LifecycleConfig } from './config.ts';

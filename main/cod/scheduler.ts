@@ -5,7 +5,7 @@
  * on the model, or `maxBatch` calls are queued, or the first queued call has waited `gatherMs` (a slow environment
  * never holds the others back for longer than that).
  */
-import { CodError } from '../api/errors.ts';
+import { CodError } from '../base/errors.ts';
 import type { Policy, PolicyRequest, PolicyResponse } from './policy.ts';
 
 export interface SchedulerOptions {

@@ -4,7 +4,7 @@
  * `<answer>{agent.act(hints, view)}</answer>`; update requests become a brief reasoning line plus the agent's notes
  * between the hint delimiters — the same text contract a model must meet, parsed by the same code.
  */
-import { CodError, isCodError } from '../api/errors.ts';
+import { CodError, isCodError } from '../base/errors.ts';
 import { stableSeed } from '../envs/seed.ts';
 import type { Domain, DomainWithAgents, ScriptedAgent, ScriptedAgentKind } from '../envs/sdk.ts';
 import { ANSWER_CLOSE, ANSWER_OPEN } from './answer.ts';

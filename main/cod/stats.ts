@@ -4,7 +4,7 @@
  * quantile is computed exactly (bisection on the CDF, via the regularized incomplete beta function) rather than
  * from a table, so any n and level work.
  */
-import { CodError } from '../api/errors.ts';
+import { CodError } from '../base/errors.ts';
 
 export function mean(xs: readonly number[]): number {
   if (xs.length === 0) return NaN;

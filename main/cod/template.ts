@@ -3,7 +3,7 @@
  * values (model output, environment text) are never themselves expanded. Braces that do not form `{identifier}`
  * are literal text.
  */
-import { CodError } from '../api/errors.ts';
+import { CodError } from '../base/errors.ts';
 
 const SLOT = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 

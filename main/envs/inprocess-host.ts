@@ -4,7 +4,7 @@
  * fault isolation — an exception or a malformed result from domain code fails only that pack handle, with a
  * CodError('env_fault') naming the domain; every later call on the handle repeats that error.
  */
-import { CodError, isCodError } from '../api/errors.ts';
+import { CodError, isCodError } from '../base/errors.ts';
 import type { EnvHost, HostStepResult, PackHandle, TaskStart } from './host.ts';
 import { listDomains } from './registry.ts';
 import type { Domain, EpisodeEnd, OpenPackArgs, Outcome, Pack, StepResult, TaskEpisode } from './sdk.ts';

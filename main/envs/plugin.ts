@@ -6,8 +6,8 @@
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { CodError } from '../api/errors.ts';
-import { LocatedSource, SourceError, type SourceIssue } from './plugin-diagnostics.ts';
+import { CodError } from '../base/errors.ts';
+import { LocatedSource, SourceError, type SourceIssue } from '../base/diagnostics.ts';
 import { listDomains } from './registry.ts';
 
 export const MANIFEST_FILE = 'cod-plugin.json';

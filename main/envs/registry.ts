@@ -1,4 +1,4 @@
-import { CodError } from '../api/errors.ts';
+import { CodError } from '../base/errors.ts';
 import { builtinDomains } from './domains/index.ts';
 import type { Domain } from './sdk.ts';
 

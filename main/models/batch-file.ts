@@ -1,6 +1,6 @@
 /** The ragged batch file format shared by `cod engine grads` and `cod model score`. */
 import { readFile } from 'node:fs/promises';
-import { CodError } from '../api/errors.ts';
+import { CodError } from '../base/errors.ts';
 import { validateRagged, type RaggedBatch } from './packing.ts';
 
 export async function readBatchFile(path: string, vocabSize: number): Promise<RaggedBatch> {

@@ -5,7 +5,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CodError } from '../api/errors.ts';
+import { CodError } from '../base/errors.ts';
 import type { ModelConfig } from './config.ts';
 import { readSafetensorsFile, readSafetensorsHeader, type NamedTensor, type SafetensorsDtype } from './safetensors.ts';
 

@@ -1,7 +1,7 @@
 /** Hugging Face–compatible checkpoint directories: config.json + model.safetensors (+ tokenizer files). */
 import { mkdir, writeFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CodError } from '../api/errors.ts';
+import { CodError } from '../base/errors.ts';
 import { readCheckpointWeights, checkTensorsAgainstConfig } from './checkpoint-files.ts';
 import { readConfigFile, toHfConfig, type ModelConfig } from './config.ts';
 import { fromFloat32, toFloat32, writeSafetensorsFile } from './safetensors.ts';

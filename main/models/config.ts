@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { CodError } from '../api/errors.ts';
+import { CodError } from '../base/errors.ts';
 
 export type Architecture = 'llama' | 'qwen2' | 'qwen3';
 

@@ -7,7 +7,7 @@
 import { copyFile, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import { CodError } from '../api/errors.ts';
+import { CodError } from '../base/errors.ts';
 import { ChatRenderer } from './chat-template/render.ts';
 import { findChatTemplate } from './chat-template/source.ts';
 import {

@@ -2,7 +2,7 @@
  * A workbench model directory opened as one unit: config + weights + tokenizer + chat template, checked against
  * each other (a tokenizer with more ids than the model's vocabulary would index past the embedding).
  */
-import { CodError } from '../api/errors.ts';
+import { CodError } from '../base/errors.ts';
 import { loadChatRenderer } from './chat-template/source.ts';
 import type { ChatRenderer } from './chat-template/render.ts';
 import { loadCheckpoint } from './checkpoint.ts';

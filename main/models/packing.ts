@@ -6,7 +6,7 @@
  * tokens before it and counted; position 0 never counts. In a packed row the prediction of token t comes from
  * the logits at column (offset + t - 1), so targets and weights are stored at that column.
  */
-import { CodError } from '../api/errors.ts';
+import { CodError } from '../base/errors.ts';
 
 export interface RaggedBatch {
   readonly sequences: readonly (readonly number[])[];

@@ -3,7 +3,7 @@
  * (about 0.9M parameters), Qwen3-style (GQA, q/k norm, tied embeddings). `small` and `medium` are the larger
  * sizes the engine benchmark uses. Vocab sizes match the built-in tokenizer where one is used.
  */
-import { CodError } from '../api/errors.ts';
+import { CodError } from '../base/errors.ts';
 import type { ModelConfig } from './config.ts';
 
 const base = {

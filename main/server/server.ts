@@ -7,7 +7,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { CodError } from '../api/errors.ts';
+import { CodError } from '../base/errors.ts';
 import { requestFrame, TOKEN_PARAM, WS_PATH } from '../api/protocol.ts';
 import type { Workbench } from '../services/workbench.ts';
 import { contentSecurityPolicy, rendererMissing, serveStatic } from './static-files.ts';

@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { CodError } from '../api/errors.ts';
+import { CodError } from '../base/errors.ts';
 import type { CheckpointRef, JobView } from '../api/types.ts';
 import type { RunStore } from '../store/index.ts';
 import { curriculumOfConfig, evalSuitesOf } from './convert.ts';

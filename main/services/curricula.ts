@@ -6,9 +6,9 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { CodError, isCodError } from '../api/errors.ts';
+import { CodError, isCodError } from '../base/errors.ts';
 import type { CurriculumCheck, CurriculumIssue, JsonObject, PresetInfo, PresetText } from '../api/types.ts';
-import { SourceError } from '../envs/plugin-diagnostics.ts';
+import { SourceError } from '../base/diagnostics.ts';
 import { parseCurriculum, type LoadedCurriculum } from '../training/curriculum/load.ts';
 import { stringifyCurriculum } from '../training/curriculum/stringify.ts';
 

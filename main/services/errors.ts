@@ -1,5 +1,5 @@
 /** Any failure -> the one error body the UI shows: a CodError as it is, anything else as an internal error. */
-import { isCodError } from '../api/errors.ts';
+import { isCodError } from '../base/errors.ts';
 import type { ApiErrorBody, CurriculumIssue } from '../api/types.ts';
 
 export function errorBody(e: unknown): ApiErrorBody {

@@ -2,7 +2,7 @@
  * Pack preview for the Curricula view: the first tasks of one pack of a built-in domain exactly as a lifecycle
  * would start them (rules and first observation), so a researcher sees what the model will face.
  */
-import { CodError } from '../api/errors.ts';
+import { CodError } from '../base/errors.ts';
 import type { DomainView, PackPreview } from '../api/types.ts';
 import { InProcessEnvHost } from '../envs/inprocess-host.ts';
 import { getDomain, listDomains } from '../envs/registry.ts';

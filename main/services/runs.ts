@@ -3,7 +3,7 @@
  * `cod train … --events` in a worker process; the run's rows reach the UI through the store's change feed, the
  * worker's own lines only drive the job's state (so a crash of the UI loses nothing: the store has it all).
  */
-import { CodError } from '../api/errors.ts';
+import { CodError } from '../base/errors.ts';
 import type { JobView, RunDetail, RunSummary, SeriesData } from '../api/types.ts';
 import type { RunStore } from '../store/index.ts';
 import { checkpointInfo, evalSuitesOf, runSummary, seriesData } from './convert.ts';

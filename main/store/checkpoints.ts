@@ -3,7 +3,7 @@
  * only records where it is, its digest, and eval results per suite.
  */
 import type { SQLOutputValue } from 'node:sqlite';
-import { CodError } from '../api/errors.ts';
+import { CodError } from '../base/errors.ts';
 import type { StoreDb } from './db.ts';
 import { requireLease } from './lease.ts';
 import { requireRun } from './runs.ts';

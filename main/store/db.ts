@@ -5,7 +5,7 @@
 import { mkdirSync, openSync, readSync, closeSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
-import { CodError } from '../api/errors.ts';
+import { CodError } from '../base/errors.ts';
 import { checkNotNewer, migrate, readUserVersion } from './migrate.ts';
 import { APPLICATION_ID } from './schema.ts';
 import { toCodError } from './sqlite-errors.ts';

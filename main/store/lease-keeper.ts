@@ -2,7 +2,7 @@
  * The leases this store handle holds, each kept alive by a heartbeat timer (every third of its stale-after window).
  * A heartbeat that finds the lease taken over stops, and the next guarded write fails with 'conflict'.
  */
-import { CodError } from '../api/errors.ts';
+import { CodError } from '../base/errors.ts';
 import type { StoreDb } from './db.ts';
 import { DEFAULT_STALE_AFTER_MS, dropLease, takeLease, touchLease } from './lease.ts';
 import { requireRun } from './runs.ts';

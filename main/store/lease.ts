@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { SQLOutputValue } from 'node:sqlite';
 import { hostname as osHostname } from 'node:os';
-import { CodError } from '../api/errors.ts';
+import { CodError } from '../base/errors.ts';
 import type { StoreDb } from './db.ts';
 import type { WriteTx } from './tx.ts';
 import type { LeaseInfo } from './types.ts';

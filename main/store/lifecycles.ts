@@ -1,6 +1,6 @@
 /** Lifecycles (one rollout of a pack) with their samples: written with a step or an eval, read by the replay views. */
 import type { SQLInputValue, SQLOutputValue } from 'node:sqlite';
-import { CodError } from '../api/errors.ts';
+import { CodError } from '../base/errors.ts';
 import type { StoreDb } from './db.ts';
 import {
   INSERT_SAMPLE,

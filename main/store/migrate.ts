@@ -5,7 +5,7 @@
  * downgraded.
  */
 import type { DatabaseSync } from 'node:sqlite';
-import { CodError } from '../api/errors.ts';
+import { CodError } from '../base/errors.ts';
 import { MIGRATIONS, type Migration } from './schema.ts';
 import { toCodError } from './sqlite-errors.ts';
 import { rollbackQuietly } from './tx.ts';

@@ -1,7 +1,7 @@
 /** Runs: creation, status, and the summaries `cod runs list|show` and the UI's run table read. */
 import { randomBytes } from 'node:crypto';
 import type { SQLOutputValue } from 'node:sqlite';
-import { CodError } from '../api/errors.ts';
+import { CodError } from '../base/errors.ts';
 import type { StoreDb } from './db.ts';
 import { leaseFromRow, readLease } from './lease.ts';
 import type { WriteTx } from './tx.ts';

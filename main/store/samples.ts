@@ -4,7 +4,7 @@
  * the prefix it shares with the previous call of the same episode, and reads rebuild the whole prompt.
  */
 import type { SQLOutputValue } from 'node:sqlite';
-import { CodError } from '../api/errors.ts';
+import { CodError } from '../base/errors.ts';
 import type { ChatMessage } from '../cod/policy.ts';
 import { decodeFloats, decodeInts, encodeFloats, encodeInts, float32Array, int32Array } from './blobs.ts';
 import type { SampleInput, SampleRecord } from './types.ts';

@@ -2,7 +2,7 @@
  * Turns SQLite failures into one clear CodError. node:sqlite throws Errors with `errcode` (the SQLite primary
  * or extended result code) and `errstr`; only the primary code (low byte) decides what the user is told.
  */
-import { CodError } from '../api/errors.ts';
+import { CodError } from '../base/errors.ts';
 
 const SQLITE_BUSY = 5;
 const SQLITE_LOCKED = 6;

@@ -3,7 +3,7 @@
  * crash at any moment the store holds the whole step or none of it, and the step row marks it committed.
  * truncateAfter is the other half of resume: everything after the checkpoint's step goes, in one transaction.
  */
-import { CodError } from '../api/errors.ts';
+import { CodError } from '../base/errors.ts';
 import type { StoreDb } from './db.ts';
 import { requireLease } from './lease.ts';
 import { insertLifecycles, prepareLifecycles, type PreparedLifecycles } from './lifecycles.ts';

@@ -3,7 +3,7 @@
  * write is one transaction (writeTx), each multi-statement read one snapshot (readTx), and every failure is one
  * CodError.
  */
-import { CodError } from '../api/errors.ts';
+import { CodError } from '../base/errors.ts';
 import { changesSince, currentVersion } from './changes.ts';
 import {
   insertCheckpoint,

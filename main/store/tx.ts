@@ -5,7 +5,7 @@
  * listeners only after COMMIT, so nobody hears about rows that do not exist.
  */
 import type { DatabaseSync } from 'node:sqlite';
-import { CodError } from '../api/errors.ts';
+import { CodError } from '../base/errors.ts';
 import { recordChange } from './changes.ts';
 import type { StoreDb } from './db.ts';
 import { toCodError } from './sqlite-errors.ts';

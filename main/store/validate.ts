@@ -2,7 +2,7 @@
  * Input checks for everything the store writes. They run before a transaction starts, so bad input never reaches
  * SQLite and the error names the exact field (`where`).
  */
-import { CodError } from '../api/errors.ts';
+import { CodError } from '../base/errors.ts';
 import type { JsonObject } from './types.ts';
 
 export function badInput(where: string, message: string): never {

@@ -4,7 +4,7 @@
  * request with the checkpoint's own chat template. What `cod eval` / `cod compare` and the trainer's evals play.
  */
 import { stat } from 'node:fs/promises';
-import { CodError } from '../api/errors.ts';
+import { CodError } from '../base/errors.ts';
 import { ModelPolicy } from '../cod/model-policy.ts';
 import { openModelDir, type ModelDir } from '../models/model-dir.ts';
 import { Sampler, type SamplerOptions } from '../models/sampler/sampler.ts';

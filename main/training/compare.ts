@@ -4,7 +4,7 @@
  * position k is the mean of the per-lifecycle differences b − a with a Student-t 95% interval over those
  * differences — far tighter than comparing two unpaired intervals, since pack difficulty cancels out.
  */
-import { CodError } from '../api/errors.ts';
+import { CodError } from '../base/errors.ts';
 import type { LifecycleResult } from '../cod/records.ts';
 import { meanCI } from '../cod/stats.ts';
 import type { SuiteResult } from './evaluate.ts';

@@ -2,7 +2,7 @@
  * The environment host a curriculum's evals need: built-in domains in process, the curriculum's plugin domains in
  * the sandbox (started only when a plugin domain is actually opened), behind one EnvHost.
  */
-import { CodError } from '../api/errors.ts';
+import { CodError } from '../base/errors.ts';
 import type { EnvHost, PackHandle } from '../envs/host.ts';
 import { InProcessEnvHost } from '../envs/inprocess-host.ts';
 import type { PluginInfo } from '../envs/plugin.ts';

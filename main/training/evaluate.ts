@@ -13,7 +13,7 @@
  * log of past trajectories, at the curriculum's memory budget) and 'oracle_notes' (the domain's scripted oracle
  * writes the notes; the model still solves every task).
  */
-import { CodError } from '../api/errors.ts';
+import { CodError } from '../base/errors.ts';
 import { curriculumLifecycleConfig } from './curriculum/lifecycle-config.ts';
 import type { LifecycleConfig } from '../cod/config.ts';
 import { lifecycleMetrics } from '../cod/metrics.ts';

@@ -6,7 +6,7 @@
  *  - 'dr_grpo': 1 / (calls in the step × the generation budget), a constant per step that does not favour short
  *    responses.
  */
-import { CodError } from '../api/errors.ts';
+import { CodError } from '../base/errors.ts';
 import type { HostTensor } from '../engine/index.ts';
 import { bucketWidth, packBatch } from '../models/packing.ts';
 import type { ModelRuntime, OptimizerHyper } from '../models/runtime.ts';

@@ -7,7 +7,7 @@
  */
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CodError } from '../api/errors.ts';
+import { CodError } from '../base/errors.ts';
 import { requireScriptedAgents } from '../cod/scripted-policy.ts';
 import { exportTraces, type TraceLine } from '../cod/traces.ts';
 import type { Rendering } from '../envs/sdk.ts';

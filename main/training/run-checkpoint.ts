@@ -10,7 +10,7 @@ import { copyFile, mkdir, readFile, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { CodError } from '../api/errors.ts';
+import { CodError } from '../base/errors.ts';
 import { loadCheckpoint, saveCheckpoint } from '../models/checkpoint.ts';
 import type { ModelConfig } from '../models/config.ts';
 import {

@@ -6,7 +6,7 @@
  * prompt + response ids. Where a sampled response is not the tokenizer's canonical encoding of its own text, that
  * prefix breaks; such an episode falls back to one sequence per call (exact either way) and is counted.
  */
-import { CodError } from '../api/errors.ts';
+import { CodError } from '../base/errors.ts';
 import type { EpisodeKind } from '../cod/policy.ts';
 import type { CallRecord } from '../cod/records.ts';
 

@@ -3,7 +3,7 @@
  * assistant turns verbatim in their prompts, so the episode becomes ONE conversation — the last call's messages plus
  * its response — with the loss on every assistant span (cod-method.md §2); an update episode is its single call.
  */
-import { CodError } from '../api/errors.ts';
+import { CodError } from '../base/errors.ts';
 import type { ChatRenderer } from '../models/chat-template/render.ts';
 import type { ChatMessage } from '../cod/policy.ts';
 import type { TraceLine } from '../cod/traces.ts';

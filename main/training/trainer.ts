@@ -9,7 +9,7 @@
  * resuming needs, so a run killed at any moment continues from its last checkpoint with the same results.
  */
 import { join } from 'node:path';
-import { CodError } from '../api/errors.ts';
+import { CodError } from '../base/errors.ts';
 import type { LifecycleConfig } from '../cod/config.ts';
 import { assignCredit } from '../cod/credit.ts';
 import { planPacks, type PackSpec } from '../cod/packs.ts';

@@ -3,7 +3,7 @@
  * defaults (cod-method.md §4) except where a small model needs otherwise (learning rate: see resources/curricula).
  */
 import { z } from 'zod';
-import { CodError } from '../api/errors.ts';
+import { CodError } from '../base/errors.ts';
 
 const returns = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('mean') }),

@@ -3,7 +3,7 @@
  * entry modules in utility processes behind this interface. Entries are TypeScript modules run through tsx.
  */
 import { Worker } from 'node:worker_threads';
-import { CodError } from '../api/errors.ts';
+import { CodError } from '../base/errors.ts';
 import { RpcClient } from './rpc.ts';
 
 export type WorkerKind = 'policy' | 'trainer';

@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { z } from 'zod';
-import { CodError } from '../api/errors.ts';
+import { CodError } from '../base/errors.ts';
 import type { PolicyRequest } from '../cod/policy.ts';
 import { openCheckpointPolicy } from '../training/checkpoint-policy.ts';
 import { serveRpc } from './rpc.ts';

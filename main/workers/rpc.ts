@@ -3,7 +3,7 @@
  * requests, one reply each, errors carried as CodError code + message. Messages are checked on arrival — a
  * worker is a boundary like any other.
  */
-import { CodError, type CodErrorCode } from '../api/errors.ts';
+import { CodError, type CodErrorCode } from '../base/errors.ts';
 
 export interface PortLike {
   postMessage(message: unknown, transfer?: readonly ArrayBuffer[]): void;

@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { z } from 'zod';
-import { CodError } from '../api/errors.ts';
+import { CodError } from '../base/errors.ts';
 import { parseHfConfig } from '../models/config.ts';
 import { packBatch, unpackPerToken, bucketWidth } from '../models/packing.ts';
 import { ModelRuntime } from '../models/runtime.ts';

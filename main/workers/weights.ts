@@ -1,5 +1,5 @@
 /** Model parameters as they cross a worker boundary: names with Float32Arrays, checked against the config. */
-import { CodError } from '../api/errors.ts';
+import { CodError } from '../base/errors.ts';
 import type { ModelConfig } from '../models/config.ts';
 import { parameterSpecs } from '../models/transformer.ts';
 

@@ -1,7 +1,7 @@
 /** The run lease across real processes: a live holder blocks a second trainer; a SIGKILLed holder does not. */
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CodError } from '../../main/api/errors.ts';
+import { CodError } from '../../main/base/errors.ts';
 import { openStore } from '../../main/store/index.ts';
 import { newRunIn, spawnStoreChild, stepCommit, tempDir, type Child } from '../unit/store/helpers.ts';
 

@@ -1,4 +1,4 @@
-import { CodError } from '../../api/errors.ts';
+import { CodError } from '../../base/errors.ts';
 import { openCheckpointPolicy, type CheckpointPolicy } from '../../training/checkpoint-policy.ts';
 import { compareSuites, type SuiteComparison } from '../../training/compare.ts';
 import { formatComparison } from '../../training/eval-format.ts';

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
-import { CodError } from '../../api/errors.ts';
+import { CodError } from '../../base/errors.ts';
 import { benchSize, measurePeakGemm, PYTHON, type BenchEntry } from '../../models/bench.ts';
 import { MODEL_PRESETS } from '../../models/presets.ts';
 import { intFlag, parseFlags } from '../args.ts';

@@ -1,4 +1,4 @@
-import { CodError } from '../../api/errors.ts';
+import { CodError } from '../../base/errors.ts';
 import { loadCheckpoint } from '../../models/checkpoint.ts';
 import { readBatchFile } from '../../models/batch-file.ts';
 import { crossEntropyObjective } from '../../models/objectives.ts';

@@ -1,4 +1,4 @@
-import { CodError } from '../../api/errors.ts';
+import { CodError } from '../../base/errors.ts';
 import { formatCodnessReport, runCodnessCheck } from '../../cod/codness-check.ts';
 import { requireScriptedAgents } from '../../cod/scripted-policy.ts';
 import { InProcessEnvHost } from '../../envs/inprocess-host.ts';

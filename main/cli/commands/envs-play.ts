@@ -5,7 +5,7 @@
  * exactly as the model's hints do. Reads stdin line by line, so it also runs with piped input.
  */
 import { createInterface, type Interface } from 'node:readline';
-import { CodError } from '../../api/errors.ts';
+import { CodError } from '../../base/errors.ts';
 import { HINTS_NULL, hintBody } from '../../cod/hints.ts';
 import { TRAIN_PACK_SIZE } from '../../cod/packs.ts';
 import { renderSolveSystem } from '../../cod/prompt-render.ts';

@@ -1,6 +1,6 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { CodError } from '../../api/errors.ts';
+import { CodError } from '../../base/errors.ts';
 import { requireScriptedAgents } from '../../cod/scripted-policy.ts';
 import { exportTraces, type TraceLine } from '../../cod/traces.ts';
 import { InProcessEnvHost } from '../../envs/inprocess-host.ts';

@@ -1,4 +1,4 @@
-import { CodError } from '../../api/errors.ts';
+import { CodError } from '../../base/errors.ts';
 import { loadCurriculum, type LoadedCurriculum } from '../../training/curriculum/load.ts';
 import type { EvalSuite } from '../../training/curriculum/schema.ts';
 import { openCheckpointPolicy, type CheckpointPolicy } from '../../training/checkpoint-policy.ts';

@@ -1,5 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
-import { CodError } from '../../api/errors.ts';
+import { CodError } from '../../base/errors.ts';
 import { loadChatRenderer } from '../../models/chat-template/source.ts';
 import { loadCheckpoint } from '../../models/checkpoint.ts';
 import { Sampler } from '../../models/sampler/sampler.ts';

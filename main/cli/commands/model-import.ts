@@ -1,4 +1,4 @@
-import { CodError } from '../../api/errors.ts';
+import { CodError } from '../../base/errors.ts';
 import { importModel, modelsDir, REGISTRY_FILE } from '../../models/import.ts';
 import { parseFlags } from '../args.ts';
 import type { CliCommand } from '../command.ts';

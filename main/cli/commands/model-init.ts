@@ -1,6 +1,6 @@
 import { copyFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CodError } from '../../api/errors.ts';
+import { CodError } from '../../base/errors.ts';
 import { saveCheckpoint } from '../../models/checkpoint.ts';
 import { parseHfConfig } from '../../models/config.ts';
 import { initWeights } from '../../models/init.ts';

@@ -1,4 +1,4 @@
-import { CodError } from '../../api/errors.ts';
+import { CodError } from '../../base/errors.ts';
 import { readBatchFile } from '../../models/batch-file.ts';
 import { loadCheckpoint } from '../../models/checkpoint.ts';
 import { packBatch, unpackPerToken } from '../../models/packing.ts';

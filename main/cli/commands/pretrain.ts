@@ -1,4 +1,4 @@
-import { CodError } from '../../api/errors.ts';
+import { CodError } from '../../base/errors.ts';
 import { pretrain, PRETRAIN_DEFAULTS, type PretrainDomain } from '../../training/pretrain.ts';
 import { intFlag, numberFlag, parseFlags, requireFlag } from '../args.ts';
 import type { CliCommand } from '../command.ts';

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { CodError } from '../../api/errors.ts';
+import { CodError } from '../../base/errors.ts';
 import { codHome } from '../../models/import.ts';
 import { hasLiveTrainer, openStore, type RunStore } from '../../store/index.ts';
 import type { CheckpointRecord, JsonObject, JsonValue, RunRecord } from '../../store/types.ts';

@@ -10,7 +10,7 @@ import { createWorkbench } from '../../services/workbench.ts';
 import { intFlag, parseFlags } from '../args.ts';
 import { APP_ROOT } from '../app-root.ts';
 import type { CliCommand } from '../command.ts';
-import { CodError } from '../../api/errors.ts';
+import { CodError } from '../../base/errors.ts';
 
 export const serveCommand: CliCommand = {
   path: ['serve'],

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { CodError } from '../../api/errors.ts';
+import { CodError } from '../../base/errors.ts';
 import { trainByteLevelBpe } from '../../models/tokenizer/bpe-trainer.ts';
 import { BUILTIN_SPECIAL_TOKENS, builtinTokenizerConfig, writeTokenizerFiles } from '../../models/tokenizer/builtin.ts';
 import { tokenizerFromJson } from '../../models/tokenizer/tokenizer.ts';

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { CodError } from '../../api/errors.ts';
+import { CodError } from '../../base/errors.ts';
 import { codHome as workbenchHome } from '../../models/import.ts';
 import { newRunId } from '../../store/runs.ts';
 import { openStore } from '../../store/index.ts';

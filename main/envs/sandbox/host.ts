@@ -5,7 +5,7 @@
  * process with the culprit are rebuilt in a fresh process by replaying their calls (domains are deterministic in
  * seed + actions), and a replay that does not reproduce the recorded results is itself a fault.
  */
-import { CodError } from '../../api/errors.ts';
+import { CodError } from '../../base/errors.ts';
 import type { EnvHost, HostStepResult, PackHandle, TaskStart } from '../host.ts';
 import type { PluginInfo } from '../plugin.ts';
 import type { DomainInfo, EpisodeEnd, OpenPackArgs } from '../sdk.ts';

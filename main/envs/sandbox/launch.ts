@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CodError } from '../../api/errors.ts';
+import { CodError } from '../../base/errors.ts';
 
 export type IsolationLayer =
   | 'separate-process' // the plugin never runs in the workbench process

@@ -12,7 +12,7 @@
  * conversation ids, which is what sampling produces.
  */
 import { Template } from '@huggingface/jinja';
-import { CodError } from '../../api/errors.ts';
+import { CodError } from '../../base/errors.ts';
 import type { Tokenizer } from '../tokenizer/tokenizer.ts';
 
 export interface ChatTurn {

@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CodError } from '../../api/errors.ts';
+import { CodError } from '../../base/errors.ts';
 import { loadTokenizer, readTokenizerConfig, TOKENIZER_CONFIG_FILE, type Tokenizer } from '../tokenizer/tokenizer.ts';
 import { ChatRenderer } from './render.ts';
 

@@ -20,7 +20,7 @@
  * Log-probs returned are log_softmax of the raw logits (the policy at temperature 1), whatever the sampling
  * temperature / top-k / top-p: that is what the trainer's scoring graph recomputes.
  */
-import { CodError } from '../../api/errors.ts';
+import { CodError } from '../../base/errors.ts';
 import { emitModel, EngineSession, type HostTensor, type ProviderName } from '../../engine/index.ts';
 import type { ModelConfig } from '../config.ts';
 import { buildLoopGraph, buildPrefillGraph, buildStepGraph, cacheName, recentName } from '../decode-graph.ts';

@@ -11,7 +11,7 @@
  * pair with the smaller (left id, right id), so the same corpus always yields the same tokenizer.
  */
 import { ByteLevelPreTokenizer } from '@huggingface/tokenizers';
-import { CodError } from '../../api/errors.ts';
+import { CodError } from '../../base/errors.ts';
 
 export interface AddedTokenJson {
   id: number;

@@ -5,7 +5,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CodError } from '../../api/errors.ts';
+import { CodError } from '../../base/errors.ts';
 import { CHATML_END_TOKEN, CHATML_TEMPLATE } from '../chat-template/chatml.ts';
 import { writeFileAtomic } from '../safetensors.ts';
 import type { ByteLevelBpeTokenizerJson } from './bpe-trainer.ts';

@@ -6,10 +6,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
-import { CodError, isCodError } from '../../api/errors.ts';
+import { CodError, isCodError } from '../../base/errors.ts';
 import { resolvePrompts } from '../../cod/prompts.ts';
 import { loadPlugins, type PluginInfo } from '../../envs/plugin.ts';
-import { LocatedSource, SourceError, type SourceIssue } from '../../envs/plugin-diagnostics.ts';
+import { LocatedSource, SourceError, type SourceIssue } from '../../base/diagnostics.ts';
 import { listDomains } from '../../envs/registry.ts';
 import type { Rendering } from '../../envs/sdk.ts';
 import { curriculumSchema, type Curriculum, type EvalSuite } from './schema.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CodError } from '../../../main/api/errors.ts';
+import { CodError } from '../../../main/base/errors.ts';
 import { InProcessEnvHost } from '../../../main/envs/inprocess-host.ts';
 import type { Domain, EpisodeEnd, OpenPackArgs, Pack, TaskEpisode } from '../../../main/envs/sdk.ts';
 import { hiddenOffsetDomain } from '../../fixtures/domains/hidden-offset.ts';

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { CodError } from '../../../main/api/errors.ts';
+import { CodError } from '../../../main/base/errors.ts';
 import { lifecycleConfig } from '../../../main/cod/config.ts';
 import { planPacks, type PackSpec } from '../../../main/cod/packs.ts';
 import type { Policy, PolicyRequest, PolicyResponse } from '../../../main/cod/policy.ts';

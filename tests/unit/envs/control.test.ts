@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CodError } from '../../../main/api/errors.ts';
+import { CodError } from '../../../main/base/errors.ts';
 import { control } from '../../../main/envs/domains/control/index.ts';
 import { controlDynamics } from '../../../main/envs/domains/control/instance.ts';
 import { rollout } from '../../../main/envs/domains/control/rollout.ts';

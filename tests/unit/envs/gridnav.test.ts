@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CodError } from '../../../main/api/errors.ts';
+import { CodError } from '../../../main/base/errors.ts';
 import { stableSeed } from '../../../main/envs/seed.ts';
 import type { OpenPackArgs, StepResult } from '../../../main/envs/sdk.ts';
 import { gridNav } from '../../../main/envs/domains/gridnav/index.ts';

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CodError } from '../../../main/api/errors.ts';
+import { CodError } from '../../../main/base/errors.ts';
 import { parsePdeAction } from '../../../main/envs/domains/pde/actions.ts';
 import { formatLaw, termIndex, TERM_NAMES } from '../../../main/envs/domains/pde/dictionary.ts';
 import { parseEquation } from '../../../main/envs/domains/pde/equation.ts';

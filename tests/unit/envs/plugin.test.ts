@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CodError } from '../../../main/api/errors.ts';
+import { CodError } from '../../../main/base/errors.ts';
 import { loadPlugin, loadPlugins } from '../../../main/envs/plugin.ts';
-import { SourceError } from '../../../main/envs/plugin-diagnostics.ts';
+import { SourceError } from '../../../main/base/diagnostics.ts';
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/plugins/', import.meta.url));
 const tmp = mkdtempSync(path.join(tmpdir(), 'cod-plugin-test-'));

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CodError } from '../../../main/api/errors.ts';
+import { CodError } from '../../../main/base/errors.ts';
 import type { PackHandle } from '../../../main/envs/host.ts';
 import { loadPlugin, loadPlugins } from '../../../main/envs/plugin.ts';
 import { SandboxEnvHost } from '../../../main/envs/sandbox/host.ts';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CodError } from '../../../main/api/errors.ts';
+import { CodError } from '../../../main/base/errors.ts';
 import { CHATML_TEMPLATE } from '../../../main/models/chat-template/chatml.ts';
 import { ChatRenderer, type ChatTurn } from '../../../main/models/chat-template/render.ts';
 import { findChatTemplate, loadChatRenderer } from '../../../main/models/chat-template/source.ts';

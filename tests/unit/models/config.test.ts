@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CodError } from '../../../main/api/errors.ts';
+import { CodError } from '../../../main/base/errors.ts';
 import { parseHfConfig, readConfigFile, toHfConfig, type ModelConfig } from '../../../main/models/config.ts';
 
 const FIXTURES = join(import.meta.dirname, '../../fixtures/models/configs');

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { CodError } from '../../../main/api/errors.ts';
+import { CodError } from '../../../main/base/errors.ts';
 import { main } from '../../../main/cli/index.ts';
 import { readCheckpointWeights } from '../../../main/models/checkpoint-files.ts';
 import { toHfConfig } from '../../../main/models/config.ts';

@@ -4,7 +4,7 @@
  * for several batch sizes and packed layouts. Plus reproducibility, stops, budgets and bad input.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CodError } from '../../../main/api/errors.ts';
+import { CodError } from '../../../main/base/errors.ts';
 import { initWeights } from '../../../main/models/init.ts';
 import { packBatch, unpackPerToken } from '../../../main/models/packing.ts';
 import { presetConfig } from '../../../main/models/presets.ts';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CodError } from '../../../main/api/errors.ts';
+import { CodError } from '../../../main/base/errors.ts';
 import { trainByteLevelBpe } from '../../../main/models/tokenizer/bpe-trainer.ts';
 import {
   BUILTIN_SPECIAL_TOKENS,

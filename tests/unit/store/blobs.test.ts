@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CodError } from '../../../main/api/errors.ts';
+import { CodError } from '../../../main/base/errors.ts';
 import {
   decodeFloats,
   decodeInts,

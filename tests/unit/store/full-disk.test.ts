@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CodError } from '../../../main/api/errors.ts';
+import { CodError } from '../../../main/base/errors.ts';
 import { openStore } from '../../../main/store/index.ts';
 import { METRIC_NAMES, newRunIn, stepCommit, tempDir } from './helpers.ts';
 

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CodError } from '../../../main/api/errors.ts';
+import { CodError } from '../../../main/base/errors.ts';
 import { openStore, type RunStore } from '../../../main/store/index.ts';
 import type { EvalCommit, LifecycleInput, SampleInput } from '../../../main/store/types.ts';
 import { newRunIn, stepCommit, tempDir } from './helpers.ts';

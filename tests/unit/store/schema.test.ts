@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CodError } from '../../../main/api/errors.ts';
+import { CodError } from '../../../main/base/errors.ts';
 import { openStore, SCHEMA_VERSION } from '../../../main/store/index.ts';
 import { migrate, readUserVersion } from '../../../main/store/migrate.ts';
 import { APPLICATION_ID, MIGRATIONS } from '../../../main/store/schema.ts';

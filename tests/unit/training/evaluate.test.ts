@@ -8,7 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CodError } from '../../../main/api/errors.ts';
+import { CodError } from '../../../main/base/errors.ts';
 import { hintBody, HINTS_NULL } from '../../../main/cod/hints.ts';
 import { planPacks } from '../../../main/cod/packs.ts';
 import { ScriptedPolicy } from '../../../main/cod/scripted-policy.ts';

@@ -2,7 +2,7 @@
  * The hidden recipe book of one pack: tiers of randomly named elements, each non-base element made by
  * k recipes (unordered pairs), plus optional dead-end products that lead nowhere.
  */
-import { CodError } from '../../../api/errors.ts';
+import { CodError } from '../../../base/errors.ts';
 import { Rng } from '../../seed.ts';
 import type { AlchemyParams } from './params.ts';
 import { pairKey, type Recipe } from './recipes.ts';

@@ -1,5 +1,5 @@
 /** The public view of an Alchemy episode: what the text shows, never the recipe book. */
-import { CodError } from '../../../api/errors.ts';
+import { CodError } from '../../../base/errors.ts';
 
 export type InventoryItem = {
   readonly name: string;

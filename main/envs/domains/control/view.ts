@@ -1,5 +1,5 @@
 /** The public view of an Optimal Control task: what the text shows, as data. Never holds a or b. */
-import { CodError } from '../../../api/errors.ts';
+import { CodError } from '../../../base/errors.ts';
 import type { LossParts, StepRow } from './rollout.ts';
 
 /** What the previous task of the pack left behind (shown only with the showPrevious option). */

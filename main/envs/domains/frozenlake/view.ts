@@ -1,5 +1,5 @@
 /** The public view of a FrozenLake episode: exactly what the text shows, never the mapping. */
-import { CodError } from '../../../api/errors.ts';
+import { CodError } from '../../../base/errors.ts';
 import type { Cell } from '../shared/grid.ts';
 import { FROZEN, PLAYER } from './task.ts';
 

@@ -1,5 +1,5 @@
 /** The public view of a GridNav episode: the revealed part of the cost map, never the rest. */
-import { CodError } from '../../../api/errors.ts';
+import { CodError } from '../../../base/errors.ts';
 import type { Cell } from '../shared/grid.ts';
 
 export type GridNavView = {

@@ -2,7 +2,7 @@
  * One PDE Discovery task: a diffusion coefficient, an initial profile and a horizon, simulated once with the
  * hidden law. Deterministic in (seed, preset, index). Profiles that blow up are shrunk until they do not.
  */
-import { CodError } from '../../../api/errors.ts';
+import { CodError } from '../../../base/errors.ts';
 import { Rng } from '../../seed.ts';
 import { reaction, type Coefficients } from './dictionary.ts';
 import type { PdeParams } from './params.ts';

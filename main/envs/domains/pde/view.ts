@@ -1,5 +1,5 @@
 /** The public view of a PDE Discovery task: what the text shows, as data. Never holds the hidden law. */
-import { CodError } from '../../../api/errors.ts';
+import { CodError } from '../../../base/errors.ts';
 import type { Scope } from './actions.ts';
 
 export type Sample = { readonly x: number; readonly t: number; readonly u: number; readonly r: number };

@@ -5,7 +5,7 @@
  * lifecycle runner, so a domain's unit tests can validate it on their own (main/cod/codness-check.ts is the full
  * check through the runner, with confidence intervals, behind `cod envs check`).
  */
-import { CodError } from '../../../api/errors.ts';
+import { CodError } from '../../../base/errors.ts';
 import { stableSeed } from '../../seed.ts';
 import type {
   DomainWithAgents,

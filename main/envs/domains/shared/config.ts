@@ -2,7 +2,7 @@
  * Pack configuration checks shared by the built-in domains: preset lookup, typed option overrides and the
  * argument checks of openPack / startTask / scriptedAgent. Every failure is one CodError naming the bad field.
  */
-import { CodError } from '../../../api/errors.ts';
+import { CodError } from '../../../base/errors.ts';
 import type { OpenPackArgs, Rendering, ScriptedAgentArgs, ScriptedAgentKind } from '../../sdk.ts';
 
 export type OptionSpec =

@@ -1,5 +1,5 @@
 /** The public view of a Terminal task: what the text shows, as data. Never holds the site's hidden facts. */
-import { CodError } from '../../../api/errors.ts';
+import { CodError } from '../../../base/errors.ts';
 import type { TaskStep } from './task.ts';
 
 export type GoalReport = { readonly description: string; readonly met: boolean };

@@ -8,7 +8,7 @@
  *         take the lease, truncate after fromStep-1, commit steps fromStep.. (count < 0: forever),
  *         printing "COMMITTED <step>" after each commit returns
  */
-import { isCodError } from '../../../../main/api/errors.ts';
+import { isCodError } from '../../../../main/base/errors.ts';
 import { openStore } from '../../../../main/store/index.ts';
 import { newRunIn, stepCommit } from '../helpers.ts';
 

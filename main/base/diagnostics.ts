@@ -5,7 +5,7 @@
  */
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
-import { CodError, type CodErrorCode } from '../api/errors.ts';
+import { CodError, type CodErrorCode } from './errors.ts';
 
 export interface SourceIssue {
   readonly file: string;
