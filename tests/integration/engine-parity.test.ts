@@ -82,12 +82,12 @@ async function expectParity(config: ModelConfig, lengths: number[], seed: number
   const batch = join(dir, 'batch.json');
   writeFileSync(batch, JSON.stringify({ sequences, loss_mask: lossMask }));
   const ours = join(dir, 'ours.safetensors');
-  const res = cod(['engine', 'grads', '--model', model, '--batch', batch, '--out', ours]);
+  const res = await cod(['engine', 'grads', '--model', model, '--batch', batch, '--out', ours]);
   expect(res.stderr).toBe('');
   expect(res.code).toBe(0);
   expect(res.stdout).toMatch(/packed into \d+x\d+/);
   const ref = join(dir, 'ref.safetensors');
-  torchGrads(model, batch, ref);
+  await torchGrads(model, batch, ref);
 
   const a = new Map((await readSafetensorsFile(ours)).tensors.map((t) => [t.name, toFloat32(t, ours)]));
   const b = new Map((await readSafetensorsFile(ref)).tensors.map((t) => [t.name, toFloat32(t, ref)]));

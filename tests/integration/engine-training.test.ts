@@ -2,7 +2,6 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import type { ModelConfig } from '../../main/models/config.ts';
 import { saveCheckpoint } from '../../main/models/checkpoint.ts';
@@ -11,7 +10,7 @@ import { crossEntropyObjective } from '../../main/models/objectives.ts';
 import { packBatch, type RaggedBatch } from '../../main/models/packing.ts';
 import { ModelRuntime, type OptimizerHyper } from '../../main/models/runtime.ts';
 import { readSafetensorsFile, toFloat32 } from '../../main/models/safetensors.ts';
-import { assertTorchAvailable, PYTHON, REFERENCE } from './torch-reference.ts';
+import { assertTorchAvailable, runTorchReference } from './torch-reference.ts';
 
 const cfg: ModelConfig = {
   architecture: 'qwen3',
@@ -167,8 +166,7 @@ describe('engine training', () => {
         norms.push((await rt.trainStep(p, crossEntropyObjective, weightsFeed(p), h)).gradNorm);
       expect(Math.min(...norms)).toBeGreaterThan(0.5);
       const out = join(dir, 'torch.safetensors');
-      execFileSync(PYTHON, [
-        REFERENCE,
+      await runTorchReference([
         'train',
         model,
         join(dir, 'batch.json'),

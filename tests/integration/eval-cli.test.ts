@@ -94,8 +94,8 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'cod-eval-'));
   m1 = join(dir, 'm1');
   m2 = join(dir, 'm2');
-  ok(cod(['model', 'init', '--preset', 'tiny', '--seed', '1', '--out', m1]));
-  ok(cod(['model', 'init', '--preset', 'tiny', '--seed', '2', '--out', m2]));
+  ok(await cod(['model', 'init', '--preset', 'tiny', '--seed', '1', '--out', m1]));
+  ok(await cod(['model', 'init', '--preset', 'tiny', '--seed', '2', '--out', m2]));
   // `model init` writes config + weights only: give both the same trained tokenizer (exactly the model's 512 ids).
   let x = 777;
   const rand = () => (x = (Math.imul(x, 1103515245) + 12345) >>> 0) / 2 ** 32;
@@ -115,7 +115,7 @@ beforeAll(async () => {
   writeFileSync(curriculum, CURRICULUM);
 });
 
-afterAll(() => {
+afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -155,14 +155,16 @@ describe('a checkpoint as a policy, in process', () => {
 
 describe('cod eval', () => {
   /** `cod eval m1 --suite fl --json` with extra flags: the one suite's JSON. */
-  const evalFl = (...extra: string[]): SuiteJson =>
+  const evalFl = async (...extra: string[]): Promise<SuiteJson> =>
     (
-      JSON.parse(ok(cod(['eval', m1, '--curriculum', curriculum, '--suite', 'fl', ...extra, '--json']))) as SuiteJson[]
+      JSON.parse(
+        ok(await cod(['eval', m1, '--curriculum', curriculum, '--suite', 'fl', ...extra, '--json'])),
+      ) as SuiteJson[]
     )[0];
 
-  it('--json: every suite, positions with k/mean/ci_low/ci_high/n; the same output on a second run', () => {
+  it('--json: every suite, positions with k/mean/ci_low/ci_high/n; the same output on a second run', async () => {
     const args = ['eval', m1, '--curriculum', curriculum, '--threads', '1', '--json'];
-    const out = ok(cod(args));
+    const out = ok(await cod(args));
     const suites = JSON.parse(out) as SuiteJson[];
     expect(suites.map((s) => s.suite)).toEqual(['fl', 'fl-ralph']);
     expect(suites[0].positions.map((p) => p.k)).toEqual([0, 1, 2]);
@@ -180,28 +182,28 @@ describe('cod eval', () => {
       [0, 2, 4],
       [0, 1, 2],
     ]);
-    expect(ok(cod(args))).toBe(out);
+    expect(ok(await cod(args))).toBe(out);
   });
 
-  it("--seeds replaces the suites' seeds (packs per seed as before); a bad list is one error", () => {
-    const both = evalFl();
+  it("--seeds replaces the suites' seeds (packs per seed as before); a bad list is one error", async () => {
+    const both = await evalFl();
     const run = (seeds: string) => evalFl('--seeds', seeds);
-    const two = run('2');
+    const two = await run('2');
     expect([two.seeds, two.lifecycles]).toEqual([[2], 2]);
-    const three = run('2,7,9');
+    const three = await run('2,7,9');
     expect([three.seeds, three.lifecycles]).toEqual([[2, 7, 9], 6]);
-    expect(() => run('2,x')).toThrow(/--seeds.*'x'/);
-    expect(() => run('2,2')).toThrow(/twice/);
+    await expect(run('2,x')).rejects.toThrow(/--seeds.*'x'/);
+    await expect(run('2,2')).rejects.toThrow(/twice/);
     expect(both.seeds).toEqual([1, 2]);
   });
 
-  it('a table per suite on stdout, progress on stderr; --events gives JSON progress lines', () => {
-    const human = cod(['eval', m1, '--curriculum', curriculum, '--suite', 'fl-ralph', '--threads', '1']);
+  it('a table per suite on stdout, progress on stderr; --events gives JSON progress lines', async () => {
+    const human = await cod(['eval', m1, '--curriculum', curriculum, '--suite', 'fl-ralph', '--threads', '1']);
     expect(ok(human)).toMatch(/^suite fl-ralph \(ralph: frozenlake\/train, ralph_sample, S=2/);
     expect(human.stdout).toMatch(/attempt +mean +95% CI/);
     expect(human.stderr).toMatch(/2\/2 lifecycles/);
 
-    const ev = cod(['eval', m1, '--curriculum', curriculum, '--suite', 'fl', '--threads', '1', '--events']);
+    const ev = await cod(['eval', m1, '--curriculum', curriculum, '--suite', 'fl', '--threads', '1', '--events']);
     ok(ev);
     const events = ev.stderr
       .trim()
@@ -211,23 +213,23 @@ describe('cod eval', () => {
     expect(events.every((e) => e.event === 'progress' && e.total === 4)).toBe(true);
   });
 
-  it('baselines: empty context, truncated log, scripted oracle notes', () => {
+  it('baselines: empty context, truncated log, scripted oracle notes', async () => {
     const run = (b: string) => evalFl('--baseline', b);
-    const none = run('none');
+    const none = await run('none');
     expect([none.memory, none.baseline, none.hintParseRate]).toEqual(['none', 'none', null]);
-    const log = run('append_log');
+    const log = await run('append_log');
     expect([log.memory, log.baseline, log.hintParseRate]).toEqual(['append_log', 'append_log', null]);
     // The oracle's notes always parse; the untrained model's own notes never do.
-    const oracle = run('oracle_notes');
+    const oracle = await run('oracle_notes');
     expect([oracle.memory, oracle.baseline, oracle.hintParseRate]).toEqual(['notes', 'oracle_notes', 1]);
-    const own = evalFl();
+    const own = await evalFl();
     expect(own.hintParseRate).toBe(0);
   });
 });
 
 describe('cod compare', () => {
-  it('a checkpoint with itself: identical sides, every delta exactly 0', () => {
-    const out = ok(cod(['compare', m1, m1, '--curriculum', curriculum, '--threads', '1', '--json']));
+  it('a checkpoint with itself: identical sides, every delta exactly 0', async () => {
+    const out = ok(await cod(['compare', m1, m1, '--curriculum', curriculum, '--threads', '1', '--json']));
     const cmp = JSON.parse(out) as CompareJson[];
     expect(cmp.map((c) => c.suite)).toEqual(['fl', 'fl-ralph']);
     for (const c of cmp) {
@@ -240,15 +242,15 @@ describe('cod compare', () => {
     }
   });
 
-  it('two checkpoints: both sides and the delta per position; a human table', () => {
+  it('two checkpoints: both sides and the delta per position; a human table', async () => {
     const cmp = JSON.parse(
-      ok(cod(['compare', m1, m2, '--curriculum', curriculum, '--suite', 'fl', '--json'])),
+      ok(await cod(['compare', m1, m2, '--curriculum', curriculum, '--suite', 'fl', '--json'])),
     ) as CompareJson[];
     expect(cmp).toHaveLength(1);
     expect(cmp[0].a.positions.map((p) => p.k)).toEqual([0, 1, 2]);
     expect(cmp[0].b.positions.map((p) => p.k)).toEqual([0, 1, 2]);
     expect(cmp[0].delta.map((d) => d.k)).toEqual([0, 1, 2]);
-    const human = ok(cod(['compare', m1, m2, '--curriculum', curriculum, '--suite', 'fl-ralph']));
+    const human = ok(await cod(['compare', m1, m2, '--curriculum', curriculum, '--suite', 'fl-ralph']));
     expect(human).toContain('delta = B − A, paired over the same packs and seeds');
     expect(human).toMatch(/attempt +A +B +delta +95% CI/);
   });
@@ -298,27 +300,29 @@ describe('cod runs', () => {
     }
   });
 
-  it('list: id, name, status, steps, created, latest reward by position', () => {
-    const rows = JSON.parse(ok(cod(['runs', 'list', '--store', store, '--json']))) as Array<Record<string, unknown>>;
+  it('list: id, name, status, steps, created, latest reward by position', async () => {
+    const rows = JSON.parse(ok(await cod(['runs', 'list', '--store', store, '--json']))) as Array<
+      Record<string, unknown>
+    >;
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ id: runId, name: 'demo-run', status: 'finished', steps: 2, lastStep: 2 });
     expect(rows[0].rewardByPosition).toEqual([0.2, 0.4, 0.6]);
     expect(rows[0].metrics).toMatchObject({ loss: 0.5 });
     expect(Date.parse(rows[0].created as string)).toBeGreaterThan(0);
-    const human = ok(cod(['runs', 'list', '--store', store]));
+    const human = ok(await cod(['runs', 'list', '--store', store]));
     expect(human).toMatch(new RegExp(`^${runId} +demo-run +finished +2 `, 'm'));
     expect(human).toContain('0.200 0.400 0.600');
   });
 
-  it('show: config summary, steps, latest metrics, checkpoints with their eval results', () => {
-    const shown = JSON.parse(ok(cod(['runs', 'show', runId, '--store', store, '--json']))) as {
+  it('show: config summary, steps, latest metrics, checkpoints with their eval results', async () => {
+    const shown = JSON.parse(ok(await cod(['runs', 'show', runId, '--store', store, '--json']))) as {
       checkpoints: Array<{ step: number; eval: Record<string, SuiteJson> }>;
       steps: number;
     };
     expect(shown.steps).toBe(2);
     expect(shown.checkpoints.map((c) => c.step)).toEqual([0, 2]);
     expect(shown.checkpoints[0].eval.fl.positions.map((p) => p.k)).toEqual([0, 1, 2]);
-    const human = ok(cod(['runs', 'show', runId, '--store', store]));
+    const human = ok(await cod(['runs', 'show', runId, '--store', store]));
     expect(human).toContain('curriculum: eval-cli');
     expect(human).toContain('train: frozenlake/train×1; cod packs of 4, group 8, 8 packs/step');
     expect(human).toContain('steps: 2 (last 2)');
@@ -329,7 +333,7 @@ describe('cod runs', () => {
     expect(human).toContain('(not evaluated)');
   });
 
-  it('a run left running by a trainer that is gone shows as interrupted, with how to resume it', () => {
+  it('a run left running by a trainer that is gone shows as interrupted, with how to resume it', async () => {
     const other = join(dir, 'interrupted.db');
     const s = openStore(other);
     let id: string;
@@ -339,81 +343,86 @@ describe('cod runs', () => {
       s.acquireRunLease(id);
       s.setRunStatus(id, 'running');
       // While this handle holds the lease, the run is live.
-      expect(ok(cod(['runs', 'list', '--store', other]))).toMatch(new RegExp(`^${id} +killed +running `, 'm'));
+      expect(ok(await cod(['runs', 'list', '--store', other]))).toMatch(new RegExp(`^${id} +killed +running `, 'm'));
     } finally {
       s.close(); // releases the lease and leaves the status 'running', as a trainer killed between steps does
     }
-    const rows = JSON.parse(ok(cod(['runs', 'list', '--store', other, '--json']))) as Array<Record<string, unknown>>;
+    const rows = JSON.parse(ok(await cod(['runs', 'list', '--store', other, '--json']))) as Array<
+      Record<string, unknown>
+    >;
     expect(rows[0]).toMatchObject({ status: 'running', interrupted: true });
-    expect(ok(cod(['runs', 'list', '--store', other]))).toMatch(new RegExp(`^${id} +killed +interrupted `, 'm'));
-    expect(ok(cod(['runs', 'show', id, '--store', other]))).toContain(
+    expect(ok(await cod(['runs', 'list', '--store', other]))).toMatch(new RegExp(`^${id} +killed +interrupted `, 'm'));
+    expect(ok(await cod(['runs', 'show', id, '--store', other]))).toContain(
       `interrupted: its trainer is gone; continue with cod train --resume ${id}`,
     );
   });
 
-  it('the default store is $COD_HOME/runs.db; a missing store or run is one error line', () => {
+  it('the default store is $COD_HOME/runs.db; a missing store or run is one error line', async () => {
     const home = join(dir, 'home');
     const prev = process.env.COD_HOME;
     process.env.COD_HOME = home;
     try {
-      oneLineError(cod(['runs', 'list']), /runs\.db: no run store here/);
+      oneLineError(await cod(['runs', 'list']), /runs\.db: no run store here/);
       cpSync(store, join(home, 'runs.db'));
-      expect(JSON.parse(ok(cod(['runs', 'list', '--json'])))).toHaveLength(1);
+      expect(JSON.parse(ok(await cod(['runs', 'list', '--json'])))).toHaveLength(1);
     } finally {
       if (prev === undefined) delete process.env.COD_HOME;
       else process.env.COD_HOME = prev;
     }
-    oneLineError(cod(['runs', 'show', 'NOSUCHRN', '--store', store]), /NOSUCHRN/);
-    oneLineError(cod(['runs', 'show', '--store', store]), /expected exactly one RUN_ID/);
+    oneLineError(await cod(['runs', 'show', 'NOSUCHRN', '--store', store]), /NOSUCHRN/);
+    oneLineError(await cod(['runs', 'show', '--store', store]), /expected exactly one RUN_ID/);
     const notStore = join(dir, 'not-a-store.db');
     writeFileSync(notStore, 'hello, not sqlite');
-    oneLineError(cod(['runs', 'list', '--store', notStore]), /not-a-store\.db/);
+    oneLineError(await cod(['runs', 'list', '--store', notStore]), /not-a-store\.db/);
   });
 });
 
 describe('bad input is one error line', () => {
-  it('missing, corrupt or incomplete checkpoint directories', () => {
+  it('missing, corrupt or incomplete checkpoint directories', async () => {
     const evalOf = (d: string) => cod(['eval', d, '--curriculum', curriculum, '--suite', 'fl']);
-    oneLineError(evalOf(join(dir, 'nope')), /nope: checkpoint directory not found/);
+    oneLineError(await evalOf(join(dir, 'nope')), /nope: checkpoint directory not found/);
     const corrupt = join(dir, 'corrupt');
     cpSync(m1, corrupt, { recursive: true });
     writeFileSync(join(corrupt, 'config.json'), '{ not json');
-    oneLineError(evalOf(corrupt), /config\.json/);
+    oneLineError(await evalOf(corrupt), /config\.json/);
     const truncated = join(dir, 'truncated');
     cpSync(m1, truncated, { recursive: true });
     writeFileSync(join(truncated, 'model.safetensors'), Buffer.alloc(10));
-    oneLineError(evalOf(truncated), /model\.safetensors/);
+    oneLineError(await evalOf(truncated), /model\.safetensors/);
     const noTokenizer = join(dir, 'no-tokenizer');
     cpSync(m1, noTokenizer, { recursive: true });
     rmSync(join(noTokenizer, 'tokenizer.json'));
-    oneLineError(evalOf(noTokenizer), /tokenizer/);
+    oneLineError(await evalOf(noTokenizer), /tokenizer/);
     // compare checks both sides before any lifecycle runs
     oneLineError(
-      cod(['compare', m1, join(dir, 'nope'), '--curriculum', curriculum]),
+      await cod(['compare', m1, join(dir, 'nope'), '--curriculum', curriculum]),
       /nope: checkpoint directory not found/,
     );
   });
 
-  it('unknown suite, bad curriculum, bad flags', () => {
+  it('unknown suite, bad curriculum, bad flags', async () => {
     oneLineError(
-      cod(['eval', m1, '--curriculum', curriculum, '--suite', 'nope']),
+      await cod(['eval', m1, '--curriculum', curriculum, '--suite', 'nope']),
       /has no eval suite 'nope' \(suites: fl, fl-ralph\)/,
     );
-    oneLineError(cod(['compare', m1, m2, '--curriculum', curriculum, '--suite', 'nope']), /no eval suite 'nope'/);
+    oneLineError(await cod(['compare', m1, m2, '--curriculum', curriculum, '--suite', 'nope']), /no eval suite 'nope'/);
     const bad = join(dir, 'bad.yaml');
     writeFileSync(bad, CURRICULUM.replace('rendering: compact', 'rendering: compact\ntrian: 1'));
-    oneLineError(cod(['eval', m1, '--curriculum', bad]), /bad\.yaml:3:1: trian: unknown field 'trian'/);
+    oneLineError(await cod(['eval', m1, '--curriculum', bad]), /bad\.yaml:3:1: trian: unknown field 'trian'/);
     oneLineError(
-      cod(['eval', m1, '--curriculum', join(dir, 'missing.yaml')]),
+      await cod(['eval', m1, '--curriculum', join(dir, 'missing.yaml')]),
       /missing\.yaml: curriculum file does not exist/,
     );
     const noEvals = join(dir, 'no-evals.yaml');
     writeFileSync(noEvals, CURRICULUM.slice(0, CURRICULUM.indexOf('evals:')));
-    oneLineError(cod(['eval', m1, '--curriculum', noEvals]), /has no eval suites/);
-    oneLineError(cod(['eval', m1]), /missing required option --curriculum/);
-    oneLineError(cod(['eval', m1, '--curriculum', curriculum, '--baseline', 'oracle']), /unknown baseline 'oracle'/);
-    oneLineError(cod(['eval', m1, '--curriculum', curriculum, '--threads', '0']), /--threads must be at least 1/);
-    oneLineError(cod(['eval', '--curriculum', curriculum]), /expected exactly one CHECKPOINT_DIR/);
-    oneLineError(cod(['compare', m1, '--curriculum', curriculum]), /expected two checkpoint directories/);
+    oneLineError(await cod(['eval', m1, '--curriculum', noEvals]), /has no eval suites/);
+    oneLineError(await cod(['eval', m1]), /missing required option --curriculum/);
+    oneLineError(
+      await cod(['eval', m1, '--curriculum', curriculum, '--baseline', 'oracle']),
+      /unknown baseline 'oracle'/,
+    );
+    oneLineError(await cod(['eval', m1, '--curriculum', curriculum, '--threads', '0']), /--threads must be at least 1/);
+    oneLineError(await cod(['eval', '--curriculum', curriculum]), /expected exactly one CHECKPOINT_DIR/);
+    oneLineError(await cod(['compare', m1, '--curriculum', curriculum]), /expected two checkpoint directories/);
   });
 });

@@ -33,7 +33,7 @@ interface Sample {
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'cod-gen-'));
   model = join(dir, 'model');
-  expect(cod(['model', 'init', '--preset', 'tiny', '--seed', '11', '--out', model]).code).toBe(0);
+  expect((await cod(['model', 'init', '--preset', 'tiny', '--seed', '11', '--out', model])).code).toBe(0);
   // A varied corpus so the tokenizer reaches exactly the model's 512 ids (every sampled id must decode).
   let x = 12345;
   const rand = () => (x = (Math.imul(x, 1103515245) + 12345) >>> 0) / 2 ** 32;
@@ -52,9 +52,9 @@ beforeAll(async () => {
 });
 
 describe('cod generate / cod model score', () => {
-  it('samples are reproducible and their log-probs equal cod model score', () => {
+  it('samples are reproducible and their log-probs equal cod model score', async () => {
     const args = ['generate', '--model', model, '--prompt', 'The quick fox', '--n', '3', '--seed', '5'];
-    const r = cod([...args, '--max-new-tokens', '12', '--json']);
+    const r = await cod([...args, '--max-new-tokens', '12', '--json']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const { samples } = JSON.parse(r.stdout) as { samples: Sample[] };
@@ -65,13 +65,15 @@ describe('cod generate / cod model score', () => {
       expect(typeof s.text).toBe('string');
     }
     expect(samples[1].token_ids).not.toEqual(samples[0].token_ids);
-    const again = JSON.parse(cod([...args, '--max-new-tokens', '12', '--json']).stdout) as { samples: Sample[] };
+    const again = JSON.parse((await cod([...args, '--max-new-tokens', '12', '--json'])).stdout) as {
+      samples: Sample[];
+    };
     expect(again.samples.map((s) => s.token_ids)).toEqual(samples.map((s) => s.token_ids));
 
     const sequences = samples.map((s) => [...s.prompt_ids, ...s.token_ids]);
     const batch = join(dir, 'batch.json');
     writeFileSync(batch, JSON.stringify({ sequences, loss_mask: sequences.map((q) => q.map(() => 1)) }));
-    const sc = cod(['model', 'score', '--model', model, '--batch', batch, '--json']);
+    const sc = await cod(['model', 'score', '--model', model, '--batch', batch, '--json']);
     expect(sc.code).toBe(0);
     const { logprobs } = JSON.parse(sc.stdout) as { logprobs: Array<Array<number | null>> };
     expect(logprobs[0][0]).toBeNull();
@@ -81,10 +83,10 @@ describe('cod generate / cod model score', () => {
     });
   });
 
-  it('--chat renders the chat template', () => {
+  it('--chat renders the chat template', async () => {
     const chat = join(dir, 'chat.json');
     writeFileSync(chat, JSON.stringify([{ role: 'user', content: 'hints: keep notes' }]));
-    const r = cod(['generate', '--model', model, '--chat', chat, '--max-new-tokens', '5', '--json']);
+    const r = await cod(['generate', '--model', model, '--chat', chat, '--max-new-tokens', '5', '--json']);
     expect(r.code).toBe(0);
     const [s] = (JSON.parse(r.stdout) as { samples: Sample[] }).samples;
     // <|im_start|> (id 1) opens the user turn and the generation prompt.
@@ -92,7 +94,7 @@ describe('cod generate / cod model score', () => {
     expect(s.prompt_ids.filter((id) => id === 1)).toHaveLength(2);
   });
 
-  it('bad input: one clean error line', () => {
+  it('bad input: one clean error line', async () => {
     const long = 'The quick brown fox jumps. '.repeat(800);
     for (const [args, pattern] of [
       [['generate', '--model', model, '--prompt', long], /exceeds the model's context of 4096 tokens/],
@@ -100,7 +102,7 @@ describe('cod generate / cod model score', () => {
       [['generate', '--model', model, '--prompt', 'x', '--temperature=-1'], /temperature/],
       [['model', 'score', '--model', model, '--batch', join(dir, 'none.json')], /cannot read the batch file/],
     ] as const) {
-      const r = cod([...args]);
+      const r = await cod([...args]);
       expect(r.code).not.toBe(0);
       expect(r.stderr).toMatch(pattern);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
@@ -118,8 +120,8 @@ describe('a bad model directory or prompt: one clear error line naming the file 
   };
   const editJson = (path: string, f: (o: Record<string, unknown>) => Record<string, unknown>) =>
     writeFileSync(path, JSON.stringify(f(JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>)));
-  const oneLine = (args: string[], pattern: RegExp) => {
-    const r = cod(args);
+  const oneLine = async (args: string[], pattern: RegExp) => {
+    const r = await cod(args);
     expect(r.code, r.stderr).not.toBe(0);
     expect(r.stderr).toMatch(pattern);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
@@ -131,28 +133,28 @@ describe('a bad model directory or prompt: one clear error line naming the file 
     return ['model', 'score', '--model', m, '--batch', batch];
   };
 
-  it('a directory missing files', () => {
+  it('a directory missing files', async () => {
     const noTok = variant('no-tokenizer', (d) => rmSync(join(d, 'tokenizer.json')));
-    oneLine(gen(noTok), /tokenizer\.json/);
+    await oneLine(gen(noTok), /tokenizer\.json/);
     const noWeights = variant('no-weights', (d) => rmSync(join(d, 'model.safetensors')));
-    oneLine(gen(noWeights), /no-weights.*(safetensors|weight)/);
-    oneLine(score(noWeights), /no-weights.*(safetensors|weight)/);
+    await oneLine(gen(noWeights), /no-weights.*(safetensors|weight)/);
+    await oneLine(score(noWeights), /no-weights.*(safetensors|weight)/);
     const noConfig = variant('no-config', (d) => rmSync(join(d, 'config.json')));
-    oneLine(gen(noConfig), /config\.json/);
-    oneLine(score(noConfig), /config\.json/);
-    oneLine(gen(join(dir, 'does-not-exist')), /does-not-exist: model directory not found/);
-    oneLine(score(join(dir, 'does-not-exist')), /does-not-exist: model directory not found/);
+    await oneLine(gen(noConfig), /config\.json/);
+    await oneLine(score(noConfig), /config\.json/);
+    await oneLine(gen(join(dir, 'does-not-exist')), /does-not-exist: model directory not found/);
+    await oneLine(score(join(dir, 'does-not-exist')), /does-not-exist: model directory not found/);
   });
 
-  it('an unsupported architecture', () => {
+  it('an unsupported architecture', async () => {
     const gpt2 = variant('gpt2', (d) =>
       editJson(join(d, 'config.json'), (o) => ({ ...o, model_type: 'gpt2', architectures: ['GPT2LMHeadModel'] })),
     );
-    oneLine(gen(gpt2), /config\.json.*gpt2|gpt2.*config\.json/);
-    oneLine(score(gpt2), /config\.json.*gpt2|gpt2.*config\.json/);
+    await oneLine(gen(gpt2), /config\.json.*gpt2|gpt2.*config\.json/);
+    await oneLine(score(gpt2), /config\.json.*gpt2|gpt2.*config\.json/);
   });
 
-  it('a chat template that fails to render', () => {
+  it('a chat template that fails to render', async () => {
     const raising = variant('raising-template', (d) =>
       editJson(join(d, 'tokenizer_config.json'), (o) => ({
         ...o,
@@ -161,28 +163,28 @@ describe('a bad model directory or prompt: one clear error line naming the file 
     );
     const chat = join(dir, 'chat-bad.json');
     writeFileSync(chat, JSON.stringify([{ role: 'user', content: 'hi' }]));
-    oneLine(
+    await oneLine(
       ['generate', '--model', raising, '--chat', chat],
       /tokenizer_config\.json: chat template failed to render.*this template takes no chats/,
     );
   });
 
-  it('a prompt or sequence longer than the context', () => {
+  it('a prompt or sequence longer than the context', async () => {
     const long = 'The quick brown fox jumps. '.repeat(800);
-    oneLine(
+    await oneLine(
       gen(model).map((a) => (a === 'The quick fox' ? long : a)),
       /^cod: error: --prompt: prompt of \d+ tokens exceeds the model's context of 4096 tokens/,
     );
     const chat = join(dir, 'chat-long.json');
     writeFileSync(chat, JSON.stringify([{ role: 'user', content: long }]));
-    oneLine(
+    await oneLine(
       ['generate', '--model', model, '--chat', chat],
       /--chat .*chat-long\.json: prompt of \d+ tokens exceeds the model's context of 4096/,
     );
     const batch = join(dir, 'long-batch.json');
     const seq = Array.from({ length: 4097 }, (_, t) => t % 500);
     writeFileSync(batch, JSON.stringify({ sequences: [[1, 2], seq], loss_mask: [[1, 1], seq.map(() => 1)] }));
-    oneLine(
+    await oneLine(
       ['model', 'score', '--model', model, '--batch', batch],
       /sequences\[1\].*4097 tokens exceeds the model's context of 4096 tokens/,
     );
@@ -229,19 +231,19 @@ describe('ModelPolicy', () => {
 });
 
 describe('cod model init', () => {
-  it('writes the built-in tokenizer and chat template, so the directory is a complete checkpoint', () => {
+  it('writes the built-in tokenizer and chat template, so the directory is a complete checkpoint', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'cod-init-')), 'm');
-    const r = cod(['model', 'init', '--preset', 'tiny', '--seed', '2', '--out', out]);
+    const r = await cod(['model', 'init', '--preset', 'tiny', '--seed', '2', '--out', out]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/built-in tokenizer/);
     const chat = join(out, '..', 'chat.json');
     writeFileSync(chat, JSON.stringify([{ role: 'user', content: 'Hints: null' }]));
-    const g = cod(['generate', '--model', out, '--chat', chat, '--max-new-tokens', '4', '--json']);
+    const g = await cod(['generate', '--model', out, '--chat', chat, '--max-new-tokens', '4', '--json']);
     expect(g.stderr).toBe('');
     expect(g.code).toBe(0);
     expect((JSON.parse(g.stdout) as { samples: Sample[] }).samples[0].token_ids.length).toBeGreaterThan(0);
     const bare = join(out, '..', 'bare');
-    expect(cod(['model', 'init', '--preset', 'tiny', '--no-tokenizer', '--out', bare]).code).toBe(0);
-    expect(cod(['generate', '--model', bare, '--prompt', 'x']).stderr).toMatch(/tokenizer/);
+    expect((await cod(['model', 'init', '--preset', 'tiny', '--no-tokenizer', '--out', bare])).code).toBe(0);
+    expect((await cod(['generate', '--model', bare, '--prompt', 'x'])).stderr).toMatch(/tokenizer/);
   });
 });

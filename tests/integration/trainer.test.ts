@@ -107,7 +107,7 @@ describe('trainer', () => {
     const curriculum = join(dir, 'c.yaml');
     writeFileSync(curriculum, CURRICULUM);
 
-    const whole = cod(['train', curriculum, '--store', join(dir, 'a.db'), '--out', join(dir, 'a'), '--events']);
+    const whole = await cod(['train', curriculum, '--store', join(dir, 'a.db'), '--out', join(dir, 'a'), '--events']);
     expect(whole.stderr).toBe('');
     expect(whole.code).toBe(0);
     const wholeId = JSON.parse(whole.stdout.split('\n')[0]).runId as string;
@@ -145,7 +145,7 @@ describe('trainer', () => {
     const before = openStore(join(dir, 'b.db'));
     expect(before.listSteps(killedId).map((s) => s.step)).toEqual([1, 2, 3]);
     before.close();
-    const resumed = cod(['train', '--resume', killedId, '--store', join(dir, 'b.db'), '--events']);
+    const resumed = await cod(['train', '--resume', killedId, '--store', join(dir, 'b.db'), '--events']);
     expect(resumed.code).toBe(0);
     expect(JSON.parse(resumed.stdout.split('\n')[0])).toMatchObject({ event: 'run', resumedFrom: 2 });
 
@@ -173,37 +173,37 @@ describe('trainer', () => {
     b.close();
   }, 600_000);
 
-  it('bad input: invalid curriculum, taken run directory, corrupt checkpoint, held lease — one error, store intact', () => {
+  it('bad input: invalid curriculum, taken run directory, corrupt checkpoint, held lease — one error, store intact', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cod-train-bad-'));
     const bad = join(dir, 'bad.yaml');
     writeFileSync(bad, CURRICULUM.replace('packSize: 2', 'packSize: -2'));
-    let r = cod(['train', bad, '--store', join(dir, 's.db')]);
+    let r = await cod(['train', bad, '--store', join(dir, 's.db')]);
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/bad\.yaml:\d+:\d+.*packSize/);
 
     const good = join(dir, 'good.yaml');
     writeFileSync(good, CURRICULUM.replace('steps: 4', 'steps: 2'));
-    r = cod(['train', good, '--model', join(dir, 'nope'), '--store', join(dir, 's.db')]);
+    r = await cod(['train', good, '--model', join(dir, 'nope'), '--store', join(dir, 's.db')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/nope.*config\.json/);
 
-    r = cod(['train', good, '--store', join(dir, 's.db'), '--out', join(dir, 'run'), '--events']);
+    r = await cod(['train', good, '--store', join(dir, 's.db'), '--out', join(dir, 'run'), '--events']);
     expect(r.code).toBe(0);
     const runId = JSON.parse(r.stdout.split('\n')[0]).runId as string;
-    r = cod(['train', good, '--store', join(dir, 's.db'), '--out', join(dir, 'run')]);
+    r = await cod(['train', good, '--store', join(dir, 's.db'), '--out', join(dir, 'run')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(new RegExp(`already belongs to run ${runId}.*--resume`));
 
     // A finished run needs --steps to extend; then a corrupt checkpoint is refused before anything is written.
-    r = cod(['train', '--resume', runId, '--store', join(dir, 's.db')]);
+    r = await cod(['train', '--resume', runId, '--store', join(dir, 's.db')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/already finished/);
     const ckpt = join(dir, 'run', 'checkpoints', 'step-000002', 'model.safetensors');
     const bytes = readFileSync(ckpt);
     bytes[bytes.length - 1] ^= 0xff;
     writeFileSync(ckpt, bytes);
-    r = cod(['train', '--resume', runId, '--steps', '3', '--store', join(dir, 's.db')]);
+    r = await cod(['train', '--resume', runId, '--steps', '3', '--store', join(dir, 's.db')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/sha256/);
     const store = openStore(join(dir, 's.db'));
@@ -211,19 +211,19 @@ describe('trainer', () => {
     expect(store.checkIntegrity()).toEqual([]);
     // Another process holding the run's lease: a second trainer is refused.
     store.acquireRunLease(runId);
-    r = cod(['train', '--resume', runId, '--steps', '3', '--store', join(dir, 's.db')]);
+    r = await cod(['train', '--resume', runId, '--steps', '3', '--store', join(dir, 's.db')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/already being trained by pid/);
     store.close();
   }, 300_000);
 
-  it('a full disk fails the step with one error, keeps every committed step whole, and the run resumes', () => {
+  it('a full disk fails the step with one error, keeps every committed step whole, and the run resumes', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cod-train-full-'));
     const c = join(dir, 'c.yaml');
     writeFileSync(c, CURRICULUM.replace('saveEvery: 2', 'saveEvery: 1'));
     const db = join(dir, 's.db');
     // 0.2 MB holds the run row and one or two steps of samples, not four.
-    let r = cod(['train', c, '--store', db, '--out', join(dir, 'run'), '--store-max-mb', '0.2', '--events']);
+    let r = await cod(['train', c, '--store', db, '--out', join(dir, 'run'), '--store-max-mb', '0.2', '--events']);
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/disk full/);
@@ -234,7 +234,7 @@ describe('trainer', () => {
     expect(kept.length).toBeLessThan(4);
     expect(kept).toEqual(kept.map((_, i) => i + 1));
     store.close();
-    r = cod(['train', '--resume', runId, '--store', db, '--events']);
+    r = await cod(['train', '--resume', runId, '--store', db, '--events']);
     expect(r.code).toBe(0);
     store = openStore(db);
     expect(store.listSteps(runId).map((s) => s.step)).toEqual([1, 2, 3, 4]);
