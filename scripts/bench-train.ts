@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { format, resolveConfig } from 'prettier';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BUILTIN_MODEL_DIR } from '../main/cli/app-root.ts';
+import { BUILTIN_MODEL_DIR } from '../main/training/locations.ts';
 import { openStore } from '../main/store/index.ts';
 import { parseCurriculum } from '../main/training/curriculum/load.ts';
 import { CurriculumEnvHost } from '../main/training/eval-host.ts';

@@ -9,7 +9,7 @@ import { stringify } from 'yaml';
 import { CodError } from '../base/errors.ts';
 import type { CheckpointRef, JobView } from '../api/types.ts';
 import type { RunStore } from '../store/index.ts';
-import { curriculumOfConfig, evalSuitesOf } from './convert.ts';
+import { runConfigView } from '../training/run-session.ts';
 import type { Jobs } from './jobs.ts';
 import { failureMessage, parseCompareOutput, parseLine, progressEvent } from './trainer-protocol.ts';
 import type { WorkerHost } from './worker-host.ts';
@@ -31,10 +31,8 @@ export class CompareService {
   start(a: CheckpointRef, b: CheckpointRef, suite: string): JobView {
     const aDir = this.checkpointPath(a);
     const bDir = this.checkpointPath(b);
-    const config = this.store.getRun(a.runId).config;
-    const curriculum = curriculumOfConfig(config);
+    const { curriculum, evalSuites: suites } = runConfigView(this.store.getRun(a.runId).config);
     if (!curriculum) throw new CodError('bad_config', `run ${a.runId} stores no curriculum to take suites from`);
-    const suites = evalSuitesOf(config);
     if (!suites.includes(suite))
       throw new CodError(
         'bad_input',

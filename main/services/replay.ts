@@ -8,7 +8,8 @@ import path from 'node:path';
 import type { LifecycleRow, LifecycleView } from '../api/types.ts';
 import { loadTokenizer, TOKENIZER_FILE, type Tokenizer } from '../models/tokenizer/tokenizer.ts';
 import type { LifecycleFilter, RunStore } from '../store/index.ts';
-import { curriculumOfConfig, lifecycleRow, sampleView } from './convert.ts';
+import { runConfigView } from '../training/run-session.ts';
+import { lifecycleRow, sampleView } from './convert.ts';
 
 export class ReplayService {
   private readonly tokenizers = new Map<string, Promise<Tokenizer | null>>();
@@ -35,9 +36,7 @@ export class ReplayService {
   private async tokenizerFor(runId: string, step: number): Promise<Tokenizer | null> {
     const cps = this.store.listCheckpoints(runId).filter((c) => c.step <= step);
     const run = this.store.getRun(runId);
-    const cfg = curriculumOfConfig(run.config) ?? run.config;
-    const model =
-      typeof run.config.model === 'string' ? run.config.model : typeof cfg.model === 'string' ? cfg.model : null;
+    const model = runConfigView(run.config).model;
     // Only the run's own model: another tokenizer would decode its ids into the wrong text.
     const dirs = [...cps.reverse().map((c) => c.path), model].filter(
       (d): d is string => typeof d === 'string' && existsSync(path.join(d, TOKENIZER_FILE)),

@@ -6,7 +6,8 @@
 import { CodError } from '../base/errors.ts';
 import type { JobView, RunDetail, RunSummary, SeriesData } from '../api/types.ts';
 import type { RunStore } from '../store/index.ts';
-import { checkpointInfo, evalSuitesOf, runSummary, seriesData } from './convert.ts';
+import { checkResumable, runConfigView } from '../training/run-session.ts';
+import { checkpointInfo, runSummary, seriesData } from './convert.ts';
 import type { CurriculaService } from './curricula.ts';
 import type { Jobs } from './jobs.ts';
 import { doneEvent, failureMessage, parseLine, runEvent, stepEvent } from './trainer-protocol.ts';
@@ -42,7 +43,7 @@ export class RunsService {
       codeVersion: r.codeVersion,
       metricNames: this.store.listMetricNames(runId),
       checkpoints: this.store.listCheckpoints(runId).map(checkpointInfo),
-      evalSuites: evalSuitesOf(r.config),
+      evalSuites: runConfigView(r.config).evalSuites,
       lifecycleSteps: [...steps].sort((a, b) => a - b),
     };
   }
@@ -69,10 +70,7 @@ export class RunsService {
   }
 
   async resume(runId: string) {
-    const r = this.store.getRun(runId);
-    if (r.lease && !r.lease.stale)
-      throw new CodError('conflict', `run ${runId} is being trained by pid ${r.lease.pid} on ${r.lease.hostname}`);
-    if (r.status === 'finished') throw new CodError('conflict', `run ${runId} has finished; nothing to resume`);
+    checkResumable(this.store.getRun(runId));
     return this.startTrainer(['train', '--resume', runId, '--store', this.store.path, '--events'], `resume ${runId}`);
   }
 

@@ -4,7 +4,6 @@
  * every process, through the change feed) and job updates. The WebSocket server and the Electron IPC handlers are
  * both thin layers over this one object.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Answer } from '../api/protocol.ts';
 import type { ApiEvent, AppInfo } from '../api/types.ts';
@@ -19,14 +18,20 @@ import { CurriculaService } from './curricula.ts';
 import { errorBody } from './errors.ts';
 import { Jobs } from './jobs.ts';
 import { listDomainViews, previewPack } from './packs.ts';
-import { builtinModelDir, codHome as defaultCodHome, defaultStorePath } from './paths.ts';
+import {
+  APP_ROOT,
+  builtinModelDir,
+  codHome as defaultCodHome,
+  defaultStorePath,
+  packageVersion,
+} from '../training/locations.ts';
 import { ReplayService } from './replay.ts';
 import { RunsService } from './runs.ts';
 import { NodeWorkerHost, type WorkerHost } from './worker-host.ts';
 
 export interface WorkbenchOptions {
-  /** The app's root: resources/ and bin/cod.mjs are found here. */
-  readonly appRoot: string;
+  /** The app's root: resources/ and bin/cod.mjs are found here (default: this install's). */
+  readonly appRoot?: string;
   readonly codHome?: string;
   readonly storePath?: string;
   readonly workerHost?: WorkerHost;
@@ -42,6 +47,7 @@ export interface Workbench {
 }
 
 export function createWorkbench(opts: WorkbenchOptions): Workbench {
+  const appRoot = opts.appRoot ?? APP_ROOT;
   const home = opts.codHome ?? defaultCodHome();
   const storePath = opts.storePath ?? defaultStorePath(home);
   const store = openStore(storePath);
@@ -55,10 +61,10 @@ export function createWorkbench(opts: WorkbenchOptions): Workbench {
       }
     }
   };
-  const host = opts.workerHost ?? new NodeWorkerHost(path.join(opts.appRoot, 'bin', 'cod.mjs'));
+  const host = opts.workerHost ?? new NodeWorkerHost(path.join(appRoot, 'bin', 'cod.mjs'));
   const jobs = new Jobs((job) => emit({ type: 'job', job }));
-  const model = () => builtinModelDir(opts.appRoot);
-  const curricula = new CurriculaService(path.join(opts.appRoot, 'resources', 'curricula'), home);
+  const model = () => builtinModelDir(appRoot);
+  const curricula = new CurriculaService(path.join(appRoot, 'resources', 'curricula'), home);
   const runs = new RunsService(store, host, jobs, curricula, model);
   const replay = new ReplayService(store);
   const compare = new CompareService(store, host, jobs, path.join(home, 'tmp'));
@@ -67,13 +73,7 @@ export function createWorkbench(opts: WorkbenchOptions): Workbench {
     onError: () => {}, // busy past the timeout: the next poll asks again from the same version
   });
 
-  const version = (() => {
-    try {
-      return (JSON.parse(readFileSync(path.join(opts.appRoot, 'package.json'), 'utf8')) as { version: string }).version;
-    } catch {
-      return 'unknown';
-    }
-  })();
+  const version = packageVersion(appRoot);
   let commands: Promise<{ train: boolean; compare: boolean }> | null = null;
   /** Whether this build's `cod` has the trainer commands (asked once, of the real command). */
   const available = () =>

@@ -5,8 +5,6 @@
  * Workers it needs (`cod train`, `cod compare`) are started by the parent (ParentWorkerHost), in Electron as
  * utility processes.
  */
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { fromHost, toHost, type FromHost } from '../api/host-protocol.ts';
 import {
   Listeners,
@@ -76,8 +74,8 @@ function main(): void {
   const port = parentPort();
   const send = (m: FromHost) => port.send(fromHost.parse(m));
   const host = new ParentWorkerHost({ send, onMessage: () => {} });
-  const appRoot = process.env.COD_APP_ROOT ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-  const workbench = createWorkbench({ appRoot, workerHost: host });
+  // The app root comes from COD_APP_ROOT (main/training/locations.ts): this module runs bundled in out/main/.
+  const workbench = createWorkbench({ workerHost: host });
   workbench.onEvent((event) => send({ type: 'event', event } as FromHost));
   port.onMessage(async (raw) => {
     const m = toHost.safeParse(raw);

@@ -49,7 +49,10 @@ export function writeReplayRun(storePath: string): string {
   try {
     const run = store.createRun({
       name: 'recorded-replay',
-      config: { name: 'recorded', train: { domains: [{ id: 'frozenlake' }] }, evals: [{ name: 'heldout' }] },
+      // Shaped like what cod train stores (main/training/run-session.ts), reduced to what the views read.
+      config: {
+        curriculum: { name: 'recorded', train: { domains: [{ id: 'frozenlake' }] }, evals: [{ name: 'heldout' }] },
+      },
       seeds: [0],
       codeVersion: 'e2e',
       runDir: '/tmp',
