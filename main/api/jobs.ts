@@ -7,26 +7,24 @@
 import { z } from 'zod';
 
 /** One pack position of an evaluation: mean task reward and its 95% interval. Null: no lifecycle (mean), or < 2. */
-export const positionStat = z
-  .object({
-    k: z.number(),
-    /** Lifecycles (pairs, for a delta) that reached position k. */
-    n: z.number().optional(),
-    mean: z.number().nullable(),
-    ci_low: z.number().nullable(),
-    ci_high: z.number().nullable(),
-  })
-  .loose();
+export const positionStat = z.object({
+  k: z.number(),
+  /** Lifecycles that reached position k. */
+  n: z.number().optional(),
+  mean: z.number().nullable(),
+  ci_low: z.number().nullable(),
+  ci_high: z.number().nullable(),
+});
 export type PositionStat = z.infer<typeof positionStat>;
 
-/** A paired mean over lifecycles (or lifecycle pairs) with its Student-t 95% interval. */
+/** A mean over paired differences (per lifecycle pair, or within lifecycles) with its Student-t 95% interval. */
 const pairedStat = {
   n: z.number(),
   mean: z.number().nullable(),
   ci_low: z.number().nullable(),
   ci_high: z.number().nullable(),
-  /** The interval lies wholly above or below 0 (absent in an older `cod compare`). */
-  excludesZero: z.boolean().optional(),
+  /** The interval lies wholly above or below 0 (a zero-width interval at 0 never does). */
+  excludesZero: z.boolean(),
 };
 
 /** The per-position paired difference b − a of a comparison. */
@@ -34,21 +32,22 @@ export const positionDelta = z.object({ k: z.number(), ...pairedStat });
 export type PositionDelta = z.infer<typeof positionDelta>;
 
 /**
- * The CoD effect of B over A, (b_last − a_last) − (b_first − a_first) per lifecycle pair; or one evaluation's rise,
- * r_last − r_first within each lifecycle. With its 95% interval.
+ * The CoD effect of B over A, (b_last − a_last) − (b_first − a_first) per lifecycle pair, with its 95% interval:
+ * above 0 with the interval excluding 0, the later positions (the ones that use self-written notes) improved more
+ * than from-scratch skill. The same shape carries one evaluation's rise, r_last − r_first within each lifecycle.
  */
 export const codEffectStat = z.object({ first: z.number(), last: z.number(), ...pairedStat });
 export type CodEffectStat = z.infer<typeof codEffectStat>;
 
 /** One evaluated suite as printed (`cod eval --json`, a comparison's side, a train 'eval' event). */
-export const suiteSummary = z
-  .object({
-    suite: z.string(),
-    positions: z.array(positionStat),
-    /** Its own last − first position, paired within lifecycles (absent before it was printed). */
-    rise: codEffectStat.nullable().optional(),
-  })
-  .loose();
+export const suiteSummary = z.object({
+  suite: z.string(),
+  /** The checkpoint directory evaluated (a comparison's sides). */
+  dir: z.string().optional(),
+  positions: z.array(positionStat),
+  /** Its own last − first position, paired within lifecycles (absent before it was printed). */
+  rise: codEffectStat.nullable().optional(),
+});
 export type SuiteSummary = z.infer<typeof suiteSummary>;
 
 /** One entry of `cod compare --json` (an array, one per suite). */
@@ -61,6 +60,9 @@ export const compareResult = z.object({
   effect: codEffectStat.nullable().optional(),
 });
 export type CompareResult = z.infer<typeof compareResult>;
+
+/** The `cod` commands that run jobs: the services start them, the CLI registers them. */
+export const JOB_COMMANDS = { train: 'train', compare: 'compare' } as const;
 
 const step = z.number().int().nonnegative();
 

@@ -6,12 +6,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
+import { JOB_COMMANDS, parseCompareOutput, parseLine, progressEvent } from '../api/jobs.ts';
 import { CodError } from '../base/errors.ts';
 import type { CheckpointRef, JobView } from '../api/types.ts';
 import type { RunStore } from '../store/index.ts';
 import { runConfigView } from '../training/run-session.ts';
-import type { Jobs } from './jobs.ts';
-import { failureMessage, parseCompareOutput, parseLine, progressEvent } from './trainer-protocol.ts';
+import { failureMessage, type Jobs } from './jobs.ts';
 import type { WorkerHost } from './worker-host.ts';
 
 export class CompareService {
@@ -51,7 +51,7 @@ export class CompareService {
     writeFileSync(file, stringify(curriculum, { lineWidth: 0 }), 'utf8');
 
     const proc = this.host.start({
-      args: ['compare', aDir, bDir, '--curriculum', file, '--suite', suite, '--json', '--events'],
+      args: [JOB_COMMANDS.compare, aDir, bDir, '--curriculum', file, '--suite', suite, '--json', '--events'],
     });
     const stderr: string[] = [];
     // --json prints one indented JSON array at the end; progress comes as JSON lines on stderr (--events).

@@ -80,5 +80,6 @@ export function sampleView(s: SampleRecord, tokens: string[] | null): SampleView
     outcome: s.outcome,
     hintBefore: s.hintBefore,
     hintAfter: s.hintAfter,
+    feedback: s.feedback,
   };
 }

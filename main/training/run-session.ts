@@ -7,6 +7,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import type { TrainEvent } from '../api/jobs.ts';
 import { resumeBlock } from '../api/run-state.ts';
 import { CodError } from '../base/errors.ts';
 import type { EnvHost } from '../envs/host.ts';
@@ -21,7 +22,7 @@ import { CurriculumEnvHost } from './eval-host.ts';
 import { evalCommit, evalSummaryJson } from './eval-store.ts';
 import { evaluateSuite, suiteSummary } from './evaluate.ts';
 import { BUILTIN_MODEL_DIR, codeVersion, defaultRunDir } from './locations.ts';
-import { runTrainer, type EvalHook, type TrainerEvent, type TrainerOutcome } from './trainer.ts';
+import { runTrainer, type EvalHook, type TrainerOutcome } from './trainer.ts';
 import { parseTrainerConfig, trainerConfigSchema } from './training-config.ts';
 import { verifyRunCheckpoint } from './run-checkpoint.ts';
 
@@ -186,20 +187,13 @@ export function resumeConfig(store: RunStore, runId: string, steps?: number): St
   return { ...stored, trainer };
 }
 
-/** What a training session reports, in order: the run, the trainer's events, and how it ended. */
-export type SessionEvent =
-  | { readonly event: 'run'; readonly runId: string; readonly runDir: string; readonly resumedFrom: number | null }
-  | TrainerEvent
-  | { readonly event: 'done'; readonly status: 'finished' | 'stopped'; readonly lastStep: number }
-  | { readonly event: 'done'; readonly status: 'failed'; readonly error: string };
-
 /** Every eval suite of the curriculum on the policy at `step`, stored with that step (and its checkpoint). */
 function storeEvals(
   store: RunStore,
   runId: string,
   c: Curriculum,
   host: EnvHost,
-  onEvent: (e: SessionEvent) => void,
+  onEvent: (e: TrainEvent) => void,
 ): EvalHook {
   return async ({ policy, step, checkpointDir }) => {
     for (const suite of c.evals) {
@@ -220,7 +214,7 @@ export interface TrainSession {
   readonly workers: WorkerHost;
   /** Stops the run after the step in progress, with a checkpoint. */
   readonly signal?: AbortSignal;
-  readonly onEvent: (e: SessionEvent) => void;
+  readonly onEvent: (e: TrainEvent) => void;
 }
 
 /**

@@ -2,24 +2,18 @@ import { resolve } from 'node:path';
 import { CodError } from '../../base/errors.ts';
 import { openStore, type RunStore } from '../../store/index.ts';
 import { defaultStorePath } from '../../training/locations.ts';
-import {
-  createRun,
-  planRun,
-  resumeConfig,
-  trainRun,
-  type SessionEvent,
-  type StoredRunConfig,
-} from '../../training/run-session.ts';
+import type { TrainEvent } from '../../api/jobs.ts';
+import { createRun, planRun, resumeConfig, trainRun, type StoredRunConfig } from '../../training/run-session.ts';
 import { ThreadWorkerHost } from '../../workers/host.ts';
 import { intFlag, parseFlags } from '../args.ts';
 import type { CliCommand } from '../command.ts';
 import { StopRequest } from '../stop-request.ts';
 
-function fmt(x: number | undefined, d = 3): string {
-  return x === undefined ? '-' : x.toFixed(d);
+function fmt(x: number | null | undefined, d = 3): string {
+  return x === undefined || x === null ? '-' : x.toFixed(d);
 }
 
-function stepLine(e: Extract<SessionEvent, { event: 'step' }>): string {
+function stepLine(e: Extract<TrainEvent, { event: 'step' }>): string {
   const m = e.metrics;
   const pos = Object.keys(m)
     .filter((k) => k.startsWith('reward/pos'))
@@ -33,9 +27,8 @@ function stepLine(e: Extract<SessionEvent, { event: 'step' }>): string {
   );
 }
 
-function evalLine(e: Extract<SessionEvent, { event: 'eval' }>): string {
-  const sum = e.summary as { positions: { k: number; mean: number | null }[] };
-  return `eval step ${e.step} ${e.suite}: by position [${sum.positions.map((p) => fmt(p.mean ?? undefined, 2)).join(' ')}]`;
+function evalLine(e: Extract<TrainEvent, { event: 'eval' }>): string {
+  return `eval step ${e.step} ${e.suite}: by position [${e.summary.positions.map((p) => fmt(p.mean, 2)).join(' ')}]`;
 }
 
 /** A one-line progress bar on stderr (terminals only), redrawn under the per-step summary lines. */
@@ -75,7 +68,7 @@ class StepBar {
 }
 
 /** Prints a session's events: JSON lines with --events, else one line per step, checkpoint and eval, and a bar. */
-function printer(events: boolean, totalSteps: number): { onEvent: (e: SessionEvent) => void; stop(): void } {
+function printer(events: boolean, totalSteps: number): { onEvent: (e: TrainEvent) => void; stop(): void } {
   let bar: StepBar | undefined;
   const say = (line: string): void => {
     bar?.clear();
