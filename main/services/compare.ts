@@ -12,12 +12,12 @@ import type { CheckpointRef, JobView } from '../api/types.ts';
 import type { RunStore } from '../store/index.ts';
 import { runConfigView } from '../training/run-session.ts';
 import { failureMessage, type Jobs } from './jobs.ts';
-import type { WorkerHost } from './worker-host.ts';
+import type { CommandHost } from './command-host.ts';
 
 export class CompareService {
   constructor(
     private readonly store: RunStore,
-    private readonly host: WorkerHost,
+    private readonly host: CommandHost,
     private readonly jobs: Jobs,
     private readonly scratchDir: string,
   ) {}

@@ -11,18 +11,18 @@ import { checkResumable, runConfigView } from '../training/run-session.ts';
 import { checkpointInfo, runSummary, seriesData } from './convert.ts';
 import type { CurriculaService } from './curricula.ts';
 import { failureMessage, type Jobs } from './jobs.ts';
-import type { WorkerHost, WorkerProcess } from './worker-host.ts';
+import type { CommandHost, CommandProcess } from './command-host.ts';
 
 /** How long a trainer may take to create its run and say so before the launch is reported as failed. */
 const RUN_EVENT_TIMEOUT_MS = 120_000;
 
 export class RunsService {
   /** Trainers this workbench started, by run id (only these can be stopped from here). */
-  private readonly trainers = new Map<string, { proc: WorkerProcess; jobId: string }>();
+  private readonly trainers = new Map<string, { proc: CommandProcess; jobId: string }>();
 
   constructor(
     private readonly store: RunStore,
-    private readonly host: WorkerHost,
+    private readonly host: CommandHost,
     private readonly jobs: Jobs,
     private readonly curricula: CurriculaService,
     private readonly modelDefault: () => string | null,

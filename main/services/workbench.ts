@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { Answer } from '../api/protocol.ts';
 import type { ApiEvent, AppInfo } from '../api/types.ts';
 import { checkRequest } from '../api/validate.ts';
+import { Emitter } from '../base/emitter.ts';
 import type { MethodName } from '../api/methods.ts';
 import { PACK_STRATEGIES } from '../cod/packs.ts';
 import { MEMORY_MODES } from '../cod/records.ts';
@@ -28,14 +29,15 @@ import {
 } from '../training/locations.ts';
 import { ReplayService } from './replay.ts';
 import { RunsService } from './runs.ts';
-import { NodeWorkerHost, type WorkerHost } from './worker-host.ts';
+import { ChildCommandHost, type CommandHost } from './command-host.ts';
 
 export interface WorkbenchOptions {
   /** The app's root: resources/ and bin/cod.mjs are found here (default: this install's). */
   readonly appRoot?: string;
   readonly codHome?: string;
   readonly storePath?: string;
-  readonly workerHost?: WorkerHost;
+  /** Where job commands run (default: child processes of this one). */
+  readonly commandHost?: CommandHost;
   /** Change feed poll period (ms). */
   readonly followIntervalMs?: number;
 }
@@ -52,18 +54,13 @@ export function createWorkbench(opts: WorkbenchOptions): Workbench {
   const home = opts.codHome ?? defaultCodHome();
   const storePath = opts.storePath ?? defaultStorePath(home);
   const store = openStore(storePath);
-  const listeners = new Set<(e: ApiEvent) => void>();
-  const emit = (e: ApiEvent) => {
-    for (const l of [...listeners]) {
-      try {
-        l(e);
-      } catch (err) {
-        process.emitWarning(err instanceof Error ? err : new Error(String(err)), 'CodWorkbenchListenerWarning');
-      }
-    }
-  };
+  // A listener that throws (a closed socket's) must not keep the event from the others.
+  const events = new Emitter<ApiEvent>((err) =>
+    process.emitWarning(err instanceof Error ? err : new Error(String(err)), 'CodWorkbenchListenerWarning'),
+  );
+  const emit = (e: ApiEvent) => events.emit(e);
   const codBin = path.join(appRoot, 'bin', 'cod.mjs');
-  const host = opts.workerHost ?? new NodeWorkerHost(codBin);
+  const host = opts.commandHost ?? new ChildCommandHost(codBin);
   const jobs = new Jobs((job) => emit({ type: 'job', job }));
   const model = () => builtinModelDir(appRoot);
   const curricula = new CurriculaService(path.join(appRoot, 'resources', 'curricula'), home);
@@ -135,10 +132,7 @@ export function createWorkbench(opts: WorkbenchOptions): Workbench {
         return { ok: false, error: errorBody(e) };
       }
     },
-    onEvent(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
+    onEvent: (listener) => events.on(listener),
     close() {
       stopFollow();
       runs.stopAll();

@@ -11,7 +11,7 @@ import { packBatch, unpackPerToken, bucketWidth } from '../models/packing.ts';
 import { ModelRuntime } from '../models/runtime.ts';
 import { pgTrainStep, type PgStepOptions } from '../training/pg-step.ts';
 import type { TrainSequence } from '../training/sequences.ts';
-import { serveRpc } from './rpc.ts';
+import { messagePort, serveRpc } from '../base/rpc.ts';
 import { packWeights, unpackWeights } from './weights.ts';
 
 const initSchema = z.looseObject({
@@ -63,7 +63,7 @@ async function main(): Promise<void> {
     return unpackPerToken(packed, logp).map((row) => row.map((x) => x ?? 0));
   }
 
-  serveRpc(parentPort, {
+  serveRpc(messagePort(parentPort), {
     ready: () => ({ result: { params: runtime.numParams } }),
     async step(p) {
       const o = p as { sequences?: unknown; options?: PgStepOptions };

@@ -11,13 +11,13 @@ import { JOB_COMMANDS } from '../../../main/api/jobs.ts';
 import type { AppInfo, LifecycleView } from '../../../main/api/types.ts';
 import { commands } from '../../../main/cli/commands/index.ts';
 import { createWorkbench, type Workbench } from '../../../main/services/workbench.ts';
-import type { WorkerHost, WorkerSpec } from '../../../main/services/worker-host.ts';
+import type { CommandHost, CommandSpec } from '../../../main/services/command-host.ts';
 import { writeReplayRun } from '../../e2e/fixture-run.ts';
 
 /** A host that must not be asked for anything in these tests. */
-class NoWorkers implements WorkerHost {
-  readonly started: WorkerSpec[] = [];
-  start(spec: WorkerSpec): never {
+class NoWorkers implements CommandHost {
+  readonly started: CommandSpec[] = [];
+  start(spec: CommandSpec): never {
     this.started.push(spec);
     throw new Error(`unexpected worker: cod ${spec.args.join(' ')}`);
   }
@@ -29,7 +29,7 @@ let wb: Workbench;
 beforeEach(() => {
   home = mkdtempSync(path.join(os.tmpdir(), 'cod-services-'));
   host = new NoWorkers();
-  wb = createWorkbench({ codHome: home, workerHost: host });
+  wb = createWorkbench({ codHome: home, commandHost: host });
 });
 afterEach(() => wb.close());
 
