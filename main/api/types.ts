@@ -2,6 +2,7 @@
  * What the renderer sees: the records the api methods return and the events it hears. Plain JSON shapes (no typed
  * arrays, no NaN: a missing or NaN number is null) so the same values cross Electron IPC and a WebSocket.
  */
+import type { ChatMessage, EpisodeKind } from '../base/chat.ts';
 import type { CompareResult } from './jobs.ts';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -72,14 +73,12 @@ export interface LifecycleRow {
   readonly error: string | null;
 }
 
-export interface ChatMessageView {
-  readonly role: 'system' | 'user' | 'assistant';
-  readonly content: string;
-}
+/** One message of a sample's prompt (main/base/chat.ts). */
+export type ChatMessageView = ChatMessage;
 
 export interface SampleView {
   readonly position: number;
-  readonly kind: 'solve' | 'update';
+  readonly kind: EpisodeKind;
   readonly turn: number;
   readonly messages: ChatMessageView[];
   readonly response: string;

@@ -2,7 +2,7 @@
  * The run store's public record and input types. Times are milliseconds since the Unix epoch; step timings are
  * seconds (what the trainer measures). Numbers that may be NaN (a diverged loss) round-trip as NaN.
  */
-import type { ChatMessage, EpisodeKind } from '../cod/policy.ts';
+import type { ChatMessage, EpisodeKind } from '../base/chat.ts';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };

@@ -12,7 +12,7 @@ import { ModelRuntime } from '../models/runtime.ts';
 import { pgTrainStep, type PgStepOptions } from '../training/pg-step.ts';
 import type { TrainSequence } from '../training/sequences.ts';
 import { messagePort, serveRpc } from '../base/rpc.ts';
-import { packWeights, unpackWeights } from './weights.ts';
+import { packWeights, unpackWeights } from '../models/weight-list.ts';
 
 const initSchema = z.looseObject({
   hfConfig: z.record(z.string(), z.unknown()),

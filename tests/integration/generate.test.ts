@@ -8,7 +8,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ModelPolicy } from '../../main/cod/model-policy.ts';
+import { ModelPolicy } from '../../main/training/model-policy.ts';
 import { loadChatRenderer } from '../../main/models/chat-template/source.ts';
 import { loadCheckpoint } from '../../main/models/checkpoint.ts';
 import { Sampler } from '../../main/models/sampler/sampler.ts';
