@@ -3,11 +3,11 @@
  * playwright-core. Nothing is stubbed: the page talks to the server over its WebSocket, the server to the store.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { tempDir } from '../support/temp.ts';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 export const CHROMIUM = process.env.COD_CHROMIUM ?? '/usr/bin/chromium';
@@ -23,7 +23,7 @@ export interface Served {
 }
 
 export function tempHome(prefix: string): string {
-  return mkdtempSync(path.join(os.tmpdir(), `cod-e2e-${prefix}-`));
+  return tempDir(`e2e-${prefix}`);
 }
 
 /** Start `cod serve --port 0` on `home` and wait for the URL it prints. */

@@ -7,7 +7,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeLongRun, writeReplayRun } from './fixture-run.ts';
+import { writeLongRun, writeReplayRun } from '../support/recorded-runs.ts';
 import { launchChromium, ROOT, SHOTS, shot, startServe, tempHome, watchErrors, type Served } from './serve.ts';
 
 /** Whether this checkout's `cod` has the trainer (the lead lands `cod train` in parallel with this app). */

@@ -5,8 +5,7 @@
  * determinism, the baselines, progress events, a checkpoint compared with itself giving deltas of exactly 0,
  * `cod runs list|show` on a store holding a run with an evaluated checkpoint, and bad input as one error line.
  */
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InProcessEnvHost } from '../../main/envs/inprocess-host.ts';
@@ -23,7 +22,8 @@ import { evalCommit, evalSummaryJson } from '../../main/training/eval-store.ts';
 import { evaluateSuite, findSuite, type SuiteResult } from '../../main/training/evaluate.ts';
 import type { StoredRunConfig } from '../../main/training/run-session.ts';
 import { parseTrainerConfig } from '../../main/training/training-config.ts';
-import { cod } from './cli.ts';
+import { cod } from '../support/cod.ts';
+import { tempDir } from '../support/temp.ts';
 
 const CURRICULUM = `name: eval-cli
 rendering: compact
@@ -93,7 +93,7 @@ function oneLineError(r: { code: number; stdout: string; stderr: string }, re: R
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'cod-eval-'));
+  dir = tempDir('eval');
   m1 = join(dir, 'm1');
   m2 = join(dir, 'm2');
   ok(await cod(['model', 'init', '--preset', 'tiny', '--seed', '1', '--out', m1]));

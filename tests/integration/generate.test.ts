@@ -4,8 +4,7 @@
  * `cod model score` computes for prompt+generated, seeds reproduce, the chat path stops at <|im_end|>, and bad
  * input is one clean error line. Also ModelPolicy on the same checkpoint.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ModelPolicy } from '../../main/training/model-policy.ts';
@@ -18,7 +17,8 @@ import {
   builtinTokenizerConfig,
   writeTokenizerFiles,
 } from '../../main/models/tokenizer/builtin.ts';
-import { cod } from './cli.ts';
+import { cod } from '../support/cod.ts';
+import { tempDir } from '../support/temp.ts';
 
 let dir: string;
 let model: string;
@@ -31,7 +31,7 @@ interface Sample {
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'cod-gen-'));
+  dir = tempDir('gen');
   model = join(dir, 'model');
   expect((await cod(['model', 'init', '--preset', 'tiny', '--seed', '11', '--out', model])).code).toBe(0);
   // A varied corpus so the tokenizer reaches exactly the model's 512 ids (every sampled id must decode).
@@ -232,7 +232,7 @@ describe('ModelPolicy', () => {
 
 describe('cod model init', () => {
   it('writes the built-in tokenizer and chat template, so the directory is a complete checkpoint', async () => {
-    const out = join(mkdtempSync(join(tmpdir(), 'cod-init-')), 'm');
+    const out = join(tempDir('init'), 'm');
     const r = await cod(['model', 'init', '--preset', 'tiny', '--seed', '2', '--out', out]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/built-in tokenizer/);

@@ -1,5 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -14,6 +13,7 @@ import {
   writeTokenizerFiles,
 } from '../../../main/models/tokenizer/builtin.ts';
 import { tokenizerFromJson, type Tokenizer } from '../../../main/models/tokenizer/tokenizer.ts';
+import { tempDir } from '../../support/temp.ts';
 
 const TEXT =
   'You are a careful agent. Hints: null. The door is north of the key.\n\n' +
@@ -226,7 +226,7 @@ describe('chat template errors', () => {
 describe('finding a checkpoint chat template', () => {
   it('reads tokenizer_config.json (string or named list), then chat_template.jinja; none -> not_found', async () => {
     const r = trainByteLevelBpe([TEXT], { vocabSize: 400, specialTokens: BUILTIN_SPECIAL_TOKENS });
-    const dir = mkdtempSync(join(tmpdir(), 'tpl-'));
+    const dir = tempDir('tpl');
     const cfg = builtinTokenizerConfig(r.tokenizerJson);
     await writeTokenizerFiles(dir, r.tokenizerJson, cfg);
     expect((await findChatTemplate(dir))?.template).toBe(CHATML_TEMPLATE);

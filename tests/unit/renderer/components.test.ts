@@ -3,8 +3,7 @@
  * Components and stores in a DOM. The stores talk to a real workbench (real services over a real store in a temp
  * COD_HOME) through an in-process ApiClient, so what they show is what the server answers.
  */
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { mount } from '@vue/test-utils';
 import { createPinia, setActivePinia } from 'pinia';
@@ -18,7 +17,8 @@ import TokenText from '../../../renderer/src/components/TokenText.vue';
 import { setApi } from '../../../renderer/src/api/index.ts';
 import { useCurriculaStore } from '../../../renderer/src/stores/curricula.ts';
 import { useReplayStore } from '../../../renderer/src/stores/replay.ts';
-import { writeReplayRun } from '../../e2e/fixture-run.ts';
+import { writeReplayRun } from '../../support/recorded-runs.ts';
+import { tempDir } from '../../support/temp.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 
@@ -76,7 +76,7 @@ describe('stores against a real workbench', () => {
   let home: string;
   let wb: Workbench;
   beforeEach(() => {
-    home = mkdtempSync(path.join(os.tmpdir(), 'cod-renderer-'));
+    home = tempDir('renderer');
     wb = createWorkbench({ appRoot: ROOT, codHome: home });
     setApi(inProcessClient(wb));
     setActivePinia(createPinia());

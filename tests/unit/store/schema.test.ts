@@ -1,27 +1,17 @@
 import { readFileSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { CodError } from '../../../main/base/errors.ts';
 import { openStore, SCHEMA_VERSION } from '../../../main/store/index.ts';
 import { migrate, readUserVersion } from '../../../main/store/migrate.ts';
 import { APPLICATION_ID, MIGRATIONS } from '../../../main/store/schema.ts';
-import { newRunIn, stepCommit, tempDir } from './helpers.ts';
+import { newRunIn, stepCommit } from '../../support/store.ts';
+import { tempDir } from '../../support/temp.ts';
+import { codError } from '../../support/errors.ts';
 
 let dir: string;
-let cleanup: () => void;
-beforeEach(() => ({ dir, cleanup } = tempDir()));
-afterEach(() => cleanup());
-
-function codError(fn: () => unknown): CodError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof CodError) return e;
-    throw e;
-  }
-  throw new Error('expected a CodError');
-}
+beforeEach(() => (dir = tempDir('store')));
 
 describe('opening a store', () => {
   it('creates a fresh store at the latest schema, in WAL mode, stamped as a CoD store, in a new folder', () => {
