@@ -9,12 +9,6 @@ import { cpSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InProcessEnvHost } from '../../main/envs/inprocess-host.ts';
-import { trainByteLevelBpe } from '../../main/models/tokenizer/bpe-trainer.ts';
-import {
-  BUILTIN_SPECIAL_TOKENS,
-  builtinTokenizerConfig,
-  writeTokenizerFiles,
-} from '../../main/models/tokenizer/builtin.ts';
 import { openStore } from '../../main/store/index.ts';
 import { openCheckpointPolicy } from '../../main/training/checkpoint-policy.ts';
 import { loadCurriculum } from '../../main/training/curriculum/load.ts';
@@ -24,6 +18,7 @@ import type { StoredRunConfig } from '../../main/training/run-session.ts';
 import { parseTrainerConfig } from '../../main/training/training-config.ts';
 import { cod } from '../support/cod.ts';
 import { tempDir } from '../support/temp.ts';
+import { tinyModels, wordCorpus } from '../support/models.ts';
 
 const CURRICULUM = `name: eval-cli
 rendering: compact
@@ -96,23 +91,14 @@ beforeAll(async () => {
   dir = tempDir('eval');
   m1 = join(dir, 'm1');
   m2 = join(dir, 'm2');
-  ok(await cod(['model', 'init', '--preset', 'tiny', '--seed', '1', '--out', m1]));
-  ok(await cod(['model', 'init', '--preset', 'tiny', '--seed', '2', '--out', m2]));
-  // `model init` writes config + weights only: give both the same trained tokenizer (exactly the model's 512 ids).
-  let x = 777;
-  const rand = () => (x = (Math.imul(x, 1103515245) + 12345) >>> 0) / 2 ** 32;
-  const words = Array.from({ length: 6000 }, () =>
-    Array.from(
-      { length: 2 + Math.floor(rand() * 6) },
-      () => 'etaoinshrdlucmfwypvbgkq'[Math.floor(rand() * rand() * 23)],
-    ).join(''),
+  // The same trained tokenizer in both (exactly the model's 512 ids).
+  await tinyModels(
+    [
+      [m1, 1],
+      [m2, 2],
+    ],
+    wordCorpus(777, '<answer>up</answer> Hints: keep notes. '),
   );
-  const bpe = trainByteLevelBpe(['<answer>up</answer> Hints: keep notes. ' + words.join(' ')], {
-    vocabSize: 512,
-    specialTokens: BUILTIN_SPECIAL_TOKENS,
-    minFrequency: 2,
-  });
-  for (const m of [m1, m2]) await writeTokenizerFiles(m, bpe.tokenizerJson, builtinTokenizerConfig(bpe.tokenizerJson));
   curriculum = join(dir, 'curriculum.yaml');
   writeFileSync(curriculum, CURRICULUM);
 });

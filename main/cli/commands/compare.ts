@@ -6,7 +6,7 @@ import { formatComparison } from '../../training/eval-format.ts';
 import { suiteSummary } from '../../training/evaluate.ts';
 import { parseFlags, requireFlag } from '../args.ts';
 import type { CliCommand } from '../command.ts';
-import { evaluateCheckpoint, progressSink, selectSuites, threadsFlag, totalLifecycles } from './eval.ts';
+import { EVAL_FLAGS, evaluateCheckpoint, progressSink, selectSuites, threadsFlag, totalLifecycles } from './eval.ts';
 
 const USAGE =
   'A_DIR B_DIR --curriculum FILE [--suite NAME]... [--seeds 1,2,3] [--threads N] [--json] [--events]\n\n' +
@@ -23,18 +23,7 @@ export const compareCommand: CliCommand = {
   summary: 'Compare two checkpoints on identical held-out packs: per-position paired deltas with 95% intervals',
   usage: USAGE,
   async run(argv) {
-    const { values, positionals } = parseFlags(
-      argv,
-      {
-        curriculum: { type: 'string' },
-        suite: { type: 'string', multiple: true },
-        seeds: { type: 'string' },
-        threads: { type: 'string' },
-        json: { type: 'boolean' },
-        events: { type: 'boolean' },
-      },
-      true,
-    );
+    const { values, positionals } = parseFlags(argv, EVAL_FLAGS, true);
     if (positionals.length !== 2)
       throw new CodError('bad_input', `expected two checkpoint directories A_DIR B_DIR, got ${positionals.length}`);
     const [aDir, bDir] = positionals;

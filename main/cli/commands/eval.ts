@@ -55,6 +55,16 @@ export function progressSink(label: string, events: boolean): (done: number, tot
     process.stderr.write(JSON.stringify({ event: 'progress', done, total } satisfies ProgressEvent) + '\n');
 }
 
+/** The flags `cod eval` and `cod compare` share. */
+export const EVAL_FLAGS = {
+  curriculum: { type: 'string' },
+  suite: { type: 'string', multiple: true },
+  seeds: { type: 'string' },
+  threads: { type: 'string' },
+  json: { type: 'boolean' },
+  events: { type: 'boolean' },
+} as const;
+
 export function threadsFlag(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = intFlag(value, 'threads', 0);
@@ -115,19 +125,7 @@ export const evalCommand: CliCommand = {
   summary: 'Evaluate a checkpoint on a curriculum’s held-out suites: reward by pack position with 95% intervals',
   usage: USAGE,
   async run(argv) {
-    const { values, positionals } = parseFlags(
-      argv,
-      {
-        curriculum: { type: 'string' },
-        suite: { type: 'string', multiple: true },
-        seeds: { type: 'string' },
-        baseline: { type: 'string' },
-        threads: { type: 'string' },
-        json: { type: 'boolean' },
-        events: { type: 'boolean' },
-      },
-      true,
-    );
+    const { values, positionals } = parseFlags(argv, { ...EVAL_FLAGS, baseline: { type: 'string' } }, true);
     if (positionals.length !== 1)
       throw new CodError('bad_input', `expected exactly one CHECKPOINT_DIR (usage: cod eval ${USAGE.split('\n')[0]})`);
     const baseline = values.baseline === undefined ? undefined : checkBaseline(values.baseline);

@@ -18,7 +18,13 @@ import { gridNav } from '../../../main/envs/domains/gridnav/index.ts';
 import { pde } from '../../../main/envs/domains/pde/index.ts';
 import { terminal } from '../../../main/envs/domains/terminal/index.ts';
 import { listDomains } from '../../../main/envs/registry.ts';
-import type { DomainWithAgents, OpenPackArgs, Outcome, StepResult, TaskEpisode } from '../../../main/envs/sdk.ts';
+import {
+  OUTCOMES,
+  type DomainWithAgents,
+  type OpenPackArgs,
+  type StepResult,
+  type TaskEpisode,
+} from '../../../main/envs/sdk.ts';
 import { stableSeed } from '../../../main/envs/seed.ts';
 import { codnessTable, formatCodnessTable, type CodnessArgs } from '../../support/codness.ts';
 import { codError } from '../../support/errors.ts';
@@ -138,16 +144,10 @@ const CASES: readonly DomainCase[] = [
   },
 ];
 
-const OUTCOMES: readonly Outcome[] = [
-  'success',
-  'failure',
-  'out_of_turns',
-  'out_of_resources',
-  'illegal_action',
-  'format_error',
-];
 const HINTS_NULL = 'Hints: null';
 const ROOT = resolve(import.meta.dirname, '../../..');
+/** Lets the event loop run between fuzz cases: a whole property is seconds of synchronous play (loop-guard.ts). */
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const packOf = (c: DomainCase, over: Partial<OpenPackArgs> = {}): OpenPackArgs => ({
   seed: stableSeed('conformance', c.domain.id),
@@ -185,7 +185,7 @@ describe.each(CASES.map((c) => [c.domain.id, c] as const))('%s', (_id, c) => {
     expect(domain.presets).toContain(domain.defaultPreset);
   });
 
-  it('never throws on any action, ends within maxTurns with a defined outcome, and stays ended', () => {
+  it('never throws on any action, ends within maxTurns with a defined outcome, and stays ended', async () => {
     const opened = domain.openPack(packOf(c));
     // Mutations of the oracle's own first action reach past the parser's front door.
     const first = domain.scriptedAgent({ kind: 'oracle', seed: 'fuzz', noteNoise: 0 });
@@ -203,8 +203,9 @@ describe.each(CASES.map((c) => [c.domain.id, c] as const))('%s', (_id, c) => {
       fc.string({ unit: 'binary', maxLength: 200 }),
       fc.constantFrom(...c.adversarial, ...mutated, legal),
     );
-    fc.assert(
-      fc.property(fc.array(action, { minLength: 1, maxLength: 16 }), fc.nat(7), (actions, task) => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(action, { minLength: 1, maxLength: 16 }), fc.nat(7), async (actions, task) => {
+        await yieldToLoop();
         const ep = opened.startTask(task);
         let end: StepResult | undefined;
         for (let t = 0; t < ep.maxTurns + 2; t++) {
@@ -219,10 +220,11 @@ describe.each(CASES.map((c) => [c.domain.id, c] as const))('%s', (_id, c) => {
     );
   });
 
-  it('the oracle stays legal and writes notes whatever the hint text says', () => {
+  it('the oracle stays legal and writes notes whatever the hint text says', async () => {
     const hint = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.constantFrom(...c.trickyHints));
-    fc.assert(
-      fc.property(hint, fc.nat(7), (h, task) => {
+    await fc.assert(
+      fc.asyncProperty(hint, fc.nat(7), async (h, task) => {
+        await yieldToLoop();
         const oracle = domain.scriptedAgent({ kind: 'oracle', seed: 'h', noteNoise: 0.3 });
         const ep = domain.openPack(packOf(c, { rendering: 'chat' })).startTask(task);
         let r: StepResult = { done: false, observation: '' };

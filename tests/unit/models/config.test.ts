@@ -1,23 +1,13 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CodError } from '../../../main/base/errors.ts';
 import { parseHfConfig, readConfigFile, toHfConfig, type ModelConfig } from '../../../main/models/config.ts';
 import { tempDir } from '../../support/temp.ts';
+import { codError } from '../../support/errors.ts';
 
 const FIXTURES = join(import.meta.dirname, '../../fixtures/models/configs');
 const fixture = (name: string): Record<string, unknown> =>
   JSON.parse(readFileSync(join(FIXTURES, name), 'utf8')) as Record<string, unknown>;
-
-function codError(f: () => unknown): CodError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(CodError);
-    return e as CodError;
-  }
-  throw new Error('expected a CodError');
-}
 
 describe('parseHfConfig on published configs', () => {
   it('Qwen2.5-0.5B: GQA, tied, q/k/v biases, no qk-norm', () => {
