@@ -46,6 +46,8 @@ export interface CreateModelSpec {
   readonly baseModel: string;
   /** Absent: full fine-tune of every parameter (local backend; remote services train LoRA). */
   readonly lora?: LoraSpec;
+  /** The id to give the model (a server fronting the backend names it before it exists); remote services ignore it. */
+  readonly modelId?: string;
 }
 
 export interface SampleSpec {

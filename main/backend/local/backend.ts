@@ -164,6 +164,9 @@ export class LocalBackend implements TrainingBackend {
   createModel(spec: CreateModelSpec): Promise<TrainingModel> {
     this.checkOpen();
     this.baseDir(spec.baseModel);
+    const modelId = spec.modelId ?? `model_${randomBytes(4).toString('hex')}`;
+    if (!CHECKPOINT_NAME.test(modelId) || this.models.has(modelId))
+      throw new CodError('bad_input', `model id '${modelId}' is malformed or taken`, 'model_id');
     if (spec.lora)
       throw new CodError(
         'unsupported',
@@ -180,7 +183,7 @@ export class LocalBackend implements TrainingBackend {
         threads: this.o.trainThreads ?? 1,
         microBatchTokens: this.o.microBatchTokens ?? 4096,
       });
-      const model = new LocalModel(this, `model_${randomBytes(4).toString('hex')}`, base, worker);
+      const model = new LocalModel(this, modelId, base, worker);
       this.models.set(model.modelId, model);
       return model;
     })();
