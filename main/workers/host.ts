@@ -2,6 +2,8 @@
  * WorkerHost: where heavy work runs. Headless (CLI, tests) it is worker threads; the Electron app runs the same
  * entry modules in utility processes behind this interface. Entries are TypeScript modules run through tsx.
  */
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { CodError } from '../base/errors.ts';
 import { RpcClient } from './rpc.ts';
@@ -23,11 +25,18 @@ const ENTRIES: Record<WorkerKind, URL> = {
   trainer: new URL('./train-worker.ts', import.meta.url),
 };
 
+/** tsx's loader, from this package (vitest's module runner has no import.meta.resolve; Node's require finds it). */
+function tsxLoader(): string {
+  return typeof import.meta.resolve === 'function'
+    ? import.meta.resolve('tsx')
+    : pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+}
+
 export class ThreadWorkerHost implements WorkerHost {
   async start(kind: WorkerKind, init: unknown): Promise<WorkerHandle> {
     // The worker resolves tsx from this package, wherever the command was started.
     const worker = new Worker(ENTRIES[kind], {
-      execArgv: ['--import', import.meta.resolve('tsx'), '--no-warnings=ExperimentalWarning'],
+      execArgv: ['--import', tsxLoader(), '--no-warnings=ExperimentalWarning'],
       workerData: init,
     });
     const rpc = new RpcClient(worker, `${kind} worker`);
