@@ -31,7 +31,6 @@ function parsed<T extends z.ZodType>(schema: T, body: unknown, server: string, w
     throw new CodError(
       'internal',
       `backend ${server} answered ${what} with an unexpected body: ${r.error.issues[0].path.join('.')}: ${r.error.issues[0].message}`,
-      'backend',
     );
   return r.data;
 }
@@ -203,8 +202,7 @@ export class RemoteModel implements TrainingModel {
       (s) => requestBodies.saveWeightsForSampler(this.modelId, s, name),
       wire.saveWeightsForSamplerResponse,
     );
-    if (!r.path)
-      throw new CodError('internal', `backend ${this.backend.name} returned no path for sampler weights`, 'backend');
+    if (!r.path) throw new CodError('internal', `backend ${this.backend.name} returned no path for sampler weights`);
     return { path: r.path };
   }
 

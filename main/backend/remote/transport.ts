@@ -111,7 +111,6 @@ export class Transport {
           refused
             ? `backend ${this.baseUrl} is unreachable during ${what}: ${lastProblem}, ${attempt} attempt(s); is the server running?`
             : `backend ${this.baseUrl} disappeared during ${what}: ${lastProblem}${attempt > 1 ? `, ${attempt} attempts` : ''}`,
-          'backend',
         );
       }
       const text = await res.text().catch(() => '');
@@ -130,7 +129,6 @@ export class Transport {
         throw new CodError(
           'bad_config',
           `backend ${this.baseUrl} refused the API key (HTTP ${res.status}: ${detailOf(parsed)}); pass --api-key or set $TINKER_API_KEY`,
-          'backend',
         );
       return { status: res.status, body: parsed };
     }
@@ -149,7 +147,6 @@ export class Transport {
       throw new CodError(
         r.status === 404 ? 'not_found' : r.status >= 500 ? 'internal' : 'bad_input',
         `backend ${this.baseUrl} refused ${what}: HTTP ${r.status}: ${detailOf(r.body)}`,
-        'backend',
       );
     return r.body;
   }
@@ -163,7 +160,6 @@ export class Transport {
         throw new CodError(
           'io',
           `backend ${this.baseUrl} did not finish ${what} (request ${requestId}) within ${this.futureTimeoutMs / 1000} s`,
-          'backend',
         );
       const t = Date.now();
       const r = await this.call(
@@ -185,19 +181,16 @@ export class Transport {
         throw new CodError(
           body.category === 'user' ? 'bad_input' : 'internal',
           `backend ${this.baseUrl} failed ${what}: ${body.error}`,
-          'backend',
         );
       if (r.status === 404)
         throw new CodError(
           'io',
           `backend ${this.baseUrl} no longer knows request ${requestId} of ${what} (did it restart?)`,
-          'backend',
         );
       if (r.status !== 200)
         throw new CodError(
           r.status >= 500 ? 'internal' : 'bad_input',
           `backend ${this.baseUrl} failed ${what}: HTTP ${r.status}: ${detailOf(r.body)}`,
-          'backend',
         );
       return r.body;
     }
