@@ -28,7 +28,9 @@ import type {
 
 /**
  * A LoRA adapter (PEFT's meaning). `alpha` scales the update by alpha / rank; the wire's lora_config has no alpha
- * (hosted Tinker and SkyRL fix it at 32), so a request from the wire gets DEFAULT_LORA_ALPHA.
+ * (hosted Tinker and SkyRL fix it at 32), so a request from the wire gets DEFAULT_LORA_ALPHA. For the engine's
+ * adapters (branch `models`: LoraSettings {rank, alpha, targets}, initAdapter(config, settings, seed)) the targets
+ * map to modules as attn → q/k/v/o_proj, mlp → gate/up/down_proj, unembed → lm_head.
  */
 export interface LoraSpec {
   readonly rank: number;
