@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { CodError } from '../base/errors.ts';
-import { RpcClient } from './rpc.ts';
+import { messagePort, parseReply, RpcClient } from '../base/rpc.ts';
 
 export type WorkerKind = 'policy' | 'trainer';
 
@@ -39,16 +39,22 @@ export class ThreadWorkerHost implements WorkerHost {
       execArgv: ['--import', tsxLoader(), '--no-warnings=ExperimentalWarning'],
       workerData: init,
     });
-    const rpc = new RpcClient(worker, `${kind} worker`);
+    const port = messagePort(worker);
+    const rpc = new RpcClient(port, { name: `${kind} worker` });
+    port.onMessage((m) => {
+      const reply = parseReply(m);
+      if (reply) rpc.settle(reply);
+    });
     let closed = false;
-    worker.on('error', (e) => rpc.fail(new CodError('internal', `${kind} worker crashed: ${e.message}`, 'worker')));
+    const died = (e: CodError) => rpc.failAll(e, { dead: true });
+    worker.on('error', (e) => died(new CodError('internal', `${kind} worker crashed: ${e.message}`, 'worker')));
     worker.on('exit', (code) => {
-      if (!closed) rpc.fail(new CodError('internal', `${kind} worker exited (code ${code})`, 'worker'));
+      if (!closed) died(new CodError('internal', `${kind} worker exited (code ${code})`, 'worker'));
     });
     await rpc.call('ready', null);
     return {
       kind,
-      call: (m, p, t) => rpc.call(m, p, t),
+      call: (m, p, t) => rpc.call(m, p, t ? { transfer: t } : {}),
       async close() {
         closed = true;
         await worker.terminate();

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { CodError } from '../base/errors.ts';
 import type { PolicyRequest } from '../cod/policy.ts';
 import { openCheckpointPolicy } from '../training/checkpoint-policy.ts';
-import { serveRpc } from './rpc.ts';
+import { messagePort, serveRpc } from '../base/rpc.ts';
 import { unpackWeights } from './weights.ts';
 
 const initSchema = z.strictObject({
@@ -53,7 +53,7 @@ async function main(): Promise<void> {
     ...(init.maxBatch ? { sampler: { maxBatch: init.maxBatch } } : {}),
   });
   let version = 0;
-  serveRpc(parentPort, {
+  serveRpc(messagePort(parentPort), {
     ready: () => ({ result: { vocabSize: model.config.vocabSize } }),
     setWeights(p) {
       const o = p as { version?: unknown; weights?: unknown };

@@ -18,7 +18,7 @@ import { modelPass } from '../backend/local/model-pass.ts';
 import { adamParams, forwardBackwardInput } from '../backend/wire.ts';
 import { pgTrainStep, type PgStepOptions } from '../training/pg-step.ts';
 import type { TrainSequence } from '../training/sequences.ts';
-import { serveRpc } from './rpc.ts';
+import { messagePort, serveRpc } from '../base/rpc.ts';
 import { packWeights, unpackWeights } from './weights.ts';
 
 const initSchema = z.looseObject({
@@ -75,7 +75,7 @@ async function main(): Promise<void> {
   let accumulated: Map<string, Float32Array> | null = null;
   const microBatchTokens = init.microBatchTokens ?? 4096;
 
-  serveRpc(parentPort, {
+  serveRpc(messagePort(parentPort), {
     ready: () => ({ result: { params: runtime.numParams } }),
     async forward(p) {
       const input = forwardBackwardInput.parse(p);

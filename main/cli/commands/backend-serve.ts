@@ -6,10 +6,9 @@ import path from 'node:path';
 import { CodError } from '../../base/errors.ts';
 import { serveBackend } from '../../backend/http/server.ts';
 import { LocalBackend } from '../../backend/local/backend.ts';
-import { codHome } from '../../services/paths.ts';
+import { BUILTIN_MODEL_DIR, codHome } from '../../training/locations.ts';
 import { ThreadWorkerHost } from '../../workers/host.ts';
 import { intFlag, numberFlag, parseFlags } from '../args.ts';
-import { BUILTIN_MODEL_DIR } from '../app-root.ts';
 import type { CliCommand } from '../command.ts';
 
 export const backendServe: CliCommand = {

@@ -91,6 +91,11 @@ export const curriculumSchema = z.strictObject({
   training: trainingSchema.default({}),
 });
 
+/** A curriculum as loadCurriculum returns it, every eval's pack strategy resolved: how a run stores it. */
+export const loadedCurriculumSchema = curriculumSchema.extend({
+  evals: z.array(evalSuiteSchema.extend({ packStrategy })).readonly(),
+});
+
 type Parsed = z.output<typeof curriculumSchema>;
 export type EvalKind = (typeof evalKinds)[number];
 export type TrainDomain = Parsed['train']['domains'][number];
