@@ -8,7 +8,7 @@ import type { PackHandle, TaskStart } from '../envs/host.ts';
 import { stableSeed } from '../envs/seed.ts';
 import type { EpisodeEnd } from '../envs/sdk.ts';
 import { ANSWER_CLOSE, parseAnswer } from './answer.ts';
-import type { LifecycleConfig } from './config.ts';
+import { promptsFor, type LifecycleConfig } from './config.ts';
 import { HINTS_END, parseHints } from './hints.ts';
 import { renderSolveSystem, renderUpdateMessages, type TrajectoryStep } from './prompt-render.ts';
 import type { ChatMessage, EpisodeKind, PolicyRequest, PolicyResponse } from './policy.ts';
@@ -84,7 +84,9 @@ export async function runSolveEpisode(
   drafts: CallDraft[],
 ): Promise<SolveResult> {
   const start = await handle.startTask(task);
-  const t = ctx.config.prompts;
+  const t = promptsFor(ctx.config, ctx.domain);
+  // The paper protocol generates until EOS or the token budget, as the reference does (no stop strings).
+  const stop = ctx.config.protocol === 'paper' ? [] : [ANSWER_CLOSE];
   let messages: ChatMessage[] = [
     { role: 'system', content: renderSolveSystem(t, start.rules, hints, ctx.config.lengthInstructionTokens) },
     { role: 'user', content: start.observation },
@@ -102,7 +104,7 @@ export async function runSolveEpisode(
       );
     const req = request(ctx, 'solve', turn, {
       messages,
-      stop: [ANSWER_CLOSE],
+      stop,
       maxNewTokens: ctx.config.solveMaxNewTokens,
       view,
       hints,
@@ -147,23 +149,26 @@ export async function runUpdateEpisode(
   ctx: EpisodeContext,
   drafts: CallDraft[],
 ): Promise<UpdateResult> {
-  const messages = renderUpdateMessages(ctx.config.prompts, {
+  const paper = ctx.config.protocol === 'paper';
+  const messages = renderUpdateMessages(promptsFor(ctx.config, ctx.domain), {
     previousHints: hints,
     rules: solved.start.rules,
     steps: solved.steps,
     reward: solved.end.reward,
     feedback: solved.end.feedback,
+    previousHintsVerbatim: paper,
+    ...(ctx.config.lengthInstructionTokens !== undefined ? { maxTokens: ctx.config.lengthInstructionTokens } : {}),
   });
   const req = request(ctx, 'update', 0, {
     messages,
-    stop: [HINTS_END],
+    stop: paper ? [] : [HINTS_END],
     maxNewTokens: ctx.config.updateMaxNewTokens,
     view: solved.finalView,
     hints,
     end: solved.end,
   });
   const res = await ask(ctx, req);
-  const parsed = parseHints(res.text);
+  const parsed = parseHints(res.text, { emptyIsFailure: paper });
   drafts.push({
     taskId: solved.start.taskId,
     turn: 0,
