@@ -493,7 +493,9 @@ describe('frozenlake paper presets (the reference)', () => {
       reward: 0,
       feedback: 'Invalid format: Direction 5 is not a valid action. Expected: Direction 1, 2, 3, or 4. Game over.',
     });
-    expect(episode().step('Direction 0012').feedback).toMatch(/^Invalid format: Direction 12 is not/);
+    expect((episode().step('Direction 0012') as { feedback: string }).feedback).toMatch(
+      /^Invalid format: Direction 12 is not/,
+    );
     expect(episode().formatError('no <answer> block')).toMatchObject({ feedback: PAPER_FORMAT_ERROR, reward: 0 });
   });
 
