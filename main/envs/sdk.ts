@@ -27,6 +27,11 @@ export interface OpenPackArgs {
   readonly rendering: Rendering;
   /** Domain-specific overrides of the preset (validated by the domain; unknown keys are an error). */
   readonly options?: Readonly<Record<string, unknown>>;
+  /**
+   * How many tasks the lifecycle will play from this pack (S), when known. A domain whose per-pack schedule depends
+   * on it (the paper's Alchemy draws S targets) may use it; the others ignore it.
+   */
+  readonly packSize?: number;
 }
 
 export interface Domain extends DomainInfo {
