@@ -2,6 +2,8 @@
  * The `paper` protocol pinned to the reference implementation (agentscope-ai/Trinity-RFT,
  * trinity/common/workflows/connect_the_dots/): each expected string below is transcribed from its code, cited beside it.
  */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { lifecycleConfig, PAPER_BUDGETS, promptsFor } from '../../../main/cod/config.ts';
 import {
@@ -19,7 +21,10 @@ import { runRollout } from '../../../main/cod/rollout.ts';
 import { ScriptedPolicy } from '../../../main/cod/scripted-policy.ts';
 import { InProcessEnvHost } from '../../../main/envs/inprocess-host.ts';
 import { curriculumLifecycleConfig } from '../../../main/training/curriculum/lifecycle-config.ts';
-import { parseCurriculum } from '../../../main/training/curriculum/load.ts';
+import { loadCurriculum, parseCurriculum } from '../../../main/training/curriculum/load.ts';
+import { stringifyCurriculum } from '../../../main/training/curriculum/stringify.ts';
+import { trainerConfigSchema } from '../../../main/training/training-config.ts';
+import { listDomains } from '../../../main/envs/registry.ts';
 import { hiddenOffsetDomain } from '../../fixtures/domains/hidden-offset.ts';
 
 const paper = lifecycleConfig({ protocol: 'paper' });
@@ -196,5 +201,69 @@ describe('paper protocol: a lifecycle', () => {
     expect(own.requests.find((r) => r.kind === 'update')!.messages[1].content).toContain(
       '(No previous hint available)',
     );
+  });
+});
+
+describe('paper curricula (resources/curricula/paper-setting-*.yaml)', () => {
+  const dir = fileURLToPath(new URL('../../../resources/curricula/', import.meta.url));
+  // Presets checked against the real registry, the training section against the trainer's own schema.
+  const opts = {
+    knownDomains: listDomains().map((d) => ({ id: d.id, presets: d.presets })),
+    trainingSchema: trainerConfigSchema,
+  };
+
+  it.each(['paper-setting-a.yaml', 'paper-setting-b.yaml'])(
+    '%s validates and carries the reference hyperparameters',
+    (f) => {
+      const { curriculum: c } = loadCurriculum(path.join(dir, f), opts);
+      expect(c.lifecycle).toMatchObject({
+        protocol: 'paper',
+        lengthInstructionTokens: 1000,
+        evalLengthInstructionTokens: 1500,
+      });
+      expect(c.train).toMatchObject({ packSize: 4, groupSize: 8, packsPerStep: 8, packStrategy: 'cod' });
+      expect(c.train.domains.every((d) => d.preset === 'paper')).toBe(true);
+      const t = trainerConfigSchema.parse(c.training);
+      expect(t).toMatchObject({
+        lr: 1e-6,
+        loss: 'rec',
+        epsLow: 0.2,
+        epsHigh: 0.2,
+        aheadSteps: 4,
+        maxStaleness: 20,
+        evalEvery: 20,
+      });
+      expect(c.evals.every((e) => e.packSize === 8 && e.packs === 500 && e.seeds.join() === '1,2,3')).toBe(true);
+      expect(c.evals.every((e) => e.preset.startsWith('paper'))).toBe(true);
+      const lc = curriculumLifecycleConfig(c);
+      expect([lc.protocol, lc.solveMaxNewTokens, lc.updateMaxNewTokens, lc.lengthInstructionTokens]).toEqual([
+        'paper',
+        2000,
+        2000,
+        1000,
+      ]);
+      expect(curriculumLifecycleConfig(c, 'notes', 'eval').lengthInstructionTokens).toBe(1500);
+      expect(parseCurriculum(stringifyCurriculum(c), f, opts).curriculum).toEqual(c);
+    },
+  );
+
+  it("setting A trains FrozenLake; B mixes FrozenLake and Alchemy; both evaluate the paper's suites", () => {
+    const a = loadCurriculum(path.join(dir, 'paper-setting-a.yaml'), opts).curriculum;
+    const b = loadCurriculum(path.join(dir, 'paper-setting-b.yaml'), opts).curriculum;
+    expect(a.train.domains.map((d) => d.id)).toEqual(['frozenlake']);
+    expect(b.train.domains.map((d) => d.id)).toEqual(['frozenlake', 'alchemy']);
+    const suites = (c: typeof a) => c.evals.map((e) => [e.kind, e.domain, e.preset, e.packStrategy]);
+    expect(suites(a)).toEqual([
+      ['in_domain_hard', 'frozenlake', 'paper-hard', 'cod'],
+      ['cross_domain', 'alchemy', 'paper', 'cod'],
+      ['cross_domain', 'terminal', 'paper', 'cod'],
+      ['ralph', 'terminal', 'paper', 'ralph_sample'],
+    ]);
+    expect(suites(b)).toEqual([
+      ['in_domain_hard', 'frozenlake', 'paper-hard', 'cod'],
+      ['in_domain_hard', 'alchemy', 'paper-hard', 'cod'],
+      ['cross_domain', 'terminal', 'paper', 'cod'],
+      ['ralph', 'terminal', 'paper', 'ralph_sample'],
+    ]);
   });
 });

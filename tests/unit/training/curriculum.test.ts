@@ -15,7 +15,7 @@ const FIXTURE_PLUGINS = fileURLToPath(new URL('../../fixtures/plugins/', import.
 /** The six domains of environments.md, whether or not they have landed in the registry yet. */
 const DOMAINS: DomainRef[] = ['frozenlake', 'alchemy', 'gridnav', 'terminal', 'control', 'pde'].map((id) => ({
   id,
-  presets: ['train', 'easy', 'hard'],
+  presets: ['train', 'easy', 'hard', 'paper', 'paper-hard'],
 }));
 const opts = { knownDomains: DOMAINS };
 
@@ -39,8 +39,14 @@ train:
 describe('shipped curriculum presets', () => {
   const files = readdirSync(PRESETS_DIR).filter((f) => f.endsWith('.yaml'));
 
-  it('are the three documented ones', () => {
-    expect(files.sort()).toEqual(['cpu-demo.yaml', 'setting-a.yaml', 'setting-b.yaml']);
+  it('are the documented ones', () => {
+    expect(files.sort()).toEqual([
+      'cpu-demo.yaml',
+      'paper-setting-a.yaml',
+      'paper-setting-b.yaml',
+      'setting-a.yaml',
+      'setting-b.yaml',
+    ]);
   });
 
   it.each(files)('%s loads and round-trips through stringifyCurriculum', (f) => {
