@@ -124,11 +124,18 @@ export async function runSolveEpisode(
       const end = await handle.formatError(parsed.reason);
       return { start, steps, end, envSteps, finalView: view };
     }
-    const r = await handle.step(parsed.answer);
+    const r = await handle.step(parsed.answer, res.text);
     envSteps++;
     view = r.view;
     if (r.done) {
-      const end: EpisodeEnd = { reward: r.reward, outcome: r.outcome, success: r.success, feedback: r.feedback };
+      const end: EpisodeEnd = {
+        reward: r.reward,
+        outcome: r.outcome,
+        success: r.success,
+        feedback: r.feedback,
+        ...(r.trajectory !== undefined ? { trajectory: r.trajectory } : {}),
+        ...(r.trajectorySuffix !== undefined ? { trajectorySuffix: r.trajectorySuffix } : {}),
+      };
       return { start, steps, end, envSteps, finalView: view };
     }
     observation = r.observation;
@@ -157,6 +164,9 @@ export async function runUpdateEpisode(
     reward: solved.end.reward,
     feedback: solved.end.feedback,
     previousHintsVerbatim: paper,
+    // The reference's own trajectory text where a paper preset supplies it.
+    ...(paper && solved.end.trajectory !== undefined ? { trajectoryText: solved.end.trajectory } : {}),
+    ...(paper && solved.end.trajectorySuffix !== undefined ? { trajectorySuffix: solved.end.trajectorySuffix } : {}),
     ...(ctx.config.lengthInstructionTokens !== undefined ? { maxTokens: ctx.config.lengthInstructionTokens } : {}),
   });
   const req = request(ctx, 'update', 0, {

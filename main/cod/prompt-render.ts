@@ -56,13 +56,20 @@ export interface UpdatePromptInput {
   readonly previousHintsVerbatim?: boolean;
   /** Budget of the soft length line appended to the update system prompt (templates that have one). */
   readonly maxTokens?: number;
+  /** The whole trajectory as the environment wrote it (replaces rules + steps). */
+  readonly trajectoryText?: string;
+  /** Appended to the rendered trajectory, after a blank line. */
+  readonly trajectorySuffix?: string;
 }
 
 export function renderUpdateMessages(t: PromptTemplates, u: UpdatePromptInput): ChatMessage[] {
   const shown = u.previousHintsVerbatim ? u.previousHints !== '' : hasHints(u.previousHints);
   const user = fillTemplate(t.updateUser, {
     previousHints: shown ? u.previousHints : t.noPreviousHint,
-    trajectory: fillTemplate(t.trajectory, { rules: u.rules, steps: renderSteps(t, u.steps) }),
+    trajectory:
+      u.trajectoryText ??
+      fillTemplate(t.trajectory, { rules: u.rules, steps: renderSteps(t, u.steps) }) +
+        (u.trajectorySuffix !== undefined ? `\n\n${u.trajectorySuffix}` : ''),
     reward: formatReward(u.reward),
     feedback: u.feedback,
   });
