@@ -121,7 +121,7 @@ export async function runSolveEpisode(
     });
     steps.push({ observation, response: res.text, ...(parsed.ok ? { answer: parsed.answer } : {}) });
     if (!parsed.ok) {
-      const end = await handle.formatError(parsed.reason);
+      const end = await handle.formatError(parsed.reason, res.text);
       return { start, steps, end, envSteps, finalView: view };
     }
     const r = await handle.step(parsed.answer, res.text);

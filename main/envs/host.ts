@@ -24,7 +24,7 @@ export interface PackHandle {
   startTask(index: number): Promise<TaskStart>;
   /** `response`: the whole model response (see TaskEpisode.step); sandboxed plugins do not receive it. */
   step(action: string, response?: string): Promise<HostStepResult>;
-  formatError(reason: string): Promise<EpisodeEnd>;
+  formatError(reason: string, response?: string): Promise<EpisodeEnd>;
   close(): Promise<void>;
 }
 

@@ -148,10 +148,10 @@ class InProcessPack implements PackHandle {
     });
   }
 
-  async formatError(reason: string): Promise<EpisodeEnd> {
+  async formatError(reason: string, response?: string): Promise<EpisodeEnd> {
     const ep = this.active('formatError');
     return this.guard(`formatError (task ${ep.taskId})`, () => {
-      const end = checkEnd(ep.formatError(reason) as unknown as Record<string, unknown>, 'formatError()');
+      const end = checkEnd(ep.formatError(reason, response) as unknown as Record<string, unknown>, 'formatError()');
       this.episodeDone = true;
       return end;
     });

@@ -94,8 +94,8 @@ export interface TaskEpisode {
    * domains only; a sandboxed plugin never gets it).
    */
   step(action: string, response?: string): StepResult;
-  /** Called by the runner when the model's response had no valid `<answer>` block. */
-  formatError(reason: string): EpisodeEnd;
+  /** Called by the runner when the model's response had no valid `<answer>` block (`response`: as in step). */
+  formatError(reason: string, response?: string): EpisodeEnd;
   /** Turns taken so far. */
   turnsUsed(): number;
   /**
