@@ -25,6 +25,9 @@ import { loadCurriculum, parseCurriculum } from '../../../main/training/curricul
 import { stringifyCurriculum } from '../../../main/training/curriculum/stringify.ts';
 import { trainerConfigSchema } from '../../../main/training/training-config.ts';
 import { listDomains } from '../../../main/envs/registry.ts';
+import { control } from '../../../main/envs/domains/control/index.ts';
+import { gridNav } from '../../../main/envs/domains/gridnav/index.ts';
+import type { DomainWithAgents } from '../../../main/envs/sdk.ts';
 import { hiddenOffsetDomain } from '../../fixtures/domains/hidden-offset.ts';
 
 const paper = lifecycleConfig({ protocol: 'paper' });
@@ -265,5 +268,52 @@ describe('paper curricula (resources/curricula/paper-setting-*.yaml)', () => {
       ['cross_domain', 'terminal', 'paper', 'cod'],
       ['ralph', 'terminal', 'paper', 'ralph_sample'],
     ]);
+  });
+});
+
+describe('paper protocol: trajectories the reference builds itself', () => {
+  async function firstUpdate(domain: DomainWithAgents, protocol: 'paper' | 'workbench') {
+    const host = new InProcessEnvHost([domain]);
+    const requests: PolicyRequest[] = [];
+    const oracle = new ScriptedPolicy(domain, { kind: 'oracle', seed: 't' });
+    const policy: Policy = {
+      name: 'recording',
+      async respond(batch) {
+        requests.push(...batch);
+        return oracle.respond(batch);
+      },
+    };
+    const packs = planPacks({
+      datasetId: 'traj',
+      domain: domain.id,
+      preset: 'paper',
+      split: 'eval',
+      strategy: 'cod',
+      packSize: 2,
+      count: 1,
+    });
+    await runRollout({ host, policy, packs, groupSize: 1, config: lifecycleConfig({ protocol }) });
+    await host.dispose();
+    return requests.find((r) => r.kind === 'update')!.messages[1].content;
+  }
+
+  it("GridNav's final state follows the steps (grid_navigation/workflow.py @ 139d1c43, _build_trajectory)", async () => {
+    const user = await firstUpdate(gridNav, 'paper');
+    expect(user).toMatch(
+      /Action: [^\n]*\n[\s\S]*\n\nFinal environment state:\nPosition: \(\d+, \d+\)\nTarget: \(\d+, \d+\)\n/,
+    );
+    expect(await firstUpdate(gridNav, 'workbench')).not.toContain('Final environment state:');
+  });
+
+  it("Control's trajectory is system, task, submitted expression (optimalcontrol/workflow.py @ 139d1c43, _build_rollout_trajectory)", async () => {
+    const user = await firstUpdate(control, 'paper');
+    expect(user).toContain(
+      '--- A new task-solving trajectory ---\n\nSystem:\nYou are solving a one-dimensional optimal-control problem',
+    );
+    expect(user).toContain('\n\nTask:\nInitial state: x_0 = ');
+    expect(user).toMatch(
+      /\n\nSubmitted action expression:\n<answer>\n {2}<action_expression>\n {4}[^\n]+\n {2}<\/action_expression>\n<\/answer>\n\nReward: /,
+    );
+    expect(user).not.toContain('Step 1:');
   });
 });
