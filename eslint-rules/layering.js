@@ -17,8 +17,9 @@ export const LAYERS = {
   api: { dirs: ['main/api'], may: ['base'], pure: true },
   engine: { dirs: ['main/engine'], may: ['base'] },
   models: { dirs: ['main/models'], may: ['engine'] },
-  // The training backend (Tinker-shaped API; local, HTTP server, remote client).
-  backend: { dirs: ['main/backend'], may: ['api', 'models'] },
+  // The training backend (Tinker-shaped API; local, HTTP server, remote client): it knows nothing of training, CoD,
+  // environments, storage or the app around it, so a remote service can stand in for it.
+  backend: { dirs: ['main/backend'], may: ['models'] },
   envs: { dirs: ['main/envs'], may: ['base'] },
   cod: { dirs: ['main/cod'], may: ['envs'] },
   store: { dirs: ['main/store'], may: ['base'] },

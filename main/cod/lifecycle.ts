@@ -123,6 +123,7 @@ export async function runLifecycle(
       preset: pack.preset,
       rendering: config.rendering,
       ...(pack.options ? { options: pack.options } : {}),
+      packSize: S,
     });
     const log = config.memory === 'append_log' ? new AppendLog(config.memoryCharBudget) : undefined;
     let z = HINTS_NULL;

@@ -133,7 +133,7 @@ export interface EvaluateSuiteArgs {
 export function suiteLifecycleConfig(curriculum: Curriculum, baseline?: EvalBaseline): LifecycleConfig {
   const memory: MemoryMode =
     baseline === 'none' ? 'none' : baseline === 'append_log' ? 'append_log' : baseline ? 'notes' : curriculum.memory;
-  return curriculumLifecycleConfig(curriculum, memory);
+  return curriculumLifecycleConfig(curriculum, memory, 'eval');
 }
 
 const finite = (x: number | null | undefined): number | null =>

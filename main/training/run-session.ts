@@ -15,7 +15,7 @@ import { loadPlugins } from '../envs/plugin.ts';
 import { hasLiveTrainer, type RunRecord, type RunStore } from '../store/index.ts';
 import { newRunId } from '../store/runs.ts';
 import type { JsonObject, JsonValue } from '../store/types.ts';
-import type { WorkerHost } from './compute-workers.ts';
+import type { WorkerHost } from '../backend/compute-workers.ts';
 import { loadCurriculum } from './curriculum/load.ts';
 import { loadedCurriculumSchema, type Curriculum } from './curriculum/schema.ts';
 import { CurriculumEnvHost } from './eval-host.ts';

@@ -22,7 +22,7 @@ import { Rng, stableSeed } from '../envs/seed.ts';
 import { loadCheckpoint } from '../models/checkpoint.ts';
 import { toHfConfig, type ModelConfig } from '../models/config.ts';
 import type { RunStore } from '../store/store.ts';
-import type { WorkerHandle, WorkerHost } from './compute-workers.ts';
+import type { WorkerHandle, WorkerHost } from '../backend/compute-workers.ts';
 import { packWeights, unpackWeights } from '../models/weight-list.ts';
 import type { Curriculum } from './curriculum/schema.ts';
 import { curriculumLifecycleConfig } from './curriculum/lifecycle-config.ts';

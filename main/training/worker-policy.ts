@@ -1,6 +1,6 @@
 /** The lifecycle runner's Policy, served by a policy worker (sampling happens on the worker's thread). */
 import type { Policy, PolicyRequest, PolicyResponse } from '../cod/policy.ts';
-import type { WorkerHandle } from './compute-workers.ts';
+import type { WorkerHandle } from '../backend/compute-workers.ts';
 
 export class WorkerPolicy implements Policy {
   readonly name = 'model';

@@ -40,6 +40,12 @@ describe('the layering lint', () => {
     ['renderer/src/slip.ts', "import { openStore } from '../../main/store/index.ts';", /'renderer'.*'store'/],
     ['electron/slip.ts', "import { createWorkbench } from '../main/services/workbench.ts';", /'electron'.*'services'/],
     ['main/api/slip.ts', "import { readFileSync } from 'node:fs';", /no Node built-ins/],
+    ['main/backend/slip.ts', "import { runTrainer } from '../training/trainer.ts';", /'backend'.*'training'/],
+    [
+      'main/backend/slip.ts',
+      "import { openStore } from '../store/index.ts';",
+      /'backend' may not import layer 'store'/,
+    ],
     ['main/services/slip.ts', "import { x } from '../nowhere/x.ts';", /in no layer/],
   ])('%s: %s is an error', async (file, code, message) => {
     const errors = await layering(file, code);
