@@ -279,10 +279,22 @@ const rules: Array<[OpDef, Vjp]> = [
   ],
 ];
 
-/** The gradient rules by op. */
+/** The gradient rules of the engine's ops. */
 export const GRADIENTS: ReadonlyMap<OpDef, Vjp> = new Map(rules);
+
+/** Rules of ops made at run time (one OpDef per recomputed block, say), held no longer than their op. */
+const defined = new WeakMap<OpDef, Vjp>();
+
+/**
+ * Gives an op made at run time its gradient rule. The engine's own ops have theirs in the table above; an op
+ * defined in a module that this one imports must not register here (that would bring the import cycle back).
+ */
+export function defineGradient(op: OpDef, rule: Vjp): void {
+  if (GRADIENTS.has(op)) throw new Error(`${op.name} already has a gradient rule in the table`);
+  defined.set(op, rule);
+}
 
 /** The op's gradient rule; undefined for an op that is not differentiable. */
 export function gradientOf(op: OpDef): Vjp | undefined {
-  return GRADIENTS.get(op);
+  return GRADIENTS.get(op) ?? defined.get(op);
 }
