@@ -11,7 +11,7 @@
  * (docs/fidelity.md, "Random streams"); every arithmetic step is the reference's, in its order.
  */
 import { Rng } from '../../../seed.ts';
-import { reactionValue, type Coefficients } from './terms.ts';
+import { compileReaction, type Coefficients } from './terms.ts';
 
 /** numpy.linspace(start, stop, num): i·step + start, the last point exactly stop. */
 export function linspace(start: number, stop: number, num: number): Float64Array {
@@ -121,13 +121,9 @@ export class DenseTrajectory {
   readonly dx: number;
   readonly dt: number;
   readonly u: Float64Array;
+  private readonly reaction: (u: number) => number;
 
-  constructor(
-    grid: Grid,
-    u0: Float64Array,
-    private readonly law: Coefficients,
-    stateAbsLimit: number,
-  ) {
+  constructor(grid: Grid, u0: Float64Array, law: Coefficients, stateAbsLimit: number) {
     const nx = Math.max(17, grid.nx) + (Math.max(17, grid.nx) % 2 === 0 ? 1 : 0);
     const nt = Math.max(51, grid.nt);
     this.x = linspace(0.0, 1.0, nx);
@@ -140,12 +136,14 @@ export class DenseTrajectory {
     u[0] = 0.0;
     u[nx - 1] = 0.0;
     const work = new Float64Array(nx - 2);
+    const f = compileReaction(law);
+    this.reaction = f;
     const clip = (v: number) => Math.min(Math.max(v, -stateAbsLimit), stateAbsLimit);
     for (let s = 0; s < nt - 1; s++) {
       const row = s * nx;
       for (let i = 1; i < nx - 1; i++) {
         const ui = u[row + i];
-        work[i - 1] = clip(ui + this.dt * reactionValue(ui, law));
+        work[i - 1] = clip(ui + this.dt * f(ui));
       }
       solver.solve(work);
       const next = row + nx;
@@ -166,7 +164,7 @@ export class DenseTrajectory {
   residual(n: number, i: number): number {
     const { nx, u, dx, dt } = this;
     if (i <= 0 || i >= nx - 1) return 0.0;
-    if (n === this.nt - 1) return reactionValue(u[n * nx + i], this.law);
+    if (n === this.nt - 1) return this.reaction(u[n * nx + i]);
     const a = (n + 1) * nx;
     const uxx = (u[a + i + 1] - 2.0 * u[a + i] + u[a + i - 1]) / (dx * dx);
     return (u[a + i] - u[n * nx + i]) / dt - uxx;

@@ -118,9 +118,29 @@ export function pyCollapseSpace(s: string): string {
   return s.replace(PY_SPACE_RUN, ' ');
 }
 
+/** Unicode decimal digits as ASCII (Python's float() reads any Nd digit): each block of Nd digits counts 0-9. */
+function asciiDigits(s: string): string {
+  if (/^[\x00-\x7f]*$/.test(s)) return s;
+  const chars = [...s];
+  return chars
+    .map((ch, i) => {
+      if (!/\p{Nd}/u.test(ch) || /[0-9]/.test(ch)) return ch;
+      let start = i;
+      while (start > 0 && /\p{Nd}/u.test(chars[start - 1]) && !/[0-9]/.test(chars[start - 1])) start--;
+      const cp = (c: string) => c.codePointAt(0) ?? 0;
+      // Within a run of consecutive Nd code points the digit values cycle 0-9 from the run's start.
+      let runStart = start;
+      for (let j = start; j < i; j++) if (cp(chars[j + 1]) !== cp(chars[j]) + 1) runStart = j + 1;
+      let zero = cp(chars[runStart]);
+      while (/\p{Nd}/u.test(String.fromCodePoint(zero - 1))) zero--;
+      return String((cp(ch) - zero) % 10);
+    })
+    .join('');
+}
+
 /** Python's `float(s)` for a str: a number, or null where Python raises ValueError. */
 export function pyFloat(s: string): number | null {
-  const t = pyStrip(s);
+  const t = asciiDigits(pyStrip(s));
   if (t.length > 400 || !PY_FLOAT.test(t)) return null;
   const lower = t.toLowerCase().replace(/_/g, '');
   if (/^[+-]?nan$/.test(lower)) return NaN;

@@ -39,51 +39,50 @@ export function isPaperTerm(term: string): term is PaperTerm {
  * basis_values for one u. numpy's `u**2` is a square and higher integer powers go through pow(); sin, expm1, log1p
  * and tanh are the C library's (JavaScript's agree to the last bit or within one).
  */
+const BASIS: Readonly<Record<PaperTerm, (u: number) => number>> = {
+  u: (u) => u,
+  'u**2': (u) => u * u,
+  'u**3': (u) => Math.pow(u, 3),
+  'u**4': (u) => Math.pow(u, 4),
+  'u**5': (u) => Math.pow(u, 5),
+  'u**7': (u) => Math.pow(u, 7),
+  'sin(u)': (u) => Math.sin(u),
+  'sin(2*u)': (u) => Math.sin(2.0 * u),
+  'exp(u)-1': (u) => Math.expm1(u),
+  'log(1+u**2)': (u) => Math.log1p(u * u),
+  'tanh(u)': (u) => Math.tanh(u),
+  'u/(1+u**2)': (u) => u / (1.0 + u * u),
+  'u**2/(1+u**2)': (u) => (u * u) / (1.0 + u * u),
+  'u**4/(1+u**4)': (u) => Math.pow(u, 4) / (1.0 + Math.pow(u, 4)),
+  'u/(1+u+u**2)': (u) => u / (1.0 + u + u * u),
+};
+
 export function basis(term: string, u: number): number {
-  switch (term) {
-    case 'u':
-      return u;
-    case 'u**2':
-      return u * u;
-    case 'u**3':
-      return Math.pow(u, 3);
-    case 'u**4':
-      return Math.pow(u, 4);
-    case 'u**5':
-      return Math.pow(u, 5);
-    case 'u**7':
-      return Math.pow(u, 7);
-    case 'sin(u)':
-      return Math.sin(u);
-    case 'sin(2*u)':
-      return Math.sin(2.0 * u);
-    case 'exp(u)-1':
-      return Math.expm1(u);
-    case 'log(1+u**2)':
-      return Math.log1p(u * u);
-    case 'tanh(u)':
-      return Math.tanh(u);
-    case 'u/(1+u**2)':
-      return u / (1.0 + u * u);
-    case 'u**2/(1+u**2)':
-      return (u * u) / (1.0 + u * u);
-    case 'u**4/(1+u**4)':
-      return Math.pow(u, 4) / (1.0 + Math.pow(u, 4));
-    case 'u/(1+u+u**2)':
-      return u / (1.0 + u + u * u);
-    default:
-      throw new Error(`Unsupported dictionary term: ${term}`);
-  }
+  if (!isPaperTerm(term)) throw new Error(`Unsupported dictionary term: ${term}`);
+  return BASIS[term](u);
 }
 
 /** reaction_value: Σ coef·basis in the map's order (numpy adds term by term, as here). */
 export function reactionValue(u: number, coefficients: Coefficients): number {
-  let v = 0;
-  for (const [term, c] of coefficients) {
-    if (!isPaperTerm(term)) continue;
-    v = v + c * basis(term, u);
+  return compileReaction(coefficients)(u);
+}
+
+/** reaction_value as a function of u, for the simulator's inner loops (the same sum in the same order). */
+export function compileReaction(coefficients: Coefficients): (u: number) => number {
+  const pairs = [...coefficients].filter(([t]) => isPaperTerm(t)).map(([t, c]) => [c, BASIS[t as PaperTerm]] as const);
+  if (pairs.length === 1) {
+    const [c, f] = pairs[0];
+    return (u) => 0 + c * f(u);
   }
-  return v;
+  if (pairs.length === 2) {
+    const [[c0, f0], [c1, f1]] = pairs;
+    return (u) => 0 + c0 * f0(u) + c1 * f1(u);
+  }
+  return (u) => {
+    let v = 0;
+    for (const [c, f] of pairs) v = v + c * f(u);
+    return v;
+  };
 }
 
 /**
