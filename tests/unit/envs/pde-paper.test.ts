@@ -7,6 +7,7 @@
  * rules are pinned on concrete cases transcribed from workflow.py.
  */
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { pde } from '../../../main/envs/domains/pde/index.ts';
 import { hiddenFormulaReward, normalizePointGrid } from '../../../main/envs/domains/pde/paper/episode.ts';
@@ -403,6 +404,66 @@ describe('pde paper: the episode', () => {
     expect(normalizePointGrid({ point: { x: ' 0.5 ', t: '1_0e-2' } })).toEqual([[0.5, 0.1]]);
     expect(normalizePointGrid({ point: [{ x: '0.5', t: '0.1' }, { x: '0.5' }] })).toBeNull();
     expect(normalizePointGrid({ point: { x: 'nan', t: '0.1' } })).toBeNull();
+  });
+});
+
+describe('pde paper: garbage responses', () => {
+  it('never throws; every task ends within its 6 steps with a defined outcome', () => {
+    const tag = fc.constantFrom(
+      'sample_pde_data',
+      'run_sparse_regression',
+      'update_scientific_context',
+      'summarize_pack_evidence',
+      'point_grid',
+      'point',
+      'dictionary',
+      'term',
+      'a',
+    );
+    const xmlish: fc.Arbitrary<string> = fc.letrec<{ node: string }>((tie) => ({
+      node: fc.oneof(
+        { depthSize: 'small' },
+        fc.string({ maxLength: 12 }),
+        fc
+          .tuple(
+            tag,
+            fc.array(tie('node'), { maxLength: 3 }),
+            fc.constantFrom('', ' x="0.5" t="0.1"', ' x="2"', " dataset_id='merged_all'"),
+          )
+          .map(([t, kids, attrs]) => `<${t}${attrs}>${kids.join('')}</${t}>`),
+      ),
+    })).node;
+    const response = fc.oneof(
+      fc.string({ maxLength: 200 }),
+      xmlish.map((x) => `<answer>${x}</answer>`),
+      fc
+        .string({ maxLength: 60 })
+        .map(
+          (s) =>
+            `<answer><update_scientific_context><preferred_equation>${s}</preferred_equation></update_scientific_context></answer>`,
+        ),
+      fc
+        .string({ maxLength: 60 })
+        .map(
+          (s) =>
+            `<answer><run_sparse_regression><candidate_equations><equation>${s}</equation></candidate_equations></run_sparse_regression></answer>`,
+        ),
+    );
+    const pack = open('p-fuzz');
+    fc.assert(
+      fc.property(fc.array(response, { minLength: 1, maxLength: 6 }), fc.nat(3), (responses, i) => {
+        const ep = pack.startTask(i);
+        let end: StepResult | undefined;
+        for (const r of [...responses, ...Array(6).fill('<answer><summarize_pack_evidence/></answer>')]) {
+          end = ep.step('', r);
+          if (end.done) break;
+        }
+        expect(end?.done).toBe(true);
+        expect(ep.turnsUsed()).toBeLessThanOrEqual(6);
+        if (end?.done) expect(['format_error', 'out_of_turns', 'success', 'failure']).toContain(end.outcome);
+      }),
+      { numRuns: 150 },
+    );
   });
 });
 

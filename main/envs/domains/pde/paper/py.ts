@@ -120,7 +120,7 @@ export function pyCollapseSpace(s: string): string {
 
 /** Unicode decimal digits as ASCII (Python's float() reads any Nd digit): each block of Nd digits counts 0-9. */
 function asciiDigits(s: string): string {
-  if (/^[\x00-\x7f]*$/.test(s)) return s;
+  if ([...s].every((c) => c.charCodeAt(0) < 0x80)) return s;
   const chars = [...s];
   return chars
     .map((ch, i) => {

@@ -86,8 +86,13 @@ const NAME_START =
   'A-Z_a-z\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u02FF\\u0370-\\u037D\\u037F-\\u1FFF\\u200C-\\u200D' +
   '\\u2070-\\u218F\\u2C00-\\u2FEF\\u3001-\\uD7FF\\uF900-\\uFDCF\\uFDF0-\\uFFFD\\u{10000}-\\u{EFFFF}';
 const NAME_CHARS = `${NAME_START}\\-.0-9\\u00B7\\u0300-\\u036F\\u203F-\\u2040`;
-/** A QName part (no colon) and a whole name (colons allowed, checked against namespaces later). */
+/**
+ * A QName part (no colon) and a whole name (colons allowed, checked against namespaces later). XML's NameChar
+ * includes the combining marks U+0300-U+036F, hence the lint exceptions.
+ */
+// eslint-disable-next-line no-misleading-character-class
 const NAME = new RegExp(`[${NAME_START}:][${NAME_CHARS}:]*`, 'uy');
+// eslint-disable-next-line no-misleading-character-class
 const NCNAME = new RegExp(`^[${NAME_START}][${NAME_CHARS}]*$`, 'u');
 /** Characters XML 1.0 allows anywhere. */
 const BAD_CHAR = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
