@@ -161,9 +161,10 @@ describe('opening a store', () => {
 });
 
 describe('migrations', () => {
+  const NEXT = MIGRATIONS.length + 1;
   const V2 = {
-    version: 2,
-    sql: "ALTER TABLE runs ADD COLUMN notes TEXT NOT NULL DEFAULT ''; CREATE INDEX runs_by_name ON runs (name);",
+    version: NEXT,
+    sql: "ALTER TABLE runs ADD COLUMN later TEXT NOT NULL DEFAULT ''; CREATE INDEX runs_by_name ON runs (name);",
   };
 
   it('applies later migrations forward, keeping existing rows', () => {
@@ -172,11 +173,11 @@ describe('migrations', () => {
     const runId = newRunIn(s);
     s.close();
     const db = new DatabaseSync(path);
-    expect(migrate(db, path, [...MIGRATIONS, V2])).toBe(1);
-    expect(readUserVersion(db)).toBe(2);
-    expect(db.prepare('SELECT id, notes FROM runs').get()).toEqual({ id: runId, notes: '' });
+    expect(migrate(db, path, [...MIGRATIONS, V2])).toBe(NEXT - 1);
+    expect(readUserVersion(db)).toBe(NEXT);
+    expect(db.prepare('SELECT id, later FROM runs').get()).toEqual({ id: runId, later: '' });
     // Already current: nothing to do.
-    expect(migrate(db, path, [...MIGRATIONS, V2])).toBe(2);
+    expect(migrate(db, path, [...MIGRATIONS, V2])).toBe(NEXT);
     db.close();
   });
 
@@ -186,7 +187,7 @@ describe('migrations', () => {
     newRunIn(s);
     s.close();
     const db = new DatabaseSync(path);
-    const broken = { version: 2, sql: 'CREATE TABLE extra (x INTEGER); INSERT INTO no_such_table VALUES (1);' };
+    const broken = { version: NEXT, sql: 'CREATE TABLE extra (x INTEGER); INSERT INTO no_such_table VALUES (1);' };
     let err: unknown;
     try {
       migrate(db, path, [...MIGRATIONS, broken]);
@@ -194,8 +195,8 @@ describe('migrations', () => {
       err = e;
     }
     expect(err).toBeInstanceOf(CodError);
-    expect((err as CodError).message).toMatch(/schema version 2/);
-    expect(readUserVersion(db)).toBe(1);
+    expect((err as CodError).message).toMatch(new RegExp(`schema version ${NEXT}`));
+    expect(readUserVersion(db)).toBe(NEXT - 1);
     expect(db.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE name = 'extra'").get()?.n).toBe(0);
     expect(db.prepare('SELECT count(*) AS n FROM runs').get()?.n).toBe(1);
     db.close();
