@@ -71,9 +71,18 @@ function storeEvals(
   host: EnvHost,
   onEvent: (e: TrainerEvent) => void,
 ): EvalHook {
-  return async ({ policy, step, checkpointDir }) => {
+  return async ({ policy, step, checkpointDir, signal }) => {
     for (const suite of c.evals) {
-      const result = await evaluateSuite({ suite, curriculum: c, policy, host, keepRecords: true });
+      const result = await evaluateSuite({
+        suite,
+        curriculum: c,
+        policy,
+        host,
+        keepRecords: true,
+        onProgress: (done, total) => onEvent({ event: 'phase', phase: 'eval', step, suite: suite.name, done, total }),
+        ...(signal ? { signal } : {}),
+      });
+      if (signal?.aborted) return; // stopped: a suite that finished anyway is not stored half-way through a stop
       store.commitEval(runId, evalCommit(result, step));
       if (checkpointDir) store.setCheckpointEval(runId, step, suite.name, evalSummaryJson(result));
       onEvent({ event: 'eval', step, suite: suite.name, summary: suiteSummary(result) });
@@ -171,6 +180,7 @@ async function train(
     }
     if (e.event === 'checkpoint') say(`checkpoint step ${e.step} -> ${e.path}`);
     if (e.event === 'eval') say(evalLine(e));
+    if (e.event === 'phase' && e.phase === 'eval' && e.done === 0) say(`evaluating ${e.suite} at step ${e.step}…`);
   };
   bar?.draw();
   try {
@@ -219,10 +229,11 @@ export const trainCommand: CliCommand = {
     '  --out DIR     run directory for checkpoints (default: $COD_HOME/runs/RUN_ID)\n' +
     '  --store FILE  run store (default: $COD_HOME/runs.db; COD_HOME defaults to ~/.cod)\n' +
     '  --steps N     override training.steps (e.g. to extend a finished run)\n' +
-    '  --events      JSON lines on stdout: run, step, checkpoint, eval, done\n' +
+    '  --events      JSON lines on stdout: run, phase, step, checkpoint, eval, done\n' +
     '  --max-minutes M  stop (with a checkpoint) after the step running when M minutes have passed\n' +
     '  --store-max-mb N  cap the run store file (a shared disk): past it a step fails like a full disk, nothing partial\n\n' +
-    'SIGINT/SIGTERM stop after the current step and save a checkpoint; `--resume` continues from it.',
+    'SIGINT/SIGTERM stop after the current step and save a checkpoint (an evaluation in progress is abandoned at\n' +
+    'once, its results not stored); `--resume` continues from it.',
   async run(argv) {
     const { values, positionals } = parseFlags(
       argv,
