@@ -8,6 +8,7 @@ import {
   type SampleRecord,
   type Series,
 } from '../store/index.ts';
+import { curriculumNameOf, stepsOf } from './run-details.ts';
 
 const finiteOrNull = (v: number): number | null => (Number.isNaN(v) ? null : v);
 
@@ -38,6 +39,10 @@ export function runSummary(r: RunRecord, owned: boolean): RunSummary {
     live: hasLiveTrainer(r),
     ownedByWorkbench: owned,
     runDir: r.runDir,
+    tags: r.tags,
+    notes: r.notes,
+    curriculum: curriculumNameOf(r.config),
+    steps: stepsOf(r.config),
   };
 }
 

@@ -1,19 +1,49 @@
 /**
  * Runs: reading them from the store for the UI, and launching, stopping and resuming trainers. A trainer is
  * `cod train … --events` in a worker process; the run's rows reach the UI through the store's change feed, the
- * worker's own lines only drive the job's state (so a crash of the UI loses nothing: the store has it all).
+ * worker's own lines drive the job (its phase, progress and time left) and are kept as the run's trainer log.
  */
 import { CodError } from '../base/errors.ts';
-import type { JobView, RunDetail, RunSummary, SeriesData } from '../api/types.ts';
+import type { JobView, RunDetail, RunLog, RunSummary, SeriesData } from '../api/types.ts';
 import type { RunStore } from '../store/index.ts';
 import { checkpointInfo, evalSuitesOf, runSummary, seriesData } from './convert.ts';
 import type { CurriculaService } from './curricula.ts';
-import type { Jobs } from './jobs.ts';
-import { doneEvent, failureMessage, parseLine, runEvent, stepEvent } from './trainer-protocol.ts';
+import type { Jobs, PhaseInput } from './jobs.ts';
+import { runDetailExtra, stepsOf } from './run-details.ts';
+import { readTrainerLog, TrainerLogWriter } from './trainer-log.ts';
+import {
+  doneEvent,
+  failureMessage,
+  parseLine,
+  phaseEvent,
+  runEvent,
+  stepEvent,
+  type PhaseEvent,
+} from './trainer-protocol.ts';
 import type { WorkerHost, WorkerProcess } from './worker-host.ts';
 
 /** How long a trainer may take to create its run and say so before the launch is reported as failed. */
 const RUN_EVENT_TIMEOUT_MS = 120_000;
+
+/** A trainer phase as the job shows it. */
+export function trainerPhase(e: PhaseEvent): PhaseInput {
+  const counts = e.done !== undefined && e.total !== undefined ? { done: e.done, total: e.total, unit: 'tasks' } : {};
+  switch (e.phase) {
+    case 'eval':
+      return {
+        key: `eval:${e.suite}:${e.step}`,
+        name: 'eval',
+        label: `evaluating ${e.suite ?? 'a suite'} on ${e.step === 0 ? 'the starting model' : `step ${e.step}'s policy`}`,
+        ...counts,
+      };
+    case 'rollout':
+      return { key: `rollout:${e.step}`, name: 'rollout', label: `playing step ${e.step}'s lifecycles`, ...counts };
+    case 'train':
+      return { key: `train:${e.step}`, name: 'train', label: `training step ${e.step}` };
+    case 'checkpoint':
+      return { key: `checkpoint:${e.step}`, name: 'checkpoint', label: `saving step ${e.step}'s checkpoint` };
+  }
+}
 
 export class RunsService {
   /** Trainers this workbench started, by run id (only these can be stopped from here). */
@@ -44,7 +74,17 @@ export class RunsService {
       checkpoints: this.store.listCheckpoints(runId).map(checkpointInfo),
       evalSuites: evalSuitesOf(r.config),
       lifecycleSteps: [...steps].sort((a, b) => a - b),
+      ...runDetailExtra(this.store, r, this.store.path),
     };
+  }
+
+  update(runId: string, patch: { name?: string; tags?: string[]; notes?: string }): RunSummary {
+    return runSummary(this.store.updateRunInfo(runId, patch), this.trainers.has(runId));
+  }
+
+  log(runId: string, lines = 500): RunLog {
+    const { file, lines: tail, truncated } = readTrainerLog(this.store.getRun(runId).runDir, lines);
+    return { file, lines: tail, truncated };
   }
 
   series(runId: string, names: readonly string[], fromStep?: number): Record<string, SeriesData> {
@@ -68,12 +108,15 @@ export class RunsService {
     return this.startTrainer(argv, `train ${preset.name}`);
   }
 
-  async resume(runId: string) {
+  async resume(runId: string, steps?: number) {
     const r = this.store.getRun(runId);
     if (r.lease && !r.lease.stale)
       throw new CodError('conflict', `run ${runId} is being trained by pid ${r.lease.pid} on ${r.lease.hostname}`);
-    if (r.status === 'finished') throw new CodError('conflict', `run ${runId} has finished; nothing to resume`);
-    return this.startTrainer(['train', '--resume', runId, '--store', this.store.path, '--events'], `resume ${runId}`);
+    if (r.status === 'finished' && (steps === undefined || (r.lastStep ?? 0) >= steps))
+      throw new CodError('conflict', `run ${runId} has finished; give more steps to extend it`);
+    const argv = ['train', '--resume', runId, '--store', this.store.path, '--events'];
+    if (steps !== undefined) argv.push('--steps', String(steps));
+    return this.startTrainer(argv, `resume ${runId}`);
   }
 
   stop(runId: string): { stopping: boolean } {
@@ -87,7 +130,7 @@ export class RunsService {
           : `run ${runId} is not running`,
       );
     }
-    t.proc.stop();
+    this.jobs.cancel(t.jobId);
     return { stopping: true };
   }
 
@@ -97,11 +140,15 @@ export class RunsService {
   }
 
   private startTrainer(argv: string[], label: string): Promise<{ runId: string; job: JobView }> {
-    const job = this.jobs.create('train', label);
     const proc = this.host.start({ args: argv });
+    const job = this.jobs.create('train', label, { cancel: () => proc.stop() });
+    const log = new TrainerLogWriter(['cod', ...argv]);
     const stderr: string[] = [];
     let runId: string | null = null;
     let doneStatus: string | null = null;
+    /** The phase the trainer's main loop is in: rollout progress of a step it is not waiting for is not shown. */
+    let phaseKey: string | null = null;
+    let steps: number | null = null;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         if (runId) return;
@@ -114,23 +161,61 @@ export class RunsService {
       proc.onStderrLine((l) => {
         stderr.push(l);
         if (stderr.length > 50) stderr.shift();
+        log.line(l);
       });
       proc.onStdoutLine((line) => {
+        const phase = parseLine(phaseEvent, line);
+        if (phase) {
+          const p = trainerPhase(phase);
+          const progressOnly = phase.phase === 'rollout' && phase.done !== undefined;
+          if (progressOnly && p.key !== phaseKey) return;
+          phaseKey = p.key;
+          this.jobs.update(job.id, { phase: p });
+          return;
+        }
         const run = parseLine(runEvent, line);
         if (run && !runId) {
           runId = run.runId;
           clearTimeout(timer);
           this.trainers.set(runId, { proc, jobId: job.id });
-          resolve({ runId, job: this.jobs.update(job.id, { state: 'running', runId }) });
+          const r = this.store.getRun(runId);
+          log.open(r.runDir);
+          log.line(`run ${runId} -> ${r.runDir}`);
+          steps = stepsOf(r.config);
+          const from = (run as { resumedFrom?: number | null }).resumedFrom ?? r.lastStep ?? 0;
+          resolve({
+            runId,
+            job: this.jobs.update(job.id, {
+              state: 'running',
+              runId,
+              ...(steps !== null ? { progress: { done: from, total: steps, unit: 'steps' } } : {}),
+            }),
+          });
           return;
         }
         const step = parseLine(stepEvent, line);
         if (step) {
-          this.jobs.update(job.id, { state: 'running' });
+          const total = typeof step.steps === 'number' ? step.steps : steps;
+          const m = (step as { metrics?: Record<string, number | null> }).metrics ?? {};
+          const r = m['reward/mean'];
+          log.line(
+            `step ${step.step}${total ? `/${total}` : ''}${typeof r === 'number' ? ` reward ${r.toFixed(3)}` : ''}`,
+          );
+          this.jobs.update(job.id, {
+            state: 'running',
+            ...(total ? { progress: { done: step.step, total, unit: 'steps' } } : {}),
+          });
           return;
         }
         const done = parseLine(doneEvent, line);
-        if (done) doneStatus = done.status;
+        if (done) {
+          doneStatus = done.status;
+          log.line(`done: ${done.status}`);
+          return;
+        }
+        if (!line.trim().startsWith('{')) log.line(line);
+        else if (/"event":"(checkpoint|eval)"/.test(line))
+          log.line(line.length > 2000 ? line.slice(0, 2000) + '…' : line);
       });
       proc.onExit((exit) => {
         clearTimeout(timer);
@@ -138,6 +223,8 @@ export class RunsService {
         const ok = exit.code === 0;
         const stopped = doneStatus === 'stopped' || (!ok && exit.signal === 'SIGTERM');
         const error = ok || stopped ? undefined : failureMessage(stderr, exit);
+        log.line(`trainer exited (${exit.signal ? `signal ${exit.signal}` : `status ${exit.code}`})`);
+        log.close();
         this.jobs.update(job.id, {
           state: stopped ? 'stopped' : ok ? 'done' : 'failed',
           ...(error ? { error } : {}),

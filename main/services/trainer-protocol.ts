@@ -32,6 +32,16 @@ export const runEvent = z.object({ event: z.literal('run'), runId: z.string(), r
 export const stepEvent = z.object({ event: z.literal('step'), step: z.number() }).loose();
 export const doneEvent = z.object({ event: z.literal('done'), status: z.string() }).loose();
 export const progressEvent = z.object({ event: z.literal('progress'), done: z.number(), total: z.number() });
+/** What the trainer is doing now (main/training/trainer.ts TrainerPhase). */
+export const phaseEvent = z.object({
+  event: z.literal('phase'),
+  phase: z.enum(['rollout', 'train', 'checkpoint', 'eval']),
+  step: z.number().int().nonnegative(),
+  suite: z.string().optional(),
+  done: z.number().int().nonnegative().optional(),
+  total: z.number().int().nonnegative().optional(),
+});
+export type PhaseEvent = z.infer<typeof phaseEvent>;
 
 export const compareResult = z.object({
   suite: z.string(),
@@ -66,7 +76,7 @@ export function parseCompareOutput(
   return { ok: false, error: `the comparison printed no result for suite '${suite}'` };
 }
 
-export const trainerLine = z.union([runEvent, stepEvent, doneEvent, progressEvent]);
+export const trainerLine = z.union([runEvent, stepEvent, doneEvent, progressEvent, phaseEvent]);
 export type TrainerLine = z.infer<typeof trainerLine>;
 
 /** A parsed line, or undefined for anything else. */

@@ -272,7 +272,7 @@ describe('rollout', () => {
       },
     };
     let opened = 0;
-    const counting: EnvHost = { openPack: (d, a) => (opened++, host.openPack(d, a)) };
+    const counting: EnvHost = { openPack: (d, a) => (opened++, host.openPack(d, a)), dispose: async () => undefined };
     await expect(
       runRollout({
         host: counting,
