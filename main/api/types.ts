@@ -124,11 +124,13 @@ export interface SampleView {
   readonly return: number | null;
   readonly advantage: number | null;
   readonly outcome: string | null;
+  /** The hints before and after this call, as text ('' for none: z_0 or unparsable hints); null when not stored. */
   readonly hintBefore: string | null;
   readonly hintAfter: string | null;
 }
 
 export interface LifecycleView extends LifecycleRow {
+  /** z_0 … z_{S-1}: the hints each task was solved with, as text ('' for none). */
   readonly hints: string[];
   readonly samples: SampleView[];
 }

@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { LifecycleRow, LifecycleView } from '../api/types.ts';
 import { loadTokenizer, TOKENIZER_FILE, type Tokenizer } from '../models/tokenizer/tokenizer.ts';
 import type { LifecycleFilter, RunStore } from '../store/index.ts';
+import { hintBody } from '../cod/hints.ts';
 import { curriculumOfConfig, lifecycleRow, sampleView } from './convert.ts';
 
 export class ReplayService {
@@ -24,7 +25,7 @@ export class ReplayService {
     const tok = await this.tokenizerFor(l.runId, l.checkpointStep ?? l.step);
     return {
       ...lifecycleRow(l),
-      hints: l.hints,
+      hints: l.hints.map(hintBody),
       samples: l.samples.map((s) =>
         sampleView(s, tok && s.responseIds ? Array.from(s.responseIds, (t) => tok.decode([t])) : null),
       ),
