@@ -4,7 +4,7 @@
  * node, so its comment stays; new keys go after the existing ones; removed keys take their comments with them),
  * instead of writing the object out again — which would drop every comment and reorder the keys.
  */
-import { Document, isMap, isScalar, isSeq, parseDocument } from 'yaml';
+import { Document, isMap, isScalar, isSeq, parseDocument, stringify } from 'yaml';
 
 type Path = (string | number)[];
 type Plain = null | boolean | number | string | Plain[] | { [k: string]: Plain };
@@ -74,11 +74,83 @@ function patch(doc: Document, path: Path, before: unknown, after: unknown): void
   setValue(doc, path, clean(after));
 }
 
+type Scalar = string | number | boolean;
+const isScalarValue = (v: unknown): v is Scalar =>
+  typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
+
+/** Paths whose value changed, when every change is one scalar replacing another (else null: a structural edit). */
+function scalarChanges(before: unknown, after: unknown, path: Path = []): { path: Path; value: Scalar }[] | null {
+  if (same(before, after)) return [];
+  if (isScalarValue(before) && isScalarValue(after)) return [{ path, value: after }];
+  if (isObject(before) && isObject(after)) {
+    const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
+    const out: { path: Path; value: Scalar }[] = [];
+    for (const k of keys) {
+      if (!(k in before) || !(k in after) || isUnset(after[k]) || isUnset(before[k])) return null;
+      const sub = scalarChanges(before[k], after[k], [...path, k]);
+      if (!sub) return null;
+      out.push(...sub);
+    }
+    return out;
+  }
+  if (Array.isArray(before) && Array.isArray(after) && before.length === after.length) {
+    const out: { path: Path; value: Scalar }[] = [];
+    for (let i = 0; i < before.length; i++) {
+      const sub = scalarChanges(before[i], after[i], [...path, i]);
+      if (!sub) return null;
+      out.push(...sub);
+    }
+    return out;
+  }
+  return null;
+}
+
+/** A scalar as YAML source for the place of an old one (keeping its quoting style when it had one). */
+function scalarSource(value: Scalar, old: { type?: string | undefined }): string | null {
+  if (typeof value !== 'string') return String(value);
+  if (value.includes('\n')) return null; // a block scalar cannot replace an inline one in place
+  if (old.type === 'QUOTE_DOUBLE') return JSON.stringify(value);
+  if (old.type === 'QUOTE_SINGLE') return `'${value.replace(/'/g, "''")}'`;
+  const plain = stringify(value, { lineWidth: 0 }).trimEnd();
+  return plain.includes('\n') ? JSON.stringify(value) : plain;
+}
+
+/**
+ * Changed scalars replaced where they stand in the text (each node's source range), so every other byte —
+ * comments, blank lines, how long lines were folded — stays as written; null when the edit is structural.
+ */
+function replaceScalars(text: string, before: unknown, after: unknown): string | null {
+  const changes = scalarChanges(before, after);
+  if (!changes) return null;
+  const doc = parseDocument(text);
+  const edits: { from: number; to: number; source: string }[] = [];
+  for (const c of changes) {
+    const node = doc.getIn(c.path, true);
+    if (
+      !isScalar(node) ||
+      !node.range ||
+      (node.type !== 'PLAIN' && node.type !== 'QUOTE_DOUBLE' && node.type !== 'QUOTE_SINGLE')
+    )
+      return null;
+    const source = scalarSource(c.value, node);
+    if (source === null) return null;
+    edits.push({ from: node.range[0], to: node.range[1], source });
+  }
+  let out = text;
+  for (const e of edits.sort((a, b) => b.from - a.from)) out = out.slice(0, e.from) + e.source + out.slice(e.to);
+  // The edit must say what the form says: parse it back, or fall back to editing the document.
+  return same(formValues(out), { ok: true, value: clean(after) }) ? out : null;
+}
+
 /**
  * The YAML text after the form changed the values from `before` to `after`: the same text where nothing changed,
- * comments and key order kept. Throws when `text` does not parse (the form only edits valid YAML).
+ * comments and key order kept. A changed value is replaced where it stands; an added or removed key or list item
+ * is edited through the Document (comments and order kept, the rest re-laid out by the yaml package). Throws when
+ * `text` does not parse (the form only edits valid YAML).
  */
 export function applyFormEdit(text: string, before: unknown, after: unknown): string {
+  const inPlace = replaceScalars(text, before, after);
+  if (inPlace !== null) return inPlace;
   // An empty text is an empty mapping to add to (parsing it gives no contents at all).
   const doc: Document = text.trim() === '' ? new Document({}) : parseDocument(text);
   if (doc.errors.length) throw new Error(`the YAML has errors: ${doc.errors[0].message}`);

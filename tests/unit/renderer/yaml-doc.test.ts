@@ -5,6 +5,9 @@ import { applyFormEdit, formValues, getAt, setAt } from '../../../renderer/src/l
 
 const TEXT = `# A run that finishes on a laptop.
 name: cpu-demo
+description: >-
+  A description long enough to be folded over two lines by whoever wrote it, which a re-layout
+  would join into one.
 rendering: compact # short prompts
 train:
   domains:
@@ -32,9 +35,19 @@ function edit(text: string, change: (v: Record<string, unknown>) => void): strin
 }
 
 describe('applyFormEdit', () => {
-  it('changes one value and nothing else: every comment and the key order stay', () => {
+  it('changes values where they stand and nothing else: every comment, fold and the key order stay', () => {
     const out = edit(TEXT, (v) => setAt(v, ['train', 'groupSize'], 8));
     expect(out).toBe(TEXT.replace('groupSize: 4 #', 'groupSize: 8 #'));
+    const two = edit(TEXT, (v) => {
+      setAt(v, ['train', 'domains', 0, 'id'], 'alchemy');
+      setAt(v, ['training', 'lr'], 3e-4);
+      setAt(v, ['name'], 'needs: quoting');
+    });
+    expect(two).toBe(
+      TEXT.replace('id: frozenlake #', 'id: alchemy #')
+        .replace('lr: 1.5e-4', 'lr: 0.0003')
+        .replace('name: cpu-demo', 'name: "needs: quoting"'),
+    );
   });
 
   it('adds a key after the existing ones, removes a cleared one, keeps a flow list on one line', () => {
@@ -46,9 +59,9 @@ describe('applyFormEdit', () => {
     expect(out).toContain('  groupSize: 4 # the baseline is the mean of 4 rollouts\n  packsPerStep: 2\n');
     expect(out).not.toContain('lr:');
     expect(out).toContain('seeds: [4, 5] # 3 draws');
-    expect(
-      out.startsWith('# A run that finishes on a laptop.\nname: cpu-demo\nrendering: compact # short prompts\n'),
-    ).toBe(true);
+    // A structural edit goes through the Document: comments and order stay (a folded text may be re-laid out).
+    expect(out.startsWith('# A run that finishes on a laptop.\nname: cpu-demo\n')).toBe(true);
+    expect(out).toContain('\nrendering: compact # short prompts\n');
     expect(parse(out)).toMatchObject({ train: { packsPerStep: 2 }, training: { steps: 200 } });
   });
 
