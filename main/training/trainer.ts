@@ -63,6 +63,10 @@ export type EvalHook = (args: {
   signal?: AbortSignal;
 }) => Promise<void>;
 
+/** Longest wait for an abandoned evaluation to unwind after its sampling was cancelled (one chunk, normally). */
+const CANCEL_WAIT_MS = 30_000;
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
+
 /** The trainer's own stop of an evaluation it was asked to abandon. */
 class EvalStopped extends Error {
   constructor() {
@@ -275,6 +279,7 @@ async function pipeline(
   };
 
   const stopped = (): boolean => s.signal?.aborted === true;
+  const cancelSampling = () => policyWorker.call('cancel', null).catch(() => undefined);
   let ended = false;
   const rollouts = new Latch<number, RolloutOut | Error>();
   const rolloutVersion = (step: number): number => Math.max(0, step - 1 - t.aheadSteps);
@@ -335,20 +340,24 @@ async function pipeline(
    * evaluation (a large suite can take many minutes): its hook sees the abort and stores nothing.
    */
   const evaluate = async (step: number, checkpointDir: string | null): Promise<boolean> => {
+    let running: Promise<void> | null = null;
     try {
       await withPolicy(
         step,
-        () =>
-          untilStopped(
-            s.evaluate!({ policy, step, checkpointDir, ...(s.signal ? { signal: s.signal } : {}) }),
-            s.signal,
-          ),
+        () => {
+          running = s.evaluate!({ policy, step, checkpointDir, ...(s.signal ? { signal: s.signal } : {}) });
+          return untilStopped(running, s.signal);
+        },
         stopped,
       );
       return !stopped();
     } catch (e) {
-      if (e instanceof EvalStopped) return false;
-      throw e;
+      if (!(e instanceof EvalStopped)) throw e;
+      // The sampler drops what it is generating at its next chunk, so the evaluation unwinds in about a second;
+      // the worker is closed only once it is idle (ending a thread inside an onnxruntime run can abort the process).
+      await cancelSampling();
+      await Promise.race([(running as Promise<void> | null)?.catch(() => undefined), sleep(CANCEL_WAIT_MS)]);
+      return false;
     }
   };
 
@@ -434,8 +443,11 @@ async function pipeline(
     for (let v = last + 1; v <= t.steps; v++) versionLatch.set(v, true);
   }
   const status = last === t.steps ? 'finished' : 'stopped';
-  if (status === 'stopped') await rolloutChain.catch(() => undefined);
-  else await rolloutChain;
+  if (status === 'stopped') {
+    // A rollout running ahead for a step that will not be trained: drop its sampling rather than finish it.
+    await cancelSampling();
+    await rolloutChain.catch(() => undefined);
+  } else await rolloutChain;
   return { status, lastStep: last };
 }
 

@@ -54,6 +54,11 @@ async function main(): Promise<void> {
       const batch = z.array(requestSchema).parse(p) as unknown as PolicyRequest[];
       return { result: await policy.respond(batch) };
     },
+    // A stop: calls being sampled reject at the next chunk (the trainer must not end the thread mid-run).
+    cancel: () => {
+      sampler.cancel(new CodError('internal', 'sampling cancelled: the trainer is stopping', 'policy worker'));
+      return { result: null };
+    },
     stats: () => ({ result: { version, ...sampler.stats } }),
   });
 }

@@ -88,7 +88,8 @@ async function go(view: string): Promise<void> {
 /** The YAML editor's whole text (CodeMirror draws only the lines in view; its state has them all). */
 async function editorText(): Promise<string> {
   return page.evaluate(() => {
-    const el = document.querySelector('.cm-content') as (HTMLElement & { cmView?: { view: { state: { doc: { toString(): string } } } } }) | null;
+    const el = document.querySelector('.cm-content') as
+      (HTMLElement & { cmView?: { view: { state: { doc: { toString(): string } } } } }) | null;
     return el?.cmView?.view.state.doc.toString() ?? el?.innerText ?? '';
   });
 }
@@ -235,7 +236,8 @@ describe('the app after issue 22', () => {
     const rows = page.locator('[data-testid=eval-table] tbody tr');
     expect(await rows.count()).toBe(3);
     expect(await rows.nth(0).locator('[data-testid=eval-effect]').textContent()).toContain('reference');
-    for (const i of [1, 2]) expect((await rows.nth(i).locator('[data-testid=eval-effect]').textContent())!.trim()).toMatch(/^-?\d/);
+    for (const i of [1, 2])
+      expect((await rows.nth(i).locator('[data-testid=eval-effect]').textContent())!.trim()).toMatch(/^-?\d/);
     // One line per checkpoint on the reward-by-position chart; the effect and the rise over checkpoints.
     expect(await page.getAttribute('[data-testid=eval-curves] .chart >> nth=0', 'data-lines')).toBe(
       'step 0 (start)|step 1|step 2',
@@ -277,7 +279,9 @@ describe('the app after issue 22', () => {
     expect(await page.textContent('[data-testid=detail-stop-reason]')).toContain('finished: trained all 2 steps');
     expect(await page.textContent('[data-testid=detail-model]')).toContain(path.join('resources', 'models', 'builtin'));
     expect(await page.textContent('[data-testid=detail-backend]')).toContain('local');
-    expect(await page.locator('[data-testid=detail-command]').first().textContent()).toMatch(/^cod train \S+e2e-cod\.yaml/);
+    expect(await page.locator('[data-testid=detail-command]').first().textContent()).toMatch(
+      /^cod train \S+e2e-cod\.yaml/,
+    );
     expect(await page.locator('[data-testid=detail-checkpoints] tbody tr').count()).toBe(2);
     await page.waitForSelector('[data-testid=detail-log]:has-text("step 2/2")');
     await shot('runs-details');
@@ -344,7 +348,9 @@ describe('the app after issue 22', () => {
       null,
       { timeout: 120_000 },
     );
-    expect(await page.textContent('.run-job [data-testid=job-phase]')).toContain('evaluating heldout on the starting model');
+    expect(await page.textContent('.run-job [data-testid=job-phase]')).toContain(
+      'evaluating heldout on the starting model',
+    );
     await shot('runs-eval-phase');
     const t0 = Date.now();
     await page.click('[data-testid=stop]');
@@ -382,7 +388,10 @@ describe('the app after issue 22', () => {
     await page.reload();
     await page.waitForSelector(`[data-testid=cmp-job] [data-job="${jobId}"]`);
     await page.waitForSelector('[data-testid=cmp-state]:is(.done, .failed)', { timeout: 300_000 });
-    expect(await page.textContent('[data-testid=cmp-state]'), (await page.textContent('[data-testid=cmp-job]')) ?? '').toBe('done');
+    expect(
+      await page.textContent('[data-testid=cmp-state]'),
+      (await page.textContent('[data-testid=cmp-job]')) ?? '',
+    ).toBe('done');
     expect(await page.locator('[data-testid=cmp-result] table.nums tbody tr').count()).toBe(2);
     expect(await page.textContent('[data-testid=cmp-effect]')).toContain('CoD effect');
     await shot('compare');
@@ -390,13 +399,10 @@ describe('the app after issue 22', () => {
     // A second, larger comparison, cancelled.
     await page.fill('[data-testid=cmp-seeds]', '11,12,13,14,15,16,17,18');
     await page.click('[data-testid=cmp-start]');
-    await page.waitForFunction(
-      (first) => {
-        const el = document.querySelector('[data-testid=cmp-job] [data-testid=job-progress]');
-        return el && el.getAttribute('data-job') !== first && el.getAttribute('data-state') === 'running';
-      },
-      jobId,
-    );
+    await page.waitForFunction((first) => {
+      const el = document.querySelector('[data-testid=cmp-job] [data-testid=job-progress]');
+      return el && el.getAttribute('data-job') !== first && el.getAttribute('data-state') === 'running';
+    }, jobId);
     const second = (await page.getAttribute('[data-testid=cmp-job] [data-testid=job-progress]', 'data-job'))!;
     await page.click('[data-testid=cmp-job] [data-testid=job-cancel]');
     await page.waitForSelector('[data-testid=cmp-state].stopped', { timeout: 30_000 });
@@ -441,9 +447,12 @@ describe('the app after issue 22', () => {
     expect(await page.textContent('[data-testid=lc-count]')).toBe('1 of 2');
     await page.fill('[data-testid=lc-min-mean]', '');
     // The whole hint history on one page (h toggles it).
-    await page.locator('body').press('h');
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await page.keyboard.press('h');
     await page.waitForSelector('[data-testid=hint-history] [data-z="1"]');
-    expect(await page.textContent('[data-testid=hint-history]')).toContain('no hints: the first task starts from nothing');
+    expect(await page.textContent('[data-testid=hint-history]')).toContain(
+      'no hints: the first task starts from nothing',
+    );
     await shot('replay-history');
   });
 

@@ -141,22 +141,19 @@ export const useCurriculaStore = defineStore('curricula', () => {
    * The form changed a value: write the difference between what the text holds and what the form shows into the
    * text, in place (comments and key order kept). The text stays the one source.
    */
-  watch(
-    doc,
-    (after) => {
-      if (mode.value !== 'form') return;
-      const current = formValues(text.value);
-      if (!current.ok) return;
-      const snapshot = JSON.parse(JSON.stringify(after)) as Doc;
-      if (JSON.stringify(clean(snapshot)) === JSON.stringify(current.value)) return;
-      try {
-        text.value = applyFormEdit(text.value, current.value, snapshot);
-      } catch (e) {
-        formError.value = e instanceof Error ? e.message : String(e);
-      }
-    },
-    { deep: true },
-  );
+  function syncFromForm(): void {
+    if (mode.value !== 'form') return;
+    const current = formValues(text.value);
+    if (!current.ok) return;
+    const snapshot = JSON.parse(JSON.stringify(doc.value)) as Doc;
+    if (JSON.stringify(clean(snapshot)) === JSON.stringify(current.value)) return;
+    try {
+      text.value = applyFormEdit(text.value, current.value, snapshot);
+    } catch (e) {
+      formError.value = e instanceof Error ? e.message : String(e);
+    }
+  }
+  watch(doc, syncFromForm, { deep: true });
   watch(text, () => {
     // The YAML editor typed: the form's values follow (the form writes text only through the watcher above).
     if (mode.value === 'yaml') setText(text.value);
@@ -221,6 +218,7 @@ export const useCurriculaStore = defineStore('curricula', () => {
   /** Save the text as written (comments kept); on failure everything typed stays and the issues are shown. */
   async function save(overwrite = false): Promise<boolean> {
     saveError.value = null;
+    syncFromForm(); // an edit made this very tick is in what is saved
     try {
       const p = await api().call('curricula.save', { name: saveName.value, text: text.value, overwrite });
       loadedFrom.value = p;
