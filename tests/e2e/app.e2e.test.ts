@@ -162,7 +162,9 @@ describe('the app after issue 22', () => {
   it('Curricula: a YAML comment survives a form edit; unknown domains and G < 2 are flagged at their field and line', async () => {
     await go('curricula');
     await page.click('[data-testid=presets] >> text=cpu-demo');
-    await page.waitForSelector('[data-testid=curriculum-form]');
+    await page.waitForFunction(
+      () => (document.querySelector('[data-testid=f-name]') as HTMLInputElement | null)?.value === 'cpu-demo',
+    );
     await page.fill('[data-testid=f-group-size]', '8');
     await page.waitForSelector('[data-testid=validity]:has-text("✓ valid")');
     await page.click('[data-testid=yaml-tab]');

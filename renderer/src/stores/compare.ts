@@ -113,5 +113,20 @@ export const useCompareStore = defineStore('compare', () => {
     }
   }
 
-  return { history, pairs, shown, suite, job, entry, result, spec, start, loadHistory, remove, open, loadPairs, showPair };
+  return {
+    history,
+    pairs,
+    shown,
+    suite,
+    job,
+    entry,
+    result,
+    spec,
+    start,
+    loadHistory,
+    remove,
+    open,
+    loadPairs,
+    showPair,
+  };
 });

@@ -86,7 +86,12 @@ export const useCurriculaStore = defineStore('curricula', () => {
   }
 
   function persistDraft(): void {
-    const d: Draft = { name: saveName.value, mode: mode.value, text: text.value, source: loadedFrom.value?.source ?? null };
+    const d: Draft = {
+      name: saveName.value,
+      mode: mode.value,
+      text: text.value,
+      source: loadedFrom.value?.source ?? null,
+    };
     try {
       localStorage.setItem(DRAFT_KEY, JSON.stringify(d));
     } catch {

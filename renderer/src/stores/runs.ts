@@ -186,7 +186,10 @@ export const useRunsStore = defineStore('runs', () => {
   async function stop(runId: string): Promise<void> {
     try {
       await api().call('runs.stop', { runId });
-      app.notify('info', `Stopping run ${runId}: a training step in progress finishes first, an evaluation stops at once`);
+      app.notify(
+        'info',
+        `Stopping run ${runId}: a training step in progress finishes first, an evaluation stops at once`,
+      );
     } catch (e) {
       app.fail(`Could not stop run ${runId}`, e);
     }
