@@ -44,6 +44,7 @@ training:
   saveEvery: 1
   evalEvery: 1
   seed: 0
+  lr: 3.0e-4 # large enough that two steps change what the checkpoints answer
 `;
 /** One step and no evalEvery: only the starting model is evaluated (the CoD view with one checkpoint). */
 const ONE_CURRICULUM = COD_CURRICULUM.replace('name: e2e-cod', 'name: e2e-one')
