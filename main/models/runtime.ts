@@ -24,6 +24,8 @@ export interface OptimizerHyper {
   readonly maxGradNorm: number;
   readonly beta1: number;
   readonly beta2: number;
+  /** Adam's epsilon; absent = the runtime's build option (default 1e-8). A compile-time constant of the graph. */
+  readonly eps?: number;
 }
 
 export interface StepResult {
@@ -118,11 +120,21 @@ export class ModelRuntime {
     return s;
   }
 
-  private graphSession(mode: GraphMode, objective: Objective | null, b: PackedBatch): Promise<EngineSession> {
-    const key = `${mode}|${objective?.name ?? 'score'}|${b.rows}x${b.width}`;
-    return this.session(key, () =>
-      emitModel(buildModelGraph(this.config, b.rows, b.width, mode, objective, this.opts)),
-    );
+  /** Build options with the step's epsilon, and the session-key suffix that tells graphs of other epsilons apart. */
+  private adamOpts(h?: OptimizerHyper): { opts: RuntimeOptions; key: string } {
+    if (h?.eps === undefined) return { opts: this.opts, key: '' };
+    return { opts: { ...this.opts, adam: { ...this.opts.adam, eps: h.eps } }, key: `|eps=${h.eps}` };
+  }
+
+  private graphSession(
+    mode: GraphMode,
+    objective: Objective | null,
+    b: PackedBatch,
+    h?: OptimizerHyper,
+  ): Promise<EngineSession> {
+    const { opts, key: epsKey } = this.adamOpts(h);
+    const key = `${mode}|${objective?.name ?? 'score'}|${b.rows}x${b.width}${epsKey}`;
+    return this.session(key, () => emitModel(buildModelGraph(this.config, b.rows, b.width, mode, objective, opts)));
   }
 
   private batchFeeds(b: PackedBatch): Record<string, HostTensor> {
@@ -196,7 +208,7 @@ export class ModelRuntime {
     extra: Record<string, HostTensor>,
     h: OptimizerHyper,
   ): Promise<StepResult> {
-    const s = await this.graphSession('step', objective, b);
+    const s = await this.graphSession('step', objective, b, h);
     const feeds = { ...this.batchFeeds(b), ...extra };
     this.paramFeeds(feeds);
     this.optimizerFeeds(feeds, h);
@@ -207,7 +219,8 @@ export class ModelRuntime {
 
   /** AdamW from gradients summed over micro-batches (their weights already carry the whole-step normaliser). */
   async applyGrads(grads: ReadonlyMap<string, Float32Array>, h: OptimizerHyper): Promise<{ gradNorm: number }> {
-    const s = await this.session('apply', () => emitModel(buildApplyGraph(this.config, this.opts)));
+    const { opts, key } = this.adamOpts(h);
+    const s = await this.session(`apply${key}`, () => emitModel(buildApplyGraph(this.config, opts)));
     const feeds: Record<string, HostTensor> = {};
     this.paramFeeds(feeds);
     this.optimizerFeeds(feeds, h);

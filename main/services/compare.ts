@@ -5,25 +5,31 @@
  * stored curriculum or a preset. The job shows which side is being evaluated, tasks done and time left, and can
  * be cancelled; when it ends (done, failed or cancelled) it is kept in the store's comparison history.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
+import {
+  compareResult,
+  JOB_COMMANDS,
+  parseCompareOutput,
+  parseLine,
+  progressEvent,
+  type CompareResult,
+} from '../api/jobs.ts';
 import { CodError } from '../base/errors.ts';
 import { compareSpec as compareSpecSchema } from '../api/methods.ts';
-import type { CompareResult, CompareSpec, ComparisonView, JobView, ModelRef, SuiteSource } from '../api/types.ts';
+import type { CompareSpec, ComparisonView, JobView, ModelRef, SuiteSource } from '../api/types.ts';
 import type { ComparisonRecord, JsonObject, RunStore } from '../store/index.ts';
 import { parseCurriculum } from '../training/curriculum/load.ts';
-import { readFileSync } from 'node:fs';
-import { curriculumOfConfig, evalSuitesOf } from './convert.ts';
+import { runConfigView } from '../training/run-session.ts';
 import type { CurriculaService } from './curricula.ts';
-import type { Jobs } from './jobs.ts';
-import { compareResult, failureMessage, parseCompareOutput, parseLine, progressEvent } from './trainer-protocol.ts';
-import type { WorkerHost } from './worker-host.ts';
+import { failureMessage, type Jobs } from './jobs.ts';
+import type { CommandHost } from './command-host.ts';
 
 export class CompareService {
   constructor(
     private readonly store: RunStore,
-    private readonly host: WorkerHost,
+    private readonly host: CommandHost,
     private readonly jobs: Jobs,
     private readonly curricula: CurriculaService,
     private readonly builtinModel: () => string | null,
@@ -83,11 +89,10 @@ export class CompareService {
     let file: string;
     let suites: string[];
     if (source.kind === 'run') {
-      const config = this.store.getRun(source.runId).config;
-      const curriculum = curriculumOfConfig(config);
+      const { curriculum, evalSuites } = runConfigView(this.store.getRun(source.runId).config);
       if (!curriculum)
         throw new CodError('bad_config', `run ${source.runId} stores no curriculum to take suites from`, 'suites');
-      suites = evalSuitesOf(config);
+      suites = evalSuites;
       mkdirSync(this.scratchDir, { recursive: true });
       file = path.join(this.scratchDir, `${jobId}.yaml`);
       if (suites.includes(suite)) writeFileSync(file, stringify(curriculum, { lineWidth: 0 }), 'utf8');
@@ -116,7 +121,7 @@ export class CompareService {
       this.jobs.update(job.id, { state: 'failed', error: e instanceof Error ? e.message : String(e) });
       throw e;
     }
-    const args = ['compare', aDir, bDir, '--curriculum', file, '--suite', spec.suite, '--json', '--events'];
+    const args = [JOB_COMMANDS.compare, aDir, bDir, '--curriculum', file, '--suite', spec.suite, '--json', '--events'];
     if (spec.seeds) args.push('--seeds', spec.seeds.join(','));
     const proc = this.host.start({ args });
     this.jobs.setCancel(job.id, () => proc.stop());

@@ -3,13 +3,14 @@
  * checkpoint, reward by pack position with 95% intervals, the rise within that checkpoint (last − first position,
  * paired within lifecycles: the Ralph loop's question), and the CoD effect against the first evaluated checkpoint
  * (the starting model when step 0 was evaluated), paired by pack: (last − first here) − (last − first there).
- * Computed with the same functions `cod compare` uses (main/training/compare.ts), so the numbers agree.
+ * Computed with the same functions `cod compare` uses (main/training/paired-stats.ts), so the numbers agree.
  */
-import type { EvalCheckpoint, EvalSuiteCurves, JsonObject, PositionStat } from '../api/types.ts';
+import type { PositionStat } from '../api/jobs.ts';
+import type { EvalCheckpoint, EvalSuiteCurves, JsonObject } from '../api/types.ts';
 import { meanCI } from '../cod/stats.ts';
 import type { LifecycleSummary, RunStore } from '../store/index.ts';
-import { codEffect, positionRise, type PairedLifecycle } from '../training/compare.ts';
-import { curriculumOfConfig } from './convert.ts';
+import { codEffect, positionRise, type PairedLifecycle } from '../training/paired-stats.ts';
+import { runConfigView } from '../training/run-session.ts';
 
 const finite = (x: number | null): number | null => (x === null || !Number.isFinite(x) ? null : x);
 
@@ -35,13 +36,8 @@ function positions(rows: readonly LifecycleSummary[]): PositionStat[] {
   return out;
 }
 
-function stat(e: ReturnType<typeof codEffect>) {
-  if (!e) return null;
-  return { first: e.first, last: e.last, n: e.n, mean: e.mean, ci_low: e.ci_low, ci_high: e.ci_high };
-}
-
 function suiteKinds(config: JsonObject): Map<string, string> {
-  const evals = curriculumOfConfig(config)?.evals;
+  const evals = runConfigView(config).curriculum?.evals;
   const out = new Map<string, string>();
   if (Array.isArray(evals))
     for (const e of evals) {
@@ -74,18 +70,16 @@ export function evalCurves(store: RunStore, runId: string): EvalSuiteCurves[] {
       const effect =
         step === reference
           ? null
-          : stat(
-              codEffect(
-                pairs.map((l) => refById.get(l.lifecycleId)!),
-                pairs,
-              ),
+          : codEffect(
+              pairs.map((l) => refById.get(l.lifecycleId)!),
+              pairs,
             );
       return {
         step,
         lifecycles: here.length,
         failed: here.filter((l) => l.error).length,
         positions: positions(steps.get(step)!),
-        rise: stat(positionRise(here)),
+        rise: positionRise(here),
         effect,
       };
     });

@@ -4,8 +4,9 @@
  * and finds them where they are. Every change is announced as a 'job' event carrying the whole view.
  */
 import { randomBytes } from 'node:crypto';
+import type { CompareResult } from '../api/jobs.ts';
 import { CodError } from '../base/errors.ts';
-import type { CompareResult, CompareSpec, JobKind, JobPhase, JobState, JobView } from '../api/types.ts';
+import type { CompareSpec, JobKind, JobPhase, JobState, JobView } from '../api/types.ts';
 import { Pace } from './pace.ts';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -140,4 +141,12 @@ export class Jobs {
       etaMs: counted ? h.phasePace.observe(p.done!, p.total!) : null,
     };
   }
+}
+
+/** The message a failed worker leaves: its last `cod: error:` line, else its last stderr line. */
+export function failureMessage(stderrTail: readonly string[], exit: { code: number | null; signal: string | null }) {
+  const err = [...stderrTail].reverse().find((l) => l.startsWith('cod: '));
+  const last = err ?? [...stderrTail].reverse().find((l) => l.trim() !== '');
+  const how = exit.signal ? `killed by ${exit.signal}` : `exit status ${exit.code}`;
+  return last ? `${last.replace(/^cod: (error: )?/, '')} (${how})` : `the worker ended with ${how}`;
 }

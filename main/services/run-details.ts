@@ -6,7 +6,7 @@
 import type { JsonObject, RunDetail } from '../api/types.ts';
 import type { RunRecord, RunStore } from '../store/index.ts';
 import { hasLiveTrainer } from '../store/index.ts';
-import { curriculumOfConfig } from './convert.ts';
+import { runConfigView } from '../training/run-session.ts';
 import { readTrainerLog, shellWord } from './trainer-log.ts';
 
 type Extra = Pick<
@@ -28,12 +28,13 @@ const obj = (v: unknown): JsonObject | null =>
 
 /** The step count a run trains to: its stored trainer settings, else its curriculum's `training.steps`. */
 export function stepsOf(config: JsonObject): number | null {
-  const t = obj(config.trainer)?.steps ?? obj(curriculumOfConfig(config)?.training)?.steps;
+  const view = runConfigView(config);
+  const t = view.trainer?.steps ?? obj(view.curriculum?.training)?.steps;
   return typeof t === 'number' ? t : null;
 }
 
 export function curriculumNameOf(config: JsonObject): string | null {
-  return str(curriculumOfConfig(config)?.name);
+  return str(runConfigView(config).curriculum?.name);
 }
 
 /** Seconds per step over the last ten committed steps (wall clock between commits). */
@@ -69,10 +70,11 @@ function stopReason(r: RunRecord, logTail: readonly string[]): string | null {
 
 export function runDetailExtra(store: RunStore, r: RunRecord, storePath: string): Extra {
   const c = r.config;
+  const view = runConfigView(c);
   const log = readTrainerLog(r.runDir, 200);
-  const model = str(c.model);
+  const model = view.model;
   const curriculumFile = str(c.curriculumFile);
-  const trainer = obj(c.trainer);
+  const trainer = view.trainer;
   const backend = str(c.backend) ?? str(obj(c.backend)?.kind) ?? 'local';
   const adapter = obj(c.adapter) ?? obj(c.lora) ?? obj(trainer?.lora) ?? null;
   const command = log.command

@@ -3,30 +3,23 @@
  * `cod train … --events` in a worker process; the run's rows reach the UI through the store's change feed, the
  * worker's own lines drive the job (its phase, progress and time left) and are kept as the run's trainer log.
  */
+import { JOB_COMMANDS, parseLine, trainEvent, type TrainerPhase } from '../api/jobs.ts';
 import { CodError } from '../base/errors.ts';
 import type { JobView, RunDetail, RunLog, RunSummary, SeriesData } from '../api/types.ts';
 import type { RunStore } from '../store/index.ts';
-import { checkpointInfo, evalSuitesOf, runSummary, seriesData } from './convert.ts';
+import { checkResumable, runConfigView } from '../training/run-session.ts';
+import { checkpointInfo, runSummary, seriesData } from './convert.ts';
 import type { CurriculaService } from './curricula.ts';
-import type { Jobs, PhaseInput } from './jobs.ts';
+import { failureMessage, type Jobs, type PhaseInput } from './jobs.ts';
+import type { CommandHost, CommandProcess } from './command-host.ts';
 import { runDetailExtra, stepsOf } from './run-details.ts';
 import { readTrainerLog, TrainerLogWriter } from './trainer-log.ts';
-import {
-  doneEvent,
-  failureMessage,
-  parseLine,
-  phaseEvent,
-  runEvent,
-  stepEvent,
-  type PhaseEvent,
-} from './trainer-protocol.ts';
-import type { WorkerHost, WorkerProcess } from './worker-host.ts';
 
 /** How long a trainer may take to create its run and say so before the launch is reported as failed. */
 const RUN_EVENT_TIMEOUT_MS = 120_000;
 
 /** A trainer phase as the job shows it. */
-export function trainerPhase(e: PhaseEvent): PhaseInput {
+export function trainerPhase(e: TrainerPhase): PhaseInput {
   const counts = e.done !== undefined && e.total !== undefined ? { done: e.done, total: e.total, unit: 'tasks' } : {};
   switch (e.phase) {
     case 'eval':
@@ -47,11 +40,11 @@ export function trainerPhase(e: PhaseEvent): PhaseInput {
 
 export class RunsService {
   /** Trainers this workbench started, by run id (only these can be stopped from here). */
-  private readonly trainers = new Map<string, { proc: WorkerProcess; jobId: string }>();
+  private readonly trainers = new Map<string, { proc: CommandProcess; jobId: string }>();
 
   constructor(
     private readonly store: RunStore,
-    private readonly host: WorkerHost,
+    private readonly host: CommandHost,
     private readonly jobs: Jobs,
     private readonly curricula: CurriculaService,
     private readonly modelDefault: () => string | null,
@@ -72,7 +65,7 @@ export class RunsService {
       codeVersion: r.codeVersion,
       metricNames: this.store.listMetricNames(runId),
       checkpoints: this.store.listCheckpoints(runId).map(checkpointInfo),
-      evalSuites: evalSuitesOf(r.config),
+      evalSuites: runConfigView(r.config).evalSuites,
       lifecycleSteps: [...steps].sort((a, b) => a - b),
       ...runDetailExtra(this.store, r, this.store.path),
     };
@@ -102,19 +95,15 @@ export class RunsService {
       throw new CodError('bad_config', `${i.field ? i.field + ': ' : ''}${i.message}`, `${preset.name}.yaml:${i.line}`);
     }
     const model = args.model ?? this.modelDefault();
-    const argv = ['train', preset.file, '--store', this.store.path, '--events'];
+    const argv = [JOB_COMMANDS.train, preset.file, '--store', this.store.path, '--events'];
     if (args.steps !== undefined) argv.push('--steps', String(args.steps));
     if (model) argv.push('--model', model);
     return this.startTrainer(argv, `train ${preset.name}`);
   }
 
   async resume(runId: string, steps?: number) {
-    const r = this.store.getRun(runId);
-    if (r.lease && !r.lease.stale)
-      throw new CodError('conflict', `run ${runId} is being trained by pid ${r.lease.pid} on ${r.lease.hostname}`);
-    if (r.status === 'finished' && (steps === undefined || (r.lastStep ?? 0) >= steps))
-      throw new CodError('conflict', `run ${runId} has finished; give more steps to extend it`);
-    const argv = ['train', '--resume', runId, '--store', this.store.path, '--events'];
+    checkResumable(this.store.getRun(runId), steps);
+    const argv = [JOB_COMMANDS.train, '--resume', runId, '--store', this.store.path, '--events'];
     if (steps !== undefined) argv.push('--steps', String(steps));
     return this.startTrainer(argv, `resume ${runId}`);
   }
@@ -164,58 +153,59 @@ export class RunsService {
         log.line(l);
       });
       proc.onStdoutLine((line) => {
-        const phase = parseLine(phaseEvent, line);
-        if (phase) {
-          const p = trainerPhase(phase);
-          const progressOnly = phase.phase === 'rollout' && phase.done !== undefined;
-          if (progressOnly && p.key !== phaseKey) return;
-          phaseKey = p.key;
-          this.jobs.update(job.id, { phase: p });
+        const e = parseLine(trainEvent, line);
+        if (!e) {
+          if (!line.trim().startsWith('{')) log.line(line);
           return;
         }
-        const run = parseLine(runEvent, line);
-        if (run && !runId) {
-          runId = run.runId;
-          clearTimeout(timer);
-          this.trainers.set(runId, { proc, jobId: job.id });
-          const r = this.store.getRun(runId);
-          log.open(r.runDir);
-          log.line(`run ${runId} -> ${r.runDir}`);
-          steps = stepsOf(r.config);
-          const from = (run as { resumedFrom?: number | null }).resumedFrom ?? r.lastStep ?? 0;
-          resolve({
-            runId,
-            job: this.jobs.update(job.id, {
-              state: 'running',
+        switch (e.event) {
+          case 'phase': {
+            const p = trainerPhase(e);
+            // Rollout counts of a step the trainer is not waiting for (one running ahead) are not its phase.
+            if (e.phase === 'rollout' && e.done !== undefined && p.key !== phaseKey) return;
+            phaseKey = p.key;
+            this.jobs.update(job.id, { phase: p });
+            return;
+          }
+          case 'run': {
+            if (runId) return;
+            runId = e.runId;
+            clearTimeout(timer);
+            this.trainers.set(runId, { proc, jobId: job.id });
+            log.open(e.runDir);
+            log.line(`run ${runId} -> ${e.runDir}`);
+            const r = this.store.getRun(runId);
+            steps = stepsOf(r.config);
+            const from = e.resumedFrom ?? r.lastStep ?? 0;
+            resolve({
               runId,
-              ...(steps !== null ? { progress: { done: from, total: steps, unit: 'steps' } } : {}),
-            }),
-          });
-          return;
+              job: this.jobs.update(job.id, {
+                state: 'running',
+                runId,
+                ...(steps !== null ? { progress: { done: from, total: steps, unit: 'steps' } } : {}),
+              }),
+            });
+            return;
+          }
+          case 'step': {
+            const r = e.metrics['reward/mean'];
+            log.line(`step ${e.step}/${e.steps}${typeof r === 'number' ? ` reward ${r.toFixed(3)}` : ''}`);
+            this.jobs.update(job.id, { state: 'running', progress: { done: e.step, total: e.steps, unit: 'steps' } });
+            return;
+          }
+          case 'checkpoint':
+            log.line(`checkpoint step ${e.step} -> ${e.path}`);
+            return;
+          case 'eval': {
+            const means = e.summary.positions.map((x) => (x.mean === null ? '—' : x.mean.toFixed(3)));
+            log.line(`eval ${e.suite} at step ${e.step}: reward by position [${means.join(' ')}]`);
+            return;
+          }
+          case 'done':
+            doneStatus = e.status;
+            log.line(`done: ${e.status}${e.error ? ` (${e.error})` : ''}`);
+            return;
         }
-        const step = parseLine(stepEvent, line);
-        if (step) {
-          const total = typeof step.steps === 'number' ? step.steps : steps;
-          const m = (step as { metrics?: Record<string, number | null> }).metrics ?? {};
-          const r = m['reward/mean'];
-          log.line(
-            `step ${step.step}${total ? `/${total}` : ''}${typeof r === 'number' ? ` reward ${r.toFixed(3)}` : ''}`,
-          );
-          this.jobs.update(job.id, {
-            state: 'running',
-            ...(total ? { progress: { done: step.step, total, unit: 'steps' } } : {}),
-          });
-          return;
-        }
-        const done = parseLine(doneEvent, line);
-        if (done) {
-          doneStatus = done.status;
-          log.line(`done: ${done.status}`);
-          return;
-        }
-        if (!line.trim().startsWith('{')) log.line(line);
-        else if (/"event":"(checkpoint|eval)"/.test(line))
-          log.line(line.length > 2000 ? line.slice(0, 2000) + '…' : line);
       });
       proc.onExit((exit) => {
         clearTimeout(timer);

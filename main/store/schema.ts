@@ -136,9 +136,12 @@ CREATE TABLE changes (
 ) STRICT;
 `;
 
-// Version 2: what a researcher adds to a run (tags, notes; a rename edits runs.name), and the history of
+/** The environment's feedback on the finished task, kept on its solve calls (older rows have none: null). */
+const V2 = `ALTER TABLE samples ADD COLUMN feedback TEXT;`;
+
+// Version 3: what a researcher adds to a run (tags, notes; a rename edits runs.name), and the history of
 // comparisons the workbench ran (`cod compare` jobs started from the UI), kept after their job is gone.
-const V2 = `
+const V3 = `
 ALTER TABLE runs ADD COLUMN tags TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(tags) AND json_type(tags) = 'array');
 ALTER TABLE runs ADD COLUMN notes TEXT NOT NULL DEFAULT '';
 
@@ -158,6 +161,7 @@ CREATE INDEX comparisons_by_created ON comparisons (created_at);
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, sql: V1 },
   { version: 2, sql: V2 },
+  { version: 3, sql: V3 },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

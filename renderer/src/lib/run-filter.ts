@@ -1,6 +1,6 @@
 /** The run table's search, filters and order: pure, over the run summaries the server sends. */
 import type { RunSummary } from '../../../main/api/types.ts';
-import { shownStatus, type ShownStatus } from './run-status.ts';
+import { shownStatus, type ShownStatus } from '../../../main/api/run-state.ts';
 
 export type RunSortKey = 'created' | 'updated' | 'name' | 'status' | 'step';
 

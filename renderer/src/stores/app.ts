@@ -10,6 +10,7 @@ import { api, ApiError } from '../api/index.ts';
 import { takeToken, WsClient } from '../api/ws-client.ts';
 import type { ApiEvent, AppInfo, JobView } from '../../../main/api/types.ts';
 import { checkSession, type ConnectionState } from '../lib/connection.ts';
+import { Emitter } from '../../../main/base/emitter.ts';
 import { errorText } from '../lib/format.ts';
 import { parseRoute, routeHash, VIEWS, type Route, type ViewName } from '../lib/route.ts';
 
@@ -38,8 +39,8 @@ export const useAppStore = defineStore('app', () => {
   const connected = computed(() => connection.value === 'connected');
   const lostAt = ref<number | null>(null);
   let noticeId = 1;
-  const eventListeners = new Set<(e: ApiEvent) => void>();
-  const reconnectListeners = new Set<() => void>();
+  const events = new Emitter<ApiEvent>();
+  const reconnected = new Emitter<void>();
 
   /** Go to a view (with its parameters); the hash follows, so the place survives a reload. */
   function go(v: ViewName, params: Record<string, string | number | null | undefined> = {}): void {
@@ -88,14 +89,12 @@ export const useAppStore = defineStore('app', () => {
   }
 
   function onEvent(fn: (e: ApiEvent) => void): () => void {
-    eventListeners.add(fn);
-    return () => eventListeners.delete(fn);
+    return events.on(fn);
   }
 
   /** Called after the link comes back: views read again what they show (events were missed meanwhile). */
   function onReconnect(fn: () => void): () => void {
-    reconnectListeners.add(fn);
-    return () => reconnectListeners.delete(fn);
+    return reconnected.on(fn);
   }
 
   async function refreshServer(): Promise<void> {
@@ -136,16 +135,13 @@ export const useAppStore = defineStore('app', () => {
           everUp = true;
           connection.value = 'connected';
           lostAt.value = null;
-          if (back)
-            void refreshServer().then(() => {
-              for (const l of reconnectListeners) l();
-            });
+          if (back) void refreshServer().then(() => reconnected.emit());
         } else void lost(token);
       });
     } else connection.value = 'connected'; // the Electron bridge: no socket to lose
     client.onEvent((e) => {
       if (e.type === 'job') upsertJob(e.job);
-      for (const l of eventListeners) l(e);
+      events.emit(e);
     });
     try {
       await refreshServer();

@@ -7,8 +7,8 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import { api } from '../api/index.ts';
+import type { CompareResult } from '../../../main/api/jobs.ts';
 import type {
-  CompareResult,
   CompareSpec,
   ComparisonView,
   JobView,

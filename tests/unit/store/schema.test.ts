@@ -202,6 +202,36 @@ describe('migrations', () => {
     db.close();
   });
 
+  it("version 2 adds each sample's feedback; rows stored at version 1 read it as null and stay whole", () => {
+    const path = join(dir, 'v1.db');
+    const s = openStore(path);
+    const runId = newRunIn(s);
+    s.acquireRunLease(runId);
+    s.commitStep(runId, 1, stepCommit(1));
+    s.close();
+    // The version-1 schema is today's without what versions 2 and 3 added: make the store what version 1 wrote.
+    const db = new DatabaseSync(path);
+    db.exec(
+      'ALTER TABLE samples DROP COLUMN feedback; ALTER TABLE runs DROP COLUMN tags; ALTER TABLE runs DROP COLUMN notes; ' +
+        'DROP TABLE comparisons; PRAGMA user_version = 1',
+    );
+    db.close();
+    const after = openStore(path);
+    try {
+      const l = after.listLifecycles(runId)[0];
+      const samples = after.getLifecycle(l.id).samples;
+      expect(samples.length).toBeGreaterThan(0);
+      expect(samples.every((x) => x.feedback === null)).toBe(true);
+      expect(samples[0].response).toBe('<answer>move 0</answer>');
+      after.acquireRunLease(runId);
+      after.commitStep(runId, 2, stepCommit(2));
+      const fresh = after.getLifecycle(after.listLifecycles(runId, { step: 2 })[0].id).samples;
+      expect(fresh.find((x) => x.kind === 'solve')?.feedback).toBe('reached the goal');
+    } finally {
+      after.close();
+    }
+  });
+
   it('numbers migrations 1..n', () => {
     MIGRATIONS.forEach((m, i) => expect(m.version).toBe(i + 1));
     expect(SCHEMA_VERSION).toBe(MIGRATIONS.length);
