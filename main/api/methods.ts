@@ -101,6 +101,8 @@ export const paramSchemas = {
     source: z.enum(['builtin', 'user']).optional(),
     steps: z.number().int().min(1).max(1_000_000).optional(),
     model: z.string().min(1).max(4096).optional(),
+    /** The run's name (default: the curriculum's). */
+    name: z.string().trim().min(1).max(200).optional(),
   }),
   'runs.stop': z.strictObject({ runId }),
   'runs.resume': z.strictObject({ runId, steps: z.number().int().min(1).max(1_000_000).optional() }),

@@ -87,7 +87,13 @@ export class RunsService {
     return out;
   }
 
-  async launch(args: { curriculum: string; source?: 'builtin' | 'user'; steps?: number; model?: string }) {
+  async launch(args: {
+    curriculum: string;
+    source?: 'builtin' | 'user';
+    steps?: number;
+    model?: string;
+    name?: string;
+  }) {
     const preset = this.curricula.resolve(args.curriculum, args.source);
     const check = this.curricula.load(preset.name, preset.source).check;
     if (!check.ok) {
@@ -98,7 +104,8 @@ export class RunsService {
     const argv = [JOB_COMMANDS.train, preset.file, '--store', this.store.path, '--events'];
     if (args.steps !== undefined) argv.push('--steps', String(args.steps));
     if (model) argv.push('--model', model);
-    return this.startTrainer(argv, `train ${preset.name}`);
+    if (args.name) argv.push('--name', args.name);
+    return this.startTrainer(argv, `train ${args.name ?? preset.name}`);
   }
 
   async resume(runId: string, steps?: number) {

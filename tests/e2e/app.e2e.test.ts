@@ -114,12 +114,13 @@ async function saveCurriculum(name: string, text: string): Promise<void> {
 }
 
 /** Launch a saved curriculum from the Runs view; returns the new run's id once its row is selected. */
-async function launch(preset: string): Promise<string> {
+async function launch(preset: string, name?: string): Promise<string> {
   await go('runs');
   if (!(await page.isVisible('[data-testid=launch]'))) await page.click('.launch summary');
   await page.selectOption('[data-testid=launch-preset]', `user:${preset}`);
+  if (name) await page.fill('[data-testid=launch-name]', name);
   await page.click('[data-testid=launch]');
-  await page.waitForSelector(`[data-testid=run-title]:has-text("${preset}")`, { timeout: 150_000 });
+  await page.waitForSelector(`[data-testid=run-title]:has-text("${name ?? preset}")`, { timeout: 150_000 });
   return (await page.getAttribute('.run-list li.selected', 'data-run'))!;
 }
 
@@ -227,7 +228,8 @@ describe('the app after issue 22', () => {
     expect(phases).toContain('eval');
     expect(phases).toContain('train');
 
-    oneRun = await launch('e2e-one');
+    // Named at launch (a run is otherwise named after its curriculum).
+    oneRun = await launch('e2e-one', 'one checkpoint only');
     expect(await waitStatus(oneRun, ['finished', 'failed', 'stopped'])).toBe('finished');
   });
 

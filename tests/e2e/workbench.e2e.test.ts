@@ -204,7 +204,7 @@ describe('workbench in the browser', () => {
     const canvas = page.locator('[data-title="Reward by pack position"] .chart-canvas');
     const box = (await canvas.boundingBox())!;
     await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2); // a chart point -> its step's lifecycles
-    await page.waitForFunction(() => location.hash === '#/replay');
+    await page.waitForFunction(() => location.hash.startsWith('#/replay?'));
     await page.waitForSelector('[data-testid=frame]');
     expect(await page.textContent('[data-testid=frame-counter]')).toContain('call 1 of 4');
     expect(await page.textContent('[data-testid=observation]')).toContain('You are at (0,0).');
@@ -266,6 +266,8 @@ describe('workbench in the browser', () => {
           }
         }).observe(document.body, { subtree: true, attributes: true, attributeFilter: ['data-points'] });
       });
+      // The launch form is folded away once the store has runs.
+      if (!(await page.isVisible('[data-testid=launch]'))) await page.click('.launch summary');
       await page.selectOption('[data-testid=launch-preset]', 'user:e2e-tiny');
       const launchedAt = Date.now();
       await page.click('[data-testid=launch]');

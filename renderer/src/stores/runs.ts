@@ -170,9 +170,19 @@ export const useRunsStore = defineStore('runs', () => {
     }, 150);
   }
 
-  async function launch(curriculum: string, source: 'builtin' | 'user', steps?: number): Promise<string | null> {
+  async function launch(
+    curriculum: string,
+    source: 'builtin' | 'user',
+    steps?: number,
+    name?: string,
+  ): Promise<string | null> {
     try {
-      const r = await api().call('runs.launch', { curriculum, source, ...(steps ? { steps } : {}) });
+      const r = await api().call('runs.launch', {
+        curriculum,
+        source,
+        ...(steps ? { steps } : {}),
+        ...(name ? { name } : {}),
+      });
       app.notify('info', `Run ${r.runId} started`);
       await refreshList();
       await select(r.runId);
