@@ -124,7 +124,12 @@ export class CompareService {
     const args = [JOB_COMMANDS.compare, aDir, bDir, '--curriculum', file, '--suite', spec.suite, '--json', '--events'];
     if (spec.seeds) args.push('--seeds', spec.seeds.join(','));
     const proc = this.host.start({ args });
-    this.jobs.setCancel(job.id, () => proc.stop());
+    // Asked to stop: the worker is ended (by a signal headless; an Electron utility process reports only a code).
+    let cancelled = false;
+    this.jobs.setCancel(job.id, () => {
+      cancelled = true;
+      proc.stop();
+    });
     const stderr: string[] = [];
     // --json prints one indented JSON array at the end; progress comes as JSON lines on stderr (--events).
     const stdout: string[] = [];
@@ -155,7 +160,8 @@ export class CompareService {
     });
     proc.onExit((exit) => {
       let view: JobView;
-      if (exit.signal === 'SIGTERM' || exit.signal === 'SIGKILL') view = this.jobs.update(job.id, { state: 'stopped' });
+      if ((cancelled && exit.code !== 0) || exit.signal === 'SIGTERM' || exit.signal === 'SIGKILL')
+        view = this.jobs.update(job.id, { state: 'stopped' });
       else if (exit.code !== 0)
         view = this.jobs.update(job.id, { state: 'failed', error: failureMessage(stderr, exit) });
       else {

@@ -231,7 +231,7 @@ describe('the app after issue 22', () => {
     // Named at launch (a run is otherwise named after its curriculum).
     oneRun = await launch('e2e-one', 'one checkpoint only');
     expect(await waitStatus(oneRun, ['finished', 'failed', 'stopped'])).toBe('finished');
-  });
+  }, 900_000);
 
   it('the CoD view with several checkpoints and with one', async () => {
     await page.keyboard.press('Alt+5');
@@ -371,7 +371,7 @@ describe('the app after issue 22', () => {
     await shot('runs-resume-confirm');
     await page.click('[data-testid=resume-cancel]');
     expect(await page.isVisible('[data-testid=resume-dialog][open]')).toBe(false);
-  });
+  }, 600_000);
 
   it('Compare: the built-in model against a trained checkpoint, through a reload; a cancel; both in the history', async () => {
     await go('compare');
@@ -418,7 +418,7 @@ describe('the app after issue 22', () => {
     await page.click(`[data-testid=cmp-open-${jobId}]`);
     await page.waitForSelector(`[data-testid=cmp-result][data-label*="built-in model vs ${codRun}@2"]`);
     await shot('compare-history');
-  });
+  }, 900_000);
 
   it('Replay: no "Hints: null" in the first diff, a colour legend, lifecycle filters, the hint history, deep links', async () => {
     const base = served.url.replace(/\?token=.*$/, '');
