@@ -9,7 +9,7 @@
  * resuming needs, so a run killed at any moment continues from its last checkpoint with the same results.
  */
 import { join } from 'node:path';
-import type { TrainerEvent } from '../api/jobs.ts';
+import type { TrainerEvent, TrainerPhase } from '../api/jobs.ts';
 import { CodError } from '../base/errors.ts';
 import type { LifecycleConfig } from '../cod/config.ts';
 import { assignCredit } from '../cod/credit.ts';
@@ -34,8 +34,47 @@ import { stepMetrics } from './step-metrics.ts';
 import type { TrainerConfig } from './training-config.ts';
 import { WorkerPolicy } from './worker-policy.ts';
 
-/** Evaluates the policy (the rollout worker, holding version `step`) and stores the results. */
-export type EvalHook = (args: { policy: Policy; step: number; checkpointDir: string | null }) => Promise<void>;
+/**
+ * Evaluates the policy (the rollout worker, holding version `step`) and stores the results. `signal` aborts when a
+ * stop is asked: the hook should then stop at once and store nothing (the trainer stops without waiting for it).
+ */
+export type EvalHook = (args: {
+  policy: Policy;
+  step: number;
+  checkpointDir: string | null;
+  signal?: AbortSignal;
+}) => Promise<void>;
+
+/** Longest wait for an abandoned evaluation to unwind after its sampling was cancelled (one chunk, normally). */
+const CANCEL_WAIT_MS = 30_000;
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
+
+/** The trainer's own stop of an evaluation it was asked to abandon. */
+class EvalStopped extends Error {
+  constructor() {
+    super('evaluation stopped');
+  }
+}
+
+/** `p`, or an EvalStopped rejection as soon as `signal` aborts (p keeps running; its outcome is ignored). */
+function untilStopped<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return p;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new EvalStopped());
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
 
 export interface TrainerSetup {
   readonly store: RunStore;
@@ -200,12 +239,14 @@ async function pipeline(
   let workerVersion = -1;
   // The policy worker serves one thing at a time: a rollout or an eval, each with its own weights.
   let policyLock: Promise<void> = Promise.resolve();
-  const withPolicy = async <T>(version: number, fn: () => Promise<T>): Promise<T> => {
+  const withPolicy = async <T>(version: number, fn: () => Promise<T>, skip?: () => boolean): Promise<T | null> => {
     const prev = policyLock;
     let release!: () => void;
     policyLock = new Promise((r) => (release = r));
     await prev;
     try {
+      // Checked again once the worker is ours: a stop may have come while we waited (behind an eval, say).
+      if (skip?.()) return null;
       if (workerVersion !== version) {
         const weights = versions.get(version);
         if (!weights) throw new CodError('internal', `policy version ${version} is not kept`, 'trainer');
@@ -220,9 +261,13 @@ async function pipeline(
   };
 
   const stopped = (): boolean => s.signal?.aborted === true;
+  const cancelSampling = () => policyWorker.call('cancel', null).catch(() => undefined);
   let ended = false;
   const rollouts = new Latch<number, RolloutOut | Error>();
   const rolloutVersion = (step: number): number => Math.max(0, step - 1 - t.aheadSteps);
+  // Rollout progress counts tasks played (solve episodes), which advance steadily; lifecycles all end together.
+  const tasksPerStep = s.curriculum.train.packsPerStep * s.curriculum.train.groupSize * s.curriculum.train.packSize;
+  const phase = (p: Omit<TrainerPhase, 'event'>): void => s.onEvent?.({ event: 'phase', ...p });
 
   // Rollout chain: runs ahead as far as the version rule allows.
   const rolloutChain = (async () => {
@@ -231,23 +276,39 @@ async function pipeline(
       await versionLatch.wait(version);
       if (stopped() || ended) return;
       try {
-        const out = await withPolicy(version, async () => {
-          const t0 = performance.now();
-          const r = await runRollout({
-            host: s.host,
-            policy,
-            packs: trainingPacks(s.curriculum, t.seed, step),
-            groupSize: s.curriculum.train.groupSize,
-            config: lc,
-            runId: s.runId,
-            seed: `${t.seed}:${step}`,
-          });
-          const sampledTokens = r.lifecycles.reduce(
-            (a, l) => a + l.records.reduce((x, rec) => x + (rec.tokenIds?.length ?? 0), 0),
-            0,
-          );
-          return { step, version, lifecycles: r.lifecycles, rolloutS: (performance.now() - t0) / 1000, sampledTokens };
-        });
+        let done = 0;
+        const out = await withPolicy(
+          version,
+          async () => {
+            const t0 = performance.now();
+            const r = await runRollout({
+              host: s.host,
+              policy,
+              packs: trainingPacks(s.curriculum, t.seed, step),
+              groupSize: s.curriculum.train.groupSize,
+              config: lc,
+              runId: s.runId,
+              seed: `${t.seed}:${step}`,
+              onRecord: (rec) => {
+                if (rec.episodeKind === 'solve' && rec.turn === 0)
+                  phase({ phase: 'rollout', step, done: ++done, total: tasksPerStep });
+              },
+            });
+            const sampledTokens = r.lifecycles.reduce(
+              (a, l) => a + l.records.reduce((x, rec) => x + (rec.tokenIds?.length ?? 0), 0),
+              0,
+            );
+            return {
+              step,
+              version,
+              lifecycles: r.lifecycles,
+              rolloutS: (performance.now() - t0) / 1000,
+              sampledTokens,
+            };
+          },
+          () => stopped() || ended,
+        );
+        if (out === null) return;
         rollouts.set(step, out);
       } catch (e) {
         rollouts.set(step, e instanceof Error ? e : new Error(String(e)));
@@ -256,15 +317,43 @@ async function pipeline(
     }
   })();
 
+  /**
+   * Evaluate the policy of `step`; false when a stop came first. The trainer does not wait for an abandoned
+   * evaluation (a large suite can take many minutes): its hook sees the abort and stores nothing.
+   */
+  const evaluate = async (step: number, checkpointDir: string | null): Promise<boolean> => {
+    let running: Promise<void> | null = null;
+    try {
+      await withPolicy(
+        step,
+        () => {
+          running = s.evaluate!({ policy, step, checkpointDir, ...(s.signal ? { signal: s.signal } : {}) });
+          return untilStopped(running, s.signal);
+        },
+        stopped,
+      );
+      return !stopped();
+    } catch (e) {
+      if (!(e instanceof EvalStopped)) throw e;
+      // The sampler drops what it is generating at its next chunk, so the evaluation unwinds in about a second;
+      // the worker is closed only once it is idle (ending a thread inside an onnxruntime run can abort the process).
+      await cancelSampling();
+      await Promise.race([(running as Promise<void> | null)?.catch(() => undefined), sleep(CANCEL_WAIT_MS)]);
+      return false;
+    }
+  };
+
   let last = first;
   try {
-    if (first === 0 && s.evaluate) await withPolicy(0, () => s.evaluate!({ policy, step: 0, checkpointDir: null }));
+    if (first === 0 && s.evaluate) await evaluate(0, null);
     for (let step = first + 1; step <= t.steps; step++) {
       if (stopped()) break;
+      phase({ phase: 'rollout', step, total: tasksPerStep });
       const tWait = performance.now();
       const r = await rollouts.wait(step);
       if (r instanceof Error) throw r;
       const idleS = (performance.now() - tWait) / 1000;
+      phase({ phase: 'train', step });
       const t0 = performance.now();
       const credit = assignCredit(r.lifecycles, {
         returns: t.returns,
@@ -317,10 +406,18 @@ async function pipeline(
 
       const final = step === t.steps || stopped();
       let checkpointDir: string | null = null;
-      if (step % t.saveEvery === 0 || final)
+      if (step % t.saveEvery === 0 || final) {
+        phase({ phase: 'checkpoint', step });
         checkpointDir = await saveCheckpoint(s, config, step, versions, trainWorker);
-      if (s.evaluate && t.evalEvery !== undefined && (step % t.evalEvery === 0 || step === t.steps))
-        await withPolicy(step, () => s.evaluate!({ policy, step, checkpointDir }));
+      }
+      if (s.evaluate && t.evalEvery !== undefined && (step % t.evalEvery === 0 || step === t.steps)) {
+        const completed = await evaluate(step, checkpointDir);
+        // Stopped during the evaluation: keep what resuming needs of this step (its checkpoint) before ending.
+        if (!completed && checkpointDir === null) {
+          phase({ phase: 'checkpoint', step });
+          await saveCheckpoint(s, config, step, versions, trainWorker);
+        }
+      }
     }
   } finally {
     // End the rollout chain: it stops at its next check instead of waiting for versions that will not come.
@@ -328,8 +425,11 @@ async function pipeline(
     for (let v = last + 1; v <= t.steps; v++) versionLatch.set(v, true);
   }
   const status = last === t.steps ? 'finished' : 'stopped';
-  if (status === 'stopped') await rolloutChain.catch(() => undefined);
-  else await rolloutChain;
+  if (status === 'stopped') {
+    // A rollout running ahead for a step that will not be trained: drop its sampling rather than finish it.
+    await cancelSampling();
+    await rolloutChain.catch(() => undefined);
+  } else await rolloutChain;
   return { status, lastStep: last };
 }
 

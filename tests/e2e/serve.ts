@@ -26,12 +26,12 @@ export function tempHome(prefix: string): string {
   return tempDir(`e2e-${prefix}`);
 }
 
-/** Start `cod serve --port 0` on `home` and wait for the URL it prints. */
-export async function startServe(home: string, env: Record<string, string> = {}): Promise<Served> {
+/** Start `cod serve --port PORT` (0: any free port) on `home` and wait for the URL it prints. */
+export async function startServe(home: string, env: Record<string, string> = {}, port = 0): Promise<Served> {
   const storePath = path.join(home, 'runs.db');
   const proc = spawn(
     process.execPath,
-    [path.join(ROOT, 'bin', 'cod.mjs'), 'serve', '--port', '0', '--store', storePath],
+    [path.join(ROOT, 'bin', 'cod.mjs'), 'serve', '--port', String(port), '--store', storePath],
     {
       cwd: ROOT,
       env: { ...process.env, COD_HOME: home, ...env },

@@ -189,7 +189,7 @@ describe('cod eval', () => {
     const human = await cod(['eval', m1, '--curriculum', curriculum, '--suite', 'fl-ralph', '--threads', '1']);
     expect(ok(human)).toMatch(/^suite fl-ralph \(ralph: frozenlake\/train, ralph_sample, S=2/);
     expect(human.stdout).toMatch(/attempt +mean +95% CI/);
-    expect(human.stderr).toMatch(/2\/2 lifecycles/);
+    expect(human.stderr).toMatch(/4\/4 tasks/);
 
     const ev = await cod(['eval', m1, '--curriculum', curriculum, '--suite', 'fl', '--threads', '1', '--events']);
     ok(ev);
@@ -197,8 +197,9 @@ describe('cod eval', () => {
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as { event: string; done: number; total: number });
-    expect(events.map((e) => e.done)).toEqual([0, 1, 2, 3, 4]);
-    expect(events.every((e) => e.event === 'progress' && e.total === 4)).toBe(true);
+    // Tasks played (4 lifecycles of 3), one at a time.
+    expect(events.map((e) => e.done)).toEqual(Array.from({ length: 13 }, (_, i) => i));
+    expect(events.every((e) => e.event === 'progress' && e.total === 12)).toBe(true);
   });
 
   it('baselines: empty context, truncated log, scripted oracle notes', async () => {

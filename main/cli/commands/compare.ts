@@ -6,7 +6,7 @@ import { formatComparison } from '../../training/eval-format.ts';
 import { suiteSummary } from '../../training/evaluate.ts';
 import { parseFlags, requireFlag } from '../args.ts';
 import type { CliCommand } from '../command.ts';
-import { EVAL_FLAGS, evaluateCheckpoint, progressSink, selectSuites, threadsFlag, totalLifecycles } from './eval.ts';
+import { EVAL_FLAGS, evaluateCheckpoint, progressSink, selectSuites, threadsFlag, totalTasks } from './eval.ts';
 
 const USAGE =
   'A_DIR B_DIR --curriculum FILE [--suite NAME]... [--seeds 1,2,3] [--threads N] [--json] [--events]\n\n' +
@@ -16,7 +16,7 @@ const USAGE =
   "  --seeds   replaces the suites' dataset seeds (other or more held-out packs), the same for both\n" +
   '  --json    [{"suite", "a": {"positions": [...]}, "b": {"positions": [...]}, "delta": [{"k", "mean", "ci_low",\n' +
   '            "ci_high", "n", "excludesZero"}]}] on stdout\n' +
-  '  --events  progress as JSON lines {"event":"progress","done","total"} on stderr';
+  '  --events  progress as JSON lines {"event":"progress","done","total"} (tasks played) on stderr';
 
 export const compareCommand: CliCommand = {
   path: ['compare'],
@@ -29,7 +29,7 @@ export const compareCommand: CliCommand = {
     const [aDir, bDir] = positionals;
     const threads = threadsFlag(values.threads);
     const { loaded, suites } = selectSuites(requireFlag(values.curriculum, 'curriculum'), values.suite, values.seeds);
-    const total = 2 * totalLifecycles(suites);
+    const total = 2 * totalTasks(suites);
     const progress = progressSink(`cod compare`, values.events ?? false);
     // Both opened (and so checked) before any lifecycle runs: a bad B_DIR fails at once, not after A's evals.
     const opts = threads ? { threads } : {};
@@ -41,7 +41,7 @@ export const compareCommand: CliCommand = {
         let done = 0;
         progress(0, total);
         const side = (checkpoint: CheckpointPolicy) =>
-          evaluateCheckpoint({ checkpoint, loaded, suites, onLifecycle: () => progress(++done, total) });
+          evaluateCheckpoint({ checkpoint, loaded, suites, onTask: () => progress(++done, total) });
         // Sequential sides; both play suitePacks(suite) with the same sampling seeds (evaluate.ts).
         const a = await side(cpA);
         const b = await side(cpB);

@@ -48,9 +48,9 @@ export function selectSuites(
   return { loaded, suites: override ? suites.map((s) => ({ ...s, seeds: override })) : suites };
 }
 
-/** Lifecycles progress on stderr: a bar for people, or `{"event":"progress",...}` lines with --events. */
+/** Progress (tasks played) on stderr: a bar for people, or `{"event":"progress",...}` lines with --events. */
 export function progressSink(label: string, events: boolean): (done: number, total: number) => void {
-  if (!events) return progressReporter(label);
+  if (!events) return progressReporter(label, 'tasks');
   return (done, total) =>
     process.stderr.write(JSON.stringify({ event: 'progress', done, total } satisfies ProgressEvent) + '\n');
 }
@@ -72,18 +72,19 @@ export function threadsFlag(value: string | undefined): number | undefined {
   return n;
 }
 
-/** Plays the suites on one opened checkpoint; `onLifecycle` counts lifecycles across all of them. */
+/** Plays the suites on one opened checkpoint; `onTask` is called once per task (pack position) played. */
 export async function evaluateCheckpoint(args: {
   checkpoint: CheckpointPolicy;
   loaded: LoadedCurriculum;
   suites: readonly EvalSuite[];
   baseline?: EvalBaseline;
-  onLifecycle: () => void;
+  onTask: () => void;
 }): Promise<SuiteResult[]> {
   const host = new CurriculumEnvHost(args.loaded.plugins);
   try {
     const out: SuiteResult[] = [];
     for (const suite of args.suites) {
+      let seen = 0;
       out.push(
         await evaluateSuite({
           suite,
@@ -94,7 +95,7 @@ export async function evaluateCheckpoint(args: {
           // Keep only what the tables need: the per-call records of a CLI eval are not stored.
           keepRecords: false,
           onProgress: (done) => {
-            if (done > 0) args.onLifecycle();
+            for (; seen < done; seen++) args.onTask();
           },
         }),
       );
@@ -105,8 +106,9 @@ export async function evaluateCheckpoint(args: {
   }
 }
 
-export function totalLifecycles(suites: readonly EvalSuite[]): number {
-  return suites.reduce((a, s) => a + suitePacks(s).length, 0);
+/** Tasks (pack positions) the suites play: what progress counts. */
+export function totalTasks(suites: readonly EvalSuite[]): number {
+  return suites.reduce((a, s) => a + suitePacks(s).reduce((b, p) => b + p.tasks.length, 0), 0);
 }
 
 const USAGE =
@@ -118,7 +120,7 @@ const USAGE =
   '  --baseline  none: empty context every task; append_log: the truncated log of past trajectories;\n' +
   "              oracle_notes: the domain's scripted oracle writes the notes, the model still solves\n" +
   '  --json      [{"suite", "positions": [{"k", "mean", "ci_low", "ci_high", "n", ...}], ...}] on stdout\n' +
-  '  --events    progress as JSON lines {"event":"progress","done","total"} on stderr';
+  '  --events    progress as JSON lines {"event":"progress","done","total"} (tasks played) on stderr';
 
 export const evalCommand: CliCommand = {
   path: ['eval'],
@@ -131,7 +133,7 @@ export const evalCommand: CliCommand = {
     const baseline = values.baseline === undefined ? undefined : checkBaseline(values.baseline);
     const threads = threadsFlag(values.threads);
     const { loaded, suites } = selectSuites(requireFlag(values.curriculum, 'curriculum'), values.suite, values.seeds);
-    const total = totalLifecycles(suites);
+    const total = totalTasks(suites);
     const progress = progressSink(`cod eval ${positionals[0]}`, values.events ?? false);
     const checkpoint = await openCheckpointPolicy(positionals[0], { ...(threads ? { threads } : {}) });
     let results: SuiteResult[];
@@ -143,7 +145,7 @@ export const evalCommand: CliCommand = {
         loaded,
         suites,
         ...(baseline ? { baseline } : {}),
-        onLifecycle: () => progress(++done, total),
+        onTask: () => progress(++done, total),
       });
     } finally {
       await checkpoint.dispose();

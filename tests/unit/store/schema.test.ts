@@ -154,7 +154,7 @@ describe('migrations', () => {
   const NEXT = MIGRATIONS.length + 1;
   const V2 = {
     version: NEXT,
-    sql: "ALTER TABLE runs ADD COLUMN notes TEXT NOT NULL DEFAULT ''; CREATE INDEX runs_by_name ON runs (name);",
+    sql: "ALTER TABLE runs ADD COLUMN later TEXT NOT NULL DEFAULT ''; CREATE INDEX runs_by_name ON runs (name);",
   };
 
   it('applies later migrations forward, keeping existing rows', () => {
@@ -163,9 +163,9 @@ describe('migrations', () => {
     const runId = newRunIn(s);
     s.close();
     const db = new DatabaseSync(path);
-    expect(migrate(db, path, [...MIGRATIONS, V2])).toBe(SCHEMA_VERSION);
+    expect(migrate(db, path, [...MIGRATIONS, V2])).toBe(NEXT - 1);
     expect(readUserVersion(db)).toBe(NEXT);
-    expect(db.prepare('SELECT id, notes FROM runs').get()).toEqual({ id: runId, notes: '' });
+    expect(db.prepare('SELECT id, later FROM runs').get()).toEqual({ id: runId, later: '' });
     // Already current: nothing to do.
     expect(migrate(db, path, [...MIGRATIONS, V2])).toBe(NEXT);
     db.close();
@@ -186,7 +186,7 @@ describe('migrations', () => {
     }
     expect(err).toBeInstanceOf(CodError);
     expect((err as CodError).message).toMatch(new RegExp(`schema version ${NEXT}`));
-    expect(readUserVersion(db)).toBe(SCHEMA_VERSION);
+    expect(readUserVersion(db)).toBe(NEXT - 1);
     expect(db.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE name = 'extra'").get()?.n).toBe(0);
     expect(db.prepare('SELECT count(*) AS n FROM runs').get()?.n).toBe(1);
     db.close();
@@ -199,9 +199,12 @@ describe('migrations', () => {
     s.acquireRunLease(runId);
     s.commitStep(runId, 1, stepCommit(1));
     s.close();
-    // The version-1 schema is version 2 without the column: make the store what version 1 wrote.
+    // The version-1 schema is today's without what versions 2 and 3 added: make the store what version 1 wrote.
     const db = new DatabaseSync(path);
-    db.exec('ALTER TABLE samples DROP COLUMN feedback; PRAGMA user_version = 1');
+    db.exec(
+      'ALTER TABLE samples DROP COLUMN feedback; ALTER TABLE runs DROP COLUMN tags; ALTER TABLE runs DROP COLUMN notes; ' +
+        'DROP TABLE comparisons; PRAGMA user_version = 1',
+    );
     db.close();
     const after = openStore(path);
     try {

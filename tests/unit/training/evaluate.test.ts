@@ -114,11 +114,12 @@ describe('evaluateSuite', () => {
       policy: agent('oracle'),
       host,
       onProgress: (done, total) => {
-        expect(total).toBe(16);
+        expect(total).toBe(64); // tasks: 16 packs of 4
         progress.push(done);
       },
     });
-    expect(progress).toEqual(Array.from({ length: 17 }, (_, i) => i));
+    // One step per task played, not per lifecycle (they all end together at the end).
+    expect(progress).toEqual(Array.from({ length: 65 }, (_, i) => i));
     expect(r.lifecycles).toHaveLength(16);
     expect(r.lifecycles.map((l) => l.rolloutIndex)).toEqual(Array(16).fill(0));
     expect(r.lifecycles.map((l) => l.packId)).toEqual(suitePacks(suite).map((p) => p.id));
