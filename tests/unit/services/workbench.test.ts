@@ -4,6 +4,7 @@
  * from the update prompt; runs read through their stored config's schema; and the refusals of resume, stop and
  * compare, which must come before any worker starts.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { JOB_COMMANDS } from '../../../main/api/jobs.ts';
@@ -89,6 +90,14 @@ evals:
 `;
 
   /** A run as cod train leaves it: its stored config, two steps, a checkpoint at step 2, status `status`. */
+  /** A directory compare.start accepts as a model (it checks for config.json before anything else). */
+  function modelDirAt(name: string): string {
+    const dir = path.join(home, name);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'config.json'), '{}');
+    return dir;
+  }
+
   function trainedRun(status: 'finished' | 'stopped'): string {
     const { curriculum } = parseCurriculum(CURRICULUM, path.join(home, 'svc.yaml'));
     const s = wb.store;
@@ -103,7 +112,7 @@ evals:
     s.setRunStatus(run.id, 'running');
     for (const step of [1, 2])
       s.commitStep(run.id, step, { ...stepCommit(step), metrics: { loss: step === 1 ? Number.NaN : 0.5 } });
-    s.addCheckpoint(run.id, { step: 2, path: path.join(home, 'cp2'), sha256: 'e'.repeat(64) });
+    s.addCheckpoint(run.id, { step: 2, path: modelDirAt('cp2'), sha256: 'e'.repeat(64) });
     s.setRunStatus(run.id, status);
     s.releaseRunLease(run.id);
     return run.id;
@@ -138,17 +147,26 @@ evals:
 
   it('compare.start checks the checkpoints and the suite before it starts a worker', async () => {
     const id = trainedRun('finished');
-    const a = { runId: id, step: 2 };
-    await expect(call('compare.start', { a, b: { runId: id, step: 7 }, suite: 'held' })).rejects.toThrow(
-      /no checkpoint at step 7/,
+    const a = { kind: 'checkpoint', runId: id, step: 2 };
+    await expect(
+      call('compare.start', {
+        a,
+        b: { kind: 'checkpoint', runId: id, step: 7 },
+        suites: { kind: 'run', runId: id },
+        suite: 'held',
+      }),
+    ).rejects.toThrow(/no checkpoint at step 7/);
+    await expect(call('compare.start', { a, b: a, suites: { kind: 'run', runId: id }, suite: 'nope' })).rejects.toThrow(
+      /no suite 'nope' \(has: held\)/,
     );
-    await expect(call('compare.start', { a, b: a, suite: 'nope' })).rejects.toThrow(/no suite 'nope' \(has: held\)/);
     const bare = wb.store.createRun({ name: 'bare', config: {}, seeds: [0], codeVersion: 'test', runDir: home });
     wb.store.acquireRunLease(bare.id);
-    wb.store.addCheckpoint(bare.id, { step: 0, path: home, sha256: 'f'.repeat(64) });
+    wb.store.addCheckpoint(bare.id, { step: 0, path: modelDirAt('cp0'), sha256: 'f'.repeat(64) });
     wb.store.releaseRunLease(bare.id);
-    const b = { runId: bare.id, step: 0 };
-    await expect(call('compare.start', { a: b, b, suite: 'held' })).rejects.toThrow(/stores no curriculum/);
+    const b = { kind: 'checkpoint', runId: bare.id, step: 0 };
+    await expect(
+      call('compare.start', { a: b, b, suites: { kind: 'run', runId: bare.id }, suite: 'held' }),
+    ).rejects.toThrow(/stores no curriculum/);
     expect(host.started).toEqual([]);
   });
 });
