@@ -3,8 +3,10 @@
  * with the `yaml` document API, validate with zod, and map every zod issue path back to `file:line:col: field:
  * message`, so the user is told exactly where to look instead of receiving a schema dump.
  */
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import { isAlias, isCollection, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml';
+import type { Alias, Document, Node as YamlNode } from 'yaml';
 import type { z } from 'zod';
+import { formatBytes, LIMITS } from './budget.ts';
 import { CodError, type CodErrorCode } from './errors.ts';
 
 export interface SourceIssue {
@@ -43,17 +45,67 @@ export class LocatedSource {
   private readonly doc: Document.Parsed;
   private readonly lines: LineCounter;
 
-  private constructor(file: string, doc: Document.Parsed, lines: LineCounter) {
+  private constructor(file: string, doc: Document.Parsed, lines: LineCounter, code: CodErrorCode) {
     this.file = file;
     this.doc = doc;
     this.lines = lines;
-    this.value = doc.toJS({ maxAliasCount: 100 });
+    try {
+      this.value = doc.toJS({ maxAliasCount: LIMITS.yamlAliases });
+    } catch (e) {
+      // The yaml package says only "Excessive alias count…" (a billion-laughs document) or overflows the stack on a
+      // deeply nested one; either is the document's fault, reported where it happens.
+      if (e instanceof ReferenceError && /alias/i.test(e.message)) {
+        const at = aliasOverBudget(doc) ?? doc.contents;
+        const pos = lines.linePos(rangeStart(at) ?? 0);
+        throw new SourceError(code, [
+          {
+            file,
+            line: pos.line,
+            col: pos.col,
+            field: '',
+            message: /disabled|unresolved/i.test(e.message)
+              ? firstLine(e.message)
+              : `aliases expand past the limit of ${LIMITS.yamlAliases} nodes (an alias bomb?)`,
+          },
+        ]);
+      }
+      if (e instanceof RangeError)
+        throw new SourceError(code, [
+          { file, line: 1, col: 1, field: '', message: 'the document is nested too deeply' },
+        ]);
+      throw e;
+    }
   }
 
-  /** Parse `text`; syntax errors (and duplicate keys) become one SourceError naming file:line:col. */
+  /**
+   * Parse `text`; syntax errors (and duplicate keys) become one SourceError naming file:line:col. A text over the
+   * document budget (LIMITS.documentBytes) is refused before it is parsed.
+   */
   static parse(text: string, file: string, code: CodErrorCode = 'bad_config'): LocatedSource {
+    // UTF-16 length is at most the UTF-8 byte count, so measure bytes only when the length alone does not decide.
+    const limit = LIMITS.documentBytes;
+    const bytes = text.length > limit ? text.length : text.length * 3 > limit ? utf8Bytes(text) : text.length;
+    if (bytes > limit)
+      throw new SourceError(code, [
+        {
+          file,
+          line: 1,
+          col: 1,
+          field: '',
+          message: `the document is ${formatBytes(bytes)}, over the limit of ${formatBytes(limit)}`,
+        },
+      ]);
     const lines = new LineCounter();
-    const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+    let doc: Document.Parsed;
+    try {
+      doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+    } catch (e) {
+      if (e instanceof RangeError)
+        throw new SourceError(code, [
+          { file, line: 1, col: 1, field: '', message: 'the document is nested too deeply' },
+        ]);
+      throw e;
+    }
     if (doc.errors.length > 0) {
       const issues = doc.errors.map((e) => {
         const pos = lines.linePos(e.pos[0]);
@@ -61,7 +113,7 @@ export class LocatedSource {
       });
       throw new SourceError(code, issues);
     }
-    return new LocatedSource(file, doc, lines);
+    return new LocatedSource(file, doc, lines, code);
   }
 
   /**
@@ -190,6 +242,67 @@ function article(t: string): string {
 function rangeStart(node: unknown): number | undefined {
   const r = (node as { range?: readonly number[] } | null | undefined)?.range;
   return r ? r[0] : undefined;
+}
+
+function utf8Bytes(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c < 0xdc00) {
+      n += 4; // a surrogate pair: one 4-byte character
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+
+/**
+ * The first alias the yaml package cannot resolve, or the one at which its expansion count passes LIMITS.yamlAliases, found by replaying its rule
+ * (yaml 2.x nodes/Alias.js: each use of an anchor counts once, times the largest expansion inside the anchored node)
+ * over the aliases in document order, which is the order toJS resolves them in.
+ */
+function aliasOverBudget(doc: Document.Parsed): Alias | undefined {
+  const anchored: YamlNode[] = [];
+  const data = new Map<YamlNode, { count: number; aliasCount: number }>();
+  let culprit: Alias | undefined;
+  const source = (a: Alias): YamlNode | undefined => {
+    let found: YamlNode | undefined;
+    for (const n of anchored) if (n.anchor === a.source) found = n;
+    return found;
+  };
+  const aliasCount = (node: unknown): number => {
+    if (isAlias(node)) {
+      const s = source(node);
+      const d = s && data.get(s);
+      return d ? d.count * d.aliasCount : 0;
+    }
+    if (isCollection(node)) return Math.max(0, ...node.items.map(aliasCount));
+    if (isPair(node)) return Math.max(aliasCount(node.key), aliasCount(node.value));
+    return 1;
+  };
+  visit(doc, {
+    Node(_key, node) {
+      if (culprit) return visit.BREAK;
+      if (isAlias(node)) {
+        const s = source(node);
+        if (!s) {
+          culprit = node; // an alias before its anchor: the yaml package refuses it too
+          return visit.BREAK;
+        }
+        const d = data.get(s) ?? { count: 0, aliasCount: 0 };
+        data.set(s, d);
+        d.count += 1;
+        if (d.aliasCount === 0) d.aliasCount = aliasCount(s);
+        if (d.count * d.aliasCount > LIMITS.yamlAliases) culprit = node;
+      } else if (node.anchor) {
+        anchored.push(node);
+      }
+      return undefined;
+    },
+  });
+  return culprit;
 }
 
 function firstLine(s: string): string {

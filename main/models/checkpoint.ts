@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { CodError } from '../base/errors.ts';
 import { readCheckpointWeights, checkTensorsAgainstConfig } from './checkpoint-files.ts';
 import { readConfigFile, toHfConfig, type ModelConfig } from './config.ts';
+import { checkModelFits } from './model-budget.ts';
 import { fromFloat32, toFloat32, writeSafetensorsFile } from './safetensors.ts';
 import { parameterSpecs } from './transformer.ts';
 
@@ -14,6 +15,8 @@ export interface LoadedModel {
 
 export async function loadCheckpoint(dir: string): Promise<LoadedModel> {
   const config = await readConfigFile(join(dir, 'config.json'));
+  // The float32 weights it will hold, refused before a byte of them is read.
+  checkModelFits(config, 'loading this model', dir, { memoryPerParam: 4 });
   const tensors = await readCheckpointWeights(dir);
   checkTensorsAgainstConfig(tensors, config, dir);
   const weights = new Map<string, Float32Array>();

@@ -2,9 +2,10 @@
  * Model configuration: the workbench's own `ModelConfig` and its mapping to and from Hugging Face `config.json`
  * for the Llama / Qwen2 / Qwen3 decoder families. Defaults follow the HF config classes of each family.
  */
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { LIMITS } from '../base/budget.ts';
 import { CodError } from '../base/errors.ts';
+import { readTextWithin } from './bounded-read.ts';
 
 export type Architecture = 'llama' | 'qwen2' | 'qwen3';
 
@@ -291,14 +292,8 @@ function ropeScalingToHf(r: RopeScaling | undefined): Record<string, unknown> | 
 
 /** Reads and validates a config.json file; a missing file, bad JSON or a bad field is one clear CodError. */
 export async function readConfigFile(path: string): Promise<ModelConfig> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    if (err.code === 'ENOENT') throw new CodError('not_found', 'config file not found', path);
-    throw new CodError('io', err.message, path);
-  }
+  const text = await readTextWithin(path, 'config.json', LIMITS.documentBytes);
+  if (text === undefined) throw new CodError('not_found', 'config file not found', path);
   let json: unknown;
   try {
     json = JSON.parse(text);

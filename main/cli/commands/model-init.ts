@@ -1,8 +1,9 @@
-import { copyFile, readFile } from 'node:fs/promises';
+import { copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CodError } from '../../base/errors.ts';
 import { saveCheckpoint } from '../../models/checkpoint.ts';
-import { parseHfConfig } from '../../models/config.ts';
+import { readConfigFile } from '../../models/config.ts';
+import { checkModelFits } from '../../models/model-budget.ts';
 import { initWeights } from '../../models/init.ts';
 import { presetConfig } from '../../models/presets.ts';
 import { TOKENIZER_CONFIG_FILE, TOKENIZER_FILE } from '../../models/tokenizer/tokenizer.ts';
@@ -31,22 +32,13 @@ export const modelInit: CliCommand = {
       throw new CodError('bad_input', 'give exactly one of --preset or --config');
     let config;
     if (values.preset) config = presetConfig(values.preset);
-    else {
-      let text: string;
-      try {
-        text = await readFile(values.config!, 'utf8');
-      } catch {
-        throw new CodError('not_found', 'cannot read the file', values.config);
-      }
-      let json: unknown;
-      try {
-        json = JSON.parse(text);
-      } catch (e) {
-        throw new CodError('bad_config', `not valid JSON (${(e as Error).message})`, values.config);
-      }
-      config = parseHfConfig(json, values.config!);
-    }
+    else config = await readConfigFile(values.config!);
     const seed = intFlag(values.seed, 'seed', 0);
+    // initWeights holds every float32 weight and saveCheckpoint a stored copy of each beside it; the file is f32.
+    checkModelFits(config, 'initialising this model', values.config ?? `preset ${values.preset}`, {
+      memoryPerParam: 8,
+      disk: { dir: out, perParam: 4 },
+    });
     await saveCheckpoint(out, config, initWeights(config, seed), { seed: String(seed) });
     const withTokenizer = !values['no-tokenizer'] && config.vocabSize >= 512;
     if (withTokenizer)

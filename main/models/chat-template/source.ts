@@ -3,9 +3,10 @@
  * named templates of which "default" is used), else a `chat_template.jinja` file (newer transformers), else
  * `chat_template.json` (`{"chat_template": ...}`, older processors).
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { LIMITS } from '../../base/budget.ts';
 import { CodError } from '../../base/errors.ts';
+import { readTextWithin } from '../bounded-read.ts';
 import { loadTokenizer, readTokenizerConfig, TOKENIZER_CONFIG_FILE, type Tokenizer } from '../tokenizer/tokenizer.ts';
 import { ChatRenderer } from './render.ts';
 
@@ -32,13 +33,9 @@ export function chatTemplateFromConfig(config: Readonly<Record<string, unknown>>
   throw new CodError('bad_checkpoint', 'chat_template must be a string', `${where}: chat_template`);
 }
 
-async function readOptional(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new CodError('io', (e as Error).message, path);
-  }
+/** A template file, within the template budget (a chat_template.json holds little else). */
+function readOptional(path: string): Promise<string | undefined> {
+  return readTextWithin(path, 'the chat template file', LIMITS.chatTemplateChars);
 }
 
 /** Finds the chat template of a checkpoint directory; undefined when it has none. */

@@ -2,10 +2,11 @@
  * The workbench's tokenizer: any Hugging Face `tokenizer.json` (+ `tokenizer_config.json`) loaded with
  * @huggingface/tokenizers, behind a small interface the sampler, trainer and chat templates share.
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Tokenizer as HfTokenizerImpl } from '@huggingface/tokenizers';
+import { LIMITS } from '../../base/budget.ts';
 import { CodError } from '../../base/errors.ts';
+import { readTextWithin } from '../bounded-read.ts';
 
 export const TOKENIZER_FILE = 'tokenizer.json';
 export const TOKENIZER_CONFIG_FILE = 'tokenizer_config.json';
@@ -134,16 +135,11 @@ export function tokenizerFromJson(tokenizerJson: unknown, tokenizerConfig: unkno
   return new HfTokenizer(impl, config, where);
 }
 
-async function readJson(path: string, required: boolean): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
-      if (!required) return undefined;
-      throw new CodError('not_found', 'tokenizer file not found', path);
-    }
-    throw new CodError('io', (e as Error).message, path);
+async function readJson(path: string, required: boolean, what: string, limit: number): Promise<unknown> {
+  const text = await readTextWithin(path, what, limit);
+  if (text === undefined) {
+    if (!required) return undefined;
+    throw new CodError('not_found', 'tokenizer file not found', path);
   }
   try {
     return JSON.parse(text);
@@ -155,7 +151,7 @@ async function readJson(path: string, required: boolean): Promise<unknown> {
 /** Reads the tokenizer_config.json of a directory ({} when absent). */
 export async function readTokenizerConfig(dir: string): Promise<Record<string, unknown>> {
   const path = join(dir, TOKENIZER_CONFIG_FILE);
-  const cfg = await readJson(path, false);
+  const cfg = await readJson(path, false, 'tokenizer_config.json', LIMITS.tokenizerConfigBytes);
   if (cfg === undefined) return {};
   if (!isObject(cfg)) throw new CodError('bad_checkpoint', 'must be a JSON object', path);
   return cfg;
@@ -164,6 +160,6 @@ export async function readTokenizerConfig(dir: string): Promise<Record<string, u
 /** Loads `tokenizer.json` (required) and `tokenizer_config.json` (optional) from a checkpoint directory. */
 export async function loadTokenizer(dir: string): Promise<Tokenizer> {
   const path = join(dir, TOKENIZER_FILE);
-  const json = await readJson(path, true);
+  const json = await readJson(path, true, 'tokenizer.json', LIMITS.tokenizerBytes);
   return tokenizerFromJson(json, await readTokenizerConfig(dir), path);
 }

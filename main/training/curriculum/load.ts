@@ -3,9 +3,10 @@
  * `file:line:col: field: message` (e.g. `setting-a.yaml:12:5: train.domains[0].weight: must be > 0`), all of
  * them at once, in one CodError('bad_config').
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
+import { checkBytes, LIMITS } from '../../base/budget.ts';
 import { CodError, isCodError } from '../../base/errors.ts';
 import { resolvePrompts } from '../../cod/prompts.ts';
 import { loadPlugins, type PluginInfo } from '../../envs/plugin.ts';
@@ -41,6 +42,8 @@ export interface LoadedCurriculum {
 
 export function loadCurriculum(file: string, opts: CurriculumLoadOptions = {}): LoadedCurriculum {
   if (!existsSync(file)) throw new CodError('not_found', 'curriculum file does not exist', file);
+  // Measured before it is read: a 40 MB file costs a stat, not 1.5 GB of parsing.
+  checkBytes('the curriculum file', statSync(file).size, LIMITS.documentBytes, file);
   return parseCurriculum(readFileSync(file, 'utf8'), file, opts);
 }
 
