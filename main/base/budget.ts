@@ -32,7 +32,7 @@ export const LIMITS = {
    */
   templateRenderMs: 2_000,
   templateOutputChars: 8 * MiB,
-  templateSteps: 5_000_000,
+  templateSteps: 500_000,
   templateRangeItems: 1_000_000,
   templateHeapMb: 64,
   /** Files a plugin directory may hold (its tree is walked at load for links leading outside it). */

@@ -12,8 +12,10 @@
  * conversation ids, which is what sampling produces.
  */
 import { Template } from '@huggingface/jinja';
+import { checkCount, LIMITS } from '../../base/budget.ts';
 import { CodError } from '../../base/errors.ts';
 import type { Tokenizer } from '../tokenizer/tokenizer.ts';
+import { renderBounded } from './bounded-render.ts';
 
 export interface ChatTurn {
   readonly role: string;
@@ -39,43 +41,63 @@ interface Span {
   end: number;
 }
 
-export class ChatRenderer {
-  private readonly template: Template;
+/** A conversation to render: its messages up to `upTo`, with or without the generation prompt. */
+interface RenderCall {
+  readonly upTo: number;
+  readonly addGenerationPrompt: boolean;
+}
 
+export class ChatRenderer {
   constructor(
     readonly tokenizer: Tokenizer,
     readonly source: string,
     private readonly where: string,
   ) {
+    checkCount('the chat template', source.length, LIMITS.chatTemplateChars, where, ' characters');
+    // Parsed here too so a template that does not parse fails when the model is opened, not at its first render
+    // (parsing is bounded by the template's length; rendering runs in the bounded render worker).
     try {
-      this.template = new Template(source);
+      new Template(source);
     } catch (e) {
       throw new CodError('bad_checkpoint', `chat template does not parse: ${(e as Error).message}`, where);
     }
   }
 
-  /** The template's text for a conversation; a template error is one CodError naming the template's source. */
+  /** The template's text for a conversation; a template error or one over budget is one CodError naming its source. */
   renderText(messages: readonly ChatTurn[], opts: RenderOptions): string {
+    return this.renderAll(messages, opts, [
+      { upTo: messages.length, addGenerationPrompt: opts.addGenerationPrompt },
+    ])[0];
+  }
+
+  /** Several prefixes of one conversation in one bounded round trip. */
+  private renderAll(messages: readonly ChatTurn[], opts: RenderOptions, calls: readonly RenderCall[]): string[] {
     for (const [i, m] of messages.entries()) {
       if (typeof m?.role !== 'string' || typeof m.content !== 'string') {
         throw new CodError('bad_input', `message ${i} needs a string role and content`, 'messages');
       }
     }
-    try {
-      return this.template.render({
+    const turns = messages.map((m) => ({ role: m.role, content: m.content }));
+    return renderBounded(
+      this.source,
+      calls.map((c) => ({
         ...this.tokenizer.templateTokens,
         ...opts.variables,
-        messages: messages.map((m) => ({ role: m.role, content: m.content })),
-        add_generation_prompt: opts.addGenerationPrompt,
-      });
-    } catch (e) {
-      throw new CodError('bad_input', `chat template failed to render: ${(e as Error).message}`, this.where);
-    }
+        messages: turns.slice(0, c.upTo),
+        add_generation_prompt: c.addGenerationPrompt,
+      })),
+      this.where,
+    );
   }
 
   renderChat(messages: readonly ChatTurn[], opts: RenderOptions): RenderedChat {
-    const text = this.renderText(messages, opts);
-    const spans = this.assistantSpans(messages, opts, text);
+    // The whole conversation, and for each assistant message the prompt before it and the conversation up to it.
+    const calls: RenderCall[] = [{ upTo: messages.length, addGenerationPrompt: opts.addGenerationPrompt }];
+    for (let k = 0; k < messages.length; k++)
+      if (messages[k].role === 'assistant')
+        calls.push({ upTo: k, addGenerationPrompt: true }, { upTo: k + 1, addGenerationPrompt: false });
+    const [text, ...prefixes] = this.renderAll(messages, opts, calls);
+    const spans = this.assistantSpans(messages, text, prefixes);
     const ids: number[] = [];
     const assistantMask: number[] = [];
     const emit = (from: number, to: number, mask: number): void => {
@@ -95,11 +117,14 @@ export class ChatRenderer {
     return { ids, assistantMask, text };
   }
 
-  private assistantSpans(messages: readonly ChatTurn[], opts: RenderOptions, text: string): Span[] {
+  /** `prefixes`: for each assistant message in order, its prompt and the conversation up to it, rendered. */
+  private assistantSpans(messages: readonly ChatTurn[], text: string, prefixes: readonly string[]): Span[] {
     const spans: Span[] = [];
+    let p = 0;
     for (let k = 0; k < messages.length; k++) {
       if (messages[k].role !== 'assistant') continue;
-      const prompt = this.renderText(messages.slice(0, k), { ...opts, addGenerationPrompt: true });
+      const prompt = prefixes[p++];
+      const upTo = prefixes[p++];
       if (!text.startsWith(prompt)) {
         throw new CodError(
           'unsupported',
@@ -110,7 +135,6 @@ export class ChatRenderer {
       }
       const start = prompt.length;
       // Bound the search by the conversation rendered up to this message, when it is a prefix too.
-      const upTo = this.renderText(messages.slice(0, k + 1), { ...opts, addGenerationPrompt: false });
       const bound = text.startsWith(upTo) ? upTo.length : text.length;
       const content = messages[k].content;
       const found = content.length > 0 ? text.slice(0, bound).indexOf(content, start) : -1;
