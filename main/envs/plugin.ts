@@ -3,9 +3,10 @@
  * exports one or more Domains. This module only reads and checks manifests (cheap, no plugin code runs); the
  * plugin's code only ever runs inside the sandbox (main/envs/sandbox/).
  */
-import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { checkBytes, LIMITS } from '../base/budget.ts';
 import { CodError } from '../base/errors.ts';
 import { LocatedSource, SourceError, type SourceIssue } from '../base/diagnostics.ts';
 import { listDomains } from './registry.ts';
@@ -52,6 +53,8 @@ export function loadPlugin(dir: string): PluginInfo {
   const realDir = realDirectory(dir);
   const manifestPath = path.join(realDir, MANIFEST_FILE);
   if (!existsSync(manifestPath)) throw new CodError('not_found', `no ${MANIFEST_FILE} in plugin directory`, dir);
+  checkPluginTree(realDir);
+  checkBytes(MANIFEST_FILE, statSync(manifestPath).size, LIMITS.documentBytes, manifestPath);
   const text = readFileSync(manifestPath, 'utf8');
   checkJsonSyntax(text, manifestPath);
   const src = LocatedSource.parse(text, manifestPath);
@@ -132,6 +135,56 @@ function checkUnique(plugins: readonly PluginInfo[], reserved: ReadonlySet<strin
       if (owner)
         throw new CodError('conflict', `domain '${id}' is also provided by plugin '${owner.name}'`, p.manifestPath);
       owners.set(id, p);
+    }
+  }
+}
+
+/**
+ * Refuses a plugin directory holding a link that could lead its sandbox outside it. The sandbox may read only the
+ * plugin directory (--allow-fs-read), but Node's permission model checks the path it is given and follows symbolic
+ * links from there (its documentation says so), so a link to ~/.ssh inside the directory would be readable. A
+ * symbolic link is allowed only when its target is inside the directory; a hard link (a file with more than one
+ * name) is refused outright, since its other names cannot be found. The walk is bounded by LIMITS.pluginFiles.
+ */
+export function checkPluginTree(root: string): void {
+  let seen = 0;
+  const stack = [root];
+  while (stack.length > 0) {
+    const dir = stack.pop()!;
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      if (++seen > LIMITS.pluginFiles)
+        throw new CodError(
+          'bad_input',
+          `the plugin directory holds more than ${LIMITS.pluginFiles} files (limit)`,
+          root,
+        );
+      const p = path.join(dir, e.name);
+      const rel = path.relative(root, p);
+      if (e.isSymbolicLink()) {
+        let target: string | null = null;
+        try {
+          target = realpathSync(p);
+        } catch {
+          /* dangling: where it leads can change, so it is refused like a link out */
+        }
+        if (target === null || (target !== root && !isInside(root, target)))
+          throw new CodError(
+            'bad_input',
+            `'${rel}' is a link leading outside the plugin directory (to ${target ?? 'a missing file'}); plugins may not hold links out`,
+            root,
+          );
+        continue; // a link inside: its target is walked where it lies
+      }
+      if (e.isDirectory()) stack.push(p);
+      else if (e.isFile()) {
+        const links = lstatSync(p).nlink;
+        if (links > 1)
+          throw new CodError(
+            'bad_input',
+            `'${rel}' is a hard link (${links} names; the others may lie outside the plugin directory); copy the file instead`,
+            root,
+          );
+      }
     }
   }
 }

@@ -5,7 +5,7 @@
  * stored curriculum or a preset. The job shows which side is being evaluated, tasks done and time left, and can
  * be cancelled; when it ends (done, failed or cancelled) it is kept in the store's comparison history.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import {
@@ -20,9 +20,10 @@ import { CodError } from '../base/errors.ts';
 import { compareSpec as compareSpecSchema } from '../api/methods.ts';
 import type { CompareSpec, ComparisonView, JobView, ModelRef, SuiteSource } from '../api/types.ts';
 import type { ComparisonRecord, JsonObject, RunStore } from '../store/index.ts';
-import { parseCurriculum } from '../training/curriculum/load.ts';
+import { parseCurriculum, readCurriculumText } from '../training/curriculum/load.ts';
 import { runConfigView } from '../training/run-session.ts';
 import type { CurriculaService } from './curricula.ts';
+import type { ModelAccess } from './model-access.ts';
 import { failureMessage, type Jobs } from './jobs.ts';
 import type { CommandHost } from './command-host.ts';
 
@@ -34,10 +35,11 @@ export class CompareService {
     private readonly curricula: CurriculaService,
     private readonly builtinModel: () => string | null,
     private readonly scratchDir: string,
+    private readonly models: ModelAccess,
   ) {}
 
   /** The model directory of a side, checked to be a model (config.json) before any worker starts. */
-  modelDir(ref: ModelRef): string {
+  async modelDir(ref: ModelRef): Promise<string> {
     let dir: string;
     switch (ref.kind) {
       case 'builtin': {
@@ -62,8 +64,7 @@ export class CompareService {
         break;
       }
       case 'dir':
-        dir = path.resolve(ref.path);
-        break;
+        return this.models.check(ref.path); // a path from the client: only where the api may start work
     }
     if (!existsSync(path.join(dir, 'config.json')))
       throw new CodError('not_found', 'not a model directory (no config.json in it)', dir);
@@ -98,7 +99,7 @@ export class CompareService {
       if (suites.includes(suite)) writeFileSync(file, stringify(curriculum, { lineWidth: 0 }), 'utf8');
     } else {
       file = this.curricula.resolve(source.name, source.source).file;
-      suites = parseCurriculum(readFileSync(file, 'utf8'), file).curriculum.evals.map((e) => e.name);
+      suites = parseCurriculum(readCurriculumText(file), file).curriculum.evals.map((e) => e.name);
     }
     if (!suites.includes(suite))
       throw new CodError(
@@ -109,9 +110,9 @@ export class CompareService {
     return file;
   }
 
-  start(spec: CompareSpec): JobView {
-    const aDir = this.modelDir(spec.a);
-    const bDir = this.modelDir(spec.b);
+  async start(spec: CompareSpec): Promise<JobView> {
+    const aDir = await this.modelDir(spec.a);
+    const bDir = await this.modelDir(spec.b);
     const label = `${this.describe(spec.a)} vs ${this.describe(spec.b)} on ${spec.suite}`;
     const job = this.jobs.create('compare', label, { compare: spec });
     let file: string;

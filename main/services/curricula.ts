@@ -3,13 +3,13 @@
  * ($COD_HOME/curricula), live validation of a form or of YAML text with located issues, and saving. A save that
  * fails validation writes nothing and returns every issue, so the UI can keep what the user typed and point at it.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { CodError, isCodError } from '../base/errors.ts';
 import type { CurriculumCheck, CurriculumIssue, JsonObject, PresetInfo, PresetText } from '../api/types.ts';
 import { SourceError } from '../base/diagnostics.ts';
-import { parseCurriculum, type LoadedCurriculum } from '../training/curriculum/load.ts';
+import { parseCurriculum, readCurriculumText, type LoadedCurriculum } from '../training/curriculum/load.ts';
 import { stringifyCurriculum } from '../training/curriculum/stringify.ts';
 
 const YAML_EXT = '.yaml';
@@ -53,7 +53,7 @@ export class CurriculaService {
 
   load(name: string, source?: PresetInfo['source']): PresetText {
     const preset = this.resolve(name, source);
-    const text = readFileSync(preset.file, 'utf8');
+    const text = readCurriculumText(preset.file);
     return { preset, text, check: this.checkText(text, preset.file) };
   }
 

@@ -10,6 +10,7 @@ import type { RunStore } from '../store/index.ts';
 import { checkResumable, runConfigView } from '../training/run-session.ts';
 import { checkpointInfo, runSummary, seriesData } from './convert.ts';
 import type { CurriculaService } from './curricula.ts';
+import type { ModelAccess } from './model-access.ts';
 import { failureMessage, type Jobs, type PhaseInput } from './jobs.ts';
 import type { CommandHost, CommandProcess } from './command-host.ts';
 import { runDetailExtra, stepsOf } from './run-details.ts';
@@ -48,6 +49,7 @@ export class RunsService {
     private readonly jobs: Jobs,
     private readonly curricula: CurriculaService,
     private readonly modelDefault: () => string | null,
+    private readonly models: ModelAccess,
   ) {}
 
   list(): RunSummary[] {
@@ -100,7 +102,8 @@ export class RunsService {
       const i = check.issues[0];
       throw new CodError('bad_config', `${i.field ? i.field + ': ' : ''}${i.message}`, `${preset.name}.yaml:${i.line}`);
     }
-    const model = args.model ?? this.modelDefault();
+    // A model the client names must be one the api may use (model-access.ts); the built-in one always is.
+    const model = args.model !== undefined ? await this.models.check(args.model) : this.modelDefault();
     const argv = [JOB_COMMANDS.train, preset.file, '--store', this.store.path, '--events'];
     if (args.steps !== undefined) argv.push('--steps', String(args.steps));
     if (model) argv.push('--model', model);

@@ -28,6 +28,7 @@ import {
   defaultStorePath,
   packageVersion,
 } from '../training/locations.ts';
+import { ModelAccess, modelRoots } from './model-access.ts';
 import { ReplayService } from './replay.ts';
 import { RunsService } from './runs.ts';
 import { ChildCommandHost, type CommandHost } from './command-host.ts';
@@ -65,9 +66,10 @@ export function createWorkbench(opts: WorkbenchOptions): Workbench {
   const jobs = new Jobs((job) => emit({ type: 'job', job }));
   const model = () => builtinModelDir(appRoot);
   const curricula = new CurriculaService(path.join(appRoot, 'resources', 'curricula'), home);
-  const runs = new RunsService(store, host, jobs, curricula, model);
+  const models = new ModelAccess(modelRoots(appRoot, home), home, store);
+  const runs = new RunsService(store, host, jobs, curricula, model, models);
   const replay = new ReplayService(store);
-  const compare = new CompareService(store, host, jobs, curricula, model, path.join(home, 'tmp'));
+  const compare = new CompareService(store, host, jobs, curricula, model, path.join(home, 'tmp'), models);
   const stopFollow = store.follow((ev) => emit({ type: 'rows', ...ev }), {
     intervalMs: opts.followIntervalMs ?? 250,
     onError: () => {}, // busy past the timeout: the next poll asks again from the same version
@@ -122,7 +124,7 @@ export function createWorkbench(opts: WorkbenchOptions): Workbench {
       return replay.list(runId, filter);
     },
     'lifecycles.get': (p: { id: number }) => replay.get(p.id),
-    'compare.start': (p: CompareSpec) => compare.start(p),
+    'compare.start': async (p: CompareSpec) => compare.start(p),
     'compare.history': (p: { limit?: number }) => compare.history(p.limit),
     'compare.delete': (p: { id: string }) => compare.delete(p.id),
     'jobs.list': () => jobs.list(),

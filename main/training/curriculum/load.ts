@@ -3,7 +3,7 @@
  * `file:line:col: field: message` (e.g. `setting-a.yaml:12:5: train.domains[0].weight: must be > 0`), all of
  * them at once, in one CodError('bad_config').
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
 import { checkBytes, LIMITS } from '../../base/budget.ts';
@@ -13,6 +13,7 @@ import { loadPlugins, type PluginInfo } from '../../envs/plugin.ts';
 import { LocatedSource, SourceError, type SourceIssue } from '../../base/diagnostics.ts';
 import { listDomains } from '../../envs/registry.ts';
 import type { Rendering } from '../../envs/sdk.ts';
+import { codHome } from '../locations.ts';
 import { curriculumSchema, type Curriculum, type EvalSuite } from './schema.ts';
 
 export interface DomainRef {
@@ -31,6 +32,32 @@ export interface CurriculumLoadOptions {
   readonly checkPrompts?: (rendering: Rendering, prompts: Readonly<Record<string, string>>) => void;
   /** The trainer's schema for the `training` section (its issues are located like any other). */
   readonly trainingSchema?: z.ZodType;
+  /** Folders a curriculum's plugins may lie in besides its own folder (default: pluginRoots()). */
+  readonly pluginRoots?: readonly string[];
+}
+
+/**
+ * Where a curriculum's `plugins:` may point besides subfolders of the curriculum's own folder: $COD_HOME/plugins
+ * and the folders COD_PLUGIN_ROOTS lists. A curriculum shared with you cannot make a plugin of $HOME or `/`.
+ */
+export function pluginRoots(env: NodeJS.ProcessEnv = process.env): string[] {
+  const extra = (env.COD_PLUGIN_ROOTS ?? '').split(path.delimiter).filter((d) => d !== '');
+  return [path.join(codHome(env), 'plugins'), ...extra];
+}
+
+/** `dir` (real) is strictly inside the curriculum's folder, or inside one of `roots`. */
+function pluginDirAllowed(dir: string, base: string, roots: readonly string[]): boolean {
+  const within = (root: string, self: boolean): boolean => {
+    let r: string;
+    try {
+      r = realpathSync(root);
+    } catch {
+      return false;
+    }
+    const rel = path.relative(r, dir);
+    return (self && rel === '') || (rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel));
+  };
+  return within(base, false) || roots.some((r) => within(r, true));
 }
 
 export interface LoadedCurriculum {
@@ -41,10 +68,14 @@ export interface LoadedCurriculum {
 }
 
 export function loadCurriculum(file: string, opts: CurriculumLoadOptions = {}): LoadedCurriculum {
+  return parseCurriculum(readCurriculumText(file), file, opts);
+}
+
+/** A curriculum file's text, measured before it is read: a 40 MB file costs a stat, not 1.5 GB of parsing. */
+export function readCurriculumText(file: string): string {
   if (!existsSync(file)) throw new CodError('not_found', 'curriculum file does not exist', file);
-  // Measured before it is read: a 40 MB file costs a stat, not 1.5 GB of parsing.
   checkBytes('the curriculum file', statSync(file).size, LIMITS.documentBytes, file);
-  return parseCurriculum(readFileSync(file, 'utf8'), file, opts);
+  return readFileSync(file, 'utf8');
 }
 
 /** Parse curriculum text; `file` names it in errors and anchors relative plugin paths. */
@@ -57,7 +88,7 @@ export function parseCurriculum(text: string, file: string, opts: CurriculumLoad
 
   const builtins = [...(opts.knownDomains ?? listDomains())].map((d) => (typeof d === 'string' ? { id: d } : d));
   const known = new Map<string, DomainRef>(builtins.map((d) => [d.id, d]));
-  const plugins = checkPlugins(src, c.plugins ?? [], path.dirname(path.resolve(file)), known, issues);
+  const plugins = checkPlugins(src, c.plugins ?? [], path.dirname(path.resolve(file)), known, issues, opts.pluginRoots);
 
   const domainIssue = (at: Array<string | number>, id: string, preset: string, presetAt: Array<string | number>) => {
     const d = known.get(id);
@@ -138,12 +169,29 @@ function checkPlugins(
   base: string,
   known: Map<string, DomainRef>,
   issues: SourceIssue[],
+  roots: readonly string[] = pluginRoots(),
 ): PluginInfo[] {
   const reserved = [...known.keys()];
   const all: PluginInfo[] = [];
   dirs.forEach((d, i) => {
+    const dir = path.resolve(base, d);
+    let real: string | null = null;
     try {
-      all.push(...loadPlugins(path.resolve(base, d), reserved));
+      real = realpathSync(dir);
+    } catch {
+      /* missing: loadPlugins says so below */
+    }
+    if (real !== null && !pluginDirAllowed(real, base, roots)) {
+      issues.push(
+        src.issueAt(
+          ['plugins', i],
+          `'${d}' is outside the folders plugins may come from: a subfolder of this curriculum's folder, ${roots.join(', ')} (COD_PLUGIN_ROOTS adds more)`,
+        ),
+      );
+      return;
+    }
+    try {
+      all.push(...loadPlugins(dir, reserved));
     } catch (e) {
       if (!isCodError(e)) throw e;
       issues.push(src.issueAt(['plugins', i], e.message.split('\n')[0]));
