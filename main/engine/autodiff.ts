@@ -12,8 +12,16 @@ export class AutodiffError extends Error {}
 
 /** Gradients of scalar `loss` w.r.t. each of `wrt` (a zeros tensor where `loss` does not depend on it). */
 export function grad(loss: Value, wrt: readonly Value[], seed?: Value): Value[] {
-  const g: Graph = loss.graph;
   if (!seed && loss.rank !== 0) throw new AutodiffError(`grad: loss must be a scalar, got rank ${loss.rank}`);
+  return vjp([loss], [seed ?? constLike(loss, 1)], wrt);
+}
+
+/**
+ * Vector-Jacobian product of several outputs at once: the gradient w.r.t. each of `wrt` of Σ_k <outputs_k, cots_k>
+ * (a null cotangent counts as zero). `grad` is its one-output case; recomputation (remat.ts) uses it for a region.
+ */
+export function vjp(outputs: readonly Value[], cots: ReadonlyArray<Value | null>, wrt: readonly Value[]): Value[] {
+  const g: Graph = outputs[0].graph;
   // Forward reachability from wrt: only these nodes carry gradient.
   const wrtIds = new Set(wrt.map((v) => v.id));
   const live = new Set<number>(wrtIds);
@@ -24,15 +32,16 @@ export function grad(loss: Value, wrt: readonly Value[], seed?: Value): Value[] 
       for (const o of node.outputs) live.add(o.id);
     }
   }
-  if (!live.has(loss.id)) throw new AutodiffError('grad: loss does not depend on any of the requested values');
+  if (!outputs.some((o, k) => cots[k] && live.has(o.id)))
+    throw new AutodiffError('grad: loss does not depend on any of the requested values');
 
   const cot = new Map<number, Value>();
-  cot.set(loss.id, seed ?? constLike(loss, 1));
   const accumulate = (v: Value, c: Value | null) => {
     if (!c || !live.has(v.id)) return;
     const prev = cot.get(v.id);
     cot.set(v.id, prev ? add(prev, c) : c);
   };
+  outputs.forEach((o, k) => accumulate(o, cots[k]));
 
   for (let k = onPath.length - 1; k >= 0; k--) {
     const node = onPath[k];

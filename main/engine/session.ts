@@ -7,8 +7,20 @@
 import * as ort from 'onnxruntime-node';
 import type { DType } from './dtype.ts';
 
-export type ProviderName = 'cuda' | 'webgpu' | 'cpu';
-export const DEFAULT_PROVIDERS: readonly ProviderName[] = ['cuda', 'webgpu', 'cpu'];
+export type ProviderName = 'cuda' | 'webgpu' | 'dml' | 'coreml' | 'cpu';
+/** Tried in this order; a provider this build or machine lacks is reported and skipped (cpu always works). */
+export const DEFAULT_PROVIDERS: readonly ProviderName[] = ['cuda', 'webgpu', 'dml', 'coreml', 'cpu'];
+
+/** The providers named by COD_PROVIDERS (comma-separated), else the default order. */
+export function providersFromEnv(env: NodeJS.ProcessEnv = process.env): readonly ProviderName[] {
+  const raw = env.COD_PROVIDERS?.trim();
+  if (!raw) return DEFAULT_PROVIDERS;
+  const names = raw.split(',').map((x) => x.trim());
+  for (const n of names)
+    if (!DEFAULT_PROVIDERS.includes(n as ProviderName))
+      throw new Error(`COD_PROVIDERS: unknown provider '${n}' (known: ${DEFAULT_PROVIDERS.join(', ')})`);
+  return names as ProviderName[];
+}
 
 export interface SessionOptions {
   readonly providers?: readonly ProviderName[];
@@ -21,6 +33,13 @@ export interface SessionOptions {
    * gigabytes; with the arena, every cached session keeps its peak for good, so trainers turn it off.
    */
   readonly memArena?: boolean;
+  /** Initializer bytes the model refers to as external data (emitModelWithData), handed over from memory. */
+  readonly externalData?: ReadonlyArray<{ path: string; data: Uint8Array }>;
+  /**
+   * Outputs to keep in device memory where the provider can (WebGPU: 'gpu-buffer'); ignored on the CPU. Such
+   * outputs come back as HostTensor with `device` set and can be fed to the next run without a copy.
+   */
+  readonly deviceOutputs?: readonly string[];
 }
 
 export type HostArray = Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array | Uint16Array;
@@ -29,6 +48,14 @@ export interface HostTensor {
   readonly dtype: DType;
   readonly shape: readonly number[];
   readonly data: HostArray;
+  /** A device-resident onnxruntime tensor (WebGPU 'gpu-buffer' output): `data` is empty until downloaded. */
+  readonly device?: unknown;
+}
+
+/** The host copy of a tensor that may live on the device. */
+export async function download(t: HostTensor): Promise<HostArray> {
+  if (!t.device) return t.data;
+  return (await (t.device as ort.Tensor).getData(true)) as HostArray;
 }
 
 export class EngineSession {
@@ -52,6 +79,14 @@ export class EngineSession {
       try {
         const session = await ort.InferenceSession.create(model, {
           executionProviders: [p],
+          ...(opts.externalData
+            ? { externalData: opts.externalData.map((e) => ({ path: e.path, data: e.data })) }
+            : {}),
+          ...(p === 'webgpu' && opts.deviceOutputs?.length
+            ? {
+                preferredOutputLocation: Object.fromEntries(opts.deviceOutputs.map((o) => [o, 'gpu-buffer' as const])),
+              }
+            : {}),
           intraOpNumThreads: opts.threads ?? 0,
           interOpNumThreads: 1,
           executionMode: 'sequential',
@@ -87,10 +122,22 @@ export class EngineSession {
 
   async run(feeds: Record<string, HostTensor>, outputs?: readonly string[]): Promise<Record<string, HostTensor>> {
     const ortFeeds: Record<string, ort.Tensor> = {};
-    for (const [k, t] of Object.entries(feeds)) ortFeeds[k] = new ort.Tensor(t.dtype, t.data, t.shape as number[]);
+    for (const [k, t] of Object.entries(feeds)) {
+      if (t.device) {
+        ortFeeds[k] = t.device as ort.Tensor;
+        continue;
+      }
+      if (t.dtype === 'bfloat16') throw new Error(`feed '${k}': onnxruntime-node takes no bfloat16 inputs`);
+      ortFeeds[k] = new ort.Tensor(t.dtype, t.data, t.shape as number[]);
+    }
     const res = outputs ? await this.session.run(ortFeeds, outputs as string[]) : await this.session.run(ortFeeds);
     const out: Record<string, HostTensor> = {};
     for (const [k, t] of Object.entries(res)) {
+      if (t.location === 'gpu-buffer') {
+        // Stays on the device; `data` is read back only when the host asks (HostTensor.download).
+        out[k] = { dtype: t.type as DType, shape: [...t.dims], data: new Float32Array(0), device: t };
+        continue;
+      }
       out[k] = { dtype: t.type as DType, shape: [...t.dims], data: t.data as HostArray };
       t.dispose?.();
     }
