@@ -96,7 +96,7 @@ export function remat(name: string, inputs: readonly Value[], fn: (xs: Value[]) 
         return add(x, cast(zero, x.dtype));
       });
       const outs = fn(tied);
-      const wrt = tied.map((t, k) => (isFloat(t.dtype) ? t : null));
+      const wrt = tied.map((t) => (isFloat(t.dtype) ? t : null));
       const floatWrt = wrt.filter((w): w is Value => w !== null);
       const cots = outs.map((o, k) => (isFloat(o.dtype) ? grads[k] : null));
       if (floatWrt.length === 0 || cots.every((c) => c === null)) return node.inputs.map(() => null);
