@@ -20,13 +20,20 @@ export function grad(loss: Value, wrt: readonly Value[], seed?: Value): Value[] 
  * Vector-Jacobian product of several outputs at once: the gradient w.r.t. each of `wrt` of Σ_k <outputs_k, cots_k>
  * (a null cotangent counts as zero). `grad` is its one-output case; recomputation (remat.ts) uses it for a region.
  */
-export function vjp(outputs: readonly Value[], cots: ReadonlyArray<Value | null>, wrt: readonly Value[]): Value[] {
+export function vjp(
+  outputs: readonly Value[],
+  cots: ReadonlyArray<Value | null>,
+  wrt: readonly Value[],
+  /** Only nodes from this index on are differentiated through: `wrt` are then leaves (a region's inputs). */
+  fromNode = 0,
+): Value[] {
   const g: Graph = outputs[0].graph;
   // Forward reachability from wrt: only these nodes carry gradient.
   const wrtIds = new Set(wrt.map((v) => v.id));
   const live = new Set<number>(wrtIds);
   const onPath: Node[] = [];
-  for (const node of g.nodes) {
+  for (let i = fromNode; i < g.nodes.length; i++) {
+    const node = g.nodes[i];
     if (node.inputs.some((x) => live.has(x.id))) {
       onPath.push(node);
       for (const o of node.outputs) live.add(o.id);

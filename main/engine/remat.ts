@@ -95,12 +95,15 @@ export function remat(name: string, inputs: readonly Value[], fn: (xs: Value[]) 
         if (isFloat(x.dtype)) return add(x, x.dtype === zero.dtype ? zero : cast(zero, x.dtype));
         return add(x, cast(zero, x.dtype));
       });
+      // Differentiate through the recomputed copy only: the region's inputs are leaves here (the outer walk carries
+      // their gradient on), even where an input itself depends on another input (a tied embedding feeds both).
+      const from = g.nodes.length;
       const outs = fn(tied);
       const wrt = tied.map((t) => (isFloat(t.dtype) ? t : null));
       const floatWrt = wrt.filter((w): w is Value => w !== null);
       const cots = outs.map((o, k) => (isFloat(o.dtype) ? grads[k] : null));
       if (floatWrt.length === 0 || cots.every((c) => c === null)) return node.inputs.map(() => null);
-      const gs = vjp(outs, cots, floatWrt);
+      const gs = vjp(outs, cots, floatWrt, from);
       let at = 0;
       return [...wrt.map((w) => (w ? gs[at++] : null)), ...inner.map(() => null)];
     },

@@ -2,13 +2,15 @@
  * A model's weights and optimizer state in host memory, plus the compiled onnxruntime sessions that train and
  * score it. Sessions are cached per (graph kind, objective, rows x width) bucket.
  */
-import { emitModel, EngineSession, type HostTensor, type ProviderName } from '../engine/index.ts';
+import { emitModelWithData, EngineSession, type HostTensor, type ProviderName } from '../engine/index.ts';
+import { adapterSpecs, type LoraAdapter } from './adapter.ts';
+import type { StoredTensor } from './checkpoint.ts';
 import type { ModelConfig } from './config.ts';
 import { buildApplyGraph, buildModelGraph, type BuildOptions, type GraphMode, type Objective } from './graphs.ts';
 import type { PackedBatch } from './packing.ts';
-import { parameterSpecs } from './transformer.ts';
+import { parameterSpecs, type WeightSource } from './transformer.ts';
 
-export interface RuntimeOptions extends BuildOptions {
+export interface RuntimeOptions extends Omit<BuildOptions, 'weights'> {
   readonly providers?: readonly ProviderName[];
   readonly threads?: number;
   /** Compiled sessions kept (least recently used are released). */
@@ -38,9 +40,18 @@ const toI64 = (a: Int32Array): BigInt64Array => {
   return out;
 };
 
+/**
+ * Full fine-tuning (`new ModelRuntime(config, weights)`): every parameter is trainable, float32, fed each run.
+ * LoRA (`ModelRuntime.lora(config, base, adapter)`): the base weights are frozen initializers of every compiled graph
+ * (in their stored dtype; loaded once per session), and `specs` / `params` / the optimizer state are the adapter's
+ * A and B tensors only, named as in adapter_model.safetensors. Every method works the same in both modes: `grads`
+ * returns gradients of the trainable tensors, `trainStep` updates them.
+ */
 export class ModelRuntime {
+  /** The trainable tensors (all parameters, or the adapter's). */
   readonly specs: ReadonlyArray<{ name: string; shape: number[] }>;
   readonly params: Map<string, Float32Array>;
+  readonly source: WeightSource;
   private m = new Map<string, Float32Array>();
   private v = new Map<string, Float32Array>();
   /** Optimizer steps taken (bias correction). */
@@ -52,8 +63,10 @@ export class ModelRuntime {
     readonly config: ModelConfig,
     weights: ReadonlyMap<string, Float32Array>,
     private readonly opts: RuntimeOptions = {},
+    lora?: { base: ReadonlyMap<string, StoredTensor>; adapter: LoraAdapter },
   ) {
-    this.specs = parameterSpecs(config);
+    this.source = lora ? { kind: 'lora', base: lora.base, settings: lora.adapter.settings } : { kind: 'full' };
+    this.specs = lora ? adapterSpecs(config, lora.adapter.settings) : parameterSpecs(config);
     this.params = new Map();
     for (const s of this.specs) {
       const w = weights.get(s.name);
@@ -66,6 +79,21 @@ export class ModelRuntime {
     }
   }
 
+  /** A LoRA runtime: frozen `base` (as stored) and a trainable adapter (its tensors are adopted, not copied). */
+  static lora(
+    config: ModelConfig,
+    base: ReadonlyMap<string, StoredTensor>,
+    adapter: LoraAdapter,
+    opts: RuntimeOptions = {},
+  ): ModelRuntime {
+    return new ModelRuntime(config, adapter.weights, opts, { base, adapter });
+  }
+
+  get isLora(): boolean {
+    return this.source.kind === 'lora';
+  }
+
+  /** Trainable values (adapter tensors in LoRA mode). */
   get numParams(): number {
     let n = 0;
     for (const p of this.params.values()) n += p.length;
@@ -92,14 +120,19 @@ export class ModelRuntime {
     this.step = s.step;
   }
 
-  private session(key: string, build: () => Uint8Array): Promise<EngineSession> {
+  private session(
+    key: string,
+    build: () => { model: Uint8Array; externalData: Array<{ path: string; data: Uint8Array }> },
+  ): Promise<EngineSession> {
     let s = this.sessions.get(key);
     if (s) {
       this.sessions.delete(key);
       this.sessions.set(key, s);
       return s;
     }
-    s = EngineSession.create(build(), {
+    const { model, externalData } = build();
+    s = EngineSession.create(model, {
+      externalData,
       providers: this.opts.providers ?? ['cpu'],
       threads: this.opts.threads,
       onFallback: this.opts.onFallback,
@@ -109,7 +142,8 @@ export class ModelRuntime {
       return sess;
     });
     this.sessions.set(key, s);
-    const max = this.opts.maxSessions ?? 8;
+    // A LoRA session holds its own (folded float32) copy of the base weights: keep fewer.
+    const max = this.opts.maxSessions ?? (this.isLora ? 3 : 8);
     while (this.sessions.size > max) {
       const [oldKey, old] = this.sessions.entries().next().value as [string, Promise<EngineSession>];
       this.sessions.delete(oldKey);
@@ -121,7 +155,9 @@ export class ModelRuntime {
   private graphSession(mode: GraphMode, objective: Objective | null, b: PackedBatch): Promise<EngineSession> {
     const key = `${mode}|${objective?.name ?? 'score'}|${b.rows}x${b.width}`;
     return this.session(key, () =>
-      emitModel(buildModelGraph(this.config, b.rows, b.width, mode, objective, this.opts)),
+      emitModelWithData(
+        buildModelGraph(this.config, b.rows, b.width, mode, objective, { ...this.opts, weights: this.source }),
+      ),
     );
   }
 
@@ -207,7 +243,7 @@ export class ModelRuntime {
 
   /** AdamW from gradients summed over micro-batches (their weights already carry the whole-step normaliser). */
   async applyGrads(grads: ReadonlyMap<string, Float32Array>, h: OptimizerHyper): Promise<{ gradNorm: number }> {
-    const s = await this.session('apply', () => emitModel(buildApplyGraph(this.config, this.opts)));
+    const s = await this.session('apply', () => emitModelWithData(buildApplyGraph(this.config, this.opts, this.specs)));
     const feeds: Record<string, HostTensor> = {};
     this.paramFeeds(feeds);
     this.optimizerFeeds(feeds, h);

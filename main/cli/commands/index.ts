@@ -7,6 +7,7 @@ import { envsTraces } from './envs-traces.ts';
 import { modelInit } from './model-init.ts';
 import { modelImport } from './model-import.ts';
 import { modelScore } from './model-score.ts';
+import { loraInit, loraMerge } from './lora.ts';
 import { generate } from './generate.ts';
 import { serveCommand } from './serve.ts';
 import { tokenizerTrain } from './tokenizer-train.ts';
@@ -21,6 +22,8 @@ export const commands: CliCommand[] = [
   modelInit,
   modelImport,
   modelScore,
+  loraInit,
+  loraMerge,
   generate,
   tokenizerTrain,
   engineGrads,
