@@ -40,6 +40,11 @@ export interface SessionOptions {
    * outputs come back as HostTensor with `device` set and can be fed to the next run without a copy.
    */
   readonly deviceOutputs?: readonly string[];
+  /**
+   * onnxruntime pre-packs constant matrix operands into a second layout per use; for frozen base weights used by the
+   * forward and the backward GEMMs that is one or two extra float32 copies of the whole model. Off for LoRA sessions.
+   */
+  readonly prepack?: boolean;
 }
 
 export type HostArray = Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array | Uint16Array;
@@ -94,7 +99,12 @@ export class EngineSession {
           // Worker threads that spin between ops steal the core the JS thread (sampling, scheduling) needs on a
           // small machine: on 2 cores, turning spinning off doubled the sampler's decode rate at batch 1 and 8
           // (`node --import tsx scripts/bench-rollout.ts --quick --threads 2`, docs/benchmarks.md).
-          extra: { session: { intra_op: { allow_spinning: '0' } } },
+          extra: {
+            session: {
+              intra_op: { allow_spinning: '0' },
+              ...(opts.prepack === false ? { disable_prepacking: '1' } : {}),
+            },
+          },
           enableCpuMemArena: opts.memArena ?? true,
           enableMemPattern: opts.memArena ?? true,
           // onnxruntime logs its own provider-load failures at error level; we report them once, clearly, instead.

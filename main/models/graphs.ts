@@ -37,13 +37,18 @@ export interface BuildOptions extends TransformerOptions {
   readonly adam?: AdamWHyper;
   /** Where the weights come from (default: every parameter a trainable graph input). */
   readonly weights?: WeightSource;
-  /** Tokens per chunk of the vocabulary loss (0 = all at once). Default 1024. */
+  /** Tokens per chunk of the vocabulary loss (0 = all at once). Default: lossChunkFor(vocabulary). */
   readonly lossChunk?: number;
   /** Which parameters get decoupled weight decay (default: matrices only). */
   readonly decay?: (name: string, shape: readonly number[]) => boolean;
 }
 
 export const defaultDecay = (_name: string, shape: readonly number[]): boolean => shape.length >= 2;
+
+/** Default loss chunk: about 2^26 logits (256 MB of float32) per chunk, in multiples of 16 tokens. */
+export function lossChunkFor(vocabSize: number): number {
+  return Math.max(16, Math.floor(2 ** 26 / vocabSize / 16) * 16);
+}
 
 export function buildModelGraph(
   c: ModelConfig,
@@ -61,7 +66,15 @@ export function buildModelGraph(
   const w = declareWeights(g, c, opts.weights ?? { kind: 'full' }, 'p.');
   const hf = transformerHidden(c, w.params, { ids, positions, segments }, opts, undefined, w.loraScale);
   const withEntropy = mode === 'forward' || (objective?.needsEntropy ?? false);
-  const tokens = tokenStatsFromHidden(c, w.params, w.loraScale, hf, targets, withEntropy, opts.lossChunk ?? 1024);
+  const tokens = tokenStatsFromHidden(
+    c,
+    w.params,
+    w.loraScale,
+    hf,
+    targets,
+    withEntropy,
+    opts.lossChunk ?? lossChunkFor(c.vocabSize),
+  );
 
   if (mode === 'forward') {
     g.output('logp', tokens.logp);

@@ -133,6 +133,7 @@ export class ModelRuntime {
     const { model, externalData } = build();
     s = EngineSession.create(model, {
       externalData,
+      prepack: !this.isLora,
       providers: this.opts.providers ?? ['cpu'],
       threads: this.opts.threads,
       onFallback: this.opts.onFallback,

@@ -30,9 +30,15 @@ export function engineOptions(values: {
     throw new CodError('bad_input', `--attention must be blocked or dense, got '${attention}'`);
   const blockSize = intFlag(values.block, 'block', 256);
   if (blockSize <= 0) throw new CodError('bad_input', `--block must be positive, got ${blockSize}`);
-  const lossChunk = intFlag(values['loss-chunk'], 'loss-chunk', 1024);
-  if (lossChunk < 0) throw new CodError('bad_input', `--loss-chunk must be >= 0, got ${lossChunk}`);
-  return { attention, blockSize, lossChunk, recomputeLayers: values['recompute-layers'] ?? false };
+  const lossChunk = values['loss-chunk'] === undefined ? undefined : intFlag(values['loss-chunk'], 'loss-chunk', 0);
+  if (lossChunk !== undefined && lossChunk < 0)
+    throw new CodError('bad_input', `--loss-chunk must be >= 0, got ${lossChunk}`);
+  return {
+    attention,
+    blockSize,
+    ...(lossChunk !== undefined ? { lossChunk } : {}),
+    recomputeLayers: values['recompute-layers'] ?? false,
+  };
 }
 
 /** A runtime over `model`: full fine-tuning, or LoRA on the stored base weights when `adapter` is given. */

@@ -80,12 +80,22 @@ function graphProto(g: Graph, formalInputs?: number): Record<string, unknown> {
   );
   // Backward liveness from the outputs.
   const needed = new Set<number>(g.outputs.map((o) => o.value.id));
+  // A subgraph reads values of this graph by name (outer scope): those are inputs of its node too.
+  const named = new Map<string, Value>();
+  for (const n of g.nodes) for (const o of n.outputs) if (o.name) named.set(o.name, o);
+  const outerReads = (n: (typeof g.nodes)[number]): Value[] =>
+    Object.values(n.attrs)
+      .filter((a): a is SubgraphAttr => typeof a === 'object' && a !== null && (a as SubgraphAttr).kind === 'subgraph')
+      .flatMap((a) => a.graph.inputs.filter((i) => i.kind === 'input').slice(a.formalInputs))
+      .map((i) => named.get(i.value.name!))
+      .filter((v): v is Value => v !== undefined);
   const liveNodes = [];
   for (let k = g.nodes.length - 1; k >= 0; k--) {
     const n = g.nodes[k];
     if (n.outputs.some((o) => needed.has(o.id))) {
       liveNodes.push(n);
       for (const x of n.inputs) needed.add(x.id);
+      for (const x of outerReads(n)) needed.add(x.id);
     }
   }
   liveNodes.reverse();
