@@ -4,6 +4,9 @@
  * the session says which provider actually runs it. Note: `session.run` blocks its thread; callers that must
  * stay responsive run sessions in a worker (main/workers).
  */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { DType } from './dtype.ts';
 
@@ -63,6 +66,36 @@ export async function download(t: HostTensor): Promise<HostArray> {
   return (await (t.device as ort.Tensor).getData(true)) as HostArray;
 }
 
+/**
+ * Why a provider cannot load here, checked without asking onnxruntime (whose failed loads print native errors):
+ * CUDA's provider library must sit beside the binding (onnxruntime-node's opt-in install), and on Linux WebGPU needs
+ * a Vulkan loader. Undefined = worth trying.
+ */
+export function providerMissing(p: ProviderName): string | undefined {
+  const available = ort.listSupportedBackends().map((b) => b.name);
+  if (!available.includes(p)) return `not in this onnxruntime-node build (available: ${available.join(', ')})`;
+  if (p === 'cuda') {
+    const pkg = dirname(createRequire(import.meta.url).resolve('onnxruntime-node/package.json'));
+    const lib = process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so';
+    const at = join(pkg, 'bin', 'napi-v6', process.platform, process.arch, lib);
+    if (!existsSync(at))
+      return `CUDA provider library not installed (${lib}; reinstall with ONNXRUNTIME_NODE_INSTALL=cuda12 npm ci)`;
+  }
+  if (p === 'webgpu' && process.platform === 'linux') {
+    const dirs = [
+      ...(process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean),
+      '/usr/lib/x86_64-linux-gnu',
+      '/usr/lib/aarch64-linux-gnu',
+      '/usr/lib64',
+      '/usr/lib',
+      '/lib/x86_64-linux-gnu',
+      '/usr/local/lib',
+    ];
+    if (!dirs.some((d) => existsSync(join(d, 'libvulkan.so.1')))) return 'no Vulkan loader (libvulkan.so.1) found';
+  }
+  return undefined;
+}
+
 export class EngineSession {
   private constructor(
     private readonly session: ort.InferenceSession,
@@ -73,12 +106,11 @@ export class EngineSession {
   static async create(model: Uint8Array, opts: SessionOptions = {}): Promise<EngineSession> {
     const order = opts.providers ?? DEFAULT_PROVIDERS;
     const fallbacks: Array<{ provider: ProviderName; reason: string }> = [];
-    const available = new Set(ort.listSupportedBackends().map((b) => b.name));
     for (const p of order) {
-      if (!available.has(p)) {
-        const reason = `not in this onnxruntime-node build (available: ${[...available].join(', ')})`;
-        fallbacks.push({ provider: p, reason });
-        opts.onFallback?.(p, reason);
+      const missing = providerMissing(p);
+      if (missing) {
+        fallbacks.push({ provider: p, reason: missing });
+        opts.onFallback?.(p, missing);
         continue;
       }
       try {

@@ -2,7 +2,13 @@
  * A model's weights and optimizer state in host memory, plus the compiled onnxruntime sessions that train and
  * score it. Sessions are cached per (graph kind, objective, rows x width) bucket.
  */
-import { emitModelWithData, EngineSession, type HostTensor, type ProviderName } from '../engine/index.ts';
+import {
+  emitModelWithData,
+  EngineSession,
+  type HostTensor,
+  type ProviderName,
+  providersFromEnv,
+} from '../engine/index.ts';
 import { adapterSpecs, type LoraAdapter } from './adapter.ts';
 import type { StoredTensor } from './checkpoint.ts';
 import type { ModelConfig } from './config.ts';
@@ -134,7 +140,7 @@ export class ModelRuntime {
     s = EngineSession.create(model, {
       externalData,
       prepack: !this.isLora,
-      providers: this.opts.providers ?? ['cpu'],
+      providers: this.opts.providers ?? providersFromEnv(),
       threads: this.opts.threads,
       onFallback: this.opts.onFallback,
       ...(this.opts.memArena !== undefined ? { memArena: this.opts.memArena } : {}),

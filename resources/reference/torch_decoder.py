@@ -212,6 +212,27 @@ def cmd_logits(model_dir, batch_path, out_path, adapter_dir=None):
     write_safetensors(out_path, out)
 
 
+def cmd_lora_bench(model_dir, adapter_dir, T, threads):
+    """One LoRA AdamW step (float32, weights frozen, one sequence of T tokens): JSON seconds; peak RSS by the caller."""
+    torch.set_num_threads(int(threads))
+    torch.manual_seed(0)
+    cfg = json.load(open(f"{model_dir}/config.json"))
+    t0 = time.perf_counter()
+    model = Decoder(cfg, read_safetensors(f"{model_dir}/model.safetensors"), torch.float32)
+    model.add_lora(adapter_dir, torch.float32)
+    params = [t for m in model.lora.values() for t in m.values()]
+    opt = torch.optim.AdamW(params, lr=1e-4, weight_decay=0.0)
+    load_s = time.perf_counter() - t0
+    T = int(T)
+    ids = torch.randint(0, cfg["vocab_size"], (1, T))
+    t0 = time.perf_counter()
+    lp = model.logits(ids)[0].log_softmax(-1)
+    loss = -lp[:-1].gather(1, ids[0, 1:, None]).mean()
+    loss.backward()
+    opt.step()
+    print(json.dumps({"seconds": time.perf_counter() - t0, "load_seconds": load_s, "loss": loss.item(), "torch": torch.__version__}))
+
+
 def cmd_train(model_dir, batch_path, out_path, steps, lr, wd, clip, beta1="0.9", beta2="0.999"):
     """K AdamW steps (torch.optim.AdamW + clip_grad_norm_) on the mean masked CE of the batch; float64."""
     cfg = json.load(open(f"{model_dir}/config.json"))
@@ -291,4 +312,5 @@ if __name__ == "__main__":
         "bench": cmd_bench,
         "lora-grads": cmd_lora_grads,
         "logits": cmd_logits,
+        "lora-bench": cmd_lora_bench,
     }[sys.argv[1]](*sys.argv[2:])

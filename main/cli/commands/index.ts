@@ -8,6 +8,7 @@ import { modelInit } from './model-init.ts';
 import { modelImport } from './model-import.ts';
 import { modelScore } from './model-score.ts';
 import { loraInit, loraMerge } from './lora.ts';
+import { doctor } from './doctor.ts';
 import { generate } from './generate.ts';
 import { serveCommand } from './serve.ts';
 import { tokenizerTrain } from './tokenizer-train.ts';
@@ -24,6 +25,7 @@ export const commands: CliCommand[] = [
   modelScore,
   loraInit,
   loraMerge,
+  doctor,
   generate,
   tokenizerTrain,
   engineGrads,

@@ -27,6 +27,7 @@ import {
   type Graph,
   type HostTensor,
   type ProviderName,
+  providersFromEnv,
 } from '../../engine/index.ts';
 import { adapterSpecs, type LoraSettings } from '../adapter.ts';
 import type { StoredTensor } from '../checkpoint.ts';
@@ -337,7 +338,7 @@ export class Sampler {
       const { model, externalData } = emitModelWithData(build());
       s = EngineSession.create(model, {
         externalData,
-        providers: this.opts.providers ?? ['cpu'],
+        providers: this.opts.providers ?? providersFromEnv(),
         threads: this.opts.threads,
         memArena: this.opts.memArena ?? false,
       });
