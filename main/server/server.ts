@@ -61,8 +61,16 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     serveStatic(opts.rendererDir, req.url ?? '/', res, csp());
   });
 
+  // A malformed request from a client ends that client's connection, never the server: node's http answers bad
+  // HTTP with 400 itself once a 'clientError' listener exists, and every socket below gets an 'error' listener.
+  http.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME });
+  wss.on('error', () => undefined); // errors of the listening side are the http server's; keep them off the process
   http.on('upgrade', (req: IncomingMessage, socket, head) => {
+    socket.on('error', () => socket.destroy());
     const url = new URL(req.url ?? '/', `http://${HOST}`);
     const ok =
       url.pathname === WS_PATH &&
@@ -98,6 +106,10 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
 
 /** One client: every frame is checked; calls are answered by id; events are pushed as they come. */
 function attach(ws: WebSocket, workbench: Workbench): void {
+  // The one socket error path: `ws` reports a frame it refuses (over maxPayload, text that is not UTF-8, an unknown
+  // opcode, an unmasked client frame) as an 'error' and closes with the matching code (1009, 1007, 1002). Without a
+  // listener that 'error' would be thrown and take the whole server down.
+  ws.on('error', () => ws.terminate());
   const unsubscribe = workbench.onEvent((event) => {
     if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ event }));
   });

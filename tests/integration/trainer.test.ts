@@ -31,7 +31,7 @@ train:
   packSize: 2
   groupSize: 2
   packsPerStep: 2
-lifecycle: { solveMaxNewTokens: 24, updateMaxNewTokens: 96 }
+lifecycle: { solveMaxNewTokens: 24, updateMaxNewTokens: 48 }
 training:
   lr: 1.0e-3
   steps: 4
