@@ -9,7 +9,7 @@ import {
   type ProviderName,
   providersFromEnv,
 } from '../engine/index.ts';
-import { adapterSpecs, type LoraAdapter } from './adapter.ts';
+import { adapterSpecs, type LoraAdapter, type LoraSettings } from './adapter.ts';
 import type { StoredTensor } from './checkpoint.ts';
 import type { ModelConfig } from './config.ts';
 import { buildApplyGraph, buildModelGraph, type BuildOptions, type GraphMode, type Objective } from './graphs.ts';
@@ -97,6 +97,19 @@ export class ModelRuntime {
 
   get isLora(): boolean {
     return this.source.kind === 'lora';
+  }
+
+  /** The adapter being trained (its tensors are the live `params`), for saveAdapter; null in full fine-tuning. */
+  get adapter(): LoraAdapter | null {
+    return this.source.kind === 'lora' ? { settings: this.source.settings, weights: this.params } : null;
+  }
+
+  /**
+   * What a Sampler over this runtime's live weights needs: `new Sampler(rt.config, rt.params, {...opts,
+   * ...rt.samplerWeights()})` samples from the adapted model (LoRA: the same frozen base, the live adapter).
+   */
+  samplerWeights(): { lora?: { base: ReadonlyMap<string, StoredTensor>; settings: LoraSettings } } {
+    return this.source.kind === 'lora' ? { lora: { base: this.source.base, settings: this.source.settings } } : {};
   }
 
   /** Trainable values (adapter tensors in LoRA mode). */

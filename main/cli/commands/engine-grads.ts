@@ -1,10 +1,9 @@
 import { CodError } from '../../base/errors.ts';
-import { loadAdapter } from '../../models/adapter.ts';
-import { loadCheckpoint, loadStoredCheckpoint } from '../../models/checkpoint.ts';
+import { openModelRuntime } from '../../models/runtime-open.ts';
 import { readBatchFile } from '../../models/batch-file.ts';
 import { crossEntropyObjective } from '../../models/objectives.ts';
 import { packBatch } from '../../models/packing.ts';
-import { ModelRuntime, type RuntimeOptions } from '../../models/runtime.ts';
+import type { ModelRuntime, RuntimeOptions } from '../../models/runtime.ts';
 import { fromFloat32, writeSafetensorsFile } from '../../models/safetensors.ts';
 import { intFlag, parseFlags, requireFlag } from '../args.ts';
 import type { CliCommand } from '../command.ts';
@@ -42,18 +41,12 @@ export function engineOptions(values: {
 }
 
 /** A runtime over `model`: full fine-tuning, or LoRA on the stored base weights when `adapter` is given. */
-export async function openRuntime(
+export function openRuntime(
   modelDir: string,
   adapterDir: string | undefined,
   opts: RuntimeOptions,
 ): Promise<ModelRuntime> {
-  if (!adapterDir) {
-    const m = await loadCheckpoint(modelDir);
-    return new ModelRuntime(m.config, m.weights, opts);
-  }
-  const base = await loadStoredCheckpoint(modelDir);
-  const adapter = await loadAdapter(adapterDir, base.config);
-  return ModelRuntime.lora(base.config, base.tensors, adapter, opts);
+  return openModelRuntime({ modelDir, ...(adapterDir ? { adapter: adapterDir } : {}) }, opts);
 }
 
 export const engineGrads: CliCommand = {
