@@ -14,7 +14,7 @@
  * src/transformers/modeling_utils.py, save_pretrained).
  */
 import { createHash } from 'node:crypto';
-import { mkdir, open, rename, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, open, rename, statfs, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CodError } from '../base/errors.ts';
 import { SINGLE_WEIGHTS_FILE, WEIGHTS_INDEX_FILE } from './checkpoint-files.ts';
@@ -186,6 +186,15 @@ export async function writeRandomCheckpoint(
         );
   await mkdir(dir, { recursive: true });
   const total = specs.reduce((a, s) => a + bytesOf(s.shape), 0);
+  // Refuse up front rather than fill the disk (a mistyped config can ask for hundreds of GB).
+  const fsStat = await statfs(dir);
+  const free = fsStat.bavail * fsStat.bsize;
+  if (total > free)
+    throw new CodError(
+      'bad_input',
+      `the weights need ${(total / 2 ** 30).toFixed(1)} GiB but only ${(free / 2 ** 30).toFixed(1)} GiB is free`,
+      dir,
+    );
   let done = 0;
   for (let k = 0; k < shards.length; k++) {
     const header: Record<string, unknown> = { __metadata__: { format: 'pt', ...opts.metadata } };
