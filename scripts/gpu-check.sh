@@ -31,6 +31,9 @@ echo "providers that load: $providers"
 for p in $providers; do
   echo "== $p: engine bench"
   COD_PROVIDERS=$p timeout 600 $node bin/cod.mjs engine bench --json >"$out/engine-bench-$p.json" 2>"$out/engine-bench-$p.err"
+  echo "== $p: LoRA state on the device, 3 steps vs the CPU"
+  timeout 600 $node --import tsx scripts/lora-device-check.ts "$p" >"$out/lora-device-$p.json" 2>"$out/lora-device-$p.err"
+  cat "$out/lora-device-$p.json"
   echo "== $p: bench:memory (T = $Ts)"
   COD_PROVIDERS=$p timeout 1200 $node --import tsx scripts/bench-memory.ts --t "$Ts" --torch-max-t 0 --threads 16 \
     >"$out/bench-memory-$p.json" 2>"$out/bench-memory-$p.err"

@@ -8,6 +8,7 @@ import {
   type HostTensor,
   type ProviderName,
   providersFromEnv,
+  download,
 } from '../engine/index.ts';
 import { adapterSpecs, type LoraAdapter, type LoraSettings } from './adapter.ts';
 import type { StoredTensor } from './checkpoint.ts';
@@ -137,6 +138,7 @@ export class ModelRuntime {
       this.v.set(spec.name, v);
     }
     this.step = s.step;
+    this.device.clear();
   }
 
   private session(
@@ -153,6 +155,10 @@ export class ModelRuntime {
     s = EngineSession.create(model, {
       externalData,
       prepack: !this.isLora,
+      // LoRA on WebGPU: the updated adapter and its AdamW state stay in device memory between steps (ignored on CPU).
+      ...(this.isLora && /^(step|apply)/.test(key)
+        ? { deviceOutputs: this.specs.flatMap((sp) => ['p', 'm', 'v'].map((k) => `new.${k}.${sp.name}`)) }
+        : {}),
       providers: this.opts.providers ?? providersFromEnv(),
       threads: this.opts.threads,
       onFallback: this.opts.onFallback,
@@ -193,7 +199,11 @@ export class ModelRuntime {
 
   private paramFeeds(feeds: Record<string, HostTensor>): void {
     for (const s of this.specs)
-      feeds[`p.${s.name}`] = { dtype: 'float32', shape: s.shape, data: this.params.get(s.name)! };
+      feeds[`p.${s.name}`] = this.device.get(`p.${s.name}`) ?? {
+        dtype: 'float32',
+        shape: s.shape,
+        data: this.params.get(s.name)!,
+      };
   }
 
   private optimizerFeeds(feeds: Record<string, HostTensor>, h: OptimizerHyper): void {
@@ -207,18 +217,56 @@ export class ModelRuntime {
     feeds['opt.weight_decay'] = scalar(h.weightDecay);
     feeds['opt.max_grad_norm'] = scalar(h.maxGradNorm);
     for (const s of this.specs) {
-      feeds[`m.${s.name}`] = { dtype: 'float32', shape: s.shape, data: this.m.get(s.name)! };
-      feeds[`v.${s.name}`] = { dtype: 'float32', shape: s.shape, data: this.v.get(s.name)! };
+      feeds[`m.${s.name}`] = this.device.get(`m.${s.name}`) ?? {
+        dtype: 'float32',
+        shape: s.shape,
+        data: this.m.get(s.name)!,
+      };
+      feeds[`v.${s.name}`] = this.device.get(`v.${s.name}`) ?? {
+        dtype: 'float32',
+        shape: s.shape,
+        data: this.v.get(s.name)!,
+      };
     }
   }
 
+  /** Trainable tensors, m and v kept on the device (WebGPU gpu-buffer outputs) since the last step; see syncHost. */
+  private readonly device = new Map<string, HostTensor>();
+
   private adopt(out: Record<string, HostTensor>): void {
     for (const s of this.specs) {
-      this.params.set(s.name, out[`new.p.${s.name}`].data as Float32Array);
-      this.m.set(s.name, out[`new.m.${s.name}`].data as Float32Array);
-      this.v.set(s.name, out[`new.v.${s.name}`].data as Float32Array);
+      for (const [k, map] of [
+        ['p', this.params],
+        ['m', this.m],
+        ['v', this.v],
+      ] as const) {
+        const t = out[`new.${k}.${s.name}`];
+        if (t.device) this.device.set(`${k}.${s.name}`, t);
+        else {
+          this.device.delete(`${k}.${s.name}`);
+          map.set(s.name, t.data as Float32Array);
+        }
+      }
     }
     this.step += 1;
+  }
+
+  /** True when the newest trainable values are on the device and `params` / the optimizer state are stale. */
+  get deviceResident(): boolean {
+    return this.device.size > 0;
+  }
+
+  /**
+   * Copies device-resident values back to `params`, m and v (a no-op on the CPU). Call before reading `params`
+   * (sampling, saving an adapter or a checkpoint) after steps on WebGPU; later steps keep using the device copies.
+   */
+  async syncHost(): Promise<void> {
+    for (const [key, t] of this.device) {
+      const [k, ...rest] = key.split('.');
+      const name = rest.join('.');
+      const data = (await download(t)) as Float32Array;
+      (k === 'p' ? this.params : k === 'm' ? this.m : this.v).set(name, data);
+    }
   }
 
   /** Forward only: per-column log-probs (and entropy) of the next token. */
