@@ -23,6 +23,25 @@ export default tseslint.config(
     files: ['electron/**/*.ts'],
     rules: { 'no-restricted-imports': 'off' },
   },
+  {
+    // backend -> models -> engine (architecture.md): the training backend knows nothing of training, CoD, environments,
+    // storage or the app around it, so a remote service can stand in for it.
+    files: ['main/backend/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(\\.\\./)+(training|cod|envs|store|services|cli|server|api)/',
+              message: 'main/backend may import models, engine, workers and base only.',
+            },
+          ],
+          paths: [{ name: 'electron', message: 'Only electron/ may import electron.' }],
+        },
+      ],
+    },
+  },
   ...vue.configs['flat/recommended'].map((c) => ({ ...c, files: ['renderer/**/*.vue'] })),
   {
     files: ['renderer/**/*.vue'],

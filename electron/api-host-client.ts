@@ -1,37 +1,52 @@
 /**
  * The Electron side of the api host (main/workers/api-host.ts, run as a utility process): requests already checked
- * against their schema are forwarded and answered by id; events are passed to the window; and the `cod` workers the
- * host asks for are started here as utility processes (the WorkerHost interface), their lines sent back.
+ * against their schema are forwarded and answered by id (the one request/response layer, main/base/rpc.ts); events
+ * are passed to the window; and the job commands the host asks for are started here as utility processes, their
+ * lines sent back.
  */
+import type { ApiErrorBody } from '../main/api/types.ts';
 import { checkRequest } from '../main/api/validate.ts';
-import { fromHost, type ToHost } from '../main/api/host-protocol.ts';
+import { fromHost, type CommandProcess, type ToHost } from '../main/api/host-protocol.ts';
 import type { Answer } from '../main/api/protocol.ts';
 import type { ApiEvent } from '../main/api/types.ts';
+import { Emitter } from '../main/base/emitter.ts';
+import { RpcClient } from '../main/base/rpc.ts';
 import type { ApiHandler } from './ipc.ts';
-
-/** How a spawned `cod` worker looks from here (UtilityWorkerHost provides it). */
-export interface SpawnedWorker {
-  onStdoutLine(fn: (l: string) => void): void;
-  onStderrLine(fn: (l: string) => void): void;
-  onExit(fn: (e: { code: number | null; signal: string | null }) => void): void;
-  stop(): void;
-}
 
 export interface HostPort {
   post(m: ToHost): void;
   onMessage(fn: (m: unknown) => void): void;
 }
 
+/** A failure of the channel itself (not of a call), as the answer the window gets. */
+function failed(e: unknown): Answer {
+  const err = e as Partial<ApiErrorBody>;
+  return {
+    ok: false,
+    error: {
+      code: typeof err.code === 'string' ? err.code : 'internal',
+      message: e instanceof Error ? e.message : String(e),
+      ...(typeof err.where === 'string' ? { where: err.where } : {}),
+    },
+  };
+}
+
 export class ApiHostClient implements ApiHandler {
-  private nextId = 0;
-  private readonly pending = new Map<number, (a: Answer) => void>();
-  private readonly workers = new Map<number, SpawnedWorker>();
-  private readonly listeners = new Set<(e: ApiEvent) => void>();
+  private readonly rpc: RpcClient;
+  private readonly workers = new Map<number, CommandProcess>();
+  private readonly events = new Emitter<ApiEvent>();
 
   constructor(
     private readonly port: HostPort,
-    private readonly spawnWorker: (args: string[]) => SpawnedWorker,
+    private readonly spawnWorker: (args: string[]) => CommandProcess,
   ) {
+    this.rpc = new RpcClient(
+      { post: (frame) => port.post(frame as ToHost) },
+      {
+        name: 'workbench service',
+        encode: ({ id, method, params }) => ({ type: 'call', id, method, params }) satisfies ToHost,
+      },
+    );
     port.onMessage((raw) => this.receive(raw));
   }
 
@@ -39,31 +54,20 @@ export class ApiHostClient implements ApiHandler {
     try {
       // Checked here as well as in the host: a bad request never leaves the main process.
       checkRequest(method, params);
+      return await this.rpc.call<Answer>(method as string, params);
     } catch (e) {
-      const err = e as { code: string; message: string; where?: string };
-      return { ok: false, error: { code: err.code, message: err.message, ...(err.where ? { where: err.where } : {}) } };
+      return failed(e);
     }
-    const id = this.nextId++;
-    return new Promise<Answer>((resolve) => {
-      this.pending.set(id, resolve);
-      this.port.post({ type: 'call', id, method: method as string, params });
-    });
   }
 
   onEvent(fn: (e: ApiEvent) => void): () => void {
-    this.listeners.add(fn);
-    return () => this.listeners.delete(fn);
+    return this.events.on(fn);
   }
 
   /** The host ended: fail what is waiting instead of hanging the window. */
   hostExited(code: number | null): void {
-    for (const [id, resolve] of this.pending) {
-      resolve({
-        ok: false,
-        error: { code: 'internal', message: `the workbench service process ended (code ${code})` },
-      });
-      this.pending.delete(id);
-    }
+    const e = Object.assign(new Error(`the workbench service process ended (code ${code})`), { code: 'internal' });
+    this.rpc.failAll(e, { dead: true });
     for (const w of this.workers.values()) w.stop();
   }
 
@@ -76,14 +80,12 @@ export class ApiHostClient implements ApiHandler {
     if (!m.success) return;
     const msg = m.data;
     switch (msg.type) {
-      case 'answer': {
-        const resolve = this.pending.get(msg.id);
-        this.pending.delete(msg.id);
-        resolve?.(msg.answer as Answer);
+      case 'answer':
+        // The host's answer (ok or a failed call) is the call's result: the window gets it as it is.
+        this.rpc.resolve(msg.id, msg.answer);
         break;
-      }
       case 'event':
-        for (const l of this.listeners) l(msg.event as ApiEvent);
+        this.events.emit(msg.event as ApiEvent);
         break;
       case 'worker-start': {
         const w = this.spawnWorker(msg.args);

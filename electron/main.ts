@@ -10,7 +10,7 @@ import { IPC_CALL, IPC_EVENT } from '../main/api/channels.ts';
 import { ApiHostClient } from './api-host-client.ts';
 import { makeCallHandler } from './ipc.ts';
 import { APP_CSP, isSafeExternalUrl, secureWebPreferences, trustedPage } from './security.ts';
-import { forkCod } from './worker-host.ts';
+import { forkCod } from './cod-process.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const preload = path.join(here, '../preload/index.cjs');

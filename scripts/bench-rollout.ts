@@ -20,6 +20,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { format, resolveConfig } from 'prettier';
 import { join } from 'node:path';
+import { writeDocSection } from '../main/cli/doc-section.ts';
 import type { ModelConfig } from '../main/models/config.ts';
 import { presetConfig } from '../main/models/presets.ts';
 import { Sampler, type DecodeMode, type SampleRequest, type SamplerStats } from '../main/models/sampler/sampler.ts';
@@ -310,11 +311,9 @@ if (writeDocs) {
     writeFile(file, await format(text, { ...(await resolveConfig(file)), filepath: file }));
   await pretty(join(docs, 'benchmarks.rollout.json'), JSON.stringify(report, null, 2));
   const path = join(docs, 'benchmarks.md');
-  const doc = await readFile(path, 'utf8').catch(() => '# Benchmarks\n');
   const ratio = (model: string, threads: number, batch: number) =>
     speedups.find((s) => s.model === model && s.threads === threads && s.batch === batch);
-  const section = [
-    '<!-- rollout-bench:begin -->',
+  const body = [
     '',
     '## Rollout',
     '',
@@ -348,15 +347,10 @@ if (writeDocs) {
       );
     }),
     '',
-    '<!-- rollout-bench:end -->',
   ].join('\n');
-  const marked = /<!-- rollout-bench:begin -->[\s\S]*?<!-- rollout-bench:end -->/;
-  // Older docs carried an unmarked "## Rollout" section just before the engine section's marker.
-  const legacy = /## Rollout\n[\s\S]*?(?=\n<!-- engine-bench:begin -->|\n## |$)/;
-  const next = marked.test(doc)
-    ? doc.replace(marked, section)
-    : legacy.test(doc)
-      ? doc.replace(legacy, section + '\n')
-      : doc.trimEnd() + '\n\n' + section + '\n';
-  await pretty(path, next);
+  await writeDocSection(path, 'rollout-bench', body, {
+    newFile: '# Benchmarks\n',
+    // Older docs carried an unmarked "## Rollout" section just before the engine section's marker.
+    legacy: /## Rollout\n[\s\S]*?(?=\n<!-- engine-bench:begin -->|\n## |$)/,
+  });
 }

@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { APP_ROOT } from '../main/cli/app-root.ts';
+import { APP_ROOT } from '../main/training/locations.ts';
 
 const COD = join(APP_ROOT, 'bin', 'cod.mjs');
 

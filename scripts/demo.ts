@@ -5,7 +5,7 @@
  * per-position rewards with 95% intervals and the deltas. Ends by saying where the run is stored.
  */
 import { join } from 'node:path';
-import { APP_ROOT, BUILTIN_MODEL_DIR as BUILTIN } from '../main/cli/app-root.ts';
+import { APP_ROOT, BUILTIN_MODEL_DIR as BUILTIN } from '../main/training/locations.ts';
 import { runCod as cod } from './cod-child.ts';
 
 const CURRICULUM = process.env.DEMO_CURRICULUM ?? join(APP_ROOT, 'resources', 'curricula', 'cpu-demo.yaml');

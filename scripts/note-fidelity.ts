@@ -8,7 +8,7 @@
  * Usage: npx node --import tsx scripts/note-fidelity.ts RUN_ID [--store FILE] [--every N=20] [--split train|eval]
  */
 import { parseArgs } from 'node:util';
-import { defaultStorePath } from '../main/cli/commands/runs.ts';
+import { defaultStorePath } from '../main/training/locations.ts';
 import { JOB_HEADER, TRAJECTORY_HEADER } from '../main/cod/hints.ts';
 import { noteFidelity } from '../main/envs/domains/frozenlake/note-fidelity.ts';
 import { openStore } from '../main/store/index.ts';

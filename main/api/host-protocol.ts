@@ -7,6 +7,27 @@
 import { z } from 'zod';
 import { answer, eventSchema } from './protocol.ts';
 
+/** A `cod` command to run for a job: its arguments, e.g. ['train', 'file.yaml', '--events']. */
+export interface CommandSpec {
+  readonly args: readonly string[];
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+export interface CommandExit {
+  readonly code: number | null;
+  readonly signal: string | null;
+}
+
+/** A started `cod` command as the services (and the Electron main process, which starts it in the app) see it. */
+export interface CommandProcess {
+  readonly pid?: number | undefined;
+  onStdoutLine(listener: (line: string) => void): void;
+  onStderrLine(listener: (line: string) => void): void;
+  onExit(listener: (exit: CommandExit) => void): void;
+  /** Ask it to stop cleanly (SIGTERM: the trainer finishes its step and marks the run 'stopped'). */
+  stop(): void;
+}
+
 const wid = z.number().int().nonnegative();
 
 export const toHost = z.discriminatedUnion('type', [

@@ -3,5 +3,7 @@ export * from './types.ts';
 export * from './methods.ts';
 export * from './protocol.ts';
 export * from './client.ts';
+export * from './run-state.ts';
+export * from './jobs.ts';
 export { checkRequest } from './validate.ts';
 export { CodError, isCodError, type CodErrorCode } from '../base/errors.ts';

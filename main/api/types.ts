@@ -2,6 +2,7 @@
  * What the renderer sees: the records the api methods return and the events it hears. Plain JSON shapes (no typed
  * arrays, no NaN: a missing or NaN number is null) so the same values cross Electron IPC and a WebSocket.
  */
+import type { CompareResult } from './jobs.ts';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
@@ -93,6 +94,8 @@ export interface SampleView {
   readonly outcome: string | null;
   readonly hintBefore: string | null;
   readonly hintAfter: string | null;
+  /** The environment's feedback on the finished task (solve calls). */
+  readonly feedback: string | null;
 }
 
 export interface LifecycleView extends LifecycleRow {
@@ -153,43 +156,6 @@ export interface PackPreview {
   readonly tasks: PreviewTask[];
 }
 
-/** One pack position of an evaluation (or of the paired delta B − A). */
-export interface PositionStat {
-  readonly k: number;
-  /** Lifecycles (pairs, for a delta) that reached position k. */
-  readonly n?: number;
-  /** null when none reached it. */
-  readonly mean: number | null;
-  /** The 95% interval; null when fewer than 2 did. */
-  readonly ci_low: number | null;
-  readonly ci_high: number | null;
-}
-
-/** The CoD effect of B over A: (b_last − a_last) − (b_first − a_first) per lifecycle pair, with its 95% interval. */
-export interface CodEffectStat {
-  readonly first: number;
-  readonly last: number;
-  readonly n: number;
-  readonly mean: number | null;
-  readonly ci_low: number | null;
-  readonly ci_high: number | null;
-}
-
-/** One side of a comparison; `rise` is its own last − first position, paired within lifecycles (absent before). */
-export interface CompareSide {
-  readonly positions: PositionStat[];
-  readonly rise?: CodEffectStat | null;
-}
-
-export interface CompareResult {
-  readonly suite: string;
-  readonly a: CompareSide;
-  readonly b: CompareSide;
-  readonly delta: PositionStat[];
-  /** Absent from an older `cod compare`; null when no pair reached both positions. */
-  readonly effect?: CodEffectStat | null;
-}
-
 export interface CheckpointRef {
   readonly runId: string;
   readonly step: number;
@@ -218,7 +184,7 @@ export interface AppInfo {
   readonly version: string;
   readonly storePath: string;
   readonly codHome: string;
-  /** `cod train` exists in this build (the trainer commands are registered). */
+  /** This install can start `cod train` (it has the `cod` entry point; every build registers the job commands). */
   readonly trainerAvailable: boolean;
   readonly compareAvailable: boolean;
   readonly builtinModel: string | null;

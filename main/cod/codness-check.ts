@@ -13,6 +13,7 @@ import type { DomainWithAgents, Rendering, ScriptedAgentKind } from '../envs/sdk
 import { lifecycleConfig } from './config.ts';
 import { lifecycleMetrics, type LifecycleMetrics } from './metrics.ts';
 import { planPacks, type PackStrategy } from './packs.ts';
+import type { Protocol } from './prompts.ts';
 import type { LifecycleResult, MemoryMode } from './records.ts';
 import { runRollout } from './rollout.ts';
 import { ScriptedPolicy } from './scripted-policy.ts';
@@ -32,6 +33,8 @@ export interface CodnessCheckArgs {
   /** Ralph loop: every task of each chunk repeated S times (`ralph_full`). */
   readonly ralph?: boolean;
   readonly rendering?: Rendering;
+  /** The lifecycle protocol; default 'paper' for the paper presets (names starting with "paper"), else 'workbench'. */
+  readonly protocol?: Protocol;
   readonly onProgress?: (done: number, total: number) => void;
 }
 
@@ -115,7 +118,11 @@ export async function runCodnessCheck(args: CodnessCheckArgs): Promise<CodnessRe
       policy,
       packs,
       groupSize: 1,
-      config: lifecycleConfig({ rendering: args.rendering ?? 'chat', memory: row.memory }),
+      config: lifecycleConfig({
+        rendering: args.rendering ?? 'chat',
+        memory: row.memory,
+        protocol: args.protocol ?? (args.preset.startsWith('paper') ? 'paper' : 'workbench'),
+      }),
       seed: `codness-${args.seed}`,
       onLifecycle: () => args.onProgress?.(++done, total),
     });

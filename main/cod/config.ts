@@ -1,12 +1,21 @@
 /** The lifecycle runner's settings, with the method's defaults and validation of untrusted config. */
 import { CodError } from '../base/errors.ts';
 import type { Rendering } from '../envs/sdk.ts';
-import { resolvePrompts, type PromptTemplates } from './prompts.ts';
+import { PAPER_PDE_UPDATE_USER } from './paper-prompts.ts';
+import { PROTOCOLS, resolvePrompts, type PromptTemplates, type Protocol } from './prompts.ts';
 import { MEMORY_MODES, type MemoryMode } from './records.ts';
 
 export interface LifecycleConfig {
   readonly rendering: Rendering;
+  /**
+   * 'workbench' (default): the workbench's own prompts and rules. 'paper': the reference implementation's — its
+   * prompt text (chat), an empty hints block is a parse failure, z_0 shown as `Hints: null` in the update prompt, no
+   * stop strings, the soft length line in both prompts, PDE's update prompt without its `Reward:` line.
+   */
+  readonly protocol: Protocol;
   readonly prompts: PromptTemplates;
+  /** Templates that replace `prompts` for one domain (paper: PDE's update prompt). */
+  readonly domainPrompts: Readonly<Record<string, PromptTemplates>>;
   /** 'notes': the model rewrites z after each task (the method); 'none': z = "Hints: null" every task;
    * 'append_log': z = the truncated log of past trajectories (both baselines make no update calls). */
   readonly memory: MemoryMode;
@@ -14,12 +23,16 @@ export interface LifecycleConfig {
   readonly memoryCharBudget: number;
   readonly solveMaxNewTokens: number;
   readonly updateMaxNewTokens: number;
-  /** Soft "keep each response under N tokens" instruction in the solve prompt; undefined = off. */
+  /**
+   * Soft "limit your response to N tokens" instruction; undefined = off. The workbench's templates put it in the
+   * solve prompt only, the paper's in both prompts.
+   */
   readonly lengthInstructionTokens?: number;
 }
 
 export interface LifecycleConfigInput {
   readonly rendering?: Rendering;
+  readonly protocol?: Protocol;
   /** Curriculum overrides of the rendering's default templates. */
   readonly prompts?: unknown;
   readonly memory?: MemoryMode;
@@ -35,6 +48,13 @@ const TOKENS: Readonly<Record<Rendering, { solve: number; update: number }>> = {
   compact: { solve: 128, update: 256 },
 };
 
+/**
+ * The paper's budgets (chat): 2000 tokens hard for every response (`model.max_response_tokens`), a soft length line
+ * of 1000 in training (`max_response_tokens_restraint`; exp_plan_final/train/frozen_lake_obscure.yaml @ 041ef5cf)
+ * and 1500 in evaluation (exp_plan_final/bench/eval_terminal.yaml @ 1d7fae4a).
+ */
+export const PAPER_BUDGETS = { maxNewTokens: 2000, trainLengthTokens: 1000, evalLengthTokens: 1500 } as const;
+
 export const DEFAULT_MEMORY_CHAR_BUDGET = 2000;
 
 function positiveInt(v: unknown, name: string): number {
@@ -43,22 +63,52 @@ function positiveInt(v: unknown, name: string): number {
   return v;
 }
 
+/** Domains whose update prompt differs under the paper protocol (the reference's `update_context_impl`). */
+function paperDomainPrompts(
+  rendering: Rendering,
+  prompts: PromptTemplates,
+  overrides: unknown,
+): Record<string, PromptTemplates> {
+  const userSet =
+    typeof overrides === 'object' && overrides !== null && Object.hasOwn(overrides as object, 'updateUser');
+  if (userSet) return {};
+  // Compact has no reference text: its own update prompt less the reward line.
+  const pdeUser = rendering === 'chat' ? PAPER_PDE_UPDATE_USER : prompts.updateUser.replace('Reward: {reward}\n', '');
+  return { pde: { ...prompts, updateUser: pdeUser } };
+}
+
 export function lifecycleConfig(input: LifecycleConfigInput = {}): LifecycleConfig {
   const rendering = input.rendering ?? 'chat';
   if (rendering !== 'chat' && rendering !== 'compact')
     throw new CodError('bad_config', `unknown rendering '${String(rendering)}' (chat, compact)`, 'rendering');
+  const protocol = input.protocol ?? 'workbench';
+  if (!PROTOCOLS.includes(protocol))
+    throw new CodError('bad_config', `unknown protocol '${String(protocol)}' (${PROTOCOLS.join(', ')})`, 'protocol');
   const memory = input.memory ?? 'notes';
   if (!MEMORY_MODES.includes(memory))
     throw new CodError('bad_config', `unknown memory mode '${String(memory)}' (${MEMORY_MODES.join(', ')})`, 'memory');
+  const prompts = resolvePrompts(rendering, input.prompts, protocol);
+  const paperChat = protocol === 'paper' && rendering === 'chat';
+  const tokens = paperChat
+    ? { solve: PAPER_BUDGETS.maxNewTokens, update: PAPER_BUDGETS.maxNewTokens }
+    : TOKENS[rendering];
+  const lengthTokens = input.lengthInstructionTokens ?? (paperChat ? PAPER_BUDGETS.trainLengthTokens : undefined);
   return {
     rendering,
-    prompts: resolvePrompts(rendering, input.prompts),
+    protocol,
+    prompts,
+    domainPrompts: protocol === 'paper' ? paperDomainPrompts(rendering, prompts, input.prompts) : {},
     memory,
     memoryCharBudget: positiveInt(input.memoryCharBudget ?? DEFAULT_MEMORY_CHAR_BUDGET, 'memoryCharBudget'),
-    solveMaxNewTokens: positiveInt(input.solveMaxNewTokens ?? TOKENS[rendering].solve, 'solveMaxNewTokens'),
-    updateMaxNewTokens: positiveInt(input.updateMaxNewTokens ?? TOKENS[rendering].update, 'updateMaxNewTokens'),
-    ...(input.lengthInstructionTokens !== undefined
-      ? { lengthInstructionTokens: positiveInt(input.lengthInstructionTokens, 'lengthInstructionTokens') }
+    solveMaxNewTokens: positiveInt(input.solveMaxNewTokens ?? tokens.solve, 'solveMaxNewTokens'),
+    updateMaxNewTokens: positiveInt(input.updateMaxNewTokens ?? tokens.update, 'updateMaxNewTokens'),
+    ...(lengthTokens !== undefined
+      ? { lengthInstructionTokens: positiveInt(lengthTokens, 'lengthInstructionTokens') }
       : {}),
   };
+}
+
+/** The templates a lifecycle uses for one domain. */
+export function promptsFor(config: LifecycleConfig, domain: string): PromptTemplates {
+  return Object.hasOwn(config.domainPrompts, domain) ? config.domainPrompts[domain] : config.prompts;
 }

@@ -8,7 +8,7 @@ import type { PackHandle, TaskStart } from '../envs/host.ts';
 import { stableSeed } from '../envs/seed.ts';
 import type { EpisodeEnd } from '../envs/sdk.ts';
 import { ANSWER_CLOSE, parseAnswer } from './answer.ts';
-import type { LifecycleConfig } from './config.ts';
+import { promptsFor, type LifecycleConfig } from './config.ts';
 import { HINTS_END, parseHints } from './hints.ts';
 import { renderSolveSystem, renderUpdateMessages, type TrajectoryStep } from './prompt-render.ts';
 import type { ChatMessage, EpisodeKind, PolicyRequest, PolicyResponse } from './policy.ts';
@@ -84,7 +84,9 @@ export async function runSolveEpisode(
   drafts: CallDraft[],
 ): Promise<SolveResult> {
   const start = await handle.startTask(task);
-  const t = ctx.config.prompts;
+  const t = promptsFor(ctx.config, ctx.domain);
+  // The paper protocol generates until EOS or the token budget, as the reference does (no stop strings).
+  const stop = ctx.config.protocol === 'paper' ? [] : [ANSWER_CLOSE];
   let messages: ChatMessage[] = [
     { role: 'system', content: renderSolveSystem(t, start.rules, hints, ctx.config.lengthInstructionTokens) },
     { role: 'user', content: start.observation },
@@ -102,7 +104,7 @@ export async function runSolveEpisode(
       );
     const req = request(ctx, 'solve', turn, {
       messages,
-      stop: [ANSWER_CLOSE],
+      stop,
       maxNewTokens: ctx.config.solveMaxNewTokens,
       view,
       hints,
@@ -119,14 +121,21 @@ export async function runSolveEpisode(
     });
     steps.push({ observation, response: res.text, ...(parsed.ok ? { answer: parsed.answer } : {}) });
     if (!parsed.ok) {
-      const end = await handle.formatError(parsed.reason);
+      const end = await handle.formatError(parsed.reason, res.text);
       return { start, steps, end, envSteps, finalView: view };
     }
-    const r = await handle.step(parsed.answer);
+    const r = await handle.step(parsed.answer, res.text);
     envSteps++;
     view = r.view;
     if (r.done) {
-      const end: EpisodeEnd = { reward: r.reward, outcome: r.outcome, success: r.success, feedback: r.feedback };
+      const end: EpisodeEnd = {
+        reward: r.reward,
+        outcome: r.outcome,
+        success: r.success,
+        feedback: r.feedback,
+        ...(r.trajectory !== undefined ? { trajectory: r.trajectory } : {}),
+        ...(r.trajectorySuffix !== undefined ? { trajectorySuffix: r.trajectorySuffix } : {}),
+      };
       return { start, steps, end, envSteps, finalView: view };
     }
     observation = r.observation;
@@ -147,23 +156,29 @@ export async function runUpdateEpisode(
   ctx: EpisodeContext,
   drafts: CallDraft[],
 ): Promise<UpdateResult> {
-  const messages = renderUpdateMessages(ctx.config.prompts, {
+  const paper = ctx.config.protocol === 'paper';
+  const messages = renderUpdateMessages(promptsFor(ctx.config, ctx.domain), {
     previousHints: hints,
     rules: solved.start.rules,
     steps: solved.steps,
     reward: solved.end.reward,
     feedback: solved.end.feedback,
+    previousHintsVerbatim: paper,
+    // The reference's own trajectory text where a paper preset supplies it.
+    ...(paper && solved.end.trajectory !== undefined ? { trajectoryText: solved.end.trajectory } : {}),
+    ...(paper && solved.end.trajectorySuffix !== undefined ? { trajectorySuffix: solved.end.trajectorySuffix } : {}),
+    ...(ctx.config.lengthInstructionTokens !== undefined ? { maxTokens: ctx.config.lengthInstructionTokens } : {}),
   });
   const req = request(ctx, 'update', 0, {
     messages,
-    stop: [HINTS_END],
+    stop: paper ? [] : [HINTS_END],
     maxNewTokens: ctx.config.updateMaxNewTokens,
     view: solved.finalView,
     hints,
     end: solved.end,
   });
   const res = await ask(ctx, req);
-  const parsed = parseHints(res.text);
+  const parsed = parseHints(res.text, { emptyIsFailure: paper });
   drafts.push({
     taskId: solved.start.taskId,
     turn: 0,

@@ -37,7 +37,16 @@ function failure(reason: string): HintParse {
   return { ok: false, hints: HINTS_UNAVAILABLE, reward: HINT_FORMAT_PENALTY, reason };
 }
 
-export function parseHints(response: string): HintParse {
+export interface HintParseOptions {
+  /**
+   * A block with nothing but whitespace between the delimiters is a parse failure (the paper protocol: cod_utils.py
+   * @ 139d1c43, CoDPrompts.extract_hint, `if success and content.strip()`). Default false: the workbench's own
+   * protocol takes it as an empty note.
+   */
+  readonly emptyIsFailure?: boolean;
+}
+
+export function parseHints(response: string, opts: HintParseOptions = {}): HintParse {
   if (typeof response !== 'string') return failure('response is not text');
   const starts = occurrences(response, HINTS_START);
   const ends = occurrences(response, HINTS_END);
@@ -47,7 +56,9 @@ export function parseHints(response: string): HintParse {
   if (ends.length > 1) return failure('end delimiter appears more than once');
   const from = starts[0] + HINTS_START.length;
   if (ends[0] < from) return failure('end delimiter comes before the start delimiter');
-  return { ok: true, hints: 'Hints: ' + response.slice(from, ends[0]).trim(), reward: 0 };
+  const body = response.slice(from, ends[0]).trim();
+  if (body === '' && opts.emptyIsFailure) return failure('empty hints block');
+  return { ok: true, hints: 'Hints: ' + body, reward: 0 };
 }
 
 /** The body of z without the "Hints: " prefix ('' for z_0 / unavailable hints, which carry no content). */

@@ -46,6 +46,7 @@ interface EpisodeSettle {
   readonly outcome: Outcome | UpdateOutcome | FaultOutcome;
   readonly envSteps: number;
   readonly hintAfter?: string;
+  readonly feedback?: string;
   readonly error?: RecordError;
 }
 
@@ -99,6 +100,7 @@ export async function runLifecycle(
         ...(d.response.truncated !== undefined ? { truncated: d.response.truncated } : {}),
         hintBefore: meta.hintBefore,
         ...(settle.hintAfter !== undefined ? { hintAfter: settle.hintAfter } : {}),
+        ...(settle.feedback !== undefined ? { feedback: settle.feedback } : {}),
         reward: settle.reward,
         outcome: settle.outcome,
         parseOk: d.parseOk,
@@ -121,6 +123,7 @@ export async function runLifecycle(
       preset: pack.preset,
       rendering: config.rendering,
       ...(pack.options ? { options: pack.options } : {}),
+      packSize: S,
     });
     const log = config.memory === 'append_log' ? new AppendLog(config.memoryCharBudget) : undefined;
     let z = HINTS_NULL;
@@ -138,7 +141,12 @@ export async function runLifecycle(
       drafts = [];
       meta = { position: j, task, hintBefore: z };
       const solved = await runSolveEpisode(handle, task, z, ctx('solve'), drafts);
-      emit(drafts, meta, { reward: solved.end.reward, outcome: solved.end.outcome, envSteps: solved.envSteps });
+      emit(drafts, meta, {
+        reward: solved.end.reward,
+        outcome: solved.end.outcome,
+        envSteps: solved.envSteps,
+        feedback: solved.end.feedback,
+      });
       drafts = [];
       result.taskRewards.push(solved.end.reward);
       result.outcomes.push(solved.end.outcome);

@@ -25,7 +25,12 @@ export function renderSteps(t: PromptTemplates, steps: readonly TrajectoryStep[]
       fillTemplate(t.trajectoryStep, {
         k: String(i + 1),
         observation: s.observation,
-        action: t.trajectoryAction === 'answer' && s.answer !== undefined ? s.answer : s.response.trim(),
+        action:
+          t.trajectoryAction === 'answer' && s.answer !== undefined
+            ? s.answer
+            : t.trajectoryAction === 'verbatim'
+              ? s.response
+              : s.response.trim(),
       }),
     )
     .join(t.stepSeparator);
@@ -44,17 +49,36 @@ export interface UpdatePromptInput {
   readonly steps: readonly TrajectoryStep[];
   readonly reward: number;
   readonly feedback: string;
+  /**
+   * Show z as it is, `Hints: null` and `Hints: no hint available.` included (the paper protocol); otherwise a z
+   * without content shows as the template's `noPreviousHint`.
+   */
+  readonly previousHintsVerbatim?: boolean;
+  /** Budget of the soft length line appended to the update system prompt (templates that have one). */
+  readonly maxTokens?: number;
+  /** The whole trajectory as the environment wrote it (replaces rules + steps). */
+  readonly trajectoryText?: string;
+  /** Appended to the rendered trajectory, after a blank line. */
+  readonly trajectorySuffix?: string;
 }
 
 export function renderUpdateMessages(t: PromptTemplates, u: UpdatePromptInput): ChatMessage[] {
+  const shown = u.previousHintsVerbatim ? u.previousHints !== '' : hasHints(u.previousHints);
   const user = fillTemplate(t.updateUser, {
-    previousHints: hasHints(u.previousHints) ? u.previousHints : t.noPreviousHint,
-    trajectory: fillTemplate(t.trajectory, { rules: u.rules, steps: renderSteps(t, u.steps) }),
+    previousHints: shown ? u.previousHints : t.noPreviousHint,
+    trajectory:
+      u.trajectoryText ??
+      fillTemplate(t.trajectory, { rules: u.rules, steps: renderSteps(t, u.steps) }) +
+        (u.trajectorySuffix !== undefined ? `\n\n${u.trajectorySuffix}` : ''),
     reward: formatReward(u.reward),
     feedback: u.feedback,
   });
+  const length =
+    u.maxTokens !== undefined && u.maxTokens > 0
+      ? fillTemplate(t.updateLengthInstruction, { maxTokens: String(u.maxTokens) })
+      : '';
   return [
-    { role: 'system', content: t.updateSystem },
+    { role: 'system', content: t.updateSystem + length },
     { role: 'user', content: user },
   ];
 }

@@ -6,7 +6,19 @@
 import { CodError } from '../base/errors.ts';
 import type { Rendering } from '../envs/sdk.ts';
 import { HINTS_END, HINTS_START, JOB_HEADER, TRAJECTORY_HEADER } from './hints.ts';
+import { PAPER_CHAT_PROMPTS } from './paper-prompts.ts';
 import { checkTemplate } from './template.ts';
+
+/**
+ * Which protocol a lifecycle follows: the workbench's own ('workbench', every curriculum written before the paper
+ * presets) or the reference implementation's ('paper': its prompt text, its hint parsing, no stop strings, a
+ * length line in both prompts). See docs/fidelity.md.
+ */
+export const PROTOCOLS = ['workbench', 'paper'] as const;
+export type Protocol = (typeof PROTOCOLS)[number];
+
+export const TRAJECTORY_ACTIONS = ['response', 'verbatim', 'answer'] as const;
+export type TrajectoryAction = (typeof TRAJECTORY_ACTIONS)[number];
 
 export interface PromptTemplates {
   /** Solve system prompt. Slots: {rules} (task rules), {hints} (z), {lengthInstruction} ('' when off). */
@@ -15,6 +27,11 @@ export interface PromptTemplates {
   readonly lengthInstruction: string;
   /** Update-context system prompt. No slots; must show both hint delimiters literally. */
   readonly updateSystem: string;
+  /**
+   * Soft length instruction appended to the update system prompt when a length budget is set; '' = none (the
+   * workbench's own templates). Slot: {maxTokens}.
+   */
+  readonly updateLengthInstruction: string;
   /** Update-context user prompt. Slots in this order: {previousHints}, {trajectory}, {reward}, {feedback}. */
   readonly updateUser: string;
   /** Stands in for {previousHints} when there is no previous hint (z_0, or an unparsable update). */
@@ -26,10 +43,11 @@ export interface PromptTemplates {
   /** Joins trajectory steps. */
   readonly stepSeparator: string;
   /**
-   * What a step's Action shows: the whole response verbatim, or only the parsed answer (the compact rendering
-   * saves tokens that way). A response without a valid answer is always shown verbatim.
+   * What a step's Action shows: the whole response (trimmed), the response byte for byte ('verbatim', the
+   * reference's keep_all), or only the parsed answer (the compact rendering saves tokens that way). A response
+   * without a valid answer is always shown whole.
    */
-  readonly trajectoryAction: 'response' | 'answer';
+  readonly trajectoryAction: TrajectoryAction;
   /** One entry of the append-only log baseline (memory 'append_log'). Slots: {task}, {steps}, {reward}, {feedback}. */
   readonly logEntry: string;
 }
@@ -46,6 +64,7 @@ const CHAT: PromptTemplates = {
     '{hints}{lengthInstruction}',
   ].join('\n'),
   lengthInstruction: '\n\nKeep each of your responses under {maxTokens} tokens.',
+  updateLengthInstruction: '',
   updateSystem: [
     'You are a helpful assistant and a cross-task learning agent. You solve a sequence of different but related ' +
       'tasks in the same environment, and you carry informative hints from task to task so that later tasks go better.',
@@ -98,6 +117,7 @@ const CHAT: PromptTemplates = {
 const COMPACT: PromptTemplates = {
   solveSystem: '{rules}\nNotes (may be wrong; check against evidence):\n{hints}{lengthInstruction}',
   lengthInstruction: '\nReply in under {maxTokens} tokens.',
+  updateLengthInstruction: '',
   updateSystem: [
     'Update your notes on this environment for later tasks. Keep useful facts, drop wrong ones, add new lessons: ' +
       'revealed hidden facts, tactics that worked. It may be non-stationary: flag uncertain facts. ' +
@@ -128,10 +148,20 @@ const COMPACT: PromptTemplates = {
 
 export const DEFAULT_PROMPTS: Readonly<Record<Rendering, PromptTemplates>> = { chat: CHAT, compact: COMPACT };
 
+/**
+ * The base templates of a protocol and rendering. The paper's text exists for chat only (the reference has no
+ * compact rendering); paper + compact keeps the workbench's compact text under the paper's rules.
+ */
+export const PROTOCOL_PROMPTS: Readonly<Record<Protocol, Readonly<Record<Rendering, PromptTemplates>>>> = {
+  workbench: DEFAULT_PROMPTS,
+  paper: { chat: PAPER_CHAT_PROMPTS, compact: COMPACT },
+};
+
 const STRING_FIELDS = {
   solveSystem: { allowed: ['rules', 'hints', 'lengthInstruction'], required: ['rules', 'hints'] },
   lengthInstruction: { allowed: ['maxTokens'], required: ['maxTokens'] },
   updateSystem: { allowed: [], required: [] },
+  updateLengthInstruction: { allowed: ['maxTokens'], required: [] },
   updateUser: {
     allowed: ['previousHints', 'trajectory', 'reward', 'feedback'],
     required: ['previousHints', 'trajectory', 'reward', 'feedback'],
@@ -148,8 +178,12 @@ export function checkPrompts(t: PromptTemplates): PromptTemplates {
   for (const [name, c] of Object.entries(STRING_FIELDS)) {
     checkTemplate(name, t[name as keyof typeof STRING_FIELDS], c.allowed, c.required);
   }
-  if (t.trajectoryAction !== 'response' && t.trajectoryAction !== 'answer')
-    throw new CodError('bad_config', `must be 'response' or 'answer'`, 'prompts.trajectoryAction');
+  if (!TRAJECTORY_ACTIONS.includes(t.trajectoryAction))
+    throw new CodError(
+      'bad_config',
+      `must be one of ${TRAJECTORY_ACTIONS.map((a) => `'${a}'`).join(', ')}`,
+      'prompts.trajectoryAction',
+    );
   const a = t.updateSystem.indexOf(HINTS_START);
   const b = t.updateSystem.indexOf(HINTS_END);
   if (a < 0 || b < a)
@@ -165,8 +199,15 @@ export function checkPrompts(t: PromptTemplates): PromptTemplates {
  * The templates a lifecycle uses: the rendering's defaults with a curriculum's overrides on top. `overrides` is
  * untrusted config (parsed YAML); unknown keys and wrong types are a CodError('bad_config').
  */
-export function resolvePrompts(rendering: Rendering, overrides?: unknown): PromptTemplates {
-  const base = DEFAULT_PROMPTS[rendering];
+export function resolvePrompts(
+  rendering: Rendering,
+  overrides?: unknown,
+  protocol: Protocol = 'workbench',
+): PromptTemplates {
+  const byRendering = PROTOCOL_PROMPTS[protocol];
+  if (!byRendering)
+    throw new CodError('bad_config', `unknown protocol '${String(protocol)}' (${PROTOCOLS.join(', ')})`, 'protocol');
+  const base = byRendering[rendering];
   if (!base) throw new CodError('bad_config', `unknown rendering '${String(rendering)}' (chat, compact)`, 'rendering');
   if (overrides === undefined || overrides === null) return base;
   if (typeof overrides !== 'object' || Array.isArray(overrides))

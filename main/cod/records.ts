@@ -50,6 +50,8 @@ export interface CallRecord {
   readonly hintBefore: string;
   /** z_{j+1} an update produced. */
   readonly hintAfter?: string;
+  /** The environment's feedback on the finished task, copied to each call of its solve episode. */
+  readonly feedback?: string;
   /** The episode's reward copied to each of its calls: task reward r^x_j (solve) or r^z_j (update). */
   readonly reward: number;
   readonly outcome: Outcome | UpdateOutcome | FaultOutcome;

@@ -22,8 +22,9 @@ export interface PackHandle {
   readonly domain: string;
   readonly seed: string;
   startTask(index: number): Promise<TaskStart>;
-  step(action: string): Promise<HostStepResult>;
-  formatError(reason: string): Promise<EpisodeEnd>;
+  /** `response`: the whole model response (see TaskEpisode.step); sandboxed plugins do not receive it. */
+  step(action: string, response?: string): Promise<HostStepResult>;
+  formatError(reason: string, response?: string): Promise<EpisodeEnd>;
   close(): Promise<void>;
 }
 

@@ -45,7 +45,17 @@ function checkEnd(v: Record<string, unknown>, what: string): EpisodeEnd {
     throw new ContractViolation(`${what}: unknown outcome '${String(v.outcome)}'`);
   if (typeof v.success !== 'boolean') throw new ContractViolation(`${what}: success must be a boolean`);
   if (typeof v.feedback !== 'string') throw new ContractViolation(`${what}: feedback must be a string`);
-  return { reward: v.reward, outcome: v.outcome as Outcome, success: v.success, feedback: v.feedback };
+  for (const k of ['trajectory', 'trajectorySuffix'] as const) {
+    if (v[k] !== undefined && typeof v[k] !== 'string') throw new ContractViolation(`${what}: ${k} must be a string`);
+  }
+  return {
+    reward: v.reward,
+    outcome: v.outcome as Outcome,
+    success: v.success,
+    feedback: v.feedback,
+    ...(typeof v.trajectory === 'string' ? { trajectory: v.trajectory } : {}),
+    ...(typeof v.trajectorySuffix === 'string' ? { trajectorySuffix: v.trajectorySuffix } : {}),
+  };
 }
 
 function checkStep(v: unknown): StepResult {
@@ -128,20 +138,20 @@ class InProcessPack implements PackHandle {
     });
   }
 
-  async step(action: string): Promise<HostStepResult> {
+  async step(action: string, response?: string): Promise<HostStepResult> {
     const ep = this.active('step');
     return this.guard(`step (task ${ep.taskId})`, () => {
-      const r = checkStep(ep.step(action));
+      const r = checkStep(ep.step(action, response));
       const out = { ...r, view: plainView(ep.view()), turnsUsed: checkTurns(ep.turnsUsed(), 'turnsUsed()') };
       if (r.done) this.episodeDone = true;
       return out;
     });
   }
 
-  async formatError(reason: string): Promise<EpisodeEnd> {
+  async formatError(reason: string, response?: string): Promise<EpisodeEnd> {
     const ep = this.active('formatError');
     return this.guard(`formatError (task ${ep.taskId})`, () => {
-      const end = checkEnd(ep.formatError(reason) as unknown as Record<string, unknown>, 'formatError()');
+      const end = checkEnd(ep.formatError(reason, response) as unknown as Record<string, unknown>, 'formatError()');
       this.episodeDone = true;
       return end;
     });

@@ -27,6 +27,11 @@ export interface OpenPackArgs {
   readonly rendering: Rendering;
   /** Domain-specific overrides of the preset (validated by the domain; unknown keys are an error). */
   readonly options?: Readonly<Record<string, unknown>>;
+  /**
+   * How many tasks the lifecycle will play from this pack (S), when known. A domain whose per-pack schedule depends
+   * on it (the paper's Alchemy draws S targets) may use it; the others ignore it.
+   */
+  readonly packSize?: number;
 }
 
 export interface Domain extends DomainInfo {
@@ -60,6 +65,13 @@ export interface EpisodeEnd {
   readonly success: boolean;
   /** The final environment feedback string shown in the update-context prompt. */
   readonly feedback: string;
+  /**
+   * Built-in paper presets whose reference builds the update prompt's trajectory itself (docs/fidelity.md): the
+   * whole trajectory text, used in place of the rendered rules and steps under the paper protocol.
+   */
+  readonly trajectory?: string;
+  /** Likewise: text the reference appends after the rendered steps (e.g. a final state). */
+  readonly trajectorySuffix?: string;
 }
 
 export type StepResult =
@@ -77,11 +89,13 @@ export interface TaskEpisode {
   /**
    * Apply one action: `action` is the text between the `<answer>` tags (already extracted by the lifecycle runner).
    * An action the domain cannot parse or that is illegal ends the episode (outcome 'format_error' or
-   * 'illegal_action'). Must never throw on any string input.
+   * 'illegal_action'). Must never throw on any string input. `response` is the whole model response the action came
+   * from, for the few paper presets whose reference checks the response around the answer block (in-process
+   * domains only; a sandboxed plugin never gets it).
    */
-  step(action: string): StepResult;
-  /** Called by the runner when the model's response had no valid `<answer>` block. */
-  formatError(reason: string): EpisodeEnd;
+  step(action: string, response?: string): StepResult;
+  /** Called by the runner when the model's response had no valid `<answer>` block (`response`: as in step). */
+  formatError(reason: string, response?: string): EpisodeEnd;
   /** Turns taken so far. */
   turnsUsed(): number;
   /**

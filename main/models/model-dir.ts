@@ -7,7 +7,15 @@ import { loadChatRenderer } from './chat-template/source.ts';
 import type { ChatRenderer } from './chat-template/render.ts';
 import { loadCheckpoint } from './checkpoint.ts';
 import type { ModelConfig } from './config.ts';
-import { loadTokenizer, type Tokenizer } from './tokenizer/tokenizer.ts';
+import { loadTokenizer, TOKENIZER_CONFIG_FILE, TOKENIZER_FILE, type Tokenizer } from './tokenizer/tokenizer.ts';
+
+/** The files that make a checkpoint directory's tokenizer and chat template, besides the weights. */
+export const TOKENIZER_FILES = [
+  TOKENIZER_FILE,
+  TOKENIZER_CONFIG_FILE,
+  'chat_template.jinja',
+  'special_tokens_map.json',
+];
 
 export interface ModelDir {
   readonly dir: string;

@@ -33,6 +33,8 @@ export interface OptimizerHyper {
   readonly maxGradNorm: number;
   readonly beta1: number;
   readonly beta2: number;
+  /** Adam's epsilon; absent = the runtime's build option (default 1e-8). A compile-time constant of the graph. */
+  readonly eps?: number;
 }
 
 export interface StepResult {
@@ -178,11 +180,23 @@ export class ModelRuntime {
     return s;
   }
 
-  private graphSession(mode: GraphMode, objective: Objective | null, b: PackedBatch): Promise<EngineSession> {
-    const key = `${mode}|${objective?.name ?? 'score'}|${b.rows}x${b.width}`;
+  /** Build options with the step's epsilon, and the session-key suffix that tells graphs of other epsilons apart. */
+  private adamOpts(h?: OptimizerHyper): { opts: RuntimeOptions; key: string } {
+    if (h?.eps === undefined) return { opts: this.opts, key: '' };
+    return { opts: { ...this.opts, adam: { ...this.opts.adam, eps: h.eps } }, key: `|eps=${h.eps}` };
+  }
+
+  private graphSession(
+    mode: GraphMode,
+    objective: Objective | null,
+    b: PackedBatch,
+    h?: OptimizerHyper,
+  ): Promise<EngineSession> {
+    const { opts, key: epsKey } = this.adamOpts(h);
+    const key = `${mode}|${objective?.name ?? 'score'}|${b.rows}x${b.width}${epsKey}`;
     return this.session(key, () =>
       emitModelWithData(
-        buildModelGraph(this.config, b.rows, b.width, mode, objective, { ...this.opts, weights: this.source }),
+        buildModelGraph(this.config, b.rows, b.width, mode, objective, { ...opts, weights: this.source }),
       ),
     );
   }
@@ -300,7 +314,7 @@ export class ModelRuntime {
     extra: Record<string, HostTensor>,
     h: OptimizerHyper,
   ): Promise<StepResult> {
-    const s = await this.graphSession('step', objective, b);
+    const s = await this.graphSession('step', objective, b, h);
     const feeds = { ...this.batchFeeds(b), ...extra };
     this.paramFeeds(feeds);
     this.optimizerFeeds(feeds, h);
@@ -311,7 +325,10 @@ export class ModelRuntime {
 
   /** AdamW from gradients summed over micro-batches (their weights already carry the whole-step normaliser). */
   async applyGrads(grads: ReadonlyMap<string, Float32Array>, h: OptimizerHyper): Promise<{ gradNorm: number }> {
-    const s = await this.session('apply', () => emitModelWithData(buildApplyGraph(this.config, this.opts, this.specs)));
+    const { opts, key } = this.adamOpts(h);
+    const s = await this.session(`apply${key}`, () =>
+      emitModelWithData(buildApplyGraph(this.config, opts, this.specs)),
+    );
     const feeds: Record<string, HostTensor> = {};
     this.paramFeeds(feeds);
     this.optimizerFeeds(feeds, h);

@@ -6,18 +6,18 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
+import { JOB_COMMANDS, parseCompareOutput, parseLine, progressEvent } from '../api/jobs.ts';
 import { CodError } from '../base/errors.ts';
 import type { CheckpointRef, JobView } from '../api/types.ts';
 import type { RunStore } from '../store/index.ts';
-import { curriculumOfConfig, evalSuitesOf } from './convert.ts';
-import type { Jobs } from './jobs.ts';
-import { failureMessage, parseCompareOutput, parseLine, progressEvent } from './trainer-protocol.ts';
-import type { WorkerHost } from './worker-host.ts';
+import { runConfigView } from '../training/run-session.ts';
+import { failureMessage, type Jobs } from './jobs.ts';
+import type { CommandHost } from './command-host.ts';
 
 export class CompareService {
   constructor(
     private readonly store: RunStore,
-    private readonly host: WorkerHost,
+    private readonly host: CommandHost,
     private readonly jobs: Jobs,
     private readonly scratchDir: string,
   ) {}
@@ -31,10 +31,8 @@ export class CompareService {
   start(a: CheckpointRef, b: CheckpointRef, suite: string): JobView {
     const aDir = this.checkpointPath(a);
     const bDir = this.checkpointPath(b);
-    const config = this.store.getRun(a.runId).config;
-    const curriculum = curriculumOfConfig(config);
+    const { curriculum, evalSuites: suites } = runConfigView(this.store.getRun(a.runId).config);
     if (!curriculum) throw new CodError('bad_config', `run ${a.runId} stores no curriculum to take suites from`);
-    const suites = evalSuitesOf(config);
     if (!suites.includes(suite))
       throw new CodError(
         'bad_input',
@@ -53,7 +51,7 @@ export class CompareService {
     writeFileSync(file, stringify(curriculum, { lineWidth: 0 }), 'utf8');
 
     const proc = this.host.start({
-      args: ['compare', aDir, bDir, '--curriculum', file, '--suite', suite, '--json', '--events'],
+      args: [JOB_COMMANDS.compare, aDir, bDir, '--curriculum', file, '--suite', suite, '--json', '--events'],
     });
     const stderr: string[] = [];
     // --json prints one indented JSON array at the end; progress comes as JSON lines on stderr (--events).

@@ -80,24 +80,6 @@ export function sampleView(s: SampleRecord, tokens: string[] | null): SampleView
     outcome: s.outcome,
     hintBefore: s.hintBefore,
     hintAfter: s.hintAfter,
+    feedback: s.feedback,
   };
-}
-
-/**
- * The curriculum inside a run's stored config: the config itself when it has `train`, else its `curriculum`
- * field (the trainer may store the curriculum beside other settings).
- */
-export function curriculumOfConfig(config: JsonObject): JsonObject | null {
-  if (config.train && typeof config.train === 'object') return config;
-  const c = config.curriculum;
-  if (c && typeof c === 'object' && !Array.isArray(c) && (c as JsonObject).train) return c as JsonObject;
-  return null;
-}
-
-export function evalSuitesOf(config: JsonObject): string[] {
-  const evals = curriculumOfConfig(config)?.evals;
-  if (!Array.isArray(evals)) return [];
-  return evals
-    .map((e) => (e && typeof e === 'object' && !Array.isArray(e) ? (e as JsonObject).name : null))
-    .filter((n): n is string => typeof n === 'string');
 }

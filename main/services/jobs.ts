@@ -3,7 +3,8 @@
  * announced as a 'job' event carrying the whole view, so a late subscriber needs only jobs.list.
  */
 import { randomBytes } from 'node:crypto';
-import type { CheckpointRef, CompareResult, JobKind, JobState, JobView } from '../api/types.ts';
+import type { CompareResult } from '../api/jobs.ts';
+import type { CheckpointRef, JobKind, JobState, JobView } from '../api/types.ts';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -61,4 +62,12 @@ export class Jobs {
   list(): JobView[] {
     return [...this.jobs.values()].map((j) => ({ ...j })).sort((a, b) => b.startedAt - a.startedAt);
   }
+}
+
+/** The message a failed worker leaves: its last `cod: error:` line, else its last stderr line. */
+export function failureMessage(stderrTail: readonly string[], exit: { code: number | null; signal: string | null }) {
+  const err = [...stderrTail].reverse().find((l) => l.startsWith('cod: '));
+  const last = err ?? [...stderrTail].reverse().find((l) => l.trim() !== '');
+  const how = exit.signal ? `killed by ${exit.signal}` : `exit status ${exit.code}`;
+  return last ? `${last.replace(/^cod: (error: )?/, '')} (${how})` : `the worker ended with ${how}`;
 }

@@ -7,8 +7,23 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { LifecycleRow, LifecycleView } from '../api/types.ts';
 import { loadTokenizer, TOKENIZER_FILE, type Tokenizer } from '../models/tokenizer/tokenizer.ts';
-import type { LifecycleFilter, RunStore } from '../store/index.ts';
-import { curriculumOfConfig, lifecycleRow, sampleView } from './convert.ts';
+import type { LifecycleFilter, RunStore, SampleRecord } from '../store/index.ts';
+import { runConfigView } from '../training/run-session.ts';
+import { lifecycleRow, sampleView } from './convert.ts';
+
+/**
+ * A lifecycle stored before samples kept the environment's feedback (store schema 1): each position's feedback as
+ * its update episode's prompt told it (the templates' 'Environment feedback:' line, main/cod/prompts.ts).
+ */
+function legacyFeedback(samples: readonly SampleRecord[]): Map<number, string> {
+  const out = new Map<number, string>();
+  for (const s of samples) {
+    if (s.kind !== 'update') continue;
+    const m = /Environment feedback:\s*([^\n]*)/.exec(s.messages.map((x) => x.content).join('\n'));
+    if (m) out.set(s.position, m[1]);
+  }
+  return out;
+}
 
 export class ReplayService {
   private readonly tokenizers = new Map<string, Promise<Tokenizer | null>>();
@@ -22,12 +37,15 @@ export class ReplayService {
   async get(id: number): Promise<LifecycleView> {
     const l = this.store.getLifecycle(id);
     const tok = await this.tokenizerFor(l.runId, l.checkpointStep ?? l.step);
+    const legacy = l.samples.every((s) => s.feedback === null) ? legacyFeedback(l.samples) : undefined;
     return {
       ...lifecycleRow(l),
       hints: l.hints,
-      samples: l.samples.map((s) =>
-        sampleView(s, tok && s.responseIds ? Array.from(s.responseIds, (t) => tok.decode([t])) : null),
-      ),
+      samples: l.samples.map((s) => {
+        const view = sampleView(s, tok && s.responseIds ? Array.from(s.responseIds, (t) => tok.decode([t])) : null);
+        const told = s.kind === 'solve' ? legacy?.get(s.position) : undefined;
+        return told !== undefined ? { ...view, feedback: told } : view;
+      }),
     };
   }
 
@@ -35,9 +53,7 @@ export class ReplayService {
   private async tokenizerFor(runId: string, step: number): Promise<Tokenizer | null> {
     const cps = this.store.listCheckpoints(runId).filter((c) => c.step <= step);
     const run = this.store.getRun(runId);
-    const cfg = curriculumOfConfig(run.config) ?? run.config;
-    const model =
-      typeof run.config.model === 'string' ? run.config.model : typeof cfg.model === 'string' ? cfg.model : null;
+    const model = runConfigView(run.config).model;
     // Only the run's own model: another tokenizer would decode its ids into the wrong text.
     const dirs = [...cps.reverse().map((c) => c.path), model].filter(
       (d): d is string => typeof d === 'string' && existsSync(path.join(d, TOKENIZER_FILE)),

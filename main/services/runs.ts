@@ -3,25 +3,26 @@
  * `cod train … --events` in a worker process; the run's rows reach the UI through the store's change feed, the
  * worker's own lines only drive the job's state (so a crash of the UI loses nothing: the store has it all).
  */
+import { JOB_COMMANDS, parseLine, trainEvent } from '../api/jobs.ts';
 import { CodError } from '../base/errors.ts';
 import type { JobView, RunDetail, RunSummary, SeriesData } from '../api/types.ts';
 import type { RunStore } from '../store/index.ts';
-import { checkpointInfo, evalSuitesOf, runSummary, seriesData } from './convert.ts';
+import { checkResumable, runConfigView } from '../training/run-session.ts';
+import { checkpointInfo, runSummary, seriesData } from './convert.ts';
 import type { CurriculaService } from './curricula.ts';
-import type { Jobs } from './jobs.ts';
-import { doneEvent, failureMessage, parseLine, runEvent, stepEvent } from './trainer-protocol.ts';
-import type { WorkerHost, WorkerProcess } from './worker-host.ts';
+import { failureMessage, type Jobs } from './jobs.ts';
+import type { CommandHost, CommandProcess } from './command-host.ts';
 
 /** How long a trainer may take to create its run and say so before the launch is reported as failed. */
 const RUN_EVENT_TIMEOUT_MS = 120_000;
 
 export class RunsService {
   /** Trainers this workbench started, by run id (only these can be stopped from here). */
-  private readonly trainers = new Map<string, { proc: WorkerProcess; jobId: string }>();
+  private readonly trainers = new Map<string, { proc: CommandProcess; jobId: string }>();
 
   constructor(
     private readonly store: RunStore,
-    private readonly host: WorkerHost,
+    private readonly host: CommandHost,
     private readonly jobs: Jobs,
     private readonly curricula: CurriculaService,
     private readonly modelDefault: () => string | null,
@@ -42,7 +43,7 @@ export class RunsService {
       codeVersion: r.codeVersion,
       metricNames: this.store.listMetricNames(runId),
       checkpoints: this.store.listCheckpoints(runId).map(checkpointInfo),
-      evalSuites: evalSuitesOf(r.config),
+      evalSuites: runConfigView(r.config).evalSuites,
       lifecycleSteps: [...steps].sort((a, b) => a - b),
     };
   }
@@ -62,18 +63,18 @@ export class RunsService {
       throw new CodError('bad_config', `${i.field ? i.field + ': ' : ''}${i.message}`, `${preset.name}.yaml:${i.line}`);
     }
     const model = args.model ?? this.modelDefault();
-    const argv = ['train', preset.file, '--store', this.store.path, '--events'];
+    const argv = [JOB_COMMANDS.train, preset.file, '--store', this.store.path, '--events'];
     if (args.steps !== undefined) argv.push('--steps', String(args.steps));
     if (model) argv.push('--model', model);
     return this.startTrainer(argv, `train ${preset.name}`);
   }
 
   async resume(runId: string) {
-    const r = this.store.getRun(runId);
-    if (r.lease && !r.lease.stale)
-      throw new CodError('conflict', `run ${runId} is being trained by pid ${r.lease.pid} on ${r.lease.hostname}`);
-    if (r.status === 'finished') throw new CodError('conflict', `run ${runId} has finished; nothing to resume`);
-    return this.startTrainer(['train', '--resume', runId, '--store', this.store.path, '--events'], `resume ${runId}`);
+    checkResumable(this.store.getRun(runId));
+    return this.startTrainer(
+      [JOB_COMMANDS.train, '--resume', runId, '--store', this.store.path, '--events'],
+      `resume ${runId}`,
+    );
   }
 
   stop(runId: string): { stopping: boolean } {
@@ -116,21 +117,14 @@ export class RunsService {
         if (stderr.length > 50) stderr.shift();
       });
       proc.onStdoutLine((line) => {
-        const run = parseLine(runEvent, line);
-        if (run && !runId) {
-          runId = run.runId;
+        const e = parseLine(trainEvent, line);
+        if (e?.event === 'run' && !runId) {
+          runId = e.runId;
           clearTimeout(timer);
           this.trainers.set(runId, { proc, jobId: job.id });
           resolve({ runId, job: this.jobs.update(job.id, { state: 'running', runId }) });
-          return;
-        }
-        const step = parseLine(stepEvent, line);
-        if (step) {
-          this.jobs.update(job.id, { state: 'running' });
-          return;
-        }
-        const done = parseLine(doneEvent, line);
-        if (done) doneStatus = done.status;
+        } else if (e?.event === 'step') this.jobs.update(job.id, { state: 'running' });
+        else if (e?.event === 'done') doneStatus = e.status;
       });
       proc.onExit((exit) => {
         clearTimeout(timer);

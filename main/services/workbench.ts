@@ -4,11 +4,12 @@
  * every process, through the change feed) and job updates. The WebSocket server and the Electron IPC handlers are
  * both thin layers over this one object.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Answer } from '../api/protocol.ts';
 import type { ApiEvent, AppInfo } from '../api/types.ts';
 import { checkRequest } from '../api/validate.ts';
+import { Emitter } from '../base/emitter.ts';
 import type { MethodName } from '../api/methods.ts';
 import { PACK_STRATEGIES } from '../cod/packs.ts';
 import { MEMORY_MODES } from '../cod/records.ts';
@@ -19,17 +20,24 @@ import { CurriculaService } from './curricula.ts';
 import { errorBody } from './errors.ts';
 import { Jobs } from './jobs.ts';
 import { listDomainViews, previewPack } from './packs.ts';
-import { builtinModelDir, codHome as defaultCodHome, defaultStorePath } from './paths.ts';
+import {
+  APP_ROOT,
+  builtinModelDir,
+  codHome as defaultCodHome,
+  defaultStorePath,
+  packageVersion,
+} from '../training/locations.ts';
 import { ReplayService } from './replay.ts';
 import { RunsService } from './runs.ts';
-import { NodeWorkerHost, type WorkerHost } from './worker-host.ts';
+import { ChildCommandHost, type CommandHost } from './command-host.ts';
 
 export interface WorkbenchOptions {
-  /** The app's root: resources/ and bin/cod.mjs are found here. */
-  readonly appRoot: string;
+  /** The app's root: resources/ and bin/cod.mjs are found here (default: this install's). */
+  readonly appRoot?: string;
   readonly codHome?: string;
   readonly storePath?: string;
-  readonly workerHost?: WorkerHost;
+  /** Where job commands run (default: child processes of this one). */
+  readonly commandHost?: CommandHost;
   /** Change feed poll period (ms). */
   readonly followIntervalMs?: number;
 }
@@ -42,23 +50,20 @@ export interface Workbench {
 }
 
 export function createWorkbench(opts: WorkbenchOptions): Workbench {
+  const appRoot = opts.appRoot ?? APP_ROOT;
   const home = opts.codHome ?? defaultCodHome();
   const storePath = opts.storePath ?? defaultStorePath(home);
   const store = openStore(storePath);
-  const listeners = new Set<(e: ApiEvent) => void>();
-  const emit = (e: ApiEvent) => {
-    for (const l of [...listeners]) {
-      try {
-        l(e);
-      } catch (err) {
-        process.emitWarning(err instanceof Error ? err : new Error(String(err)), 'CodWorkbenchListenerWarning');
-      }
-    }
-  };
-  const host = opts.workerHost ?? new NodeWorkerHost(path.join(opts.appRoot, 'bin', 'cod.mjs'));
+  // A listener that throws (a closed socket's) must not keep the event from the others.
+  const events = new Emitter<ApiEvent>((err) =>
+    process.emitWarning(err instanceof Error ? err : new Error(String(err)), 'CodWorkbenchListenerWarning'),
+  );
+  const emit = (e: ApiEvent) => events.emit(e);
+  const codBin = path.join(appRoot, 'bin', 'cod.mjs');
+  const host = opts.commandHost ?? new ChildCommandHost(codBin);
   const jobs = new Jobs((job) => emit({ type: 'job', job }));
-  const model = () => builtinModelDir(opts.appRoot);
-  const curricula = new CurriculaService(path.join(opts.appRoot, 'resources', 'curricula'), home);
+  const model = () => builtinModelDir(appRoot);
+  const curricula = new CurriculaService(path.join(appRoot, 'resources', 'curricula'), home);
   const runs = new RunsService(store, host, jobs, curricula, model);
   const replay = new ReplayService(store);
   const compare = new CompareService(store, host, jobs, path.join(home, 'tmp'));
@@ -67,35 +72,19 @@ export function createWorkbench(opts: WorkbenchOptions): Workbench {
     onError: () => {}, // busy past the timeout: the next poll asks again from the same version
   });
 
-  const version = (() => {
-    try {
-      return (JSON.parse(readFileSync(path.join(opts.appRoot, 'package.json'), 'utf8')) as { version: string }).version;
-    } catch {
-      return 'unknown';
-    }
-  })();
-  let commands: Promise<{ train: boolean; compare: boolean }> | null = null;
-  /** Whether this build's `cod` has the trainer commands (asked once, of the real command). */
-  const available = () =>
-    (commands ??= new Promise((resolve) => {
-      const p = host.start({ args: ['--help'] });
-      const lines: string[] = [];
-      p.onStdoutLine((l) => lines.push(l));
-      p.onExit(() => {
-        const has = (w: string) => lines.some((l) => new RegExp(`^\\s+cod ${w}\\b`).test(l));
-        resolve({ train: has('train'), compare: has('compare') });
-      });
-    }));
+  const version = packageVersion(appRoot);
+  // The job commands (JOB_COMMANDS) are registered in every build's `cod` (tests/unit/services pins that); what
+  // an install can lack is the entry point the worker host starts.
+  const canRunJobs = existsSync(codBin);
 
   const methods: { [M in MethodName]: (p: never) => unknown } = {
-    'app.info': async (): Promise<AppInfo> => {
-      const a = await available();
+    'app.info': (): AppInfo => {
       return {
         version,
         storePath,
         codHome: home,
-        trainerAvailable: a.train,
-        compareAvailable: a.compare,
+        trainerAvailable: canRunJobs,
+        compareAvailable: canRunJobs,
         builtinModel: model(),
         curriculumOptions: {
           memoryModes: [...MEMORY_MODES],
@@ -143,10 +132,7 @@ export function createWorkbench(opts: WorkbenchOptions): Workbench {
         return { ok: false, error: errorBody(e) };
       }
     },
-    onEvent(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
+    onEvent: (listener) => events.on(listener),
     close() {
       stopFollow();
       runs.stopAll();

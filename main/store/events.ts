@@ -3,32 +3,26 @@
  * by polling the change feed (what the UI server uses to see the trainer's rows). Events only say which rows are
  * new; readers re-read what they show, so a missed or repeated event never shows wrong data.
  */
+import { Emitter } from '../base/emitter.ts';
 import type { ChangeBatch, RowsEvent } from './types.ts';
 
 export type RowsListener = (ev: RowsEvent) => void;
 
 export class RowsEmitter {
-  private readonly listeners = new Set<RowsListener>();
-
-  on(listener: RowsListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
   /**
    * The rows are already committed, so a failing listener must not look like a failed commit to the writer:
    * its error becomes a process warning and the other listeners still run.
    */
+  private readonly rows = new Emitter<RowsEvent>((e) =>
+    process.emitWarning(e instanceof Error ? e : new Error(String(e)), 'CodStoreListenerWarning'),
+  );
+
+  on(listener: RowsListener): () => void {
+    return this.rows.on(listener);
+  }
+
   emit(events: readonly RowsEvent[]): void {
-    for (const ev of events) {
-      for (const listener of [...this.listeners]) {
-        try {
-          listener(ev);
-        } catch (e) {
-          process.emitWarning(e instanceof Error ? e : new Error(String(e)), 'CodStoreListenerWarning');
-        }
-      }
-    }
+    for (const ev of events) this.rows.emit(ev);
   }
 }
 

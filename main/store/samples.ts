@@ -34,6 +34,7 @@ export interface SampleRow {
     readonly outcome: string | null;
     readonly hintBefore: string | null;
     readonly hintAfter: string | null;
+    readonly feedback: string | null;
   };
 }
 
@@ -83,6 +84,7 @@ function validateSample(s: SampleInput, where: string, lifecycleKeys: ReadonlySe
       outcome: optText(s.outcome, `${where}.outcome`),
       hintBefore: optText(s.hintBefore, `${where}.hintBefore`),
       hintAfter: optText(s.hintAfter, `${where}.hintAfter`),
+      feedback: optText(s.feedback, `${where}.feedback`),
     },
   };
 }
@@ -140,7 +142,7 @@ export function prepareSamples(
 
 export const INSERT_SAMPLE = `INSERT INTO samples (lifecycle_id, position, kind, turn, shared_messages, messages, response,
   shared_prompt_tokens, prompt_ids, response_ids, logprobs, advantages, reward, return_value, advantage, outcome,
-  hint_before, hint_after) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+  hint_before, hint_after, feedback) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 export function sampleParams(row: SampleRow, lifecycleRowId: number) {
   const v = row.values;
@@ -164,12 +166,13 @@ export function sampleParams(row: SampleRow, lifecycleRowId: number) {
     v.outcome,
     v.hintBefore,
     v.hintAfter,
+    v.feedback,
   ] as const;
 }
 
 export const SELECT_SAMPLES = `SELECT position, kind, turn, shared_messages, messages, response, shared_prompt_tokens,
-  prompt_ids, response_ids, logprobs, advantages, reward, return_value, advantage, outcome, hint_before, hint_after
-  FROM samples WHERE lifecycle_id = ? ORDER BY position, kind, turn`;
+  prompt_ids, response_ids, logprobs, advantages, reward, return_value, advantage, outcome, hint_before, hint_after,
+  feedback FROM samples WHERE lifecycle_id = ? ORDER BY position, kind, turn`;
 
 const numOrNull = (v: SQLOutputValue): number | null => (v === null ? null : Number(v));
 const strOrNull = (v: SQLOutputValue): string | null => (v === null ? null : String(v));
@@ -221,6 +224,7 @@ export function decodeSamples(rows: readonly Record<string, SQLOutputValue>[], w
       outcome: strOrNull(r.outcome),
       hintBefore: strOrNull(r.hint_before),
       hintAfter: strOrNull(r.hint_after),
+      feedback: strOrNull(r.feedback),
     };
     out.push(sample);
     prev = sample;

@@ -136,6 +136,12 @@ CREATE TABLE changes (
 ) STRICT;
 `;
 
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, sql: V1 }];
+/** The environment's feedback on the finished task, kept on its solve calls (older rows have none: null). */
+const V2 = `ALTER TABLE samples ADD COLUMN feedback TEXT;`;
+
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, sql: V1 },
+  { version: 2, sql: V2 },
+];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

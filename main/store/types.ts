@@ -102,6 +102,8 @@ export interface SampleInput {
   readonly outcome?: string | null;
   readonly hintBefore?: string | null;
   readonly hintAfter?: string | null;
+  /** The environment's feedback on the finished task (its solve calls). */
+  readonly feedback?: string | null;
 }
 
 export interface StepCommit {
@@ -190,6 +192,8 @@ export interface SampleRecord {
   readonly outcome: string | null;
   readonly hintBefore: string | null;
   readonly hintAfter: string | null;
+  /** Null for calls without one, and for every row stored before the store kept it (schema version 2). */
+  readonly feedback: string | null;
 }
 
 export interface LifecycleDetail extends LifecycleSummary {

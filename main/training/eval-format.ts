@@ -3,7 +3,9 @@
  * paired deltas of a comparison with the positions whose interval excludes 0 marked. Shared by `cod eval`,
  * `cod compare` and the demo's before/after report.
  */
-import { positionRise, type CodEffect, type SuiteComparison } from './compare.ts';
+import type { CodEffectStat } from '../api/jobs.ts';
+import type { SuiteComparison } from './compare.ts';
+import { positionRise } from './paired-stats.ts';
 import type { SuiteResult } from './evaluate.ts';
 
 const num = (x: number | null, digits = 3): string => (x === null ? '—' : x.toFixed(digits));
@@ -12,7 +14,7 @@ const ci = (lo: number | null, hi: number | null): string =>
 const signed = (x: number | null): string => (x === null ? '—' : (x >= 0 ? '+' : '') + x.toFixed(3));
 
 /** "rise (attempt 7 − attempt 0, paired): +0.145 [0.039, 0.251]  n 48  *" — or nothing for a one-position suite. */
-function riseLine(label: string, r: SuiteResult, rise: CodEffect | null): string[] {
+function riseLine(label: string, r: SuiteResult, rise: CodEffectStat | null): string[] {
   if (!rise) return [];
   const unit = r.unit === 'attempt' ? 'attempt' : 'k';
   return [

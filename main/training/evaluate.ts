@@ -26,7 +26,8 @@ import type { EnvHost } from '../envs/host.ts';
 import { getDomain } from '../envs/registry.ts';
 import type { Domain, DomainWithAgents } from '../envs/sdk.ts';
 import type { Curriculum, EvalKind, EvalSuite } from './curriculum/schema.ts';
-import { positionRise, type CodEffect } from './compare.ts';
+import type { CodEffectStat } from '../api/jobs.ts';
+import { positionRise } from './paired-stats.ts';
 
 /** The split of every evaluation pack; the trainer draws its packs from 'train'. */
 export const EVAL_SPLIT = 'eval';
@@ -132,7 +133,7 @@ export interface EvaluateSuiteArgs {
 export function suiteLifecycleConfig(curriculum: Curriculum, baseline?: EvalBaseline): LifecycleConfig {
   const memory: MemoryMode =
     baseline === 'none' ? 'none' : baseline === 'append_log' ? 'append_log' : baseline ? 'notes' : curriculum.memory;
-  return curriculumLifecycleConfig(curriculum, memory);
+  return curriculumLifecycleConfig(curriculum, memory, 'eval');
 }
 
 const finite = (x: number | null | undefined): number | null =>
@@ -240,7 +241,7 @@ export async function evaluateSuite(args: EvaluateSuiteArgs): Promise<SuiteResul
 /** A suite result without its lifecycles: what `--json` prints and a checkpoint row keeps. */
 export function suiteSummary(
   r: SuiteResult,
-): Omit<SuiteResult, 'lifecycles'> & { lifecycles: number; rise: CodEffect | null } {
+): Omit<SuiteResult, 'lifecycles'> & { lifecycles: number; rise: CodEffectStat | null } {
   const { lifecycles, ...rest } = r;
   return { ...rest, lifecycles: lifecycles.length, rise: positionRise(lifecycles) };
 }

@@ -20,16 +20,8 @@ import {
   writeFileAtomic,
   writeSafetensorsFile,
 } from '../models/safetensors.ts';
-import { TOKENIZER_CONFIG_FILE, TOKENIZER_FILE } from '../models/tokenizer/tokenizer.ts';
+import { TOKENIZER_FILES } from '../models/model-dir.ts';
 import { parameterSpecs } from '../models/transformer.ts';
-
-/** The files that make a checkpoint directory's tokenizer and chat template, besides the weights. */
-export const TOKENIZER_FILES = [
-  TOKENIZER_FILE,
-  TOKENIZER_CONFIG_FILE,
-  'chat_template.jinja',
-  'special_tokens_map.json',
-];
 
 export interface OptimizerSnapshot {
   readonly step: number;

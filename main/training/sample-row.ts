@@ -48,5 +48,6 @@ export function sampleRow(r: CallRecord, lifecycleKey: string = r.lifecycleId, c
     outcome: r.outcome,
     hintBefore: r.hintBefore,
     hintAfter: r.hintAfter ?? null,
+    feedback: r.feedback ?? null,
   };
 }

@@ -9,6 +9,7 @@
  * resuming needs, so a run killed at any moment continues from its last checkpoint with the same results.
  */
 import { join } from 'node:path';
+import type { TrainerEvent } from '../api/jobs.ts';
 import { CodError } from '../base/errors.ts';
 import type { LifecycleConfig } from '../cod/config.ts';
 import { assignCredit } from '../cod/credit.ts';
@@ -32,11 +33,6 @@ import { buildSequences, type PgSample } from './sequences.ts';
 import { stepMetrics } from './step-metrics.ts';
 import type { TrainerConfig } from './training-config.ts';
 import { WorkerPolicy } from './worker-policy.ts';
-
-export type TrainerEvent =
-  | { readonly event: 'step'; readonly step: number; readonly steps: number; readonly metrics: Record<string, number> }
-  | { readonly event: 'checkpoint'; readonly step: number; readonly path: string }
-  | { readonly event: 'eval'; readonly step: number; readonly suite: string; readonly summary: unknown };
 
 /** Evaluates the policy (the rollout worker, holding version `step`) and stores the results. */
 export type EvalHook = (args: { policy: Policy; step: number; checkpointDir: string | null }) => Promise<void>;

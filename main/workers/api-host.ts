@@ -2,19 +2,17 @@
  * The api host: a process that owns the workbench services and the run store, so the Electron main process (which
  * must stay responsive) never reads 100k-point series or parses curricula itself. It talks over the parent port
  * of an Electron utility process, or over Node's IPC channel when forked by plain Node (how the tests run it).
- * Workers it needs (`cod train`, `cod compare`) are started by the parent (ParentWorkerHost), in Electron as
- * utility processes.
+ * The job commands it runs (`cod train`, `cod compare`) are started by the parent (ParentCommandHost), in Electron
+ * as utility processes.
  */
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { fromHost, toHost, type FromHost } from '../api/host-protocol.ts';
 import {
-  Listeners,
-  type WorkerExit,
-  type WorkerHost,
-  type WorkerProcess,
-  type WorkerSpec,
-} from '../services/worker-host.ts';
+  CommandEvents,
+  type CommandExit,
+  type CommandHost,
+  type CommandProcess,
+  type CommandSpec,
+} from '../services/command-host.ts';
 import { createWorkbench } from '../services/workbench.ts';
 
 interface Port {
@@ -37,27 +35,18 @@ function parentPort(): Port {
   throw new Error('api-host must run as a utility process or a forked child');
 }
 
-/** A WorkerHost whose processes the parent starts; their lines and exits come back as messages. */
-export class ParentWorkerHost implements WorkerHost {
+/** A CommandHost whose processes the parent starts; their lines and exits come back as messages. */
+export class ParentCommandHost implements CommandHost {
   private next = 0;
-  private readonly live = new Map<
-    number,
-    { out: Listeners<string>; err: Listeners<string>; exit: Listeners<WorkerExit> }
-  >();
+  private readonly live = new Map<number, CommandEvents>();
   constructor(private readonly port: Port) {}
 
-  start(spec: WorkerSpec): WorkerProcess {
+  start(spec: CommandSpec): CommandProcess {
     const wid = this.next++;
-    const l = { out: new Listeners<string>(), err: new Listeners<string>(), exit: new Listeners<WorkerExit>() };
+    const l = new CommandEvents();
     this.live.set(wid, l);
     this.port.send({ type: 'worker-start', wid, args: [...spec.args] });
-    return {
-      pid: undefined,
-      onStdoutLine: (fn) => l.out.add(fn),
-      onStderrLine: (fn) => l.err.add(fn),
-      onExit: (fn) => l.exit.add(fn),
-      stop: () => this.port.send({ type: 'worker-stop', wid }),
-    };
+    return l.process(undefined, () => this.port.send({ type: 'worker-stop', wid }));
   }
 
   line(wid: number, stream: 'out' | 'err', line: string): void {
@@ -65,7 +54,7 @@ export class ParentWorkerHost implements WorkerHost {
     if (l) (stream === 'out' ? l.out : l.err).emit(line);
   }
 
-  exit(wid: number, exit: WorkerExit): void {
+  exit(wid: number, exit: CommandExit): void {
     const l = this.live.get(wid);
     this.live.delete(wid);
     l?.exit.emit(exit);
@@ -75,9 +64,9 @@ export class ParentWorkerHost implements WorkerHost {
 function main(): void {
   const port = parentPort();
   const send = (m: FromHost) => port.send(fromHost.parse(m));
-  const host = new ParentWorkerHost({ send, onMessage: () => {} });
-  const appRoot = process.env.COD_APP_ROOT ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-  const workbench = createWorkbench({ appRoot, workerHost: host });
+  const host = new ParentCommandHost({ send, onMessage: () => {} });
+  // The app root comes from COD_APP_ROOT (main/training/locations.ts): this module runs bundled in out/main/.
+  const workbench = createWorkbench({ commandHost: host });
   workbench.onEvent((event) => send({ type: 'event', event } as FromHost));
   port.onMessage(async (raw) => {
     const m = toHost.safeParse(raw);

@@ -2,9 +2,11 @@
  * WorkerHost: where heavy work runs. Headless (CLI, tests) it is worker threads; the Electron app runs the same
  * entry modules in utility processes behind this interface. Entries are TypeScript modules run through tsx.
  */
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { CodError } from '../base/errors.ts';
-import { RpcClient } from './rpc.ts';
+import { messagePort, parseReply, RpcClient } from '../base/rpc.ts';
 
 export type WorkerKind = 'policy' | 'trainer';
 
@@ -23,23 +25,36 @@ const ENTRIES: Record<WorkerKind, URL> = {
   trainer: new URL('./train-worker.ts', import.meta.url),
 };
 
+/** tsx's loader, from this package (vitest's module runner has no import.meta.resolve; Node's require finds it). */
+function tsxLoader(): string {
+  return typeof import.meta.resolve === 'function'
+    ? import.meta.resolve('tsx')
+    : pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+}
+
 export class ThreadWorkerHost implements WorkerHost {
   async start(kind: WorkerKind, init: unknown): Promise<WorkerHandle> {
     // The worker resolves tsx from this package, wherever the command was started.
     const worker = new Worker(ENTRIES[kind], {
-      execArgv: ['--import', import.meta.resolve('tsx'), '--no-warnings=ExperimentalWarning'],
+      execArgv: ['--import', tsxLoader(), '--no-warnings=ExperimentalWarning'],
       workerData: init,
     });
-    const rpc = new RpcClient(worker, `${kind} worker`);
+    const port = messagePort(worker);
+    const rpc = new RpcClient(port, { name: `${kind} worker` });
+    port.onMessage((m) => {
+      const reply = parseReply(m);
+      if (reply) rpc.settle(reply);
+    });
     let closed = false;
-    worker.on('error', (e) => rpc.fail(new CodError('internal', `${kind} worker crashed: ${e.message}`, 'worker')));
+    const died = (e: CodError) => rpc.failAll(e, { dead: true });
+    worker.on('error', (e) => died(new CodError('internal', `${kind} worker crashed: ${e.message}`, 'worker')));
     worker.on('exit', (code) => {
-      if (!closed) rpc.fail(new CodError('internal', `${kind} worker exited (code ${code})`, 'worker'));
+      if (!closed) died(new CodError('internal', `${kind} worker exited (code ${code})`, 'worker'));
     });
     await rpc.call('ready', null);
     return {
       kind,
-      call: (m, p, t) => rpc.call(m, p, t),
+      call: (m, p, t) => rpc.call(m, p, t ? { transfer: t } : {}),
       async close() {
         closed = true;
         await worker.terminate();

@@ -1,14 +1,15 @@
 /**
  * Rollout worker: the model as a lifecycle Policy (chat template + continuous-batching sampler) on its own
  * thread, so sampling overlaps training. Weights arrive with a policy version; the trainer only publishes them
- * between rollouts, so every call of a rollout sees one version.
+ * between rollouts, so every call of a rollout sees one version. `sample` is the token-level call of the local
+ * training backend (prompt ids in, ids and log-probs out), batched with every other call in flight.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { z } from 'zod';
 import { CodError } from '../base/errors.ts';
 import type { PolicyRequest } from '../cod/policy.ts';
 import { openCheckpointPolicy } from '../training/checkpoint-policy.ts';
-import { serveRpc } from './rpc.ts';
+import { messagePort, serveRpc } from '../base/rpc.ts';
 import { unpackWeights } from './weights.ts';
 
 const initSchema = z.strictObject({
@@ -31,6 +32,17 @@ const requestSchema = z.looseObject({
   seed: z.string(),
 });
 
+const sampleSchema = z.strictObject({
+  promptIds: z.array(z.number().int().nonnegative()).min(1),
+  maxNewTokens: z.number().int().nonnegative(),
+  temperature: z.number().min(0),
+  topK: z.number().int().nonnegative(),
+  topP: z.number().gt(0).max(1),
+  seed: z.union([z.string(), z.number()]),
+  stop: z.array(z.string().min(1)),
+  eosIds: z.array(z.number().int().nonnegative()),
+});
+
 async function main(): Promise<void> {
   if (!parentPort) throw new Error('policy worker must run in a worker thread');
   const init = initSchema.parse(workerData);
@@ -41,7 +53,7 @@ async function main(): Promise<void> {
     ...(init.maxBatch ? { sampler: { maxBatch: init.maxBatch } } : {}),
   });
   let version = 0;
-  serveRpc(parentPort, {
+  serveRpc(messagePort(parentPort), {
     ready: () => ({ result: { vocabSize: model.config.vocabSize } }),
     setWeights(p) {
       const o = p as { version?: unknown; weights?: unknown };
@@ -53,6 +65,9 @@ async function main(): Promise<void> {
     async respond(p) {
       const batch = z.array(requestSchema).parse(p) as unknown as PolicyRequest[];
       return { result: await policy.respond(batch) };
+    },
+    async sample(p) {
+      return { result: await sampler.generate(z.array(sampleSchema).parse(p)) };
     },
     stats: () => ({ result: { version, ...sampler.stats } }),
   });

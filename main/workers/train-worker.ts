@@ -2,16 +2,23 @@
  * Trainer worker: the engine's ModelRuntime (weights + Adam state) on its own thread. Each `step` takes a rollout
  * step's training sequences and returns the step's statistics with the new weights (copies the rollout side
  * adopts). With a KL term it also keeps the frozen reference model and scores every sequence against it.
+ *
+ * The local training backend (main/backend/local) drives the same runtime through the Tinker-shaped calls:
+ * `forward`, `forwardBackward` (gradients summed into an accumulator), `optimStep` (AdamW from the accumulator,
+ * which it then clears), `weights`, `state` / `loadState` (save_weights / load_weights) and `grads` (the
+ * accumulator, for inspection).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { z } from 'zod';
 import { CodError } from '../base/errors.ts';
 import { parseHfConfig } from '../models/config.ts';
 import { packBatch, unpackPerToken, bucketWidth } from '../models/packing.ts';
-import { ModelRuntime } from '../models/runtime.ts';
+import { ModelRuntime, type OptimizerHyper } from '../models/runtime.ts';
+import { modelPass } from '../backend/local/model-pass.ts';
+import { adamParams, forwardBackwardInput } from '../backend/wire.ts';
 import { pgTrainStep, type PgStepOptions } from '../training/pg-step.ts';
 import type { TrainSequence } from '../training/sequences.ts';
-import { serveRpc } from './rpc.ts';
+import { messagePort, serveRpc } from '../base/rpc.ts';
 import { packWeights, unpackWeights } from './weights.ts';
 
 const initSchema = z.looseObject({
@@ -22,6 +29,7 @@ const initSchema = z.looseObject({
     .strictObject({ step: z.number().int().nonnegative(), m: z.array(z.unknown()), v: z.array(z.unknown()) })
     .optional(),
   threads: z.number().int().positive(),
+  microBatchTokens: z.number().int().positive().optional(),
 });
 
 const seqSchema = z.strictObject({
@@ -63,8 +71,68 @@ async function main(): Promise<void> {
     return unpackPerToken(packed, logp).map((row) => row.map((x) => x ?? 0));
   }
 
-  serveRpc(parentPort, {
+  // Gradients summed by forwardBackward until optimStep applies them.
+  let accumulated: Map<string, Float32Array> | null = null;
+  const microBatchTokens = init.microBatchTokens ?? 4096;
+
+  serveRpc(messagePort(parentPort), {
     ready: () => ({ result: { params: runtime.numParams } }),
+    async forward(p) {
+      const input = forwardBackwardInput.parse(p);
+      return { result: (await modelPass(runtime, input, { backward: false, microBatchTokens })).output };
+    },
+    async forwardBackward(p) {
+      const input = forwardBackwardInput.parse(p);
+      const r = await modelPass(runtime, input, { backward: true, microBatchTokens });
+      if (!accumulated) accumulated = r.grads!;
+      else
+        for (const [name, g] of r.grads!) {
+          const acc = accumulated.get(name)!;
+          for (let i = 0; i < g.length; i++) acc[i] += g[i];
+        }
+      return { result: r.output };
+    },
+    async optimStep(p) {
+      const a = adamParams.parse(p);
+      const hyper: OptimizerHyper = {
+        lr: a.learning_rate,
+        beta1: a.beta1,
+        beta2: a.beta2,
+        eps: a.eps,
+        weightDecay: a.weight_decay,
+        maxGradNorm: a.grad_clip_norm,
+      };
+      // No forward_backward since the last step: a step with zero gradients (decay and momentum still act), as SkyRL.
+      const grads =
+        accumulated ??
+        new Map(runtime.specs.map((s) => [s.name, new Float32Array(runtime.params.get(s.name)!.length)]));
+      const { gradNorm } = await runtime.applyGrads(grads, hyper);
+      accumulated = null;
+      return { result: { metrics: { grad_norm: gradNorm, learning_rate: a.learning_rate, step: runtime.step } } };
+    },
+    weights() {
+      const w = packWeights(runtime.params);
+      return { result: w.list, transfer: w.transfer };
+    },
+    grads() {
+      const g = packWeights(accumulated ?? new Map());
+      return { result: g.list, transfer: g.transfer };
+    },
+    loadState(p) {
+      const o = p as { weights?: unknown; optimizer?: { step?: unknown; m?: unknown; v?: unknown } | null };
+      const weights = unpackWeights(config, o?.weights, 'loadState weights');
+      for (const [n, a] of weights) runtime.params.set(n, a);
+      if (o.optimizer) {
+        if (!Number.isInteger(o.optimizer.step)) throw new CodError('bad_input', 'optimizer step', 'loadState');
+        runtime.loadOptimizerState({
+          step: o.optimizer.step as number,
+          m: unpackWeights(config, o.optimizer.m, 'loadState m'),
+          v: unpackWeights(config, o.optimizer.v, 'loadState v'),
+        });
+      }
+      accumulated = null;
+      return { result: { step: runtime.step } };
+    },
     async step(p) {
       const o = p as { sequences?: unknown; options?: PgStepOptions };
       const seqs = z.array(seqSchema).min(1).parse(o?.sequences) as TrainSequence[];

@@ -44,12 +44,15 @@ export function writeLongRun(storePath: string, points: number, name = 'syntheti
  * A short recorded run with lifecycles and samples (two positions, solve turns and an update with hints), and eval
  * lifecycles of one suite at two checkpoints, for Replay and the side-by-side view.
  */
-export function writeReplayRun(storePath: string): string {
+export function writeReplayRun(storePath: string, opts: { feedback?: string } = {}): string {
   const store = openStore(storePath);
   try {
     const run = store.createRun({
       name: 'recorded-replay',
-      config: { name: 'recorded', train: { domains: [{ id: 'frozenlake' }] }, evals: [{ name: 'heldout' }] },
+      // Shaped like what cod train stores (main/training/run-session.ts), reduced to what the views read.
+      config: {
+        curriculum: { name: 'recorded', train: { domains: [{ id: 'frozenlake' }] }, evals: [{ name: 'heldout' }] },
+      },
       seeds: [0],
       codeVersion: 'e2e',
       runDir: '/tmp',
@@ -73,6 +76,8 @@ export function writeReplayRun(storePath: string): string {
       updateRewards: [0],
       hints,
     });
+    // Without `feedback` the samples look like rows stored before the store kept it (schema version 1).
+    const solveFeedback = opts.feedback !== undefined ? { feedback: opts.feedback } : {};
     const sys = (h: string) => ({ role: 'system' as const, content: `Reach the goal.\n${h}` });
     const samples = (lc: string) => [
       {
@@ -91,6 +96,7 @@ export function writeReplayRun(storePath: string): string {
         outcome: 'success',
         hintBefore: null,
         hintAfter: null,
+        ...solveFeedback,
       },
       {
         lifecycleId: lc,
@@ -106,6 +112,7 @@ export function writeReplayRun(storePath: string): string {
         response: '<answer>1</answer>',
         reward: 0.9,
         outcome: 'success',
+        ...solveFeedback,
       },
       {
         lifecycleId: lc,
@@ -130,6 +137,7 @@ export function writeReplayRun(storePath: string): string {
         response: '<answer>1</answer>',
         reward: 0.95,
         outcome: 'success',
+        ...solveFeedback,
       },
     ];
     store.commitStep(run.id, 1, {

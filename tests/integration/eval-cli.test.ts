@@ -21,6 +21,8 @@ import { openCheckpointPolicy } from '../../main/training/checkpoint-policy.ts';
 import { loadCurriculum } from '../../main/training/curriculum/load.ts';
 import { evalCommit, evalSummaryJson } from '../../main/training/eval-store.ts';
 import { evaluateSuite, findSuite, type SuiteResult } from '../../main/training/evaluate.ts';
+import type { StoredRunConfig } from '../../main/training/run-session.ts';
+import { parseTrainerConfig } from '../../main/training/training-config.ts';
 import { cod } from './cli.ts';
 
 const CURRICULUM = `name: eval-cli
@@ -276,7 +278,16 @@ describe('cod runs', () => {
     try {
       const run = s.createRun({
         name: 'demo-run',
-        config: JSON.parse(JSON.stringify(c)),
+        // What cod train stores (main/training/run-session.ts): the loaded curriculum beside the trainer's config.
+        config: JSON.parse(
+          JSON.stringify({
+            curriculum: c,
+            curriculumFile: curriculum,
+            pluginDirs: [],
+            model: m1,
+            trainer: parseTrainerConfig(c.training),
+          } satisfies StoredRunConfig),
+        ),
         seeds: [0],
         codeVersion: 'test',
         runDir: dir,
@@ -324,6 +335,8 @@ describe('cod runs', () => {
     expect(shown.checkpoints[0].eval.fl.positions.map((p) => p.k)).toEqual([0, 1, 2]);
     const human = ok(await cod(['runs', 'show', runId, '--store', store]));
     expect(human).toContain('curriculum: eval-cli');
+    expect(human).toContain(`model: ${m1}`);
+    expect(human).toContain('evals: fl, fl-ralph');
     expect(human).toContain('train: frozenlake/train×1; cod packs of 4, group 8, 8 packs/step');
     expect(human).toContain('steps: 2 (last 2)');
     expect(human).toContain('reward by position: k0 0.200  k1 0.400  k2 0.600');

@@ -1,3 +1,4 @@
+import type { CompareResult } from '../../api/jobs.ts';
 import { CodError } from '../../base/errors.ts';
 import { openCheckpointPolicy, type CheckpointPolicy } from '../../training/checkpoint-policy.ts';
 import { compareSuites, type SuiteComparison } from '../../training/compare.ts';
@@ -63,7 +64,7 @@ export const compareCommand: CliCommand = {
       await cpA.dispose();
     }
     if (values.json) {
-      const out = comparisons.map((c) => ({
+      const out = comparisons.map((c): CompareResult => ({
         suite: c.suite,
         a: { dir: aDir, ...suiteSummary(c.a) },
         b: { dir: bDir, ...suiteSummary(c.b) },

@@ -1,11 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { CodError } from '../../base/errors.ts';
 import { benchSize, measurePeakGemm, PYTHON, type BenchEntry } from '../../models/bench.ts';
 import { MODEL_PRESETS } from '../../models/presets.ts';
 import { intFlag, parseFlags } from '../args.ts';
 import type { CliCommand } from '../command.ts';
+import { writeDocSection } from '../doc-section.ts';
 
 function torchAvailable(): boolean {
   try {
@@ -25,21 +26,10 @@ function table(entries: BenchEntry[]): string {
   return [head, '|---|---|---|---|---|---|---|---|', ...rows].join('\n');
 }
 
-const BEGIN = '<!-- engine-bench:begin -->';
-const END = '<!-- engine-bench:end -->';
-
 /** Replace (or append) the engine section of docs/benchmarks.md, leaving other sections alone. */
 async function writeDocsSection(entries: BenchEntry[]): Promise<void> {
-  const path = 'docs/benchmarks.md';
-  let doc = '# Benchmarks\n';
-  try {
-    doc = await readFile(path, 'utf8');
-  } catch {
-    // first write
-  }
   const e = entries[0];
-  const section = [
-    BEGIN,
+  const body = [
     '## Engine: training throughput vs PyTorch',
     '',
     `Command: \`npm run bench:engine\` (= \`cod engine bench --json --write-docs\`). Measured ${new Date().toISOString().slice(0, 10)} on ${cpus().length} cores, ${e.threads} intra-op threads for both sides.`,
@@ -48,12 +38,8 @@ async function writeDocsSection(entries: BenchEntry[]): Promise<void> {
     'ratio = engine tokens/s / PyTorch tokens/s. GFLOP/s counts matmul FLOPs (3x forward); the peak is a 1024^3 fp32 GEMM through onnxruntime.',
     '',
     table(entries),
-    END,
   ].join('\n');
-  const a = doc.indexOf(BEGIN);
-  const b = doc.indexOf(END);
-  doc = a >= 0 && b > a ? doc.slice(0, a) + section + doc.slice(b + END.length) : `${doc.trimEnd()}\n\n${section}\n`;
-  await writeFile(path, doc);
+  await writeDocSection('docs/benchmarks.md', 'engine-bench', body, { newFile: '# Benchmarks\n' });
 }
 
 export const engineBench: CliCommand = {

@@ -1,3 +1,4 @@
+import type { ProgressEvent, SuiteSummary } from '../../api/jobs.ts';
 import { CodError } from '../../base/errors.ts';
 import { loadCurriculum, type LoadedCurriculum } from '../../training/curriculum/load.ts';
 import type { EvalSuite } from '../../training/curriculum/schema.ts';
@@ -50,7 +51,8 @@ export function selectSuites(
 /** Lifecycles progress on stderr: a bar for people, or `{"event":"progress",...}` lines with --events. */
 export function progressSink(label: string, events: boolean): (done: number, total: number) => void {
   if (!events) return progressReporter(label);
-  return (done, total) => process.stderr.write(JSON.stringify({ event: 'progress', done, total }) + '\n');
+  return (done, total) =>
+    process.stderr.write(JSON.stringify({ event: 'progress', done, total } satisfies ProgressEvent) + '\n');
 }
 
 export function threadsFlag(value: string | undefined): number | undefined {
@@ -148,7 +150,14 @@ export const evalCommand: CliCommand = {
     } finally {
       await checkpoint.dispose();
     }
-    if (values.json) console.log(JSON.stringify(results.map(suiteSummary), null, 2));
+    if (values.json)
+      console.log(
+        JSON.stringify(
+          results.map((r): SuiteSummary => suiteSummary(r)),
+          null,
+          2,
+        ),
+      );
     else console.log(results.map(formatSuiteResult).join('\n\n'));
     return 0;
   },

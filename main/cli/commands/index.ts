@@ -17,6 +17,7 @@ import { compareCommand } from './compare.ts';
 import { runsList, runsShow } from './runs.ts';
 import { trainCommand } from './train.ts';
 import { pretrainCommand } from './pretrain.ts';
+import { backendServe } from './backend-serve.ts';
 
 /** Every `cod` subcommand. Each lives in its own module next to this file. */
 export const commands: CliCommand[] = [
@@ -40,4 +41,5 @@ export const commands: CliCommand[] = [
   runsList,
   runsShow,
   serveCommand,
+  backendServe,
 ];

@@ -9,7 +9,7 @@ import { presetConfig } from '../../models/presets.ts';
 import { TOKENIZER_CONFIG_FILE, TOKENIZER_FILE } from '../../models/tokenizer/tokenizer.ts';
 import { parameterSpecs } from '../../models/transformer.ts';
 import { intFlag, parseFlags, requireFlag } from '../args.ts';
-import { BUILTIN_MODEL_DIR } from '../app-root.ts';
+import { BUILTIN_MODEL_DIR } from '../../training/locations.ts';
 import type { CliCommand } from '../command.ts';
 
 export const modelInit: CliCommand = {

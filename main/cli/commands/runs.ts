@@ -1,16 +1,12 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { isInterrupted } from '../../api/run-state.ts';
 import { CodError } from '../../base/errors.ts';
-import { codHome } from '../../models/import.ts';
 import { hasLiveTrainer, openStore, type RunStore } from '../../store/index.ts';
 import type { CheckpointRecord, JsonObject, JsonValue, RunRecord } from '../../store/types.ts';
+import { defaultStorePath } from '../../training/locations.ts';
+import { runConfigView } from '../../training/run-session.ts';
 import { parseFlags } from '../args.ts';
 import type { CliCommand } from '../command.ts';
-
-/** The default run store: $COD_HOME/runs.db (COD_HOME defaults to ~/.cod). */
-export function defaultStorePath(): string {
-  return join(codHome(), 'runs.db');
-}
 
 /** Opens an existing store; a missing file is an error here, since a reader must not create one as a side effect. */
 function openExisting(path: string): RunStore {
@@ -43,21 +39,13 @@ export function rewardByPosition(metrics: Readonly<Record<string, number | null>
   return Array.from(out, (v) => v ?? null);
 }
 
-/**
- * A run marked running whose trainer is gone (no lease, or the holder's process is dead) was killed or crashed:
- * `cod train --resume` continues it. Shown as such, so a list does not claim a dead run is still training.
- */
-function isInterrupted(run: RunRecord): boolean {
-  return run.status === 'running' && !hasLiveTrainer(run);
-}
-
 function runRow(store: RunStore, run: RunRecord) {
   const metrics = latestMetrics(store, run);
   return {
     id: run.id,
     name: run.name,
     status: run.status,
-    interrupted: isInterrupted(run),
+    interrupted: isInterrupted({ status: run.status, live: hasLiveTrainer(run) }),
     steps: store.listSteps(run.id).length,
     lastStep: run.lastStep,
     created: new Date(run.createdAt).toISOString(),
@@ -68,14 +56,16 @@ function runRow(store: RunStore, run: RunRecord) {
 
 const fmt = (v: number | null | undefined, d = 3): string => (v === null || v === undefined ? '—' : v.toFixed(d));
 
-/** The parts of a curriculum config worth a line each; other configs are summarised by their keys. */
-function configSummary(config: JsonObject): string[] {
+/** The parts of a run's stored config worth a line each; a config without a curriculum is summarised by its keys. */
+function configSummary(stored: JsonObject): string[] {
   const o = (v: JsonValue | undefined): JsonObject | undefined =>
     v !== null && typeof v === 'object' && !Array.isArray(v) ? v : undefined;
+  const view = runConfigView(stored);
+  const config = view.curriculum ?? {};
   const train = o(config.train);
-  const training = o(config.training);
   const lines: string[] = [];
   if (typeof config.name === 'string') lines.push(`curriculum: ${config.name}`);
+  if (view.model !== null) lines.push(`model: ${view.model}`);
   if (config.rendering !== undefined || config.memory !== undefined)
     lines.push(`rendering: ${String(config.rendering ?? '—')}, memory: ${String(config.memory ?? '—')}`);
   if (train) {
@@ -90,6 +80,7 @@ function configSummary(config: JsonObject): string[] {
         `group ${String(train.groupSize ?? '—')}, ${String(train.packsPerStep ?? '—')} packs/step`,
     );
   }
+  const training = view.trainer ?? o(config.training);
   if (training)
     lines.push(
       `training: ${Object.entries(training)
@@ -97,11 +88,8 @@ function configSummary(config: JsonObject): string[] {
         .map(([k, v]) => `${k}=${String(v)}`)
         .join(' ')}`,
     );
-  if (Array.isArray(config.evals)) {
-    const names = config.evals.map((e) => String(o(e)?.name ?? '?'));
-    lines.push(`evals: ${names.join(', ') || '—'}`);
-  }
-  if (lines.length === 0) lines.push(`config keys: ${Object.keys(config).join(', ') || '—'}`);
+  if (view.curriculum) lines.push(`evals: ${view.evalSuites.join(', ') || '—'}`);
+  if (lines.length === 0) lines.push(`config keys: ${Object.keys(stored).join(', ') || '—'}`);
   return lines;
 }
 

@@ -5,10 +5,9 @@
  */
 import path from 'node:path';
 import { serve } from '../../server/server.ts';
-import { codHome, defaultStorePath } from '../../services/paths.ts';
+import { APP_ROOT, codHome, defaultStorePath } from '../../training/locations.ts';
 import { createWorkbench } from '../../services/workbench.ts';
 import { intFlag, parseFlags } from '../args.ts';
-import { APP_ROOT } from '../app-root.ts';
 import type { CliCommand } from '../command.ts';
 import { CodError } from '../../base/errors.ts';
 

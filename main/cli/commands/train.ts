@@ -1,55 +1,19 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { CodError } from '../../base/errors.ts';
-import { codHome as workbenchHome } from '../../models/import.ts';
-import { newRunId } from '../../store/runs.ts';
-import { openStore } from '../../store/index.ts';
-import type { RunStore } from '../../store/store.ts';
-import type { JsonObject } from '../../store/types.ts';
-import { loadCurriculum } from '../../training/curriculum/load.ts';
-import type { Curriculum } from '../../training/curriculum/schema.ts';
-import { CurriculumEnvHost } from '../../training/eval-host.ts';
-import { loadPlugins } from '../../envs/plugin.ts';
-import { evaluateSuite, suiteSummary } from '../../training/evaluate.ts';
-import { evalCommit, evalSummaryJson } from '../../training/eval-store.ts';
-import { runTrainer, type EvalHook, type TrainerEvent } from '../../training/trainer.ts';
-import type { EnvHost } from '../../envs/host.ts';
-import { parseTrainerConfig, trainerConfigSchema, type TrainerConfig } from '../../training/training-config.ts';
+import { openStore, type RunStore } from '../../store/index.ts';
+import { defaultStorePath } from '../../training/locations.ts';
+import type { TrainEvent } from '../../api/jobs.ts';
+import { createRun, planRun, resumeConfig, trainRun, type StoredRunConfig } from '../../training/run-session.ts';
 import { ThreadWorkerHost } from '../../workers/host.ts';
-import { verifyRunCheckpoint } from '../../training/run-checkpoint.ts';
 import { intFlag, parseFlags } from '../args.ts';
-import { APP_ROOT, BUILTIN_MODEL_DIR } from '../app-root.ts';
 import type { CliCommand } from '../command.ts';
 import { StopRequest } from '../stop-request.ts';
-import { defaultStorePath } from './runs.ts';
 
-export const RUN_FILE = 'run.json';
-
-function codeVersion(): string {
-  try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: APP_ROOT, stdio: ['ignore', 'pipe', 'ignore'] })
-      .toString()
-      .trim();
-  } catch {
-    return JSON.parse(readFileSync(join(APP_ROOT, 'package.json'), 'utf8')).version as string;
-  }
+function fmt(x: number | null | undefined, d = 3): string {
+  return x === undefined || x === null ? '-' : x.toFixed(d);
 }
 
-/** What a run keeps in its store row to be resumed without the files it was started from. */
-interface StoredRunConfig {
-  readonly curriculum: Curriculum;
-  readonly curriculumFile: string;
-  readonly pluginDirs: string[];
-  readonly model: string;
-  readonly trainer: TrainerConfig;
-}
-
-function fmt(x: number | undefined, d = 3): string {
-  return x === undefined ? '-' : x.toFixed(d);
-}
-
-function stepLine(e: Extract<TrainerEvent, { event: 'step' }>): string {
+function stepLine(e: Extract<TrainEvent, { event: 'step' }>): string {
   const m = e.metrics;
   const pos = Object.keys(m)
     .filter((k) => k.startsWith('reward/pos'))
@@ -63,27 +27,8 @@ function stepLine(e: Extract<TrainerEvent, { event: 'step' }>): string {
   );
 }
 
-/** Every eval suite of the curriculum on the policy at `step`, stored with that step (and its checkpoint). */
-function storeEvals(
-  store: RunStore,
-  runId: string,
-  c: Curriculum,
-  host: EnvHost,
-  onEvent: (e: TrainerEvent) => void,
-): EvalHook {
-  return async ({ policy, step, checkpointDir }) => {
-    for (const suite of c.evals) {
-      const result = await evaluateSuite({ suite, curriculum: c, policy, host, keepRecords: true });
-      store.commitEval(runId, evalCommit(result, step));
-      if (checkpointDir) store.setCheckpointEval(runId, step, suite.name, evalSummaryJson(result));
-      onEvent({ event: 'eval', step, suite: suite.name, summary: suiteSummary(result) });
-    }
-  };
-}
-
-function evalLine(e: Extract<TrainerEvent, { event: 'eval' }>): string {
-  const sum = e.summary as { positions: { k: number; mean: number | null }[] };
-  return `eval step ${e.step} ${e.suite}: by position [${sum.positions.map((p) => fmt(p.mean ?? undefined, 2)).join(' ')}]`;
+function evalLine(e: Extract<TrainEvent, { event: 'eval' }>): string {
+  return `eval step ${e.step} ${e.suite}: by position [${e.summary.positions.map((p) => fmt(p.mean, 2)).join(' ')}]`;
 }
 
 /** A one-line progress bar on stderr (terminals only), redrawn under the per-step summary lines. */
@@ -122,24 +67,47 @@ class StepBar {
   }
 }
 
+/** Prints a session's events: JSON lines with --events, else one line per step, checkpoint and eval, and a bar. */
+function printer(events: boolean, totalSteps: number): { onEvent: (e: TrainEvent) => void; stop(): void } {
+  let bar: StepBar | undefined;
+  const say = (line: string): void => {
+    bar?.clear();
+    console.log(line);
+    bar?.draw();
+  };
+  return {
+    onEvent(e) {
+      if (events) {
+        process.stdout.write(JSON.stringify(e) + '\n');
+        return;
+      }
+      if (e.event === 'run') {
+        console.log(
+          `run ${e.runId} -> ${e.runDir}${e.resumedFrom !== null ? ` (resuming after step ${e.resumedFrom})` : ''}`,
+        );
+        if (process.stderr.isTTY) bar = new StepBar(totalSteps, e.resumedFrom ?? 0);
+        bar?.draw();
+      }
+      if (e.event === 'step') {
+        bar?.advance(e.step);
+        say(stepLine(e));
+      }
+      if (e.event === 'checkpoint') say(`checkpoint step ${e.step} -> ${e.path}`);
+      if (e.event === 'eval') say(evalLine(e));
+      if (e.event === 'done') bar?.stop();
+    },
+    stop: () => bar?.stop(),
+  };
+}
+
 async function train(
   store: RunStore,
   runId: string,
-  cfg: StoredRunConfig,
+  config: StoredRunConfig,
   events: boolean,
-  resumeFrom: boolean,
+  resume: boolean,
   maxMinutes?: number,
 ): Promise<number> {
-  const run = store.getRun(runId);
-  store.acquireRunLease(runId);
-  let resume: { step: number; dir: string; sha256: string } | undefined;
-  if (resumeFrom) {
-    const cp = store.latestCheckpoint(runId);
-    // Check the checkpoint before dropping the steps after it: a corrupt one must leave the store as it was.
-    if (cp) await verifyRunCheckpoint(cp.path, cp.sha256);
-    store.truncateAfter(runId, cp ? cp.step : 0);
-    if (cp) resume = { step: cp.step, dir: cp.path, sha256: cp.sha256 };
-  }
   const stop = new StopRequest('cod train');
   // A time budget stops the run like a signal: after the step in progress, with a checkpoint.
   const budget =
@@ -149,63 +117,23 @@ async function train(
           maxMinutes * 60_000,
         )
       : undefined;
-  const emit = (o: object): void => {
-    if (events) process.stdout.write(JSON.stringify(o) + '\n');
-  };
-  emit({ event: 'run', runId, runDir: run.runDir, resumedFrom: resume?.step ?? null });
-  if (!events) console.log(`run ${runId} -> ${run.runDir}${resume ? ` (resuming after step ${resume.step})` : ''}`);
-  const host = new CurriculumEnvHost(cfg.pluginDirs.length ? loadPlugins(cfg.pluginDirs) : []);
-  store.setRunStatus(runId, 'running');
-  const bar = !events && process.stderr.isTTY ? new StepBar(cfg.trainer.steps, resume?.step ?? 0) : undefined;
-  const say = (line: string): void => {
-    bar?.clear();
-    console.log(line);
-    bar?.draw();
-  };
-  const onEvent = (e: TrainerEvent): void => {
-    emit(e);
-    if (events) return;
-    if (e.event === 'step') {
-      bar?.advance(e.step);
-      say(stepLine(e));
-    }
-    if (e.event === 'checkpoint') say(`checkpoint step ${e.step} -> ${e.path}`);
-    if (e.event === 'eval') say(evalLine(e));
-  };
-  bar?.draw();
+  const out = printer(events, config.trainer.steps);
   try {
-    const out = await runTrainer({
+    const r = await trainRun({
       store,
       runId,
-      runDir: run.runDir,
-      curriculum: cfg.curriculum,
-      trainer: cfg.trainer,
-      baseModelDir: cfg.model,
-      ...(resume ? { resume } : {}),
-      host,
+      config,
+      resume,
       workers: new ThreadWorkerHost(),
       signal: stop.signal,
-      onEvent,
-      ...(cfg.curriculum.evals.length > 0 ? { evaluate: storeEvals(store, runId, cfg.curriculum, host, onEvent) } : {}),
+      onEvent: out.onEvent,
     });
-    store.setRunStatus(runId, out.status);
-    emit({ event: 'done', status: out.status, lastStep: out.lastStep });
-    if (!events) console.log(`run ${runId} ${out.status} at step ${out.lastStep} (store ${store.path})`);
+    if (!events) console.log(`run ${runId} ${r.status} at step ${r.lastStep} (store ${store.path})`);
     return 0;
-  } catch (e) {
-    try {
-      store.setRunStatus(runId, 'failed', e instanceof Error ? e.message : String(e));
-    } catch {
-      // The store may be what failed (a full disk): the original error is the one to report.
-    }
-    emit({ event: 'done', status: 'failed', error: e instanceof Error ? e.message : String(e) });
-    throw e;
   } finally {
     clearTimeout(budget);
-    bar?.stop();
+    out.stop();
     stop.dispose();
-    await host.dispose();
-    store.releaseRunLease(runId);
   }
 }
 
@@ -254,64 +182,24 @@ export const trainCommand: CliCommand = {
         throw new CodError('bad_input', '--resume takes a run id only (the run keeps its curriculum and model)');
       const store = openStore(storePath, storeOpts);
       try {
-        const run = store.getRun(values.resume);
-        const stored = run.config as unknown as StoredRunConfig;
-        const trainer = parseTrainerConfig({ ...stored.trainer, ...(stepsOverride ? { steps: stepsOverride } : {}) });
-        if (run.status === 'finished' && (run.lastStep ?? 0) >= trainer.steps)
-          throw new CodError(
-            'bad_input',
-            `run already finished ${trainer.steps} steps (give --steps N to extend it)`,
-            run.id,
-          );
-        return await train(store, run.id, { ...stored, trainer }, values.events ?? false, true, maxMinutes);
+        const config = resumeConfig(store, values.resume, stepsOverride);
+        return await train(store, values.resume, config, values.events ?? false, true, maxMinutes);
       } finally {
         store.close();
       }
     }
     if (positionals.length !== 1) throw new CodError('bad_input', 'expected one CURRICULUM.yaml (or --resume RUN_ID)');
-    const file = resolve(positionals[0]);
-    const loaded = loadCurriculum(file, { trainingSchema: trainerConfigSchema });
-    const trainer = parseTrainerConfig({
-      ...loaded.curriculum.training,
-      ...(stepsOverride ? { steps: stepsOverride } : {}),
+    const plan = planRun({
+      curriculumFile: positionals[0],
+      ...(values.model !== undefined ? { model: values.model } : {}),
+      ...(values.out !== undefined ? { runDir: values.out } : {}),
+      ...(values.name !== undefined ? { name: values.name } : {}),
+      ...(stepsOverride !== undefined ? { steps: stepsOverride } : {}),
     });
-    const model = resolve(values.model ?? BUILTIN_MODEL_DIR);
-    if (!existsSync(join(model, 'config.json')))
-      throw new CodError('not_found', 'model directory has no config.json', model);
-    if (values.out) {
-      const marker = join(resolve(values.out), RUN_FILE);
-      if (existsSync(marker)) {
-        let owner = 'another run';
-        try {
-          owner = `run ${(JSON.parse(readFileSync(marker, 'utf8')) as { runId?: string }).runId}`;
-        } catch {
-          /* unreadable marker: still taken */
-        }
-        throw new CodError('bad_input', `run directory already belongs to ${owner} (use --resume)`, values.out);
-      }
-    }
     const store = openStore(storePath, storeOpts);
     try {
-      const cfg: StoredRunConfig = {
-        curriculum: loaded.curriculum,
-        curriculumFile: file,
-        pluginDirs: loaded.plugins.map((p) => p.dir),
-        model,
-        trainer,
-      };
-      const id = newRunId();
-      const runDir = resolve(values.out ?? join(workbenchHome(), 'runs', id));
-      const run = store.createRun({
-        id,
-        name: values.name ?? loaded.curriculum.name,
-        config: cfg as unknown as JsonObject,
-        seeds: [trainer.seed],
-        codeVersion: codeVersion(),
-        runDir,
-      });
-      mkdirSync(runDir, { recursive: true });
-      writeFileSync(join(runDir, RUN_FILE), JSON.stringify({ runId: run.id, store: storePath }, null, 2) + '\n');
-      return await train(store, run.id, cfg, values.events ?? false, false, maxMinutes);
+      const id = createRun(store, plan);
+      return await train(store, id, plan.config, values.events ?? false, false, maxMinutes);
     } finally {
       store.close();
     }

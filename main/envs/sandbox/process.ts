@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { RpcClient } from '../../base/rpc.ts';
 import type { PluginInfo } from '../plugin.ts';
 import type { DomainInfo } from '../sdk.ts';
 import type { SandboxLaunch } from './launch.ts';
@@ -56,13 +57,8 @@ export const defaultLimits: SandboxLimits = {
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 export type RequestBody = DistributiveOmit<SandboxRequest, 'id'>;
 
-interface Pending {
-  readonly id: number;
-  readonly op: RequestBody['op'];
-  readonly resolve: (v: unknown) => void;
-  readonly reject: (f: SandboxFault) => void;
-  readonly timer: NodeJS.Timeout;
-}
+type Op = RequestBody['op'];
+const isOp = (m: string): m is Op => Object.hasOwn(resultSchemas, m);
 
 const STDERR_KEEP = 8192;
 const MEMORY_SIGNS = /heap out of memory|reached heap limit|allocation failed|out of memory|memory limit/i;
@@ -76,9 +72,9 @@ export class SandboxProcess {
   private readonly limits: SandboxLimits;
   private readonly child: ChildProcess;
   private readonly onLog: ((line: string) => void) | undefined;
-  private nextId = 1;
+  /** The one request in flight (calls are serial), matched with its reply by id. */
+  private readonly rpc: RpcClient;
   private nextPackId = 1;
-  private pending: Pending | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private stdoutBuf = '';
   private stderrTail = '';
@@ -102,6 +98,22 @@ export class SandboxProcess {
       this.stderrTail = (this.stderrTail + chunk).slice(-STDERR_KEEP);
     });
     this.child.stdin?.on('error', () => undefined); // EPIPE after a death is reported through 'exit'
+    this.rpc = new RpcClient(
+      { post: (line) => void this.child.stdin?.write(line as string) },
+      {
+        name: `plugin ${plugin.name}`,
+        // One JSON line: the request body (its op is the method) with the id.
+        encode: (r) => JSON.stringify({ ...(r.params as object), id: r.id }) + '\n',
+        onTimeout: (call, ms) => {
+          const fault = new SandboxFault(
+            'timeout',
+            `${call.method} did not finish within ${ms - limits.graceMs} ms; the sandbox process was stopped`,
+          );
+          this.fail(fault);
+          return fault;
+        },
+      },
+    );
     this.child.on('error', (e) => this.onExit(null, null, e.message));
     this.child.on('exit', (code, signal) => this.onExit(code, signal));
     this.ready = this.call(
@@ -146,19 +158,7 @@ export class SandboxProcess {
   private send(req: RequestBody, timeoutMs: number): Promise<unknown> {
     if (this.death !== undefined)
       return Promise.reject(new SandboxFault('lost', `the sandbox process had stopped (${this.death})`));
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.fail(
-          new SandboxFault(
-            'timeout',
-            `${req.op} did not finish within ${timeoutMs} ms; the sandbox process was stopped`,
-          ),
-        );
-      }, timeoutMs + this.limits.graceMs);
-      this.pending = { id, op: req.op, resolve, reject, timer };
-      this.child.stdin?.write(JSON.stringify({ ...req, id }) + '\n');
-    });
+    return this.rpc.call(req.op, req, { timeoutMs: timeoutMs + this.limits.graceMs });
   }
 
   private onStdout(chunk: string): void {
@@ -176,8 +176,8 @@ export class SandboxProcess {
   }
 
   private onLine(line: string): void {
-    const p = this.pending;
-    if (!p) {
+    const [p] = this.rpc.waiting();
+    if (!p || !isOp(p.method)) {
       this.fail(new SandboxFault('protocol', 'sent a message nobody asked for'));
       return;
     }
@@ -185,35 +185,36 @@ export class SandboxProcess {
     try {
       raw = JSON.parse(line);
     } catch {
-      this.fail(new SandboxFault('protocol', `sent a line that is not JSON during ${p.op}`));
+      this.fail(new SandboxFault('protocol', `sent a line that is not JSON during ${p.method}`));
       return;
     }
     const r = replySchema.safeParse(raw);
     if (!r.success || r.data.id !== p.id) {
       const why = r.success ? `reply id ${r.data.id}, expected ${p.id}` : summarizeIssues(r.error);
-      this.fail(new SandboxFault('protocol', `sent a malformed reply during ${p.op}: ${why}`));
+      this.fail(new SandboxFault('protocol', `sent a malformed reply during ${p.method}: ${why}`));
       return;
     }
     const reply = r.data;
     for (const l of reply.logs ?? []) this.onLog?.(l);
     if (reply.ok) {
-      const result = resultSchemas[p.op].safeParse(reply.result);
+      const result = resultSchemas[p.method].safeParse(reply.result);
       if (!result.success) {
-        this.fail(new SandboxFault('protocol', `sent a malformed ${p.op} result: ${summarizeIssues(result.error)}`));
+        this.fail(
+          new SandboxFault('protocol', `sent a malformed ${p.method} result: ${summarizeIssues(result.error)}`),
+        );
         return;
       }
-      this.settle(p);
-      p.resolve(result.data);
+      this.rpc.resolve(p.id, result.data);
       return;
     }
     const { kind, message } = reply.error;
     if (kind === 'plugin_error') {
-      this.settle(p);
-      if (MEMORY_SIGNS.test(message))
-        p.reject(
-          new SandboxFault('memory', `${p.op} exceeded the memory limit (${this.limits.memoryMb} MB): ${message}`),
-        );
-      else p.reject(new SandboxFault('plugin_error', message));
+      this.rpc.reject(
+        p.id,
+        MEMORY_SIGNS.test(message)
+          ? new SandboxFault('memory', `${p.method} exceeded the memory limit (${this.limits.memoryMb} MB): ${message}`)
+          : new SandboxFault('plugin_error', message),
+      );
     } else if (kind === 'timeout') {
       this.fail(new SandboxFault('timeout', `${message}; the sandbox process was stopped`));
     } else if (kind === 'load_error') {
@@ -223,18 +224,9 @@ export class SandboxProcess {
     }
   }
 
-  private settle(p: Pending): void {
-    clearTimeout(p.timer);
-    this.pending = undefined;
-  }
-
   /** Reject the running request with `fault` and stop the process: its state can no longer be trusted. */
   private fail(fault: SandboxFault): void {
-    const p = this.pending;
-    if (p) {
-      this.settle(p);
-      p.reject(fault);
-    }
+    this.rpc.failAll(fault);
     if (this.death === undefined) this.death = fault.message;
     this.kill();
   }
@@ -242,23 +234,22 @@ export class SandboxProcess {
   private onExit(code: number | null, signal: NodeJS.Signals | null, spawnError?: string): void {
     const how = spawnError ?? (signal ? `signal ${signal}` : `exit code ${code}`);
     if (this.death === undefined) this.death = how;
-    const p = this.pending;
+    const [p] = this.rpc.waiting();
     if (!p) return;
-    this.settle(p);
     const tail = this.stderrTail.trim().split('\n').slice(-3).join(' | ').slice(0, 600);
-    if (MEMORY_SIGNS.test(this.stderrTail)) {
-      p.reject(
-        new SandboxFault(
-          'memory',
-          `${p.op} exceeded the memory limit (${this.limits.memoryMb} MB heap); the sandbox process died`,
-        ),
-      );
-    } else if (this.stopping) {
-      p.reject(new SandboxFault('lost', 'the sandbox process was stopped'));
-    } else {
-      p.reject(
-        new SandboxFault('crash', `the sandbox process exited during ${p.op} (${how})${tail ? `: ${tail}` : ''}`),
-      );
-    }
+    this.rpc.reject(
+      p.id,
+      MEMORY_SIGNS.test(this.stderrTail)
+        ? new SandboxFault(
+            'memory',
+            `${p.method} exceeded the memory limit (${this.limits.memoryMb} MB heap); the sandbox process died`,
+          )
+        : this.stopping
+          ? new SandboxFault('lost', 'the sandbox process was stopped')
+          : new SandboxFault(
+              'crash',
+              `the sandbox process exited during ${p.method} (${how})${tail ? `: ${tail}` : ''}`,
+            ),
+    );
   }
 }

@@ -19,6 +19,7 @@ export const openPackArgsSchema = z.strictObject({
   preset: z.string().min(1).max(128),
   rendering: z.enum(['chat', 'compact']),
   options: jsonRecord.optional(),
+  packSize: z.number().int().positive().max(4096).optional(),
 });
 
 export const requestSchema = z.discriminatedUnion('op', [

@@ -97,7 +97,7 @@ export function parseCurriculum(text: string, file: string, opts: CurriculumLoad
   });
 
   if (c.prompts) {
-    const check = opts.checkPrompts ?? ((r, p) => void resolvePrompts(r, p));
+    const check = opts.checkPrompts ?? ((r, p) => void resolvePrompts(r, p, c.lifecycle?.protocol));
     try {
       check(c.rendering, c.prompts);
     } catch (e) {

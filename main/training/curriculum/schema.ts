@@ -11,6 +11,7 @@ import {
   TRAIN_PACK_SIZE,
   type PackStrategy,
 } from '../../cod/packs.ts';
+import { PROTOCOLS, type Protocol } from '../../cod/prompts.ts';
 import { MEMORY_MODES, type MemoryMode } from '../../cod/records.ts';
 
 const domainId = z.string().regex(DOMAIN_ID_RE, 'must be a domain id like frozenlake');
@@ -48,10 +49,15 @@ export const evalSuiteSchema = z.strictObject({
 
 /** Lifecycle knobs beyond rendering / prompts / memory (main/cod/config.ts has their defaults). */
 export const lifecycleSchema = z.strictObject({
+  /** 'workbench' (default) or 'paper': the reference implementation's prompts and rules (docs/fidelity.md). */
+  protocol: z.enum(PROTOCOLS as readonly [Protocol, ...Protocol[]]).optional(),
   memoryCharBudget: positiveInt.optional(),
   solveMaxNewTokens: positiveInt.optional(),
   updateMaxNewTokens: positiveInt.optional(),
+  /** Soft length line in training rollouts (paper default 1000). */
   lengthInstructionTokens: positiveInt.optional(),
+  /** Soft length line in evaluations; default: lengthInstructionTokens (workbench), 1500 (paper, chat). */
+  evalLengthInstructionTokens: positiveInt.optional(),
 });
 
 /**
@@ -89,6 +95,11 @@ export const curriculumSchema = z.strictObject({
   /** Plugin directories (or folders of plugins), relative to the curriculum file. */
   plugins: z.array(z.string().min(1)).optional(),
   training: trainingSchema.default({}),
+});
+
+/** A curriculum as loadCurriculum returns it, every eval's pack strategy resolved: how a run stores it. */
+export const loadedCurriculumSchema = curriculumSchema.extend({
+  evals: z.array(evalSuiteSchema.extend({ packStrategy })).readonly(),
 });
 
 type Parsed = z.output<typeof curriculumSchema>;

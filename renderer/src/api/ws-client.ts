@@ -1,13 +1,16 @@
 /**
  * The api over the `cod serve` WebSocket. The token comes from the URL the server printed (then leaves the address
  * bar, kept for this tab only); every frame from the server is checked before it is trusted; calls made while the
- * socket is down wait for it to reconnect.
+ * socket is down wait for it to reconnect. Calls are matched with their answers by the one request/response layer
+ * (main/base/rpc.ts).
  */
 import { ApiError, type ApiClient } from '../../../main/api/client.ts';
 import type { MethodName, Params, Result } from '../../../main/api/methods.ts';
 import { asApiEvent, eventFrame, responseFrame } from '../../../main/api/protocol.ts';
 import { TOKEN_PARAM, WS_PATH } from '../../../main/api/channels.ts';
 import type { ApiEvent } from '../../../main/api/types.ts';
+import { Emitter } from '../../../main/base/emitter.ts';
+import { RpcClient } from '../../../main/base/rpc.ts';
 
 const TOKEN_KEY = 'cod.token';
 
@@ -23,21 +26,31 @@ export function takeToken(loc: Location, storage: Storage): string | null {
   return storage.getItem(TOKEN_KEY);
 }
 
-type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
-
 export class WsClient implements ApiClient {
   private ws: WebSocket | null = null;
-  private nextId = 1;
-  private readonly pending = new Map<number, Pending>();
+  /** Frames sent while the socket is down wait here for it to come back. */
   private readonly queue: string[] = [];
-  private readonly listeners = new Set<(e: ApiEvent) => void>();
-  private readonly statusListeners = new Set<(up: boolean) => void>();
+  private readonly rpc: RpcClient;
+  private readonly events = new Emitter<ApiEvent>();
+  private readonly status = new Emitter<boolean>();
   private retryMs = 500;
+  private closed = false;
 
   constructor(
     private readonly url: string,
     private readonly WebSocketImpl: typeof WebSocket = WebSocket,
   ) {
+    this.rpc = new RpcClient(
+      {
+        post: (frame) => {
+          const text = JSON.stringify(frame);
+          if (this.ws && this.ws.readyState === this.WebSocketImpl.OPEN) this.ws.send(text);
+          else this.queue.push(text);
+        },
+      },
+      // The server's error body (with a curriculum's located issues) becomes the ApiError the caller sees.
+      { name: 'workbench server', toError: (body) => new ApiError(body) },
+    );
     this.connect();
   }
 
@@ -49,8 +62,7 @@ export class WsClient implements ApiClient {
   }
 
   onStatus(fn: (up: boolean) => void): () => void {
-    this.statusListeners.add(fn);
-    return () => this.statusListeners.delete(fn);
+    return this.status.on(fn);
   }
 
   private connect(): void {
@@ -58,20 +70,25 @@ export class WsClient implements ApiClient {
     this.ws = ws;
     ws.onopen = () => {
       this.retryMs = 500;
-      for (const f of this.statusListeners) f(true);
+      this.status.emit(true);
       for (const frame of this.queue.splice(0)) ws.send(frame);
     };
     ws.onmessage = (m) => this.receive(String(m.data));
     ws.onclose = () => {
-      for (const f of this.statusListeners) f(false);
+      this.status.emit(false);
       // Calls in flight may or may not have run: fail them rather than guess (the caller can retry).
-      for (const [id, p] of this.pending) {
-        p.reject(new ApiError({ code: 'io', message: 'lost the connection to the workbench server' }));
-        this.pending.delete(id);
-      }
+      this.rpc.failAll(new ApiError({ code: 'io', message: 'lost the connection to the workbench server' }));
+      if (this.closed) return;
       setTimeout(() => this.connect(), this.retryMs);
       this.retryMs = Math.min(this.retryMs * 2, 8000);
     };
+  }
+
+  /** Stop for good: no reconnecting; calls in flight fail, later ones are refused (a page never needs this). */
+  close(): void {
+    this.closed = true;
+    this.rpc.failAll(new ApiError({ code: 'io', message: 'the client was closed' }), { dead: true });
+    this.ws?.close();
   }
 
   private receive(data: string): void {
@@ -83,31 +100,19 @@ export class WsClient implements ApiClient {
     }
     const ev = eventFrame.safeParse(frame);
     if (ev.success) {
-      const e = asApiEvent(ev.data.event);
-      for (const l of this.listeners) l(e);
+      this.events.emit(asApiEvent(ev.data.event));
       return;
     }
     const r = responseFrame.safeParse(frame);
     if (!r.success) return;
-    const p = this.pending.get(r.data.id);
-    if (!p) return;
-    this.pending.delete(r.data.id);
-    if (r.data.ok) p.resolve(r.data.result);
-    else p.reject(new ApiError(r.data.error));
+    this.rpc.settle(r.data);
   }
 
   call<M extends MethodName>(method: M, params: Params<M>): Promise<Result<M>> {
-    const id = this.nextId++;
-    const frame = JSON.stringify({ id, method, params });
-    return new Promise<Result<M>>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      if (this.ws && this.ws.readyState === this.WebSocketImpl.OPEN) this.ws.send(frame);
-      else this.queue.push(frame);
-    });
+    return this.rpc.call<Result<M>>(method, params);
   }
 
   onEvent(listener: (e: ApiEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.events.on(listener);
   }
 }

@@ -6,6 +6,7 @@ import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import { api } from '../api/index.ts';
 import type { ApiEvent, AppInfo, JobView } from '../../../main/api/types.ts';
+import { Emitter } from '../../../main/base/emitter.ts';
 import { errorText } from '../lib/format.ts';
 
 export type ViewName = 'curricula' | 'runs' | 'replay' | 'compare';
@@ -34,7 +35,7 @@ export const useAppStore = defineStore('app', () => {
   const notices = ref<Notice[]>([]);
   const connected = ref(true);
   let noticeId = 1;
-  const eventListeners = new Set<(e: ApiEvent) => void>();
+  const events = new Emitter<ApiEvent>();
 
   function go(v: ViewName): void {
     view.value = v;
@@ -61,15 +62,14 @@ export const useAppStore = defineStore('app', () => {
   }
 
   function onEvent(fn: (e: ApiEvent) => void): () => void {
-    eventListeners.add(fn);
-    return () => eventListeners.delete(fn);
+    return events.on(fn);
   }
 
   async function start(): Promise<void> {
     window.addEventListener('hashchange', () => (view.value = viewFromHash(location.hash)));
     api().onEvent((e) => {
       if (e.type === 'job') upsertJob(e.job);
-      for (const l of eventListeners) l(e);
+      events.emit(e);
     });
     try {
       const [i, j] = await Promise.all([api().call('app.info', {}), api().call('jobs.list', {})]);

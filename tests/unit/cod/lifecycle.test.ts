@@ -278,6 +278,12 @@ describe.runIf(frozenLake !== undefined)('lifecycle on the real FrozenLake-Obscu
           expect(x.reward).toBeGreaterThanOrEqual(0);
           expect(x.reward).toBeLessThanOrEqual(1);
         }
+        // Each solve call carries its task's feedback: the text the update episode after it was told.
+        for (const u of l.records.filter((x) => x.episodeKind === 'update')) {
+          const solve = l.records.find((x) => x.episodeKind === 'solve' && x.position === u.position);
+          expect(solve?.feedback).toBeTruthy();
+          expect(u.messages.map((m) => m.content).join('\n')).toContain(`Environment feedback: ${solve?.feedback}`);
+        }
       }
       const mean = (k: number) => r.lifecycles.reduce((s, l) => s + l.taskRewards[k], 0) / r.lifecycles.length;
       expect(mean(3)).toBeGreaterThan(mean(0));

@@ -10,17 +10,17 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeCallHandler } from '../../../electron/ipc.ts';
 import { isSafeExternalUrl, secureWebPreferences, trustedPage } from '../../../electron/security.ts';
 import { createWorkbench, type Workbench } from '../../../main/services/workbench.ts';
-import type { WorkerHost, WorkerSpec } from '../../../main/services/worker-host.ts';
-import { NodeWorkerHost } from '../../../main/services/worker-host.ts';
+import type { CommandHost, CommandSpec } from '../../../main/services/command-host.ts';
+import { ChildCommandHost } from '../../../main/services/command-host.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 const APP_URL = 'file:///opt/cod/out/renderer/index.html';
 
 /** The real worker host, recording what it was asked to start. */
-class RecordingHost implements WorkerHost {
-  readonly started: WorkerSpec[] = [];
-  private readonly real = new NodeWorkerHost(path.join(ROOT, 'bin', 'cod.mjs'));
-  start(spec: WorkerSpec) {
+class RecordingHost implements CommandHost {
+  readonly started: CommandSpec[] = [];
+  private readonly real = new ChildCommandHost(path.join(ROOT, 'bin', 'cod.mjs'));
+  start(spec: CommandSpec) {
     this.started.push(spec);
     return this.real.start(spec);
   }
@@ -34,7 +34,7 @@ let call: ReturnType<typeof makeCallHandler>;
 beforeEach(() => {
   home = mkdtempSync(path.join(os.tmpdir(), 'cod-ipc-'));
   host = new RecordingHost();
-  wb = createWorkbench({ appRoot: ROOT, codHome: home, workerHost: host });
+  wb = createWorkbench({ appRoot: ROOT, codHome: home, commandHost: host });
   call = makeCallHandler(wb, trustedPage(APP_URL));
 });
 afterEach(() => wb.close());

@@ -13,6 +13,18 @@ import { pairKey } from '../../../main/envs/domains/alchemy/recipes.ts';
 import { makeTask, TargetSequence } from '../../../main/envs/domains/alchemy/task.ts';
 import type { AlchemyView } from '../../../main/envs/domains/alchemy/view.ts';
 import { codnessTable } from '../../../main/envs/domains/shared/codness.ts';
+import {
+  PAPER_FORMAT_ERROR as PAPER_ALCHEMY_FORMAT,
+  PaperAlchemyEpisode,
+} from '../../../main/envs/domains/alchemy/paper-episode.ts';
+import {
+  baseCounts,
+  buildPaperPack,
+  roundHalfEven,
+  traceSolution,
+  type PaperRecipeBook,
+} from '../../../main/envs/domains/alchemy/paper-instance.ts';
+import { paperAlchemyParams } from '../../../main/envs/domains/alchemy/params.ts';
 import { packTranscript, transcriptDigest } from '../../../main/envs/domains/shared/transcript.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
@@ -343,5 +355,188 @@ describe('alchemy scripted agents', () => {
       expect(Math.abs(t.empty[last] - t.empty[0])).toBeLessThan(0.1);
       expect(mean(t.random)).toBeLessThan(mean(t.empty));
     }
+  });
+});
+
+/**
+ * The 'paper' presets against the reference (shiweijiezero/Trinity-RFT @ 622ba7ee, trinity/common/workflows/
+ * connect_the_dots/alchemy/: workflow_random.py, env.py, random_graph.py, prompts/*.jinja2; the presets' arguments
+ * from agentscope-ai/Trinity-RFT exp_plan_final/bench/eval_alchemy_easy.yaml @ 1d7fae4a and eval_alchemy_hard.yaml
+ * @ 139d1c43). Each expected string is transcribed from that code.
+ */
+describe('alchemy paper presets (the reference)', () => {
+  // A hand-made book: base a, b, c; m = a + b (tier 1); t = m + m (tier 2); d = c + c a noise dead end (tier 1).
+  const book: PaperRecipeBook = {
+    tiers: [['bb', 'aa', 'cc'], ['mm', 'dd'], ['tt']],
+    tierOf: new Map([
+      ['bb', 0],
+      ['aa', 0],
+      ['cc', 0],
+      ['mm', 1],
+      ['dd', 1],
+      ['tt', 2],
+    ]),
+    noise: new Set(['dd']),
+    recipes: new Map([
+      ['aa+bb', 'mm'],
+      ['mm+mm', 'tt'],
+      ['cc+cc', 'dd'],
+    ]),
+  };
+  const unlimited = () =>
+    new PaperAlchemyEpisode('alchemy/t/0', book, { target: 'tt', baseCount: 1 }, 8, false, 'chat');
+  const limited = (n = 2, rounds = 15) =>
+    new PaperAlchemyEpisode('alchemy/t/0', book, { target: 'tt', baseCount: n }, rounds, true, 'chat');
+
+  it('an element not held wastes the round and the game goes on: "\'x\' is not in your inventory."', () => {
+    const ep = unlimited();
+    const r = ep.step('zz + aa');
+    expect(r.done).toBe(false);
+    expect(ep.turnsUsed()).toBe(1);
+    expect(r.observation).toBe(
+      "Round 2/8\n\n'zz' is not in your inventory.\n\nTarget: tt\n\nAvailable elements in your inventory:\n" +
+        '- aa\n- bb\n- cc\n\nChoose two elements available in your inventory to combine.',
+    );
+    expect((ep.step('aa + qq') as { observation: string }).observation).toContain("\n'qq' is not in your inventory.\n");
+    expect((ep.step('xx + yy') as { observation: string }).observation).toContain(
+      "\n'xx' and 'yy' are not in your inventory.\n",
+    );
+    // Names match the inventory in any case; a name not held is echoed as typed.
+    expect((ep.step('AA + Zq') as { observation: string }).observation).toContain("\n'Zq' is not in your inventory.\n");
+  });
+
+  it('renders the first user turn and the combination feedback as user.jinja2 does', () => {
+    const ep = unlimited();
+    expect(ep.observation()).toBe(
+      'Round 1/8\n\nTarget: tt\n\nAvailable elements in your inventory:\n- aa\n- bb\n- cc\n\n' +
+        'Choose two elements available in your inventory to combine.',
+    );
+    expect((ep.step('cc + aa') as { observation: string }).observation).toContain('\ncc + aa — nothing happened.\n');
+    const made = ep.step('BB + aa') as { observation: string };
+    expect(made.observation).toBe(
+      'Round 3/8\n\nYou combined bb + aa and created: mm!\n\nTarget: tt\n\nAvailable elements in your inventory:\n' +
+        '- aa\n- bb\n- cc\n- mm\n\nChoose two elements available in your inventory to combine.',
+    );
+    const won = ep.step('mm + mm');
+    expect(won).toMatchObject({ done: true, outcome: 'success', feedback: 'Success! Synthesized tt.' });
+    expect(won.done && won.reward).toBeCloseTo(1 - (0.1 * 3) / 8, 12);
+  });
+
+  it('limited materials: consumption, "Not enough", "Materials consumed.", out of materials', () => {
+    const ep = limited(2);
+    expect(ep.observation()).toContain('\nInventory (6 total copies):\n- aa x2\n- bb x2\n- cc x2\n');
+    expect((ep.step('aa + cc') as { observation: string }).observation).toContain(
+      '\naa + cc — nothing happened. Materials consumed.\n\nTarget: tt\n\nInventory (4 total copies):\n- aa x1\n- bb x2\n- cc x1\n',
+    );
+    expect((ep.step('aa + aa') as { observation: string }).observation).toContain(
+      "\nNot enough 'aa' (need 2, have 1).\n",
+    );
+    const one = limited(1);
+    one.step('aa + bb'); // mm
+    one.step('cc + mm'); // nothing: cc and mm used up, nothing left to pair
+    const end = one.step('mm + mm'); // neither copy held: a wasted round
+    expect(end).toMatchObject({
+      done: true,
+      outcome: 'out_of_resources',
+      reward: 0,
+      feedback: 'Failed: Ran out of materials. Could not synthesize tt. Used 2 rounds.',
+    });
+  });
+
+  it('ends on the round limit and on a format error with the reference messages', () => {
+    const ep = limited(9, 2);
+    ep.step('aa + cc');
+    expect(ep.step('aa + cc')).toMatchObject({
+      done: true,
+      outcome: 'out_of_turns',
+      feedback: 'Failed: Ran out of rounds (2/2). Could not synthesize tt.',
+    });
+    for (const a of ['aa', 'aa + bb + cc', 'aa +', '+ bb', 'aa, bb']) {
+      expect(unlimited().step(a), a).toMatchObject({
+        done: true,
+        outcome: 'format_error',
+        feedback: PAPER_ALCHEMY_FORMAT,
+      });
+    }
+    expect(PAPER_ALCHEMY_FORMAT).toBe(
+      'Invalid format: could not parse combination. Expected format: {your reasoning process here}' +
+        '<answer>Element1 + Element2</answer>. Game over.',
+    );
+  });
+
+  it('the system prompt lists every element of the instance by tier, dead ends included', () => {
+    const rules = unlimited().rules();
+    expect(rules).toContain(
+      '\n## Element Tiers\n\n- tier 0: bb, aa, cc\n- tier 1: mm, dd\n- tier 2: tt\n\n' +
+        "The target element 'tt' is at tier 2.\n\n## Response Format\n",
+    );
+    expect(
+      rules.startsWith(
+        'You are in an Alchemy crafting environment. Your goal is to synthesize the target element "tt"',
+      ),
+    ).toBe(true);
+    expect(rules).toContain('\n- **No consumption**: Elements are NOT consumed when used.');
+    expect(limited().rules()).toContain(
+      '\n- **Ending**: The game ends when you succeed, run out of materials, or reach the round limit.\n',
+    );
+    expect(rules).toContain('based on element names. \n\n## Hidden Clues About the Environment\nRecipes (i.e.,');
+    expect(rules.endsWith('similar tasks later on.\n')).toBe(true);
+  });
+
+  it("generates books as random_graph.py: Python's rounding, no cross-tier recipe at max_tier_gap 1, S targets", () => {
+    expect([0.5, 1.5, 2.5, 3.5, 2.4, 2.6].map(roundHalfEven)).toEqual([0, 2, 2, 4, 2, 3]);
+    for (const preset of ['paper', 'paper-hard']) {
+      const params = paperAlchemyParams(preset, undefined);
+      for (let k = 0; k < 30; k++) {
+        const { book: b, targets } = buildPaperPack(params, stableSeed('al-paper', k), preset, 8);
+        expect(b.tiers.length).toBeGreaterThanOrEqual(3);
+        expect(b.tiers.length).toBeLessThanOrEqual(4);
+        // max(1, round(size · shrink)) with shrink <= 0.8: at least one, never more than the tier below.
+        const real = b.tiers.map((names) => names.filter((n) => !b.noise.has(n)).length);
+        for (let t = 1; t < real.length; t++) {
+          expect(real[t]).toBeGreaterThanOrEqual(1);
+          expect(real[t]).toBeLessThanOrEqual(real[t - 1]);
+        }
+        for (const [key, product] of b.recipes) {
+          const [x, y] = key.split('+');
+          expect(b.tierOf.get(x), key).toBe(b.tierOf.get(product)! - 1);
+          expect(b.tierOf.get(y), key).toBe(b.tierOf.get(product)! - 1);
+        }
+        expect(targets.every((n) => !b.noise.has(n) && b.tierOf.get(n)! >= 1)).toBe(true);
+        expect(new Set(targets).size).toBe(targets.length);
+        if (preset === 'paper') expect(b.noise.size).toBe(0);
+      }
+    }
+    const params = paperAlchemyParams('paper', undefined);
+    expect(buildPaperPack(params, SEED, 'paper', 4).targets.length).toBeLessThanOrEqual(4);
+    // The pack size reaches the domain through openPack: S = 4 and S = 8 draw different schedules.
+    const p4 = alchemy.openPack(pack({ preset: 'paper', packSize: 4 }));
+    const targetsOf = (p: typeof p4, n: number) =>
+      Array.from({ length: n }, (_, i) => (p.startTask(i).view() as AlchemyView).target);
+    const t4 = targetsOf(p4, 8);
+    const distinct = new Set(t4).size;
+    expect(distinct).toBeLessThanOrEqual(4);
+    t4.forEach((name, i) => expect(name).toBe(t4[i % distinct])); // ordered[i % len]
+    expect(codError(() => alchemy.openPack(pack({ preset: 'paper', packSize: 0 }))).where).toBe('alchemy.packSize');
+    expect(codError(() => alchemy.openPack(pack({ preset: 'paper', options: { rounds: 0 } }))).where).toBe(
+      'alchemy.options.rounds',
+    );
+  });
+
+  it('the limited budget follows _trace_solution / _compute_base_counts, quirks included', () => {
+    const path = traceSolution(book, 'tt');
+    expect(path).toEqual([
+      ['aa', 'bb', 'mm'],
+      ['mm', 'mm', 'tt'],
+    ]);
+    // mm is made once (expanded once) but used twice: the second use counts as "needed".
+    expect(Object.fromEntries(baseCounts(path))).toEqual({ aa: 1, bb: 1, mm: 1 });
+  });
+
+  it('passes the CoD-ness check with the oracle', () => {
+    const t = codnessTable(alchemy, { preset: 'paper', packs: 48, rendering: 'chat' });
+    const last = t.oracle.length - 1;
+    expect(t.oracle[last]).toBeGreaterThan(t.oracle[0] + 0.08);
+    expect(t.oracle[last]).toBeGreaterThan(t.empty[last] + 0.08);
   });
 });

@@ -19,6 +19,17 @@ const open = (
   options?: Record<string, unknown>,
 ) => control.openPack({ seed, preset, rendering, options });
 
+import {
+  formatReward,
+  PAPER_CONTROL,
+  PAPER_CONTROL_SYSTEM,
+  PaperControlEpisode,
+  PaperControlPack,
+  paperControlTask,
+  pyRepr,
+  type PaperControlTask,
+} from '../../../main/envs/domains/control/paper.ts';
+
 describe('control: closed-loop rollout and loss', () => {
   it('matches a hand-computed two-step trajectory', () => {
     const task: ControlTask = { index: 0, horizon: 2, x0: 0, v0: 0, xTarget: 1, vTarget: 0, noise: [0, 0] };
@@ -132,7 +143,7 @@ describe('control: episodes', () => {
 
 describe('control: configuration', () => {
   it('ships train / easy / hard; hard is the spec preset', () => {
-    expect(control.presets).toEqual(['train', 'easy', 'hard']);
+    expect(control.presets).toEqual(['train', 'easy', 'hard', 'paper']);
     const v = open('p', 'hard').startTask(0).view() as ControlView;
     expect(v.horizon).toBe(12);
     expect(v.vTarget).toBe(0);
@@ -250,5 +261,137 @@ describe('control: CoD-ness (scripted agents on held-out packs of 8)', () => {
     const mean = (xs: number[]) => xs.slice(1).reduce((s, x) => s + x, 0) / (xs.length - 1);
     expect(mean(noisy.oracle)).toBeLessThan(mean(clean.oracle));
     expect(mean(noisy.oracle)).toBeGreaterThan(mean(noisy.empty));
+  });
+});
+
+/**
+ * The 'paper' preset against the reference (agentscope-ai/Trinity-RFT @ 139d1c43, trinity/common/workflows/
+ * connect_the_dots/optimalcontrol/: workflow.py, env.py, prompts/*.jinja2; data from
+ * examples/research_cod/get_optimal_control_data.py, difficulty hard). Expected strings are transcribed from that code.
+ */
+describe('control paper preset (the reference)', () => {
+  const task: PaperControlTask = { horizon: 3, x0: 0, v0: 0, xTarget: 1, vTarget: 0, penalty: 0.03 };
+  const packWith = (a: number, b: number): PaperControlPack => Object.assign(new PaperControlPack('s'), { a, b });
+  const submit = (answer: string, response?: string) =>
+    new PaperControlEpisode('control/t/0', packWith(1, 1), task).step(answer, response) as {
+      outcome: string;
+      reward: number;
+      feedback: string;
+      trajectory: string;
+    };
+  const detail = (answer: string, response?: string) =>
+    /block \((.*)\)\. The environment/.exec(submit(answer, response).feedback)?.[1];
+
+  it('a submission that does not parse scores -0.1 with the reference message', () => {
+    const r = submit('<action_expression>y + 1</action_expression>');
+    expect(r).toMatchObject({ outcome: 'format_error', reward: -0.1 });
+    expect(r.feedback).toBe(
+      'Invalid controller submission: expected exactly one terminal <answer><action_expression>...</action_expression>' +
+        '</answer> block (unknown variable: y). The environment was not executed and reward was set to -0.1.',
+    );
+    expect(
+      detail(
+        '<action_expression>1</action_expression>',
+        'ok ```py``` <answer><action_expression>1</action_expression></answer>',
+      ),
+    ).toBe('python_or_markdown_code_is_not_allowed');
+    expect(
+      detail(
+        '<action_expression>1</action_expression>',
+        '<answer><action_expression>1</action_expression></answer> done',
+      ),
+    ).toBe('answer_must_end_the_response');
+    expect(detail('<controller>1</controller>')).toBe('expected_action_expression');
+    expect(detail('<action_expression>x < 1</action_expression>')).toBe('invalid_answer_xml');
+    expect(detail('<action_expression kind="pd">1</action_expression>')).toBe('action_expression must be text');
+    expect(detail('<action_expression> </action_expression>')).toBe('action_expression must be text');
+    expect(detail('<action_expression>True</action_expression>')).toBe('only numeric constants are allowed');
+    expect(detail('<action_expression>x // 2</action_expression>')).toBe('unsupported binary operator');
+    expect(detail('<action_expression>sin(x)</action_expression>')).toBe('unsupported function call');
+    expect(detail('<action_expression>min()</action_expression>')).toBe('invalid argument count for min');
+    expect(detail('<action_expression>x[0]</action_expression>')).toBe('unsupported expression syntax: Subscript');
+    expect(detail('<action_expression>dx = 1</action_expression>')).toBe(
+      'invalid action_expression syntax: invalid syntax',
+    );
+    expect(detail('<action_expression>1e999</action_expression>')).toBe('numeric constants must be finite');
+    expect(
+      new PaperControlEpisode('t', packWith(1, 1), task).formatError('no <answer> block', 'just text'),
+    ).toMatchObject({
+      reward: -0.1,
+      feedback: expect.stringContaining('(expected_exactly_one_answer_tag)'),
+    });
+  });
+
+  it('runs the XML-escaped and XML-safe forms alike; a failing expression scores 0', () => {
+    const a = submit('<action_expression>1 if x &lt; 0.5 else 0</action_expression>');
+    const b = submit('<action_expression>ifelse(lt(x, 0.5), 1, 0)</action_expression>');
+    expect(a.outcome).toBe('success');
+    expect(a.reward).toBe(b.reward);
+    const fail = submit('<action_expression>1 / (x - x)</action_expression>');
+    expect(fail).toMatchObject({ outcome: 'failure', reward: 0 });
+    expect(fail.feedback).toBe(
+      'Invalid policy: RuntimeError: action failed at t=0: ZeroDivisionError: float division by zero. Controller ' +
+        'evaluation stopped when the expression failed; no complete trajectory or loss was returned, and reward was forced to 0.',
+    );
+    expect(submit('<action_expression>x &gt; 0</action_expression>').feedback).toContain(
+      'TypeError: action must return an int or float scalar',
+    );
+  });
+
+  it('feedback is the table and summary of render_trajectory / render_summary; L and R as compute_loss / compute_reward', () => {
+    // a = b = 1, u = 1 every step: v = 1, 2, 3; x = 1, 3, 6. L = 25 + 2·9 + 0.03·3 = 43.09.
+    const r = submit('<action_expression>1</action_expression>');
+    expect(r.reward).toBeCloseTo(1 / 44.09, 12);
+    expect(r.feedback).toBe(
+      'The environment executed the submitted policy under the fixed hidden dynamics.\n\n' +
+        '  t         x_t         v_t         u_t\n' +
+        '  0       0.000       0.000       1.000\n' +
+        '  1       1.000       1.000       1.000\n' +
+        '  2       3.000       2.000       1.000\n' +
+        '  3       6.000       3.000          --\n\n' +
+        'Terminal state:\nx_3 = 6.000, v_3 = 3.000.\nTarget:\nx_target = 1.000, v_target = 0.000.\n' +
+        'Loss and reward:\nL = 43.090, R = 0.023.',
+    );
+    expect(
+      r.trajectory.endsWith(
+        '\n\nSubmitted action expression:\n<answer>\n  <action_expression>\n    1\n  </action_expression>\n</answer>',
+      ),
+    ).toBe(true);
+    expect(
+      r.trajectory.startsWith(`System:\n${PAPER_CONTROL_SYSTEM}\n\nTask:\nInitial state: x_0 = 0.000, v_0 = 0.000.\n`),
+    ).toBe(true);
+    expect(formatReward(1e-5)).toBe('1.000e-05 (nonzero; below three-decimal precision)');
+    expect([pyRepr(0), pyRepr(-1.25), pyRepr(3), pyRepr(1.5e-5), pyRepr(2e16)]).toEqual([
+      '0.0',
+      '-1.25',
+      '3.0',
+      '1.5e-05',
+      '2e+16',
+    ]);
+  });
+
+  it("shows the latest earlier controller that ran and its result; a task 0 clears it; b's sign is not told", () => {
+    const pack = control.openPack({ seed: 'ctl-paper', preset: 'paper', rendering: 'chat' });
+    const first = pack.startTask(0);
+    expect(first.rules()).toContain('The control coefficient `b_env` may be positive or negative');
+    expect(first.observation()).not.toContain('Controller evidence');
+    first.step('<action_expression>0.2 * (x_target - x)</action_expression>');
+    const second = pack.startTask(1).observation();
+    expect(second).toContain('\n\n## Controller evidence from an earlier task\n\n');
+    expect(second).toContain('- Completed that earlier rollout: yes\n');
+    expect(second).toContain('    0.2 * (x_target - x)\n');
+    // An expression that fails to run is not carried.
+    pack.startTask(1).step('<action_expression>1/0</action_expression>');
+    expect(pack.startTask(2).observation()).toContain('    0.2 * (x_target - x)\n');
+    expect(pack.startTask(0).observation()).not.toContain('Controller evidence');
+    for (let k = 0; k < 200; k++) {
+      const p = new PaperControlPack(`b-${k}`);
+      expect(Math.abs(p.b)).toBeGreaterThanOrEqual(0.35);
+      expect(p.a).toBeGreaterThanOrEqual(0.55);
+      expect(p.a).toBeLessThanOrEqual(1.2);
+    }
+    const t = paperControlTask(PAPER_CONTROL, 's', 'paper', 0);
+    expect(t).toMatchObject({ horizon: 12, vTarget: 0, penalty: 0.03 });
+    expect(Math.abs(t.xTarget)).toBeLessThanOrEqual(8);
   });
 });

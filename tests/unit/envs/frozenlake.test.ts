@@ -15,6 +15,15 @@ import { noteFidelity, observedCodes } from '../../../main/envs/domains/frozenla
 import type { FrozenLakeView } from '../../../main/envs/domains/frozenlake/view.ts';
 import { codnessTable } from '../../../main/envs/domains/shared/codness.ts';
 import { packTranscript, transcriptDigest } from '../../../main/envs/domains/shared/transcript.ts';
+import { ALL_MAPPINGS } from '../../../main/envs/domains/frozenlake/directions.ts';
+import {
+  PAPER_FEEDBACK,
+  PAPER_FORMAT_ERROR,
+  PAPER_RULES,
+  PaperFrozenLakeEpisode,
+} from '../../../main/envs/domains/frozenlake/paper-episode.ts';
+import { generatePaperTask, referencePathSearch } from '../../../main/envs/domains/frozenlake/paper-task.ts';
+import type { FrozenLakeTask } from '../../../main/envs/domains/frozenlake/task.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const at = (row: number, col: number): readonly [number, number] => [row, col];
@@ -417,5 +426,156 @@ describe('frozenlake scripted agents', () => {
       expect(Math.abs(firstHalf - secondHalf)).toBeLessThan(0.1);
       expect(Math.max(...t.random)).toBeLessThan(t.oracle[last] - 0.4);
     }
+  });
+});
+
+/**
+ * The 'paper' presets against the reference (agentscope-ai/Trinity-RFT, trinity/common/workflows/connect_the_dots/
+ * frozen_lake/workflow_obscure.py @ 139d1c43 and workflow.py @ 1d7fae4a; envs/frozen_lake/utils.py as in
+ * yanxi-chen/Trinity-RFT @ b2282ae9; prompts/*.jinja2 as in shiweijiezero/Trinity-RFT @ 622ba7ee). Each expected
+ * string is transcribed from that code.
+ */
+describe('frozenlake paper presets (the reference)', () => {
+  // 3x3, start (1,1), goal (0,0), a hole at (1,0); mapping 1=Down 2=Right 3=Up 4=Left (ALL_MAPPINGS[0]).
+  const task: FrozenLakeTask = {
+    size: 3,
+    tiles: ['G__', 'O__', '___'],
+    start: [1, 1],
+    goal: [0, 0],
+    mapping: ALL_MAPPINGS[0],
+  };
+  const episode = () => new PaperFrozenLakeEpisode('frozenlake/t/0', task, 8, 'chat');
+
+  it('renders the system prompt and the user turns as the Jinja templates do', () => {
+    const ep = episode();
+    expect(ep.rules()).toBe(PAPER_RULES);
+    expect(ep.rules().startsWith('You are playing a FrozenLake-Obscure game')).toBe(true);
+    expect(ep.rules().endsWith('potentially helpful for solving other similar tasks later on.')).toBe(true);
+    expect(ep.observation()).toBe(
+      'Step 1/8\n\nCurrent map:\n G \t _ \t _ \t\n O \t P \t _ \t\n _ \t _ \t _ \t\n' +
+        'You have not reached the goal (row=0, col=0) yet. Please decide your next action.\n',
+    );
+    const r = ep.step('Direction 2');
+    expect(r).toEqual({
+      done: false,
+      observation:
+        'Step 2/8\n\nYou executed action Direction 2. Your position changed from (row=1, col=1) to (row=1, col=2).\n\n' +
+        'Current map:\n G \t _ \t _ \t\n O \t _ \t P \t\n _ \t _ \t _ \t\n' +
+        'You have not reached the goal (row=0, col=0) yet. Please decide your next action.\n',
+    });
+    const blocked = ep.step('Direction 2') as { observation: string };
+    expect(blocked.observation).toContain(
+      'You executed action Direction 2. Your position did not change (stayed at row=1, col=2). ' +
+        'This may be because you tried to move beyond the edge of the map.\n',
+    );
+  });
+
+  it('parses the action with a prefix match: `Direction 2 (Down)` is legal', () => {
+    for (const a of ['Direction 2 (Down)', 'direction 2', 'Direction   2.', 'Direction 02', 'Direction 2abc']) {
+      const ep = episode();
+      expect(ep.step(a).done, a).toBe(false);
+      expect(ep.view().position, a).toEqual([1, 2]);
+    }
+    for (const a of ['DIRECTION 2', 'Direction2', 'Go Direction 2', 'Right', '2']) {
+      const r = episode().step(a);
+      expect(r, a).toMatchObject({ done: true, outcome: 'format_error', reward: 0, feedback: PAPER_FORMAT_ERROR });
+    }
+    expect(PAPER_FORMAT_ERROR).toBe(
+      'Invalid format: could not parse action. Expected format: {your reasoning process here}' +
+        '<answer>Direction X</answer>, where X is 1, 2, 3, or 4. Game over.',
+    );
+  });
+
+  it('a code outside 1-4 is a format error with its own message (reward 0)', () => {
+    expect(episode().step('Direction 5')).toMatchObject({
+      done: true,
+      outcome: 'format_error',
+      reward: 0,
+      feedback: 'Invalid format: Direction 5 is not a valid action. Expected: Direction 1, 2, 3, or 4. Game over.',
+    });
+    expect((episode().step('Direction 0012') as { feedback: string }).feedback).toMatch(
+      /^Invalid format: Direction 12 is not/,
+    );
+    expect(episode().formatError('no <answer> block')).toMatchObject({ feedback: PAPER_FORMAT_ERROR, reward: 0 });
+  });
+
+  it("ends on a hole without naming the hole's cell, on the goal with 1 - 0.1 · turns / max", () => {
+    const hole = episode().step('Direction 4'); // Left from (1,1) into the hole at (1,0)
+    expect(hole).toMatchObject({ done: true, outcome: 'failure', reward: 0, feedback: PAPER_FEEDBACK.hole });
+    expect(PAPER_FEEDBACK.hole).toBe('Failed: Fell into a hole (O). Avoid holes by planning a safe path.');
+    expect(hole.done && hole.feedback).not.toMatch(/\d/);
+    const ep = episode();
+    ep.step('Direction 3'); // Up to (0,1)
+    const goal = ep.step('Direction 4'); // Left to (0,0)
+    expect(goal).toMatchObject({ done: true, outcome: 'success', feedback: 'Success! Reached the goal (G).' });
+    expect(goal.done && goal.reward).toBeCloseTo(1 - (0.1 * 2) / 8, 12);
+  });
+
+  it('runs out of steps after agent_max_steps with the reference message', () => {
+    const ep = episode();
+    let r: StepResult = { done: false, observation: '' };
+    // Right, then blocked at the edge seven times.
+    for (let i = 0; i < 8 && !r.done; i++) r = ep.step('Direction 2');
+    expect(r).toMatchObject({
+      done: true,
+      outcome: 'out_of_turns',
+      reward: 0,
+      feedback: 'Failed: Ran out of steps (8/8) without reaching the goal. Try to find a shorter path.',
+    });
+  });
+
+  it("the map search is the reference's depth-first is_valid, quirks included", () => {
+    // Accepts a goal max_steps + 1 moves away: the goal is tested as a neighbour of a cell expanded at max_steps.
+    expect(referencePathSearch(['S_G', 'OOO', 'OOO'], [0, 0], 1)).toBe(true);
+    expect(referencePathSearch(['S_G', 'OOO', 'OOO'], [0, 0], 0)).toBe(false);
+    // Rejects a lake whose goal is 4 moves away with max_steps 4: (1,1) is first expanded at depth 4 (via (0,2),
+    // (1,2)) and marked, so its depth-2 entry is skipped and (2,1) is never expanded within the bound.
+    const board = ['S__', 'O__', 'G_O'];
+    expect(
+      shortestPath(
+        board.map((r) => r.replace('S', '_')),
+        [0, 0],
+        [2, 0],
+      ),
+    ).toBe(4);
+    expect(referencePathSearch(board, [0, 0], 4)).toBe(false);
+    expect(referencePathSearch(board, [0, 0], 5)).toBe(true);
+  });
+
+  it('draws every lake of a pack from its own row (size, p), with one mapping per pack', () => {
+    for (const preset of ['paper', 'paper-hard'] as const) {
+      const params = frozenLakeParams(preset, undefined);
+      const sizes = new Set<number>();
+      const mappings = new Set<string>();
+      for (let i = 0; i < 40; i++) {
+        const t = generatePaperTask(params, stableSeed('fl-paper', preset), preset, i);
+        sizes.add(t.size);
+        mappings.add(t.mapping.join(','));
+        expect(t.tiles[t.start[0]][t.start[1]]).toBe('_');
+        expect(t.tiles[t.goal[0]][t.goal[1]]).toBe('G');
+        const board = t.tiles.map((row, r) =>
+          r === t.start[0] ? row.slice(0, t.start[1]) + 'S' + row.slice(t.start[1] + 1) : row,
+        );
+        expect(referencePathSearch(board, t.start, params.maxPathLength)).toBe(true);
+      }
+      expect([...sizes].sort()).toEqual(preset === 'paper' ? [4, 5] : [6, 7]);
+      expect(mappings.size).toBe(1);
+    }
+    expect(frozenLakeParams('paper', undefined)).toMatchObject({ maxTurns: 8, maxPathLength: 6, mapping: 'per_pack' });
+    expect(frozenLakeParams('paper-hard', undefined)).toMatchObject({ maxTurns: 10, maxPathLength: 8 });
+    // Today's presets keep their meaning.
+    expect(frozenLakeParams('train', undefined)).toMatchObject({
+      variant: 'workbench',
+      maxTurns: 8,
+      minSize: 4,
+      maxSize: 5,
+    });
+  });
+
+  it('passes the CoD-ness check with the oracle', () => {
+    const t = codnessTable(frozenLake, { preset: 'paper', packs: 48, rendering: 'chat' });
+    const last = t.oracle.length - 1;
+    expect(t.oracle[last]).toBeGreaterThan(t.oracle[0] + 0.25);
+    expect(t.oracle[last]).toBeGreaterThan(t.empty[last] + 0.2);
   });
 });

@@ -14,6 +14,14 @@ import { generateTask } from '../../../main/envs/domains/gridnav/task.ts';
 import type { GridNavView } from '../../../main/envs/domains/gridnav/view.ts';
 import { codnessTable } from '../../../main/envs/domains/shared/codness.ts';
 import { packTranscript, transcriptDigest } from '../../../main/envs/domains/shared/transcript.ts';
+import {
+  PAPER_GRID_PRESETS,
+  PaperGridEpisode,
+  PaperGridPack,
+  paperGridTask,
+  paperSystemPrompt as paperGridSystem,
+  type PaperGridTask,
+} from '../../../main/envs/domains/gridnav/paper.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const SEED = stableSeed('gn-test');
@@ -347,5 +355,100 @@ describe('gridnav scripted agents', () => {
     const t = codnessTable(gridNav, { preset: 'train', packs: 24 });
     expect(t.oracle[t.oracle.length - 1]).toBeGreaterThan(t.oracle[0] + 0.04);
     t.oracle.forEach((x, j) => expect(t.empty[j]).toBeCloseTo(x, 10));
+  });
+});
+
+/**
+ * The 'paper' presets against the reference (agentscope-ai/Trinity-RFT @ 139d1c43, trinity/common/workflows/
+ * connect_the_dots/grid_navigation/: env.py, workflow.py, prompts/*.jinja2; presets from
+ * exp_plan_final/train/grid_navigation_27b.yaml). Expected strings are transcribed from that code.
+ */
+describe('gridnav paper presets (the reference)', () => {
+  const params = PAPER_GRID_PRESETS.paper;
+  const packOf = (seed = 'gn-paper') => new PaperGridPack(params, stableSeed(seed), 'paper');
+
+  it('draws the landscape of 4 components with scales 0.15-0.45 into integer costs 0-99', () => {
+    expect(params).toMatchObject({ components: 4, minScale: 0.15, maxScale: 0.45, minSize: 8, maxSize: 12 });
+    expect(PAPER_GRID_PRESETS['paper-hard']).toMatchObject({ components: 5, minSize: 10, maxSize: 14 });
+    for (let k = 0; k < 10; k++) {
+      const flat = packOf(`gn-${k}`).costs.flat();
+      expect(Math.min(...flat)).toBe(0);
+      expect(Math.max(...flat)).toBe(99);
+      expect(flat.every((v) => Number.isInteger(v))).toBe(true);
+    }
+    const t = paperGridTask(params, 10, 's', 'paper', 0);
+    expect(t.rounds).toBeGreaterThanOrEqual(3);
+    expect(t.rounds).toBeLessThanOrEqual(5);
+    expect(t.start).not.toEqual(t.goal);
+  });
+
+  it('renders the user turn and the move feedback as the templates do; the final feedback shows the map', () => {
+    const pack = packOf();
+    const task: PaperGridTask = { start: [0, 0], goal: [0, 2], rounds: 2 };
+    const ep = new PaperGridEpisode('gridnav/t/0', pack, task, 1, 'chat');
+    expect(ep.rules()).toBe(paperGridSystem(1));
+    expect(ep.rules().endsWith('(your thinking process goes here)\n<answer>row,col</answer>')).toBe(true);
+    expect(ep.observation()).toBe(
+      `Round 1/2\n\nCurrent position: (0,0)\nTarget position: (0,2)\n\nObserved cost grid:\n${pack.render()}\n\n` +
+        'Choose one legal destination for this round.\nRemember to follow every requirement in the `## Movement rules` section.',
+    );
+    const r = ep.step('0, 2') as { observation: string };
+    const loss = (pack.costs[0][1] + pack.costs[0][2]) / 200;
+    expect(r.observation).toContain(
+      `\n\nYou moved to (0,2) through 2 entered cells: (0,1) -> (0,2). Cumulative normalized loss: ${loss.toFixed(4)}.\n\n`,
+    );
+    expect(pack.render().split('\n')[1].trim().startsWith('0')).toBe(true); // row 0 now revealed
+    const end = ep.step('1,2');
+    expect(end).toMatchObject({ done: true, outcome: 'failure', reward: 0 });
+    expect(end.done && end.feedback).toBe(
+      `Failed: after 2 rounds, position (1, 2) did not equal target (0, 2). Reward: 0.\n\nFinal observed cost grid:\n${pack.render()}`,
+    );
+    expect(end.done && end.trajectorySuffix).toMatch(
+      /^Final environment state:\nPosition: \(1, 2\)\nTarget: \(0, 2\)\n/,
+    );
+  });
+
+  it('an illegal or unparsable move ends the task with the reference message', () => {
+    const ep = () => new PaperGridEpisode('t', packOf(), { start: [2, 2], goal: [2, 5], rounds: 3 }, 1, 'chat');
+    const msg = (a: string) => {
+      const r = ep().step(a);
+      return r.done ? [r.outcome, r.reward, r.feedback.split('\n')[0]] : null;
+    };
+    expect(msg('3,3')).toEqual([
+      'illegal_action',
+      0,
+      'Invalid action: The destination must be in the same row or the same column. Game over.',
+    ]);
+    expect(msg('2,2')).toEqual([
+      'illegal_action',
+      0,
+      'Invalid action: The destination must differ from the current position. Game over.',
+    ]);
+    expect(msg('2,099')).toEqual([
+      'illegal_action',
+      0,
+      'Invalid action: Destination (2,99) is outside the grid. Game over.',
+    ]);
+    expect(msg('(2,5)')).toEqual([
+      'format_error',
+      0,
+      'Invalid action: expected exactly one <answer>row,col</answer> destination. Game over.',
+    ]);
+  });
+
+  it('success scores 1 - mean cost / 100, no turn shaping; revealed cells persist along the pack, task 0 starts afresh', () => {
+    const pack = gridNav.openPack({ seed: stableSeed('gn-p'), preset: 'paper', rendering: 'chat' });
+    const a = pack.startTask(0);
+    const v = a.view() as GridNavView;
+    const next: [number, number] = [v.position[0], (v.position[1] + 1) % v.size];
+    a.step(`${next[0]},${next[1]}`);
+    const b = pack.startTask(1).view() as GridNavView;
+    expect(b.costs.flat().some((c) => c !== null)).toBe(true); // the map remembers
+    const again = pack.startTask(0).view() as GridNavView;
+    expect(again.costs.flat().every((c) => c === null)).toBe(true); // a fresh pack state (the Ralph loop's task 0)
+    const p2 = packOf('gn-s');
+    const ep = new PaperGridEpisode('t', p2, { start: [0, 0], goal: [0, 1], rounds: 1 }, 1, 'chat');
+    const r = ep.step('0,1');
+    expect(r).toMatchObject({ outcome: 'success', reward: 1 - p2.costs[0][1] / 100 });
   });
 });

@@ -58,6 +58,7 @@ describe('TokenText', () => {
     outcome: 'success',
     hintBefore: null,
     hintAfter: null,
+    feedback: null,
   };
   it('tints unlikely tokens by log-prob and signs advantages by colour', async () => {
     const w = mount(TokenText, { props: { sample, colourBy: 'logprob' } });

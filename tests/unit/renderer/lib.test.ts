@@ -3,7 +3,6 @@ import { diffLines } from '../../../renderer/src/lib/diff.ts';
 import { groupMetrics } from '../../../renderer/src/lib/panels.ts';
 import { axisDecimals, fmtAxis } from '../../../renderer/src/lib/format.ts';
 import { smoothEma } from '../../../renderer/src/lib/smoothing.ts';
-import { canResume, shownStatus } from '../../../renderer/src/lib/run-status.ts';
 
 describe('smoothEma', () => {
   it('is debiased (a constant stays constant) and keeps gaps', () => {
@@ -111,16 +110,5 @@ describe('axis labels', () => {
     expect(fmtAxis(-1e-15, -0.02, 0)).toBe('0.000');
     expect(labels(0, 2000, 500)).toEqual(['0', '500', '1000', '1500', '2000']);
     expect(axisDecimals(5, 5)).toBe(1);
-  });
-});
-
-describe('shownStatus / canResume', () => {
-  it('a running run without a live trainer reads as interrupted and can be resumed', () => {
-    expect(shownStatus({ status: 'running', live: true })).toBe('running');
-    expect(shownStatus({ status: 'running', live: false })).toBe('interrupted');
-    expect(canResume({ status: 'running', live: false })).toBe(true);
-    expect(canResume({ status: 'running', live: true })).toBe(false);
-    expect(canResume({ status: 'finished', live: false })).toBe(false);
-    expect(canResume({ status: 'stopped', live: false })).toBe(true);
   });
 });

@@ -80,6 +80,7 @@ export function stepCommit(step: number, shape: StepShape = SMALL): StepCommit {
         advantage: 0.5 - l * 0.25,
         outcome: 'success',
         hintBefore: 'Hints: null',
+        feedback: 'reached the goal',
       });
       messages.push({ role: 'assistant', content: `<answer>move ${t}</answer>` });
       prompt.push(step, l, t, 7);

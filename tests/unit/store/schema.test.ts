@@ -161,8 +161,9 @@ describe('opening a store', () => {
 });
 
 describe('migrations', () => {
+  const NEXT = MIGRATIONS.length + 1;
   const V2 = {
-    version: 2,
+    version: NEXT,
     sql: "ALTER TABLE runs ADD COLUMN notes TEXT NOT NULL DEFAULT ''; CREATE INDEX runs_by_name ON runs (name);",
   };
 
@@ -172,11 +173,11 @@ describe('migrations', () => {
     const runId = newRunIn(s);
     s.close();
     const db = new DatabaseSync(path);
-    expect(migrate(db, path, [...MIGRATIONS, V2])).toBe(1);
-    expect(readUserVersion(db)).toBe(2);
+    expect(migrate(db, path, [...MIGRATIONS, V2])).toBe(SCHEMA_VERSION);
+    expect(readUserVersion(db)).toBe(NEXT);
     expect(db.prepare('SELECT id, notes FROM runs').get()).toEqual({ id: runId, notes: '' });
     // Already current: nothing to do.
-    expect(migrate(db, path, [...MIGRATIONS, V2])).toBe(2);
+    expect(migrate(db, path, [...MIGRATIONS, V2])).toBe(NEXT);
     db.close();
   });
 
@@ -186,7 +187,7 @@ describe('migrations', () => {
     newRunIn(s);
     s.close();
     const db = new DatabaseSync(path);
-    const broken = { version: 2, sql: 'CREATE TABLE extra (x INTEGER); INSERT INTO no_such_table VALUES (1);' };
+    const broken = { version: NEXT, sql: 'CREATE TABLE extra (x INTEGER); INSERT INTO no_such_table VALUES (1);' };
     let err: unknown;
     try {
       migrate(db, path, [...MIGRATIONS, broken]);
@@ -194,11 +195,38 @@ describe('migrations', () => {
       err = e;
     }
     expect(err).toBeInstanceOf(CodError);
-    expect((err as CodError).message).toMatch(/schema version 2/);
-    expect(readUserVersion(db)).toBe(1);
+    expect((err as CodError).message).toMatch(new RegExp(`schema version ${NEXT}`));
+    expect(readUserVersion(db)).toBe(SCHEMA_VERSION);
     expect(db.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE name = 'extra'").get()?.n).toBe(0);
     expect(db.prepare('SELECT count(*) AS n FROM runs').get()?.n).toBe(1);
     db.close();
+  });
+
+  it("version 2 adds each sample's feedback; rows stored at version 1 read it as null and stay whole", () => {
+    const path = join(dir, 'v1.db');
+    const s = openStore(path);
+    const runId = newRunIn(s);
+    s.acquireRunLease(runId);
+    s.commitStep(runId, 1, stepCommit(1));
+    s.close();
+    // The version-1 schema is version 2 without the column: make the store what version 1 wrote.
+    const db = new DatabaseSync(path);
+    db.exec('ALTER TABLE samples DROP COLUMN feedback; PRAGMA user_version = 1');
+    db.close();
+    const after = openStore(path);
+    try {
+      const l = after.listLifecycles(runId)[0];
+      const samples = after.getLifecycle(l.id).samples;
+      expect(samples.length).toBeGreaterThan(0);
+      expect(samples.every((x) => x.feedback === null)).toBe(true);
+      expect(samples[0].response).toBe('<answer>move 0</answer>');
+      after.acquireRunLease(runId);
+      after.commitStep(runId, 2, stepCommit(2));
+      const fresh = after.getLifecycle(after.listLifecycles(runId, { step: 2 })[0].id).samples;
+      expect(fresh.find((x) => x.kind === 'solve')?.feedback).toBe('reached the goal');
+    } finally {
+      after.close();
+    }
   });
 
   it('numbers migrations 1..n', () => {

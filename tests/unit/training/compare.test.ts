@@ -1,7 +1,7 @@
 /** Paired per-position deltas against hand-computed Student-t intervals, and the pairing rules. */
 import { describe, expect, it } from 'vitest';
 import type { LifecycleResult } from '../../../main/cod/records.ts';
-import { codEffect, pairedDeltas, positionRise } from '../../../main/training/compare.ts';
+import { codEffect, pairedDeltas, positionRise } from '../../../main/training/paired-stats.ts';
 
 function lifecycle(id: string, taskRewards: number[], error = false): LifecycleResult {
   return {

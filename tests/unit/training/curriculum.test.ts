@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { listDomains } from '../../../main/envs/registry.ts';
 import { z } from 'zod';
 import { CodError } from '../../../main/base/errors.ts';
 import { SourceError } from '../../../main/base/diagnostics.ts';
@@ -39,14 +40,22 @@ train:
 describe('shipped curriculum presets', () => {
   const files = readdirSync(PRESETS_DIR).filter((f) => f.endsWith('.yaml'));
 
-  it('are the three documented ones', () => {
-    expect(files.sort()).toEqual(['cpu-demo.yaml', 'setting-a.yaml', 'setting-b.yaml']);
+  it('are the documented ones', () => {
+    expect(files.sort()).toEqual([
+      'cpu-demo.yaml',
+      'paper-setting-a.yaml',
+      'paper-setting-b.yaml',
+      'setting-a.yaml',
+      'setting-b.yaml',
+    ]);
   });
 
   it.each(files)('%s loads and round-trips through stringifyCurriculum', (f) => {
-    const { curriculum } = loadCurriculum(path.join(PRESETS_DIR, f), opts);
+    // The shipped files name real presets (the paper ones too): check them against the registry.
+    const shipped = { knownDomains: listDomains().map((d) => ({ id: d.id, presets: d.presets })) };
+    const { curriculum } = loadCurriculum(path.join(PRESETS_DIR, f), shipped);
     expect(curriculum.name).toBe(f.replace(/\.yaml$/, ''));
-    const again = parseCurriculum(stringifyCurriculum(curriculum), f, opts).curriculum;
+    const again = parseCurriculum(stringifyCurriculum(curriculum), f, shipped).curriculum;
     expect(again).toEqual(curriculum);
   });
 

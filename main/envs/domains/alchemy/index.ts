@@ -8,7 +8,9 @@ import { checkAgentArgs, checkPackArgs, checkTaskIndex } from '../shared/config.
 import { alchemyAgent } from './agent.ts';
 import { AlchemyEpisode } from './episode.ts';
 import { buildRecipeBook } from './instance.ts';
-import { alchemyParams } from './params.ts';
+import { alchemyParams, isPaperPreset, paperAlchemyParams } from './params.ts';
+import { PaperAlchemyEpisode } from './paper-episode.ts';
+import { buildPaperPack, paperTask } from './paper-instance.ts';
 import { makeTask, TargetSequence } from './task.ts';
 
 export const alchemy: DomainWithAgents = {
@@ -18,11 +20,13 @@ export const alchemy: DomainWithAgents = {
     'Combine elements to craft a target. The recipe book (tiers of randomly named elements, each made from ' +
     'pairs of lower-tier elements, plus dead ends) is hidden per pack; every combination tried reveals a ' +
     'recipe or a failure, and later targets build on the same book.',
-  presets: ['train', 'easy', 'hard'],
+  // 'paper' / 'paper-hard': the reference implementation's instances, prompts and rules (docs/fidelity.md).
+  presets: ['train', 'easy', 'hard', 'paper', 'paper-hard'],
   defaultPreset: 'train',
 
   openPack(args: OpenPackArgs): Pack {
     checkPackArgs('alchemy', args);
+    if (isPaperPreset(args.preset)) return openPaperPack(args);
     const params = alchemyParams(args.preset, args.options);
     const { seed, preset, rendering } = args;
     const book = buildRecipeBook(params, seed, preset);
@@ -44,3 +48,27 @@ export const alchemy: DomainWithAgents = {
     return alchemyAgent(args);
   },
 };
+
+/** The reference's pack: one recipe book, a target schedule as long as the pack (its default 8 when not told). */
+function openPaperPack(args: OpenPackArgs): Pack {
+  const params = paperAlchemyParams(args.preset, args.options);
+  const { seed, preset, rendering } = args;
+  const pack = buildPaperPack(params, seed, preset, args.packSize ?? 8);
+  const packTag = stableSeed('alchemy', seed, preset).slice(0, 8);
+  return {
+    domain: 'alchemy',
+    seed,
+    startTask(index: number): TaskEpisode {
+      const i = checkTaskIndex('alchemy', index);
+      const task = paperTask(params, pack, seed, preset, i);
+      return new PaperAlchemyEpisode(
+        `alchemy/${packTag}/${i}`,
+        pack.book,
+        task,
+        params.rounds,
+        params.limited,
+        rendering,
+      );
+    },
+  };
+}

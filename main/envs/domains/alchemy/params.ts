@@ -1,5 +1,6 @@
 /** Alchemy-Random presets and option overrides (environments.md). */
 import { choosePreset, checkRange, readOptions } from '../shared/config.ts';
+import type { PaperAlchemyParams } from './paper-instance.ts';
 
 export interface AlchemyParams {
   /** Number of tiers including the base tier 0. */
@@ -92,5 +93,95 @@ export function alchemyParams(preset: unknown, options: unknown): AlchemyParams 
   checkRange('alchemy', 'minShrink', params.minShrink, params.maxShrink);
   checkRange('alchemy', 'minRecipes', params.minRecipes, params.maxRecipes);
   checkRange('alchemy', 'minSurplus', params.minSurplus, params.maxSurplus);
+  return params;
+}
+
+/**
+ * The paper's instances (see paper-instance.ts), with the reference's workflow_args:
+ * - 'paper': training in setting B and the easy eval, exp_plan_final/train/mixed_flobs_alchran.yaml @ 0333f933 and
+ *   bench/eval_alchemy_easy.yaml @ 1d7fae4a (3-4 tiers, base 3-4, shrink 0.4-0.6, 1 recipe, max_tier_gap 1,
+ *   cross-tier 0-0.1, no noise, unlimited, 8 rounds);
+ * - 'paper-hard': bench/eval_alchemy_hard.yaml @ 139d1c43 (3-4 tiers, base 4-6, shrink 0.4-0.8, 1-2 recipes, gap 1,
+ *   cross 0-0.05, noise 0-0.3 over 2 rounds, limited materials, 15 rounds).
+ * The material multiplier 1.5-2.0 is CoDRandomAlchemyWorkflow's default (no config sets it).
+ */
+export const PAPER_ALCHEMY_PRESETS: Readonly<Record<string, PaperAlchemyParams>> = {
+  paper: {
+    minTiers: 3,
+    maxTiers: 4,
+    minBase: 3,
+    maxBase: 4,
+    minShrink: 0.4,
+    maxShrink: 0.6,
+    minRecipes: 1,
+    maxRecipes: 1,
+    maxTierGap: 1,
+    minCrossTier: 0,
+    maxCrossTier: 0.1,
+    minNoise: 0,
+    maxNoise: 0,
+    noiseDepth: 2,
+    limited: false,
+    minMaterialMult: 1.5,
+    maxMaterialMult: 2.0,
+    rounds: 8,
+  },
+  'paper-hard': {
+    minTiers: 3,
+    maxTiers: 4,
+    minBase: 4,
+    maxBase: 6,
+    minShrink: 0.4,
+    maxShrink: 0.8,
+    minRecipes: 1,
+    maxRecipes: 2,
+    maxTierGap: 1,
+    minCrossTier: 0,
+    maxCrossTier: 0.05,
+    minNoise: 0,
+    maxNoise: 0.3,
+    noiseDepth: 2,
+    limited: true,
+    minMaterialMult: 1.5,
+    maxMaterialMult: 2.0,
+    rounds: 15,
+  },
+};
+
+const PAPER_OPTION_SPECS = {
+  minTiers: { kind: 'int', min: 2, max: 8 },
+  maxTiers: { kind: 'int', min: 2, max: 8 },
+  minBase: { kind: 'int', min: 1, max: 20 },
+  maxBase: { kind: 'int', min: 1, max: 20 },
+  minShrink: { kind: 'number', min: 0.1, max: 1 },
+  maxShrink: { kind: 'number', min: 0.1, max: 1 },
+  minRecipes: { kind: 'int', min: 1, max: 4 },
+  maxRecipes: { kind: 'int', min: 1, max: 4 },
+  maxTierGap: { kind: 'int', min: 1, max: 8 },
+  minCrossTier: { kind: 'number', min: 0, max: 1 },
+  maxCrossTier: { kind: 'number', min: 0, max: 1 },
+  minNoise: { kind: 'number', min: 0, max: 1 },
+  maxNoise: { kind: 'number', min: 0, max: 1 },
+  noiseDepth: { kind: 'int', min: 0, max: 5 },
+  limited: { kind: 'bool' },
+  minMaterialMult: { kind: 'number', min: 1, max: 5 },
+  maxMaterialMult: { kind: 'number', min: 1, max: 5 },
+  rounds: { kind: 'int', min: 1, max: 100 },
+} as const;
+
+export function isPaperPreset(preset: unknown): boolean {
+  return typeof preset === 'string' && Object.hasOwn(PAPER_ALCHEMY_PRESETS, preset);
+}
+
+export function paperAlchemyParams(preset: string, options: unknown): PaperAlchemyParams {
+  const base = PAPER_ALCHEMY_PRESETS[preset];
+  const params: PaperAlchemyParams = { ...base, ...readOptions('alchemy', options, PAPER_OPTION_SPECS) };
+  checkRange('alchemy', 'minTiers', params.minTiers, params.maxTiers);
+  checkRange('alchemy', 'minBase', params.minBase, params.maxBase);
+  checkRange('alchemy', 'minShrink', params.minShrink, params.maxShrink);
+  checkRange('alchemy', 'minRecipes', params.minRecipes, params.maxRecipes);
+  checkRange('alchemy', 'minCrossTier', params.minCrossTier, params.maxCrossTier);
+  checkRange('alchemy', 'minNoise', params.minNoise, params.maxNoise);
+  checkRange('alchemy', 'minMaterialMult', params.minMaterialMult, params.maxMaterialMult);
   return params;
 }

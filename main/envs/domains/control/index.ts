@@ -4,11 +4,12 @@
  */
 import { stableSeed } from '../../seed.ts';
 import type { DomainWithAgents, OpenPackArgs, Pack, TaskEpisode } from '../../sdk.ts';
-import { checkAgentArgs, checkPackArgs, checkTaskIndex } from '../shared/config.ts';
+import { checkAgentArgs, checkPackArgs, checkTaskIndex, readOptions } from '../shared/config.ts';
 import { controlAgent } from './agent.ts';
 import { ControlEpisode, type ControlPackState } from './episode.ts';
 import { controlDynamics } from './instance.ts';
 import { controlParams } from './params.ts';
+import { PAPER_CONTROL, PaperControlEpisode, PaperControlPack, paperControlTask } from './paper.ts';
 import { controlTask } from './task.ts';
 
 export const control: DomainWithAgents = {
@@ -18,11 +19,13 @@ export const control: DomainWithAgents = {
     "Submit one feedback-control expression that brings a point to a target position and velocity. The dynamics v' = " +
     "a·v + b·u, x' = x + v' are linear with a and b hidden per pack (the sign of b is not told); the per-step (t, x, " +
     'v, u) table of each attempt reveals them.',
-  presets: ['train', 'easy', 'hard'],
+  // 'paper': the reference implementation's prompts, answer format, data and rules (docs/fidelity.md).
+  presets: ['train', 'easy', 'hard', 'paper'],
   defaultPreset: 'train',
 
   openPack(args: OpenPackArgs): Pack {
     checkPackArgs('control', args);
+    if (args.preset === 'paper') return openPaperPack(args);
     const params = controlParams(args.preset, args.options);
     const { seed, preset, rendering } = args;
     const dynamics = controlDynamics(seed);
@@ -44,3 +47,24 @@ export const control: DomainWithAgents = {
     return controlAgent(args);
   },
 };
+
+function openPaperPack(args: OpenPackArgs): Pack {
+  readOptions('control', args.options, {});
+  const { seed } = args;
+  const pack = new PaperControlPack(seed);
+  const packTag = stableSeed('control', seed, 'paper').slice(0, 8);
+  return {
+    domain: 'control',
+    seed,
+    startTask(index: number): TaskEpisode {
+      const i = checkTaskIndex('control', index);
+      // The reference clears the earlier controller at task 0 (so a Ralph pack, all task 0, never shows one).
+      if (i === 0) pack.evidence = null;
+      return new PaperControlEpisode(
+        `control/${packTag}/${i}`,
+        pack,
+        paperControlTask(PAPER_CONTROL, seed, 'paper', i),
+      );
+    },
+  };
+}

@@ -8,6 +8,8 @@ import { checkAgentArgs, checkPackArgs, checkTaskIndex } from '../shared/config.
 import { frozenLakeAgent } from './agent.ts';
 import { FrozenLakeEpisode } from './episode.ts';
 import { frozenLakeParams } from './params.ts';
+import { PaperFrozenLakeEpisode } from './paper-episode.ts';
+import { generatePaperTask } from './paper-task.ts';
 import { generateTask } from './task.ts';
 
 export const frozenLake: DomainWithAgents = {
@@ -17,7 +19,8 @@ export const frozenLake: DomainWithAgents = {
     'Reach the goal on a frozen lake without falling into holes. The action codes Direction 1-4 map to ' +
     'Down/Right/Up/Left by a permutation hidden per pack (or per task / globally, by option); the feedback ' +
     '"your position changed from (r,c) to (r\',c\')" reveals it.',
-  presets: ['train', 'easy', 'hard'],
+  // 'paper' / 'paper-hard': the reference implementation's lakes, prompts and rules (docs/fidelity.md).
+  presets: ['train', 'easy', 'hard', 'paper', 'paper-hard'],
   defaultPreset: 'train',
 
   openPack(args: OpenPackArgs): Pack {
@@ -30,8 +33,11 @@ export const frozenLake: DomainWithAgents = {
       seed,
       startTask(index: number): TaskEpisode {
         const i = checkTaskIndex('frozenlake', index);
-        const task = generateTask(params, seed, preset, i);
-        return new FrozenLakeEpisode(`frozenlake/${packTag}/${i}`, task, params.maxTurns, rendering);
+        const id = `frozenlake/${packTag}/${i}`;
+        if (params.variant === 'paper') {
+          return new PaperFrozenLakeEpisode(id, generatePaperTask(params, seed, preset, i), params.maxTurns, rendering);
+        }
+        return new FrozenLakeEpisode(id, generateTask(params, seed, preset, i), params.maxTurns, rendering);
       },
     };
   },

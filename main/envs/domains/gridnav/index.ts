@@ -5,11 +5,12 @@
  */
 import { stableSeed } from '../../seed.ts';
 import type { DomainWithAgents, OpenPackArgs, Pack, TaskEpisode } from '../../sdk.ts';
-import { checkAgentArgs, checkPackArgs, checkTaskIndex } from '../shared/config.ts';
+import { checkAgentArgs, checkPackArgs, checkRange, checkTaskIndex, readOptions } from '../shared/config.ts';
 import { gridNavAgent } from './agent.ts';
 import { GridNavEpisode } from './episode.ts';
 import { buildCostMap, RevealedCells } from './instance.ts';
 import { gridNavParams } from './params.ts';
+import { PAPER_GRID_PRESETS, PaperGridEpisode, PaperGridPack, paperGridTask, type PaperGridParams } from './paper.ts';
 import { generateTask } from './task.ts';
 
 export const gridNav: DomainWithAgents = {
@@ -19,11 +20,13 @@ export const gridNav: DomainWithAgents = {
     'Reach the target in an exact number of rook moves while keeping the mean cost of entered cells low. The ' +
     'cost map (smooth hills, costs 0-99) is hidden per pack; moving reveals the costs around entered cells, ' +
     'which stay revealed for the rest of the pack unless the persistReveal option is off.',
-  presets: ['train', 'easy', 'hard'],
+  // 'paper' / 'paper-hard': the reference implementation's maps, prompts and rules (docs/fidelity.md).
+  presets: ['train', 'easy', 'hard', 'paper', 'paper-hard'],
   defaultPreset: 'train',
 
   openPack(args: OpenPackArgs): Pack {
     checkPackArgs('gridnav', args);
+    if (Object.hasOwn(PAPER_GRID_PRESETS, args.preset)) return openPaperPack(args);
     const params = gridNavParams(args.preset, args.options);
     const { seed, preset, rendering } = args;
     const map = buildCostMap(params, seed, preset);
@@ -54,3 +57,33 @@ export const gridNav: DomainWithAgents = {
     return gridNavAgent(args);
   },
 };
+
+const PAPER_OPTIONS = {
+  minSize: { kind: 'int', min: 3, max: 30 },
+  maxSize: { kind: 'int', min: 3, max: 30 },
+  components: { kind: 'int', min: 2, max: 12 },
+  minRounds: { kind: 'int', min: 1, max: 20 },
+  maxRounds: { kind: 'int', min: 1, max: 20 },
+} as const;
+
+function openPaperPack(args: OpenPackArgs): Pack {
+  const params: PaperGridParams = {
+    ...PAPER_GRID_PRESETS[args.preset],
+    ...readOptions('gridnav', args.options, PAPER_OPTIONS),
+  };
+  checkRange('gridnav', 'minSize', params.minSize, params.maxSize);
+  checkRange('gridnav', 'minRounds', params.minRounds, params.maxRounds);
+  const { seed, preset, rendering } = args;
+  const pack = new PaperGridPack(params, seed, preset);
+  const packTag = stableSeed('gridnav', seed, preset).slice(0, 8);
+  return {
+    domain: 'gridnav',
+    seed,
+    startTask(index: number): TaskEpisode {
+      const i = checkTaskIndex('gridnav', index);
+      if (i === 0) pack.resetRevealed();
+      const task = paperGridTask(params, pack.size, seed, preset, i);
+      return new PaperGridEpisode(`gridnav/${packTag}/${i}`, pack, task, params.revealRadius, rendering);
+    },
+  };
+}

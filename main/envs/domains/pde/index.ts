@@ -19,7 +19,8 @@ export const pde: DomainWithAgents = {
     'Identify the sparse reaction term f(u) of a 1-D reaction–diffusion equation u_t = D·u_xx + f(u) from a fixed ' +
     'dictionary by sampling noisy residuals, running sparse regression and committing an equation. The law is hidden ' +
     'per pack; the commit feedback reveals which terms were right, and sampled evidence persists across the pack.',
-  presets: ['train', 'easy', 'hard'],
+  // 'paper' / 'paper-hard': the reference's reward, feedback and sizes on the workbench's engine (docs/fidelity.md).
+  presets: ['train', 'easy', 'hard', 'paper', 'paper-hard'],
   defaultPreset: 'train',
 
   openPack(args: OpenPackArgs): Pack {

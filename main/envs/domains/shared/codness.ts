@@ -36,7 +36,7 @@ export function runScriptedLifecycle(
   packSize: number,
   memory: boolean,
 ): ScriptedLifecycle {
-  const opened = domain.openPack(pack);
+  const opened = domain.openPack({ ...pack, packSize });
   const agent = domain.scriptedAgent(agentArgs);
   const rewards: number[] = [];
   const outcomes: Outcome[] = [];

@@ -103,6 +103,13 @@ export function checkPackArgs(domain: string, args: OpenPackArgs): void {
   if (typeof args.seed !== 'string' || args.seed === '') {
     throw new CodError('bad_config', 'seed must be a non-empty string', `${domain}.seed`);
   }
+  if (args.packSize !== undefined && !(Number.isSafeInteger(args.packSize) && args.packSize >= 1)) {
+    throw new CodError(
+      'bad_config',
+      `packSize must be a positive integer, got ${String(args.packSize)}`,
+      `${domain}.packSize`,
+    );
+  }
   if (!RENDERINGS.includes(args.rendering)) {
     throw new CodError(
       'bad_config',

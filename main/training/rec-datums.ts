@@ -1,0 +1,47 @@
+/**
+ * The REC one-side loss (cod-method.md §4) through any Tinker-compatible backend: its gradient is Σ_t c_t ∇logp_t with
+ * c_t = -A_t·keep_t/N, and keep_t depends on the current log-probs only through a comparison (no gradient). So the
+ * trainer asks the backend for the current log-probs (forward), decides keep_t here, and sends forward_backward with
+ * the plain `cross_entropy` loss and weights A·keep/N — a loss every Tinker service implements, giving exactly the
+ * engine's REC gradient (a test holds the two within 1e-5).
+ */
+import { datumFromSequence } from '../backend/datums.ts';
+import type { Datum } from '../backend/wire.ts';
+import type { TrainSequence } from './sequences.ts';
+
+export interface RecSettings {
+  readonly epsLow: number;
+  readonly epsHigh: number;
+  /** The aggregation's normaliser for the whole step (response tokens for token_mean; calls × budget for Dr.GRPO). */
+  readonly norm: number;
+}
+
+/** A sequence as a datum for forward: the current log-probs of its tokens come back aligned with tokens[1:]. */
+export function sequenceDatum(s: TrainSequence): Datum {
+  return datumFromSequence({ tokens: s.ids, weights: s.mask });
+}
+
+/**
+ * Cross-entropy datums carrying REC's weights, from the sequences and their current log-probs (`current[i][t - 1]`
+ * is the log-prob of token t of sequence i, as forward returns it). Also counts the response tokens clipped away.
+ */
+export function recDatums(
+  seqs: readonly TrainSequence[],
+  current: readonly ArrayLike<number>[],
+  o: RecSettings,
+): { datums: Datum[]; clipped: number } {
+  let clipped = 0;
+  const datums = seqs.map((s, i) => {
+    const weights = new Array<number>(s.ids.length).fill(0);
+    for (let t = 1; t < s.ids.length; t++) {
+      if (s.mask[t] !== 1) continue;
+      const a = s.advantages[t];
+      const ratio = Math.exp(current[i][t - 1] - s.oldLogp[t]);
+      const keep = (a >= 0 && ratio <= 1 + o.epsHigh) || (a <= 0 && ratio >= 1 - o.epsLow);
+      if (keep) weights[t] = a / o.norm;
+      else clipped++;
+    }
+    return datumFromSequence({ tokens: s.ids, weights });
+  });
+  return { datums, clipped };
+}

@@ -1,0 +1,276 @@
+/**
+ * A run's lifecycle around the trainer loop: creating it (its stored config, its directory and the directory's
+ * marker), the checks before resuming it, the lease and status while it trains, and the eval hook that stores each
+ * suite's results. The CLI (`cod train`) keeps only its flags and progress output; the services and the renderer read
+ * the same stored config (runConfigView) and the same resume rule (main/api/run-state.ts).
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import type { TrainEvent } from '../api/jobs.ts';
+import { resumeBlock } from '../api/run-state.ts';
+import { CodError } from '../base/errors.ts';
+import type { EnvHost } from '../envs/host.ts';
+import { loadPlugins } from '../envs/plugin.ts';
+import { hasLiveTrainer, type RunRecord, type RunStore } from '../store/index.ts';
+import { newRunId } from '../store/runs.ts';
+import type { JsonObject, JsonValue } from '../store/types.ts';
+import type { WorkerHost } from '../workers/host.ts';
+import { loadCurriculum } from './curriculum/load.ts';
+import { loadedCurriculumSchema, type Curriculum } from './curriculum/schema.ts';
+import { CurriculumEnvHost } from './eval-host.ts';
+import { evalCommit, evalSummaryJson } from './eval-store.ts';
+import { evaluateSuite, suiteSummary } from './evaluate.ts';
+import { BUILTIN_MODEL_DIR, codeVersion, defaultRunDir } from './locations.ts';
+import { runTrainer, type EvalHook, type TrainerOutcome } from './trainer.ts';
+import { parseTrainerConfig, trainerConfigSchema } from './training-config.ts';
+import { verifyRunCheckpoint } from './run-checkpoint.ts';
+
+/** The marker in a run directory naming the run (and store) it belongs to, so a second run cannot take it. */
+export const RUN_FILE = 'run.json';
+
+/** What a run keeps in its store row to be resumed without the files it was started from. */
+export const storedRunConfigSchema = z.strictObject({
+  curriculum: loadedCurriculumSchema,
+  /** The file it was loaded from (for the record: resuming uses the stored curriculum). */
+  curriculumFile: z.string(),
+  /** The curriculum's plugin directories, resolved. */
+  pluginDirs: z.array(z.string()),
+  /** The model the run started from. */
+  model: z.string(),
+  trainer: trainerConfigSchema,
+});
+export type StoredRunConfig = z.output<typeof storedRunConfigSchema>;
+
+/** The stored config of a run `cod train` made, checked; a run made otherwise cannot be resumed. */
+export function readRunConfig(run: Pick<RunRecord, 'id' | 'config'>): StoredRunConfig {
+  const r = storedRunConfigSchema.safeParse(run.config);
+  if (r.success) return r.data;
+  const i = r.error.issues[0];
+  throw new CodError(
+    'bad_config',
+    `the run's stored config is not one cod train wrote (${i.path.join('.') || 'config'}: ${i.message})`,
+    run.id,
+  );
+}
+
+/** A stored config as the store holds it: the same object, as JSON (the store checks it again). */
+function storedJson(cfg: StoredRunConfig): JsonObject {
+  const json: JsonObject = JSON.parse(JSON.stringify(cfg));
+  return json;
+}
+
+const jsonObject = z.record(z.string(), z.json());
+const namedList = z.array(z.object({ name: z.string() }).loose());
+
+/** What readers of any run take from its stored config; parts it lacks (a run another tool wrote) are null. */
+export interface RunConfigView {
+  readonly curriculum: JsonObject | null;
+  readonly model: string | null;
+  readonly trainer: JsonObject | null;
+  /** The curriculum's eval suite names (what Compare can evaluate on). */
+  readonly evalSuites: string[];
+}
+
+export function runConfigView(config: JsonObject): RunConfigView {
+  const part = <T>(schema: z.ZodType<T>, v: JsonValue | undefined): T | null => {
+    const r = schema.safeParse(v);
+    return r.success ? r.data : null;
+  };
+  const curriculum = part(jsonObject, config.curriculum);
+  return {
+    curriculum,
+    model: part(z.string(), config.model),
+    trainer: part(jsonObject, config.trainer),
+    evalSuites: (part(namedList, curriculum?.evals) ?? []).map((e) => e.name),
+  };
+}
+
+/**
+ * Why the run cannot be resumed now, as the error to report, or nothing; `steps` is the step count the resumed run
+ * would train to when the caller knows it (a finished run resumes only to extend it).
+ */
+export function checkResumable(run: RunRecord, steps?: number): void {
+  const block = resumeBlock({ status: run.status, live: hasLiveTrainer(run), lastStep: run.lastStep }, steps);
+  if (block === 'live')
+    throw new CodError(
+      'conflict',
+      `run is already being trained by pid ${run.lease?.pid} on ${run.lease?.hostname}; stop that trainer first`,
+      run.id,
+    );
+  if (block === 'finished')
+    throw new CodError(
+      'conflict',
+      `run already finished ${run.lastStep ?? 0} steps (give --steps N to extend it: cod train --resume ${run.id} --steps N)`,
+      run.id,
+    );
+}
+
+export interface NewRunRequest {
+  readonly curriculumFile: string;
+  /** The starting model (default: the built-in model). */
+  readonly model?: string;
+  /** Where its checkpoints go (default: $COD_HOME/runs/RUN_ID). */
+  readonly runDir?: string;
+  readonly name?: string;
+  /** Overrides the curriculum's training.steps. */
+  readonly steps?: number;
+}
+
+/** A new run, checked but not yet stored: every problem with the request is found before the store is opened. */
+export interface NewRunPlan {
+  readonly name: string;
+  readonly config: StoredRunConfig;
+  readonly runDir: string | undefined;
+}
+
+export function planRun(req: NewRunRequest): NewRunPlan {
+  const file = resolve(req.curriculumFile);
+  const loaded = loadCurriculum(file, { trainingSchema: trainerConfigSchema });
+  const trainer = parseTrainerConfig({
+    ...loaded.curriculum.training,
+    ...(req.steps !== undefined ? { steps: req.steps } : {}),
+  });
+  const model = resolve(req.model ?? BUILTIN_MODEL_DIR);
+  if (!existsSync(join(model, 'config.json')))
+    throw new CodError('not_found', 'model directory has no config.json', model);
+  const runDir = req.runDir !== undefined ? resolve(req.runDir) : undefined;
+  if (runDir !== undefined) checkRunDirFree(runDir, req.runDir ?? runDir);
+  return {
+    name: req.name ?? loaded.curriculum.name,
+    config: {
+      curriculum: loaded.curriculum,
+      curriculumFile: file,
+      pluginDirs: loaded.plugins.map((p) => p.dir),
+      model,
+      trainer,
+    },
+    runDir,
+  };
+}
+
+function checkRunDirFree(dir: string, shown: string): void {
+  const marker = join(dir, RUN_FILE);
+  if (!existsSync(marker)) return;
+  let owner = 'another run';
+  try {
+    owner = `run ${(JSON.parse(readFileSync(marker, 'utf8')) as { runId?: string }).runId}`;
+  } catch {
+    /* unreadable marker: still taken */
+  }
+  throw new CodError('bad_input', `run directory already belongs to ${owner} (use --resume)`, shown);
+}
+
+/** Stores the planned run and claims its directory; returns its id. */
+export function createRun(store: RunStore, plan: NewRunPlan): string {
+  const id = newRunId();
+  const runDir = plan.runDir ?? defaultRunDir(id);
+  const run = store.createRun({
+    id,
+    name: plan.name,
+    config: storedJson(plan.config),
+    seeds: [plan.config.trainer.seed],
+    codeVersion: codeVersion(),
+    runDir,
+  });
+  mkdirSync(runDir, { recursive: true });
+  writeFileSync(join(runDir, RUN_FILE), JSON.stringify({ runId: run.id, store: store.path }, null, 2) + '\n');
+  return run.id;
+}
+
+/** The stored config of a run to resume, with its step count extended to `steps` when given; refused as it must be. */
+export function resumeConfig(store: RunStore, runId: string, steps?: number): StoredRunConfig {
+  const run = store.getRun(runId);
+  const stored = readRunConfig(run);
+  const trainer = parseTrainerConfig({ ...stored.trainer, ...(steps !== undefined ? { steps } : {}) });
+  checkResumable(run, trainer.steps);
+  return { ...stored, trainer };
+}
+
+/** Every eval suite of the curriculum on the policy at `step`, stored with that step (and its checkpoint). */
+function storeEvals(
+  store: RunStore,
+  runId: string,
+  c: Curriculum,
+  host: EnvHost,
+  onEvent: (e: TrainEvent) => void,
+): EvalHook {
+  return async ({ policy, step, checkpointDir }) => {
+    for (const suite of c.evals) {
+      const result = await evaluateSuite({ suite, curriculum: c, policy, host, keepRecords: true });
+      store.commitEval(runId, evalCommit(result, step));
+      if (checkpointDir) store.setCheckpointEval(runId, step, suite.name, evalSummaryJson(result));
+      onEvent({ event: 'eval', step, suite: suite.name, summary: suiteSummary(result) });
+    }
+  };
+}
+
+export interface TrainSession {
+  readonly store: RunStore;
+  readonly runId: string;
+  readonly config: StoredRunConfig;
+  /** Continue from the run's latest checkpoint (dropping the steps after it). */
+  readonly resume: boolean;
+  readonly workers: WorkerHost;
+  /** Stops the run after the step in progress, with a checkpoint. */
+  readonly signal?: AbortSignal;
+  readonly onEvent: (e: TrainEvent) => void;
+}
+
+/**
+ * Trains the run under its lease: status 'running' while it trains, then 'finished' or 'stopped', or 'failed' with
+ * the error (which is rethrown). A corrupt checkpoint to resume from leaves the store as it was.
+ */
+export async function trainRun(s: TrainSession): Promise<TrainerOutcome> {
+  const { store, runId, config: cfg, onEvent } = s;
+  const run = store.getRun(runId);
+  store.acquireRunLease(runId);
+  let host: CurriculumEnvHost | undefined;
+  try {
+    let resume: { step: number; dir: string; sha256: string } | undefined;
+    if (s.resume) {
+      const cp = store.latestCheckpoint(runId);
+      // Check the checkpoint before dropping the steps after it: a corrupt one must leave the store as it was.
+      if (cp) await verifyRunCheckpoint(cp.path, cp.sha256);
+      store.truncateAfter(runId, cp ? cp.step : 0);
+      if (cp) resume = { step: cp.step, dir: cp.path, sha256: cp.sha256 };
+    }
+    onEvent({ event: 'run', runId, runDir: run.runDir, resumedFrom: resume?.step ?? null });
+    const envHost = new CurriculumEnvHost(cfg.pluginDirs.length ? loadPlugins(cfg.pluginDirs) : []);
+    host = envHost;
+    store.setRunStatus(runId, 'running');
+    try {
+      const out = await runTrainer({
+        store,
+        runId,
+        runDir: run.runDir,
+        curriculum: cfg.curriculum,
+        trainer: cfg.trainer,
+        baseModelDir: cfg.model,
+        ...(resume ? { resume } : {}),
+        host: envHost,
+        workers: s.workers,
+        ...(s.signal ? { signal: s.signal } : {}),
+        onEvent,
+        ...(cfg.curriculum.evals.length > 0
+          ? { evaluate: storeEvals(store, runId, cfg.curriculum, envHost, onEvent) }
+          : {}),
+      });
+      store.setRunStatus(runId, out.status);
+      onEvent({ event: 'done', status: out.status, lastStep: out.lastStep });
+      return out;
+    } catch (e) {
+      const error = e instanceof Error ? e.message : String(e);
+      try {
+        store.setRunStatus(runId, 'failed', error);
+      } catch {
+        // The store may be what failed (a full disk): the original error is the one to report.
+      }
+      onEvent({ event: 'done', status: 'failed', error });
+      throw e;
+    }
+  } finally {
+    await host?.dispose();
+    store.releaseRunLease(runId);
+  }
+}
