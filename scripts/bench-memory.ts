@@ -4,6 +4,10 @@
  * PyTorch (float32, the reference's plain attention) where it fits.
  *
  *   npm run bench:memory -- [--t 1024,2048,4096,8192] [--torch-max-t 2048] [--threads 2] [--write-docs]
+ *                           [--resume-rows LOG]
+ *
+ * Progress goes to stderr, one JSON row per context length as it is measured; --resume-rows LOG takes the rows of an
+ * earlier run's stderr and measures only the lengths it lacks (a cut-off run loses nothing measured).
  *
  * Each measurement is its own child process under /usr/bin/time (peak RSS of the whole process: loading the bf16
  * base, compiling the graph, one step: forward, backward, AdamW on the adapter). Ours: rank 16, alpha 32, every
@@ -120,7 +124,21 @@ async function main(): Promise<void> {
   if (!existsSync(join(adapter, 'adapter_config.json')))
     await saveAdapter(adapter, { ...initAdapter(config, LORA, 1), baseModel: model }, config);
   const rows: Row[] = [];
+  const resume = args.indexOf('--resume-rows');
+  const earlier =
+    resume >= 0
+      ? readFileSync(args[resume + 1], 'utf8')
+          .split('\n')
+          .filter((l) => l.startsWith('{"T":'))
+          .map((l) => JSON.parse(l) as Row)
+      : [];
   for (const T of Ts) {
+    const done = earlier.find((r) => r.T === T && r.ours);
+    if (done) {
+      rows.push(done);
+      process.stderr.write(`${JSON.stringify(done)}\n`);
+      continue;
+    }
     process.stderr.write(`T = ${T}: ours…\n`);
     const o = await timed(process.execPath, [
       '--import',
