@@ -11,7 +11,8 @@
  * split_torch_state_dict_into_shards, filename pattern "model{suffix}.safetensors"): shards named
  * `model-00001-of-00003.safetensors` and `model.safetensors.index.json` holding
  * `{"metadata": {"total_size": bytes}, "weight_map": {tensor: shard}}` (huggingface/transformers
- * src/transformers/modeling_utils.py, save_pretrained).
+ * src/transformers/modeling_utils.py save_pretrained, index stored at commit 040ba146759afc625c77f49d04982bb54873995f,
+ * with huggingface_hub's split_torch_state_dict_into_shards naming the shards).
  */
 import { createHash } from 'node:crypto';
 import { mkdir, open, rename, statfs, unlink, writeFile } from 'node:fs/promises';
