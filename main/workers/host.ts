@@ -1,24 +1,13 @@
 /**
- * WorkerHost: where heavy work runs. Headless (CLI, tests) it is worker threads; the Electron app runs the same
- * entry modules in utility processes behind this interface. Entries are TypeScript modules run through tsx.
+ * The local backend's compute workers (main/backend/local/compute-workers.ts) as worker threads running this folder's
+ * entry modules through tsx; the Electron app runs the same entry modules in utility processes behind that interface.
  */
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { CodError } from '../base/errors.ts';
 import { messagePort, parseReply, RpcClient } from '../base/rpc.ts';
-
-export type WorkerKind = 'policy' | 'trainer';
-
-export interface WorkerHandle {
-  readonly kind: WorkerKind;
-  call<T>(method: string, payload: unknown, transfer?: readonly ArrayBuffer[]): Promise<T>;
-  close(): Promise<void>;
-}
-
-export interface WorkerHost {
-  start(kind: WorkerKind, init: unknown): Promise<WorkerHandle>;
-}
+import type { WorkerHandle, WorkerHost, WorkerKind } from '../backend/local/compute-workers.ts';
 
 const ENTRIES: Record<WorkerKind, URL> = {
   policy: new URL('./policy-worker.ts', import.meta.url),

@@ -10,7 +10,7 @@ import { CodError } from '../base/errors.ts';
 import type { PolicyRequest } from '../cod/policy.ts';
 import { openCheckpointPolicy } from '../training/checkpoint-policy.ts';
 import { messagePort, serveRpc } from '../base/rpc.ts';
-import { unpackWeights } from './weights.ts';
+import { unpackWeights } from '../models/weight-list.ts';
 
 const initSchema = z.strictObject({
   modelDir: z.string().min(1),

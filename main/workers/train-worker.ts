@@ -19,7 +19,7 @@ import { adamParams, forwardBackwardInput } from '../backend/wire.ts';
 import { pgTrainStep, type PgStepOptions } from '../training/pg-step.ts';
 import type { TrainSequence } from '../training/sequences.ts';
 import { messagePort, serveRpc } from '../base/rpc.ts';
-import { packWeights, unpackWeights } from './weights.ts';
+import { packWeights, unpackWeights } from '../models/weight-list.ts';
 
 const initSchema = z.looseObject({
   hfConfig: z.record(z.string(), z.unknown()),

@@ -9,15 +9,16 @@
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { CodError } from '../../base/errors.ts';
 import { loadCheckpoint } from '../../models/checkpoint.ts';
 import { readConfigFile, toHfConfig, type ModelConfig } from '../../models/config.ts';
+import { loadTokenizer, TOKENIZER_FILE } from '../../models/tokenizer/tokenizer.ts';
 import { parameterSpecs } from '../../models/transformer.ts';
-import type { WorkerHandle, WorkerHost } from '../../workers/host.ts';
-import { packWeights, unpackWeights } from '../../workers/weights.ts';
+import type { WorkerHandle, WorkerHost } from './compute-workers.ts';
+import { packWeights, unpackWeights } from '../../models/weight-list.ts';
 import type { CreateModelSpec, SampleSpec, TrainingBackend, TrainingModel } from '../backend.ts';
 import { formatTinkerPath, parseTinkerPath } from '../tinker-path.ts';
 import {
@@ -70,6 +71,8 @@ interface BaseModel {
   readonly name: string;
   readonly dir: string;
   readonly config: ModelConfig;
+  /** What ends generation: config.json's eos_token_id and the tokenizer's eos token (as vLLM stops on both). */
+  readonly eosIds: readonly number[];
 }
 
 /** A sampler worker for one base model and the weight versions it has been given, numbered on first use. */
@@ -144,7 +147,12 @@ export class LocalBackend implements TrainingBackend {
     const dir = this.baseDir(name);
     let b = this.bases.get(name);
     if (!b) {
-      b = readConfigFile(join(dir, 'config.json')).then((config) => ({ name, dir, config }));
+      b = (async () => {
+        const config = await readConfigFile(join(dir, 'config.json'));
+        const tokenizerEos = existsSync(join(dir, TOKENIZER_FILE)) ? (await loadTokenizer(dir)).eosTokenId : undefined;
+        const eosIds = [...new Set([...(config.eosTokenId ?? []), ...(tokenizerEos !== undefined ? [tokenizerEos] : [])])];
+        return { name, dir, config, eosIds };
+      })();
       this.bases.set(name, b);
     }
     return b;
@@ -295,7 +303,7 @@ export class LocalBackend implements TrainingBackend {
         );
       const key = spec.modelPath ?? `base:${base.name}`;
       const pool = await this.pool(base);
-      const eosIds = [...new Set([...stopTokens, ...(base.config.eosTokenId ?? [])])];
+      const eosIds = [...new Set([...stopTokens, ...base.eosIds])];
       const reqs = Array.from({ length: n }, (_, i) => ({
         promptIds: [...spec.prompt],
         maxNewTokens: p.max_tokens!,
@@ -316,6 +324,18 @@ export class LocalBackend implements TrainingBackend {
           logprobs: r.logprobs,
         })),
       });
+    })();
+  }
+
+  downloadCheckpoint(path: string, dir: string): Promise<void> {
+    const src = weightsDir(this.o.weightsRoot, parseTinkerPath(path, 'sampler_weights', 'path'));
+    if (existsSync(dir)) throw new CodError('conflict', 'the download directory already exists', dir);
+    return (async () => {
+      if (!existsSync(join(src, SAMPLER_STATE)))
+        throw new CodError('not_found', `no sampler weights at ${path}`, 'path');
+      await mkdir(dir, { recursive: true });
+      // Everything but the backend's own record: what remains is the HF model directory it saved.
+      await cp(src, dir, { recursive: true, filter: (f) => !f.endsWith(`/${SAMPLER_STATE}`) });
     })();
   }
 

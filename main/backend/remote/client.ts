@@ -14,6 +14,7 @@ import {
   type TrainingModel,
 } from '../backend.ts';
 import * as wire from '../wire.ts';
+import { downloadArchive } from './archive.ts';
 import { requestBodies } from './requests.ts';
 import { Transport, type TransportOptions } from './transport.ts';
 
@@ -122,6 +123,10 @@ export class RemoteBackend implements TrainingBackend {
       'asample',
     );
     return parsed(wire.sampleResponse, await this.transport.result(f.request_id, 'asample'), this.name, 'asample');
+  }
+
+  downloadCheckpoint(path: string, dir: string): Promise<void> {
+    return downloadArchive(this.transport, path, dir);
   }
 
   forget(m: RemoteModel): void {

@@ -134,6 +134,41 @@ export class Transport {
     }
   }
 
+  /**
+   * A GET whose body is not JSON (a checkpoint archive): the raw response, redirects not followed. `url` is
+   * absolute or under /api/v1; the API key goes only to this server, never to another host a redirect names (a
+   * storage service's signed URL). A refused connection is retried; 401/403 are the key's fault.
+   */
+  async fetchRaw(url: string, what: string, timeoutMs: number): Promise<Response> {
+    const target = new URL(url, `${this.baseUrl}/api/v1/`);
+    const ours = target.origin === new URL(this.baseUrl).origin;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const res = await fetch(target, {
+          headers: ours && this.o.apiKey ? { 'x-api-key': this.o.apiKey } : {},
+          redirect: 'manual',
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+        if (res.status === 401 || res.status === 403)
+          throw new CodError(
+            'bad_config',
+            `backend ${this.baseUrl} refused the API key (HTTP ${res.status} during ${what}); pass --api-key or set $TINKER_API_KEY`,
+          );
+        return res;
+      } catch (e) {
+        if (e instanceof CodError) throw e;
+        const code = netCode(e);
+        const problem =
+          code === 'ECONNREFUSED' ? 'connection refused (ECONNREFUSED)' : `the connection failed (${code})`;
+        if (attempt < this.attempts) {
+          await this.backoff(attempt, what, problem);
+          continue;
+        }
+        throw new CodError('io', `backend ${this.baseUrl} is unreachable during ${what}: ${problem}, ${attempt} attempt(s)`);
+      }
+    }
+  }
+
   private async backoff(attempt: number, what: string, problem: string): Promise<void> {
     const ms = Math.min(4000, 250 * 2 ** (attempt - 1));
     this.o.onRetry?.(`backend ${this.baseUrl}: ${what}: ${problem}; retrying in ${ms} ms`);

@@ -61,6 +61,19 @@ export const lifecycleSchema = z.strictObject({
 });
 
 /**
+ * Where the run trains: a Tinker-compatible server (skyrl-tx, hosted Tinker, `cod backend serve`) instead of the
+ * local backend. The API key is not written here: `cod train --api-key K` or $TINKER_API_KEY.
+ */
+export const backendSectionSchema = z.strictObject({
+  url: z
+    .string()
+    .regex(/^https?:\/\/[^\s/]+(\/\S*)?$/, 'must be an http(s) URL like http://gpu-box:8000')
+    .max(2048),
+  /** The server's name of the base model (default: the one model the server offers). */
+  baseModel: z.string().min(1).max(256).optional(),
+});
+
+/**
  * Trainer options: the common ones typed, everything else kept as written (the trainer validates its own keys
  * through loadCurriculum's `trainingSchema`).
  */
@@ -95,6 +108,7 @@ export const curriculumSchema = z.strictObject({
   /** Plugin directories (or folders of plugins), relative to the curriculum file. */
   plugins: z.array(z.string().min(1)).optional(),
   training: trainingSchema.default({}),
+  backend: backendSectionSchema.optional(),
 });
 
 /** A curriculum as loadCurriculum returns it, every eval's pack strategy resolved: how a run stores it. */

@@ -1,7 +1,7 @@
-/** Model parameters as they cross a worker boundary: names with Float32Arrays, checked against the config. */
+/** Model parameters as they cross a thread or process boundary: names with Float32Arrays, checked against the config. */
 import { CodError } from '../base/errors.ts';
-import type { ModelConfig } from '../models/config.ts';
-import { parameterSpecs } from '../models/transformer.ts';
+import type { ModelConfig } from './config.ts';
+import { parameterSpecs } from './transformer.ts';
 
 export type WeightList = Array<[string, Float32Array]>;
 
