@@ -37,6 +37,7 @@ import {
 } from '../wire.ts';
 import { LOCAL_LOSSES } from './losses.ts';
 import { checkPass } from './model-pass.ts';
+import { SampleGather } from './sample-gather.ts';
 import { WeightsGate } from './weights-gate.ts';
 import {
   loadSamplerWeights,
@@ -62,6 +63,17 @@ export interface LocalBackendOptions {
   readonly samplerCache?: number;
   /** Most samples in one sample call (default 64). */
   readonly maxSamples?: number;
+  /**
+   * Sample calls arriving within this many ms of each other share a sampler batch (default 0: those of one tick).
+   * A server sets it, so a client's concurrent requests are batched as they would be in process (sample-gather.ts).
+   */
+  readonly sampleGatherMs?: number;
+}
+
+interface SampleResult {
+  readonly tokenIds: number[];
+  readonly logprobs: number[];
+  readonly finish: string;
 }
 
 const samplerStateSchema = z.strictObject({ format: z.literal('cod-backend-sampler/1'), baseModel: z.string() });
@@ -81,11 +93,13 @@ class SamplerPool {
   private readonly keys = new Map<number, string>();
   private next = 1;
   private readonly gate: WeightsGate;
+  readonly gather: SampleGather<unknown, SampleResult>;
 
   constructor(
     readonly worker: WorkerHandle,
     baseKey: string,
     load: (key: string) => Promise<Weights>,
+    gatherMs: number,
   ) {
     this.versions.set(baseKey, 0);
     this.keys.set(0, baseKey);
@@ -93,10 +107,14 @@ class SamplerPool {
       const w = packWeights(await load(this.keys.get(version)!));
       await worker.call('setWeights', { version, weights: w.list }, w.transfer);
     });
+    this.gather = new SampleGather(
+      (key, reqs) => this.run(key, () => worker.call<SampleResult[]>('sample', reqs)),
+      gatherMs,
+    );
   }
 
   /** Runs `fn` while the worker holds the weights named `key`. */
-  run<T>(key: string, fn: () => Promise<T>): Promise<T> {
+  private run<T>(key: string, fn: () => Promise<T>): Promise<T> {
     let v = this.versions.get(key);
     if (v === undefined) {
       v = this.next++;
@@ -119,7 +137,7 @@ export class LocalBackend implements TrainingBackend {
   private readonly pools = new Map<string, Promise<SamplerPool>>();
   private readonly models = new Map<string, LocalModel>();
   /** Sampler weights by tinker path: their base model, and (for the most recent few) the weights themselves. */
-  private readonly samplerBase = new Map<string, string>();
+  private readonly samplerBase = new Map<string, string | Promise<string>>();
   private readonly samplerCache = new Map<string, Weights>();
   private closed = false;
 
@@ -150,7 +168,9 @@ export class LocalBackend implements TrainingBackend {
       b = (async () => {
         const config = await readConfigFile(join(dir, 'config.json'));
         const tokenizerEos = existsSync(join(dir, TOKENIZER_FILE)) ? (await loadTokenizer(dir)).eosTokenId : undefined;
-        const eosIds = [...new Set([...(config.eosTokenId ?? []), ...(tokenizerEos !== undefined ? [tokenizerEos] : [])])];
+        const eosIds = [
+          ...new Set([...(config.eosTokenId ?? []), ...(tokenizerEos !== undefined ? [tokenizerEos] : [])]),
+        ];
         return { name, dir, config, eosIds };
       })();
       this.bases.set(name, b);
@@ -243,19 +263,29 @@ export class LocalBackend implements TrainingBackend {
   }
 
   /** Which base model a sampler path belongs to (memory, else its directory's record). */
-  private async samplerBaseOf(path: string): Promise<string> {
+  /**
+   * Which base model a sampler path belongs to (memory, else its directory's record). One read per path, shared by
+   * every call waiting on it, so calls made together still reach the sampler together.
+   */
+  private samplerBaseOf(path: string): string | Promise<string> {
     const known = this.samplerBase.get(path);
     if (known) return known;
-    const dir = weightsDir(this.o.weightsRoot, parseTinkerPath(path, 'sampler_weights', 'model_path'));
-    let raw: unknown;
-    try {
-      raw = JSON.parse(await readFile(join(dir, SAMPLER_STATE), 'utf8'));
-    } catch {
-      throw new CodError('not_found', `no sampler weights at ${path}`, 'model_path');
-    }
-    const st = samplerStateSchema.parse(raw);
-    this.samplerBase.set(path, st.baseModel);
-    return st.baseModel;
+    const read = (async () => {
+      const dir = weightsDir(this.o.weightsRoot, parseTinkerPath(path, 'sampler_weights', 'model_path'));
+      let raw: unknown;
+      try {
+        raw = JSON.parse(await readFile(join(dir, SAMPLER_STATE), 'utf8'));
+      } catch {
+        throw new CodError('not_found', `no sampler weights at ${path}`, 'model_path');
+      }
+      return samplerStateSchema.parse(raw).baseModel;
+    })();
+    this.samplerBase.set(path, read);
+    read.then(
+      (name) => this.samplerBase.set(path, name),
+      () => this.samplerBase.delete(path),
+    );
+    return read;
   }
 
   private pool(base: BaseModel): Promise<SamplerPool> {
@@ -263,7 +293,15 @@ export class LocalBackend implements TrainingBackend {
     if (!p) {
       p = this.o.workers
         .start('policy', { modelDir: base.dir, threads: this.o.sampleThreads ?? 1, temperature: 1 })
-        .then((worker) => new SamplerPool(worker, `base:${base.name}`, (key) => this.samplerWeights(key, base)));
+        .then(
+          (worker) =>
+            new SamplerPool(
+              worker,
+              `base:${base.name}`,
+              (key) => this.samplerWeights(key, base),
+              this.o.sampleGatherMs ?? 0,
+            ),
+        );
       this.pools.set(base.name, p);
     }
     return p;
@@ -314,9 +352,7 @@ export class LocalBackend implements TrainingBackend {
         stop: stopStrings,
         eosIds,
       }));
-      const results = await pool.run(key, () =>
-        pool.worker.call<Array<{ tokenIds: number[]; logprobs: number[]; finish: string }>>('sample', reqs),
-      );
+      const results = await pool.gather.submit({ key, seed, prompt: spec.prompt, reqs });
       return sampleResponse.parse({
         sequences: results.map((r) => ({
           stop_reason: r.finish === 'eos' || r.finish === 'stop' ? 'stop' : 'length',

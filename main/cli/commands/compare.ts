@@ -1,12 +1,19 @@
 import type { CompareResult } from '../../api/jobs.ts';
 import { CodError } from '../../base/errors.ts';
-import { openCheckpointPolicy, type CheckpointPolicy } from '../../training/checkpoint-policy.ts';
+import type { EvalPolicy } from '../../training/eval-policy.ts';
 import { compareSuites, type SuiteComparison } from '../../training/compare.ts';
 import { formatComparison } from '../../training/eval-format.ts';
 import { suiteSummary } from '../../training/evaluate.ts';
 import { parseFlags, requireFlag } from '../args.ts';
 import type { CliCommand } from '../command.ts';
-import { evaluateCheckpoint, progressSink, selectSuites, threadsFlag, totalLifecycles } from './eval.ts';
+import {
+  evaluateCheckpoint,
+  openCheckpoint,
+  progressSink,
+  selectSuites,
+  threadsFlag,
+  totalLifecycles,
+} from './eval.ts';
 
 const USAGE =
   'A_DIR B_DIR --curriculum FILE [--suite NAME]... [--seeds 1,2,3] [--threads N] [--json] [--events]\n\n' +
@@ -43,15 +50,14 @@ export const compareCommand: CliCommand = {
     const total = 2 * totalLifecycles(suites);
     const progress = progressSink(`cod compare`, values.events ?? false);
     // Both opened (and so checked) before any lifecycle runs: a bad B_DIR fails at once, not after A's evals.
-    const opts = threads ? { threads } : {};
-    const cpA = await openCheckpointPolicy(aDir, opts);
+    const cpA = await openCheckpoint(aDir, threads);
     let comparisons: SuiteComparison[];
     try {
-      const cpB = await openCheckpointPolicy(bDir, opts);
+      const cpB = await openCheckpoint(bDir, threads);
       try {
         let done = 0;
         progress(0, total);
-        const side = (checkpoint: CheckpointPolicy) =>
+        const side = (checkpoint: EvalPolicy) =>
           evaluateCheckpoint({ checkpoint, loaded, suites, onLifecycle: () => progress(++done, total) });
         // Sequential sides; both play suitePacks(suite) with the same sampling seeds (evaluate.ts).
         const a = await side(cpA);
