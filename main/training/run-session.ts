@@ -5,7 +5,7 @@
  * the same stored config (runConfigView) and the same resume rule (main/api/run-state.ts).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import type { TrainEvent } from '../api/jobs.ts';
 import { resumeBlock } from '../api/run-state.ts';
@@ -145,12 +145,21 @@ export async function planRun(req: NewRunRequest): Promise<NewRunPlan> {
     ...loaded.curriculum.training,
     ...(req.steps !== undefined ? { steps: req.steps } : {}),
   });
-  const model = resolve(req.model ?? BUILTIN_MODEL_DIR);
+  const fromCurriculum = loaded.curriculum.model?.base;
+  const model = resolve(
+    req.model ?? (fromCurriculum !== undefined ? resolve(dirname(file), fromCurriculum) : BUILTIN_MODEL_DIR),
+  );
   if (!existsSync(join(model, 'config.json')))
     throw new CodError('not_found', 'model directory has no config.json', model);
   const runDir = req.runDir !== undefined ? resolve(req.runDir) : undefined;
   if (runDir !== undefined) checkRunDirFree(runDir, req.runDir ?? runDir);
   const backend = await resolveRunBackend(req.backend ?? loaded.curriculum.backend, req.apiKey);
+  if (loaded.curriculum.model?.lora && backend.kind === 'local')
+    throw new CodError(
+      'unsupported',
+      "model.lora needs a backend that trains LoRA adapters: the local engine's are not on main yet; train on a remote backend (--backend URL)",
+      file,
+    );
   return {
     name: req.name ?? loaded.curriculum.name,
     config: {
@@ -269,6 +278,7 @@ export async function trainRun(s: TrainSession): Promise<TrainerOutcome> {
         ...(s.apiKey ? { apiKey: s.apiKey } : {}),
       });
       backend = trainingBackend;
+      const lora = cfg.curriculum.model?.lora;
       const out = await runTrainer({
         store,
         runId,
@@ -276,7 +286,7 @@ export async function trainRun(s: TrainSession): Promise<TrainerOutcome> {
         curriculum: cfg.curriculum,
         trainer: cfg.trainer,
         backend: trainingBackend,
-        model: { baseModel },
+        model: { baseModel, ...(lora ? { lora } : {}) },
         chat,
         ...(resume ? { resume } : {}),
         host: envHost,

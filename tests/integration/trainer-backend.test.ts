@@ -6,9 +6,10 @@
  *  - The server killed with SIGKILL in the middle of a step: the trainer reports it in one line (exit 2), keeps every
  *    committed step and checkpoint, and `cod train --resume` finishes the run once the server is back — ending with
  *    the uninterrupted run's metrics and weights.
+ *  - Bad backend settings are one error line before anything is stored.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -175,4 +176,39 @@ describe('cod train --backend URL (cod backend serve on loopback)', () => {
     for (const [name, m] of Object.entries(local.metrics)) expect(done.metrics[name], name).toEqual(m);
     expect(done.checkpoints.map((c) => [c.step, c.sha256])).toEqual(local.checkpoints.map((c) => [c.step, c.sha256]));
   }, 600_000);
+
+  it('bad backend settings: one error line (exit 2), no run stored', async () => {
+    const db = join(dir, 'bad.db');
+    const oneLine = (r: { code: number; stderr: string }, re: RegExp) => {
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(re);
+    };
+    const write = (name: string, extra: string) => {
+      const f = join(dir, name);
+      writeFileSync(f, CURRICULUM + extra);
+      return f;
+    };
+    oneLine(
+      await cod(['train', write('ftp.yaml', 'backend: { url: ftp://gpu-box }\n'), '--store', db]),
+      /ftp\.yaml:\d+:\d+.*backend\.url.*http\(s\) URL/,
+    );
+    // Nothing listens there (a server started and stopped): its URL is named.
+    const gone = await startBackendServer(['--weights', join(dir, 'gone')]);
+    await gone.stop();
+    oneLine(
+      await cod(['train', curriculum, '--backend', gone.url, '--store', db]),
+      new RegExp(`backend ${gone.url} is unreachable during get_server_capabilities`),
+    );
+    oneLine(
+      await cod(['train', write('lora.yaml', 'model: { lora: { rank: 8 } }\n'), '--store', db]),
+      /model\.lora needs a backend that trains LoRA adapters/,
+    );
+    oneLine(
+      await cod(['train', '--resume', 'x', '--backend', server.url, '--store', db]),
+      /--resume takes a run id only/,
+    );
+    oneLine(await cod(['train', curriculum, '--base-model', 'builtin', '--store', db]), /--base-model .*--backend/);
+    expect(existsSync(db)).toBe(false);
+  }, 120_000);
 });

@@ -223,6 +223,8 @@ export class RemoteModel implements TrainingModel {
     if (this.closed) return;
     this.closed = true;
     this.backend.forget(this);
+    // A server that is gone has nothing to unload (and would take every retry to say so).
+    if (this.t.unreachable) return;
     const what = `unload_model ${this.modelId}`;
     const f = parsed(
       wire.untypedApiFuture,

@@ -54,6 +54,8 @@ export class Transport {
   private readonly attempts: number;
   private readonly timeoutMs: number;
   readonly futureTimeoutMs: number;
+  /** The last call found nothing listening, after every attempt (cleared by any answer). */
+  unreachable = false;
 
   constructor(private readonly o: TransportOptions) {
     let u: URL;
@@ -106,6 +108,7 @@ export class Transport {
           await this.backoff(attempt, what, lastProblem);
           continue;
         }
+        this.unreachable = refused;
         throw new CodError(
           'io',
           refused
@@ -113,6 +116,7 @@ export class Transport {
             : `backend ${this.baseUrl} disappeared during ${what}: ${lastProblem}${attempt > 1 ? `, ${attempt} attempts` : ''}`,
         );
       }
+      this.unreachable = false;
       const text = await res.text().catch(() => '');
       let parsed: unknown = text;
       try {

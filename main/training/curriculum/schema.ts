@@ -74,6 +74,29 @@ export const backendSectionSchema = z.strictObject({
 });
 
 /**
+ * The model a run trains: its base directory (config.json, tokenizer, chat template; the weights too for the local
+ * backend), relative to the curriculum file, and LoRA settings (absent: a full fine-tune). `cod train --model DIR`
+ * overrides `base`. LoRA's defaults are the Tinker API's (alpha 32, every target on).
+ */
+export const modelSectionSchema = z.strictObject({
+  base: z.string().min(1).max(4096).optional(),
+  lora: z
+    .strictObject({
+      rank: z.number().int().min(1).max(1024),
+      alpha: z.number().positive().default(32),
+      seed: z.number().int().nonnegative().default(0),
+      targets: z
+        .strictObject({
+          attn: z.boolean().default(true),
+          mlp: z.boolean().default(true),
+          unembed: z.boolean().default(true),
+        })
+        .default({ attn: true, mlp: true, unembed: true }),
+    })
+    .optional(),
+});
+
+/**
  * Trainer options: the common ones typed, everything else kept as written (the trainer validates its own keys
  * through loadCurriculum's `trainingSchema`).
  */
@@ -108,6 +131,7 @@ export const curriculumSchema = z.strictObject({
   /** Plugin directories (or folders of plugins), relative to the curriculum file. */
   plugins: z.array(z.string().min(1)).optional(),
   training: trainingSchema.default({}),
+  model: modelSectionSchema.optional(),
   backend: backendSectionSchema.optional(),
 });
 
