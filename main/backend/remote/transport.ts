@@ -168,7 +168,10 @@ export class Transport {
           await this.backoff(attempt, what, problem);
           continue;
         }
-        throw new CodError('io', `backend ${this.baseUrl} is unreachable during ${what}: ${problem}, ${attempt} attempt(s)`);
+        throw new CodError(
+          'io',
+          `backend ${this.baseUrl} is unreachable during ${what}: ${problem}, ${attempt} attempt(s)`,
+        );
       }
     }
   }
