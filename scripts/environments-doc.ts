@@ -3,9 +3,11 @@
  * lifecycle runner and scripted agents (`runCodnessCheck`, the same code as `cod envs check`), plus the Ralph loop
  * for the terminal simulator (its own preset and `paper`) and GridNav's per-task-reveal variant. Two blocks: the
  * workbench's own presets and the `paper` ones (played under the paper protocol). Run: `npm run docs:environments`;
- * `BLOCK=paper` (or `BLOCK=own`) regenerates one block only.
+ * `BLOCK=paper` (or `BLOCK=own`) regenerates one block only; `DOMAINS=pde,gridnav` reruns only those domains and
+ * replaces only their tables inside the block (each table states its own number of lifecycles).
  */
-import { writeDocSection } from '../main/cli/doc-section.ts';
+import { readFile } from 'node:fs/promises';
+import { sectionMarkers, writeDocSection } from '../main/cli/doc-section.ts';
 import { runCodnessCheck, type CodnessReport } from '../main/cod/codness-check.ts';
 import { InProcessEnvHost } from '../main/envs/inprocess-host.ts';
 import { listDomains } from '../main/envs/registry.ts';
@@ -14,6 +16,7 @@ import type { DomainWithAgents } from '../main/envs/sdk.ts';
 const PACKS = Number(process.env.PACKS ?? 100);
 const S = 8;
 const BLOCK = process.env.BLOCK ?? 'all';
+const DOMAINS = process.env.DOMAINS ? process.env.DOMAINS.split(',').map((d) => d.trim()) : null;
 const BLOCKS = [
   { name: 'own', section: 'codness', paper: false },
   { name: 'paper', section: 'codness-paper', paper: true },
@@ -48,9 +51,11 @@ for (const block of BLOCKS) {
     }).`,
     '',
   ];
+  const tables = new Map<string, string[]>();
   for (const d of listDomains()) {
     const domain = d as DomainWithAgents;
     if (typeof domain.scriptedAgent !== 'function') continue;
+    if (DOMAINS && !DOMAINS.includes(domain.id)) continue;
     const host = new InProcessEnvHost([domain]);
     const presets = domain.presets.filter((p) => p.startsWith('paper') === block.paper);
     const runs: Array<{ preset: string; ralph?: boolean; options?: Record<string, unknown>; note?: string }> =
@@ -71,9 +76,37 @@ for (const block of BLOCKS) {
         ralph: r.ralph,
       });
       out.push(fmt(report, r.note));
+      tables.set(domain.id, [...(tables.get(domain.id) ?? []), fmt(report, r.note)]);
     }
     await host.dispose();
   }
-  await writeDocSection(path, block.section, out.join('\n'), { newFile: '# Environments\n' });
+  const body = DOMAINS ? await spliceDomains(block.section, tables) : out.join('\n');
+  await writeDocSection(path, block.section, body, { newFile: '# Environments\n' });
 }
 console.log(`wrote ${path}`);
+
+/** The block as it stands with the tables of the rerun domains replaced (at the place of their first old table). */
+async function spliceDomains(section: string, tables: ReadonlyMap<string, string[]>): Promise<string> {
+  const doc = await readFile(path, 'utf8');
+  const { begin, end } = sectionMarkers(section);
+  const from = doc.indexOf(begin);
+  const to = doc.indexOf(end);
+  if (from < 0 || to < from) throw new Error(`${path} has no ${section} section to update; run without DOMAINS`);
+  const chunks = doc
+    .slice(from + begin.length, to)
+    .trim()
+    .split(/\n(?=#### )/);
+  const out: string[] = [];
+  const placed = new Set<string>();
+  for (const chunk of chunks) {
+    const id = /^#### (\S+) — /.exec(chunk)?.[1];
+    const fresh = id === undefined ? undefined : tables.get(id);
+    if (id === undefined || fresh === undefined) out.push(chunk.trimEnd() + '\n');
+    else if (!placed.has(id)) {
+      placed.add(id);
+      out.push(...fresh);
+    }
+  }
+  for (const [id, fresh] of tables) if (!placed.has(id)) out.push(...fresh);
+  return out.join('\n');
+}

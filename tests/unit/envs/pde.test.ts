@@ -8,7 +8,7 @@ import { parseEquation } from '../../../main/envs/domains/pde/equation.ts';
 import { pde } from '../../../main/envs/domains/pde/index.ts';
 import { drawLaw } from '../../../main/envs/domains/pde/law.ts';
 import { pdeParams } from '../../../main/envs/domains/pde/params.ts';
-import { paperScore, scoreLaw } from '../../../main/envs/domains/pde/score.ts';
+import { scoreLaw } from '../../../main/envs/domains/pde/score.ts';
 import type { PdeView } from '../../../main/envs/domains/pde/view.ts';
 import { codnessTable, formatCodnessTable } from '../../../main/envs/domains/shared/codness.ts';
 import { packTranscript, transcriptDigest } from '../../../main/envs/domains/shared/transcript.ts';
@@ -19,8 +19,6 @@ const open = (seed = 'pde-test', preset = 'train', rendering: Rendering = 'chat'
 const law = (seed: string, preset = 'train') => drawLaw(pdeParams(preset, undefined), seed, 0);
 const play = (ep: TaskEpisode, actions: string[]): StepResult[] => actions.map((a) => ep.step(a));
 const SIX = 'sample (0.5, 0.1) (0.3, 0.5) (0.7, 0.9) (0.2, 0.3) (0.8, 0.7) (0.4, 0.2)';
-
-import { stableSeed } from '../../../main/envs/seed.ts';
 
 describe('pde: equation and action syntax', () => {
   it('parses committed equations in the documented forms', () => {
@@ -341,65 +339,4 @@ describe('pde: CoD-ness (scripted agents on held-out packs of 8)', () => {
       expect(mean(t.random)).toBeLessThan(0.2);
     },
   );
-});
-
-/**
- * The 'paper' presets against the reference (agentscope-ai/Trinity-RFT @ 139d1c43, trinity/common/workflows/
- * connect_the_dots/pde_discovery/workflow.py: _hidden_formula_reward_diagnostics, _get_feedback;
- * pde_discovery/update_context_workflow.py for the update prompt without its Reward line, pinned in
- * tests/unit/cod/paper-protocol.test.ts).
- */
-describe('pde paper presets (the reference)', () => {
-  it("scores as the reference: |Δc| over every dictionary term over Σ|c_true|, plus the support beyond the truth's size", () => {
-    const truth = [0, 1, 0, -0.5, 0, 0]; // u - 0.5 u^3, Σ|c| = 1.5
-    expect(paperScore(truth, truth).reward).toBe(1);
-    // One wrong term of the same support size: its coefficient and the missed one both count, no size penalty.
-    const swapped = [0, 1, 0, 0, -0.5, 0];
-    expect(paperScore(truth, swapped).loss).toBeCloseTo(1 / 1.5, 12);
-    // One more term than the truth has: its coefficient counts in the L1 and the size penalty adds 1.
-    const extra = [0.3, 1, 0, -0.5, 0, 0];
-    expect(paperScore(truth, extra).loss).toBeCloseTo(0.3 / 1.5 + 1, 12);
-    // A smaller support is not penalised beyond the L1 of what it misses.
-    expect(paperScore(truth, [0, 1, 0, 0, 0, 0]).loss).toBeCloseTo(0.5 / 1.5, 12);
-    // The workbench's own score counts the extra term's count but not its coefficient, and ignores support size.
-    expect(scoreLaw(truth, swapped).reward).not.toBeCloseTo(paperScore(truth, swapped).reward, 6);
-  });
-
-  it("a commit's feedback holds no ground truth: the diagnostic, the finalised equation, the regression candidate", () => {
-    const ep = pde.openPack({ seed: stableSeed('pde-paper'), preset: 'paper', rendering: 'chat' }).startTask(0);
-    ep.step('sample (0.2, 0.3) (0.4, 0.5) (0.6, 0.7) (0.8, 0.2) (0.3, 0.8) (0.5, 0.4)');
-    ep.step('regress max_terms=2 threshold=0.1');
-    const r = ep.step('commit 0.5*u');
-    expect(r.done).toBe(true);
-    if (!r.done) return;
-    const lines = r.feedback.split('\n');
-    expect(lines).toHaveLength(3);
-    expect(lines[0]).toMatch(/^Latest sampled-data diagnostic: [\d.e-]+$/);
-    expect(lines[1]).toBe('Latest finalized equation: 0.5*u');
-    expect(lines[2]).toMatch(/^Latest regression candidate: /);
-    expect(r.feedback).not.toMatch(/true|law|extra|missing|reward|Reward/i);
-    expect((ep.view() as PdeView).result).toBeNull(); // the scripted agents see no more than the text
-    expect(ep.rules()).toContain('The reward and the true law are not shown after a commit.');
-    const idle = pde.openPack({ seed: stableSeed('pde-paper'), preset: 'paper', rendering: 'chat' }).startTask(1);
-    let end: StepResult = { done: false, observation: '' };
-    while (!end.done) end = idle.step('evidence');
-    expect(end).toMatchObject({
-      outcome: 'out_of_turns',
-      reward: 0,
-      feedback:
-        'Latest sampled-data diagnostic: none\nLatest finalized equation: none\nLatest regression candidate: none',
-    });
-  });
-
-  it('uses the reference sizes: 6 turns, 6 points, 1-2 terms (1-3 on paper-hard), noise 0.002', () => {
-    expect(pdeParams('paper', undefined)).toMatchObject({
-      maxTurns: 6,
-      budget: 6,
-      minTerms: 1,
-      maxTerms: 2,
-      noise: 0.002,
-    });
-    expect(pdeParams('paper-hard', undefined)).toMatchObject({ maxTerms: 3, noise: 0.002 });
-    expect(pdeParams('train', undefined)).toMatchObject({ variant: 'workbench', noise: 0.02 });
-  });
 });

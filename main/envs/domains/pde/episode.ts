@@ -10,10 +10,10 @@ import { formatLaw, TERM_NAMES } from './dictionary.ts';
 import type { PdeParams } from './params.ts';
 import { sparseRegression } from './regression.ts';
 import { commitText, observationText, rulesText } from './render.ts';
-import { paperScore, scoreLaw } from './score.ts';
+import { scoreLaw } from './score.ts';
 import { residualAt } from './simulate.ts';
 import { HORIZON, NT, NX, type PdeTask } from './task.ts';
-import type { CommitResult, EvidencePoint, LastAction, PdeView, RegressionReport, Sample } from './view.ts';
+import type { CommitResult, EvidencePoint, LastAction, PdeView, Sample } from './view.ts';
 
 /** Pack-level memory: every sample of every task so far (the "evidence"). */
 export interface PdePackState {
@@ -31,8 +31,6 @@ export class PdeEpisode implements TaskEpisode {
   private readonly samples: Sample[] = [];
   private regressed = false;
   private last: LastAction = { kind: 'start' };
-  /** The latest regression of this task (the paper feedback's "regression candidate"). */
-  private lastReport: RegressionReport | null = null;
   private result: CommitResult | null = null;
   private end: EpisodeEnd | undefined;
   private readonly noise: Rng;
@@ -52,20 +50,16 @@ export class PdeEpisode implements TaskEpisode {
 
   rules(): string {
     const p = this.params;
-    return rulesText(
-      this.rendering,
-      {
-        dictionary: TERM_NAMES,
-        minTerms: p.minTerms,
-        maxTerms: p.maxTerms,
-        budget: p.budget,
-        maxTurns: p.maxTurns,
-        noise: p.noise,
-        dx: DX,
-        dt: DT,
-      },
-      p.variant === 'paper',
-    );
+    return rulesText(this.rendering, {
+      dictionary: TERM_NAMES,
+      minTerms: p.minTerms,
+      maxTerms: p.maxTerms,
+      budget: p.budget,
+      maxTurns: p.maxTurns,
+      noise: p.noise,
+      dx: DX,
+      dt: DT,
+    });
   }
 
   observation(): string {
@@ -122,9 +116,7 @@ export class PdeEpisode implements TaskEpisode {
       return this.finish(
         'out_of_turns',
         0,
-        this.params.variant === 'paper'
-          ? this.paperFeedback(null)
-          : `Failed: ran out of turns (${this.maxTurns}) without committing an equation. Reward 0.`,
+        `Failed: ran out of turns (${this.maxTurns}) without committing an equation. Reward 0.`,
       );
     }
     return { done: false, observation: this.observation() };
@@ -166,18 +158,11 @@ export class PdeEpisode implements TaskEpisode {
             supportCondition: Number.isFinite(r.supportCondition) ? Number(r.supportCondition.toPrecision(3)) : null,
           },
         };
-        this.lastReport = this.last.kind === 'regress' ? this.last.report : this.lastReport;
         return undefined;
       }
       case 'commit': {
         if (this.samples.length === 0 || !this.regressed) {
           return 'commit is allowed only after sampling and a successful regress in this task';
-        }
-        if (this.params.variant === 'paper') {
-          // The reference's reward, and feedback that never names the true law's terms (docs/fidelity.md).
-          const p = paperScore(this.task.law, a.coef);
-          this.finish(p.reward > 0.5 ? 'success' : 'failure', p.reward, this.paperFeedback(formatLaw(a.coef)));
-          return undefined;
         }
         const s = scoreLaw(this.task.law, a.coef);
         this.result = {
@@ -219,27 +204,6 @@ export class PdeEpisode implements TaskEpisode {
     this.budgetLeft -= points.length;
     this.last = { kind: 'sample', samples: fresh };
     return undefined;
-  }
-
-  /**
-   * The reference's final feedback (_get_feedback): the latest sampled-data diagnostic (here the regression's RMS
-   * residual), the finalised equation and the latest regression candidate; nothing about the true law or the reward.
-   */
-  private paperFeedback(committed: string | null): string {
-    const r = this.lastReport;
-    const candidate = r
-      ? r.coefficients
-          .map(
-            (c, i) =>
-              `${i === 0 ? (c.value < 0 ? '-' : '') : c.value < 0 ? ' - ' : ' + '}${Math.abs(c.value)}*${c.term}`,
-          )
-          .join('') || '0'
-      : 'none';
-    return [
-      `Latest sampled-data diagnostic: ${r ? r.rms : 'none'}`,
-      `Latest finalized equation: ${committed ?? 'none'}`,
-      `Latest regression candidate: ${candidate}`,
-    ].join('\n');
   }
 
   /** Read through a method: TypeScript cannot see that apply() may have ended the episode. */

@@ -4,14 +4,7 @@ import { checkRange, choosePreset, readOptions } from '../shared/config.ts';
 export const LAW_MODES = ['per_pack', 'per_task'] as const;
 export type LawMode = (typeof LAW_MODES)[number];
 
-/**
- * 'workbench': the workbench's own rules. 'paper': the reference's reward and feedback on the workbench's engine
- * (see score.ts paperScore and docs/fidelity.md for what is, and is not yet, the reference's).
- */
-export type PdeVariant = 'workbench' | 'paper';
-
 export interface PdeParams {
-  readonly variant: PdeVariant;
   /** Number of reaction terms in the hidden law. */
   readonly minTerms: number;
   readonly maxTerms: number;
@@ -26,21 +19,7 @@ export interface PdeParams {
   readonly lawMode: LawMode;
 }
 
-const BASE = {
-  variant: 'workbench',
-  budget: 6,
-  maxTurns: 6,
-  minDiffusion: 0.01,
-  maxDiffusion: 0.05,
-  lawMode: 'per_pack',
-} as const;
-
-/**
- * The reference's task sizes (agentscope-ai/Trinity-RFT exp_plan_final/train/pde_discovery_cod_600steps_hard.yaml
- * @ 139d1c43: max_steps 6, point_budget 6, 1-2 reaction terms, noise_level 0.002; the eval of
- * bench/eval_source_checkpoints_all_domains.yaml @ 1d7fae4a: 1-3 terms).
- */
-const PAPER = { ...BASE, variant: 'paper', noise: 0.002 } as const;
+const BASE = { budget: 6, maxTurns: 6, minDiffusion: 0.01, maxDiffusion: 0.05, lawMode: 'per_pack' } as const;
 
 /**
  * The spec fixes 1–2 terms for training and 1–3 for evaluation, 6 turns and 6 samples per task. The noise levels
@@ -50,8 +29,6 @@ export const PDE_PRESETS: Readonly<Record<string, PdeParams>> = {
   train: { ...BASE, minTerms: 1, maxTerms: 2, noise: 0.02 },
   easy: { ...BASE, minTerms: 1, maxTerms: 2, noise: 0.01 },
   hard: { ...BASE, minTerms: 1, maxTerms: 3, noise: 0.03 },
-  paper: { ...PAPER, minTerms: 1, maxTerms: 2 },
-  'paper-hard': { ...PAPER, minTerms: 1, maxTerms: 3 },
 };
 
 const OPTION_SPECS = {

@@ -19,7 +19,7 @@ export interface RulesFacts {
   readonly dt: number;
 }
 
-export function rulesText(rendering: Rendering, r: RulesFacts, paper = false): string {
+export function rulesText(rendering: Rendering, r: RulesFacts): string {
   const dict = r.dictionary.join(', ');
   if (rendering === 'compact') {
     return [
@@ -29,9 +29,7 @@ export function rulesText(rendering: Rendering, r: RulesFacts, paper = false): s
       'evidence: all samples of this series so far.',
       'regress [terms=a,b] [threshold=0.05] [max_terms=k] [scope=task|pack]: best k-term subset (if max_terms), then thresholded least squares; reports coefs, rms, condition numbers.',
       'commit EQ: e.g. commit 0.8*u - 0.45*u^3; only after a sample and a regress this task; ends task.',
-      paper
-        ? 'reward=1/(1+sum over all terms |c-c_true|/sum|c_true| + max(0, #terms - #true terms)); not shown. Bad point/over budget/early commit: illegal, reward 0. Unparsable: reward 0. No commit: 0.'
-        : 'reward=1/(1+sum|c-c_true|/sum|c_true| + #extra terms). Bad point/over budget/early commit: illegal, reward 0. Unparsable: reward 0. No commit: 0.',
+      'reward=1/(1+sum|c-c_true|/sum|c_true| + #extra terms). Bad point/over budget/early commit: illegal, reward 0. Unparsable: reward 0. No commit: 0.',
       'Answer: <answer>sample (0.25, 0.5) (0.5, 0.5)</answer>',
     ].join('\n');
   }
@@ -55,16 +53,8 @@ export function rulesText(rendering: Rendering, r: RulesFacts, paper = false): s
     '- commit <equation> : your final answer, e.g. `commit 0.8*u - 0.45*u^3` or `commit 1.2 - 0.5*exp(-u)`. Allowed',
     '  only after at least one sample and one successful regress in this task. It ends the task.',
     '',
-    ...(paper
-      ? [
-          'Reward = 1 / (1 + normalised L1 coefficient error + size penalty), where the error is',
-          'Σ|c_committed − c_true| / Σ|c_true| over every dictionary term and the size penalty is how many more terms',
-          'you commit than the true law has. The reward and the true law are not shown after a commit.',
-        ]
-      : [
-          'Reward = 1 / (1 + normalised L1 coefficient error + number of extra terms), where the error is',
-          'Σ|c_committed − c_true| / Σ|c_true| over the true terms (a missing term costs its whole coefficient).',
-        ]),
+    'Reward = 1 / (1 + normalised L1 coefficient error + number of extra terms), where the error is',
+    'Σ|c_committed − c_true| / Σ|c_true| over the true terms (a missing term costs its whole coefficient).',
     'A point outside the domain, more points than the budget left, or a commit before sampling and regressing is an',
     'illegal action and ends the task with reward 0; so does an action that cannot be parsed. Not committing within',
     'the turns gives 0.',
