@@ -183,23 +183,30 @@ describe('RemoteBackend over cod backend serve', () => {
       apiKey: 'tml-k',
     });
     const out = join(home, 'unpacked', 'step-1');
+    const hostile = join(home, 'unpacked', 'step-2');
     try {
       await remote.downloadCheckpoint('tinker://model_1/sampler_weights/v1', out);
+      expect(readdirSync(out)).toEqual(['config.json']);
+      expect(readFileSync(join(out, 'config.json'), 'utf8')).toBe('{"ok":true}');
+      expect(seen.map((r) => r.url)).toEqual([
+        '/api/v1/training_runs/model_1/checkpoints/sampler_weights/v1/archive',
+        '/signed/archive.tar.gz',
+      ]);
+      expect(seen[0].headers['x-api-key']).toBe('tml-k');
+      expect(seen[1].headers['x-api-key']).toBeUndefined();
+      await expect(remote.downloadCheckpoint('tinker://model_1/sampler_weights/v1', out)).rejects.toThrow(
+        /already exists/,
+      );
+      // A path that climbs out of the destination: the archive is refused whole, nothing is left behind.
+      archive = tarOf(entry('ckpt/config.json', '{}'), entry('ckpt/../../escaped.txt', 'outside'));
+      await expect(remote.downloadCheckpoint('tinker://model_1/sampler_weights/v2', hostile)).rejects.toThrow(
+        /is not a readable tar archive: .*'\.\.'/,
+      );
     } finally {
       api.close();
       storage.close();
     }
-    expect(readdirSync(out)).toEqual(['config.json']);
-    expect(readFileSync(join(out, 'config.json'), 'utf8')).toBe('{"ok":true}');
-    expect(existsSync(join(home, 'escaped.txt')) || existsSync(join(home, 'unpacked', 'escaped.txt'))).toBe(false);
-    expect(seen.map((r) => r.url)).toEqual([
-      '/api/v1/training_runs/model_1/checkpoints/sampler_weights/v1/archive',
-      '/signed/archive.tar.gz',
-    ]);
-    expect(seen[0].headers['x-api-key']).toBe('tml-k');
-    expect(seen[1].headers['x-api-key']).toBeUndefined();
-    await expect(remote.downloadCheckpoint('tinker://model_1/sampler_weights/v1', out)).rejects.toThrow(
-      /already exists/,
-    );
+    expect(readdirSync(join(home, 'unpacked'))).toEqual(['step-1']);
+    expect(existsSync(join(home, 'escaped.txt'))).toBe(false);
   });
 });
