@@ -19,7 +19,7 @@ import { cod } from './cli.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
-// Tiny on purpose: 2 lifecycles of 2 tasks per step, short answers, 3 steps, a checkpoint every step.
+// Tiny on purpose: 2 lifecycles of 2 tasks per step, short answers, 2 steps, a checkpoint every step.
 const CURRICULUM = `name: backend-e2e
 rendering: compact
 train:
@@ -30,7 +30,7 @@ train:
 lifecycle: { solveMaxNewTokens: 16, updateMaxNewTokens: 24 }
 training:
   lr: 1.0e-3
-  steps: 3
+  steps: 2
   saveEvery: 1
   seed: 5
   aheadSteps: 1
@@ -100,8 +100,8 @@ describe('cod train --backend URL (cod backend serve on loopback)', () => {
     ]);
     local = runOf(join(dir, 'a.db'), runIdOf(ok(a)));
     const remote = runOf(join(dir, 'b.db'), runIdOf(ok(b)));
-    expect(local.steps).toEqual([1, 2, 3]);
-    expect(remote.steps).toEqual([1, 2, 3]);
+    expect(local.steps).toEqual([1, 2]);
+    expect(remote.steps).toEqual([1, 2]);
     expect(Object.keys(local.metrics)).toContain('loss');
     expect(Object.keys(local.metrics)).toContain('reward/pos1');
     expect(Object.keys(remote.metrics).sort()).toEqual(Object.keys(local.metrics).sort());
@@ -109,9 +109,9 @@ describe('cod train --backend URL (cod backend serve on loopback)', () => {
     // The weights each checkpoint holds: fetched from the server's archive, the same bytes as the local run's.
     expect(remote.checkpoints.map((c) => [c.step, c.sha256])).toEqual(local.checkpoints.map((c) => [c.step, c.sha256]));
     const bytes = (p: string) => readFileSync(join(p, 'model.safetensors'));
-    expect(bytes(remote.checkpoints[2].path).equals(bytes(local.checkpoints[2].path))).toBe(true);
+    expect(bytes(remote.checkpoints[1].path).equals(bytes(local.checkpoints[1].path))).toBe(true);
     expect(
-      bytes(local.checkpoints[2].path).equals(readFileSync(join(ROOT, 'resources/models/builtin/model.safetensors'))),
+      bytes(local.checkpoints[1].path).equals(readFileSync(join(ROOT, 'resources/models/builtin/model.safetensors'))),
     ).toBe(false);
     // The run records where it trained.
     expect(local.config.backend).toEqual({ kind: 'local' });
@@ -123,7 +123,7 @@ describe('cod train --backend URL (cod backend serve on loopback)', () => {
   it('a server killed mid-step: one error line, exit 2, steps kept; --resume finishes once it is back', async () => {
     const port = Number(new URL(server.url).port);
     const db = join(dir, 'c.db');
-    // Kill the server once step 2's checkpoint is written: the trainer is then in step 3 (its rollout runs ahead).
+    // Kill the server once step 1's checkpoint is written: the trainer is then in step 2 (its rollout runs ahead).
     const outcome = await new Promise<{ code: number | null; stderr: string; runId: string }>((resolve) => {
       const child = spawn(
         process.execPath,
@@ -150,7 +150,7 @@ describe('cod train --backend URL (cod backend serve on loopback)', () => {
         for (const line of buf.split('\n').slice(0, -1)) {
           const e = JSON.parse(line) as { event: string; runId?: string; step?: number };
           if (e.event === 'run') runId = e.runId!;
-          if (e.event === 'checkpoint' && e.step === 2) void server.kill();
+          if (e.event === 'checkpoint' && e.step === 1) void server.kill();
         }
         buf = buf.slice(buf.lastIndexOf('\n') + 1);
       });
@@ -163,16 +163,16 @@ describe('cod train --backend URL (cod backend serve on loopback)', () => {
     console.log(`server killed mid-step: ${lines[0]}`);
     const failed = runOf(db, outcome.runId);
     expect(failed.status).toBe('failed');
-    expect(failed.steps).toEqual([1, 2]);
-    expect(failed.checkpoints.map((c) => c.step)).toEqual([1, 2]);
+    expect(failed.steps).toEqual([1]);
+    expect(failed.checkpoints.map((c) => c.step)).toEqual([1]);
 
     // The server back on the same address with the same weights directory: the run resumes and finishes.
     server = await startBackendServer(['--weights', weights, '--sample-gather-ms', '100'], port);
     const resumed = await cod(['train', '--resume', outcome.runId, '--store', db, '--events']);
-    expect(JSON.parse(ok(resumed).split('\n')[0])).toMatchObject({ event: 'run', resumedFrom: 2 });
+    expect(JSON.parse(ok(resumed).split('\n')[0])).toMatchObject({ event: 'run', resumedFrom: 1 });
     const done = runOf(db, outcome.runId);
     expect(done.status).toBe('finished');
-    expect(done.steps).toEqual([1, 2, 3]);
+    expect(done.steps).toEqual([1, 2]);
     for (const [name, m] of Object.entries(local.metrics)) expect(done.metrics[name], name).toEqual(m);
     expect(done.checkpoints.map((c) => [c.step, c.sha256])).toEqual(local.checkpoints.map((c) => [c.step, c.sha256]));
   }, 600_000);
