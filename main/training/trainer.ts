@@ -21,7 +21,7 @@ import type { TrainerEvent } from '../api/jobs.ts';
 import type { CreateModelSpec, TrainingBackend, TrainingModel } from '../backend/backend.ts';
 import { CodError } from '../base/errors.ts';
 import type { LifecycleConfig } from '../cod/config.ts';
-import { assignCredit, type CreditResult } from '../cod/credit.ts';
+import { assignCredit, type CreditOptions, type CreditResult } from '../cod/credit.ts';
 import { planPacks, type PackSpec } from '../cod/packs.ts';
 import type { Policy } from '../cod/policy.ts';
 import { runRollout } from '../cod/rollout.ts';
@@ -117,6 +117,15 @@ export function policyObjective(t: TrainerConfig, lc: LifecycleConfig, backend: 
   };
 }
 
+/** Credit assignment's options from the trainer's settings. */
+function creditOptions(t: TrainerConfig): CreditOptions {
+  return {
+    returns: t.returns,
+    baseline: { stdNormalize: t.stdNormalize, filterZeroVariance: t.filterZeroVariance },
+    redWeight: t.redWeight,
+  };
+}
+
 /** One at a time: rollouts and evaluations take turns at the sampler, each with its own policy version. */
 class Turns {
   private last: Promise<unknown> = Promise.resolve();
@@ -188,29 +197,24 @@ async function trainSteps(
   try {
     if (first === 0 && s.evaluate) await evaluate(0, null);
     for (let step = first + 1; step <= t.steps && !stopped(); step++) {
-      const tWait = performance.now();
-      const r = await rollouts.take(step); //                                       rollout
-      const idleS = seconds(tWait);
+      const waited = performance.now();
+      const r = await rollouts.take(step);
+      const idleS = seconds(waited);
       const t0 = performance.now();
-      const credit = assignCredit(r.lifecycles, {
-        returns: t.returns,
-        baseline: { stdNormalize: t.stdNormalize, filterZeroVariance: t.filterZeroVariance },
-        redWeight: t.redWeight,
-      }); //                                                                           credit
+      const credit = assignCredit(r.lifecycles, creditOptions(t));
       const staleness = step - 1 - r.version;
-      const fresh = staleness <= t.maxStaleness;
-      const batch = buildSequences(fresh ? credit.samples : [], { packEpisodes: t.packEpisodes }); // datums
-      const update =
-        batch.sequences.length > 0 ? await updatePolicy(model, batch.sequences, objective, reference) : null; // update
-      await versions.publish(step); //                                                 publish
+      const samples = staleness <= t.maxStaleness ? credit.samples : [];
+      const batch = buildSequences(samples, { packEpisodes: t.packEpisodes });
+      const update = batch.sequences.length ? await updatePolicy(model, batch.sequences, objective, reference) : null;
+      await versions.publish(step);
       versions.keepFrom(step - t.aheadSteps);
-      const trainS = seconds(t0);
-      commitStep(s, r, credit, batch, update, { staleness, dropped: fresh ? 0 : credit.samples.length, idleS, trainS }); // commit
+      const dropped = credit.samples.length - samples.length;
+      commitStep(s, r, credit, batch, update, { staleness, dropped, idleS, trainS: seconds(t0) });
       last = step;
-      const due = step % t.saveEvery === 0 || step === t.steps || stopped();
-      const dir = due ? await saveCheckpoint(s, model, versions, step) : null; //      checkpoint
+      const saveDue = step % t.saveEvery === 0 || step === t.steps || stopped();
+      const dir = saveDue ? await saveCheckpoint(s, model, versions, step) : null;
       if (s.evaluate && t.evalEvery !== undefined && (step % t.evalEvery === 0 || step === t.steps))
-        await evaluate(step, dir); //                                                    eval
+        await evaluate(step, dir);
     }
   } finally {
     await rollouts.end();
