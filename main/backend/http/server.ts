@@ -4,7 +4,7 @@
  *
  * Queued calls (create_model, forward, forward_backward, optim_step, save/load weights, asample, unload_model) answer
  * a request id at once; retrieve_future waits up to `futureWaitMs` for the result, then answers 408 with a try_again
- * body. Bad requests (malformed JSON, a body over `maxBodyBytes`, a schema violation, input the backend refuses before
+ * body. Saved sampler weights come back as a tar.gz through Tinker's checkpoint archive route. Bad requests (malformed JSON, a body over `maxBodyBytes`, a schema violation, input the backend refuses before
  * queuing) get 400 with `detail`; the connection of an oversized body is closed, the server goes on serving. With an
  * API key every route but healthz wants `X-API-Key` (401 missing, 403 wrong). Without one it binds loopback only and
  * answers only Host names of this machine, so a web page cannot reach it through DNS rebinding.
