@@ -99,5 +99,10 @@ export interface TrainingBackend {
    * checkpoint archive (GET /api/v1/training_runs/ID/checkpoints/sampler_weights/NAME/archive).
    */
   downloadCheckpoint(path: string, dir: string): Promise<void>;
+  /**
+   * Frees saved weights (a save_weights or save_weights_for_sampler path); nothing to free is not an error. Tinker's
+   * DELETE /api/v1/training_runs/ID/checkpoints/KIND/NAME.
+   */
+  deleteCheckpoint(path: string): Promise<void>;
   close(): Promise<void>;
 }

@@ -159,13 +159,21 @@ export async function runTrainer(s: TrainerSetup): Promise<TrainerOutcome> {
     if (resumed) await model.loadWeights(resumed.weights, { optimizer: true });
     // The KL penalty's reference: the starting model, never stepped.
     if (t.kl) reference = await s.backend.createModel(s.model);
-    const versions = new PolicyVersions(model, s.model.baseModel, resumed?.versions);
-    return await trainSteps(s, model, versions, resumed?.step ?? 0, reference);
+    const versions = new PolicyVersions(model, s.model.baseModel, (p) => free(s.backend, p), resumed?.versions);
+    return await trainSteps(s, model, versions, resumed?.step ?? 0, reference, resumed?.weights ?? null);
   } finally {
     // Freeing the models must not hide why the run ended (a server that went away cannot free them).
     await reference?.close().catch(() => undefined);
     await model.close().catch(() => undefined);
   }
+}
+
+/**
+ * Saved weights nothing will read again, freed on the backend. Best effort: a server that cannot delete keeps them,
+ * and the run goes on.
+ */
+function free(backend: TrainingBackend, path: string): Promise<void> {
+  return backend.deleteCheckpoint(path).catch(() => undefined);
 }
 
 async function trainSteps(
@@ -174,6 +182,8 @@ async function trainSteps(
   versions: PolicyVersions,
   first: number,
   reference: TrainingModel | undefined,
+  /** The latest checkpoint's save_weights path (a resume's), freed once a newer checkpoint is whole. */
+  lastState: string | null,
 ): Promise<TrainerOutcome> {
   const t = s.trainer;
   const lc = curriculumLifecycleConfig(s.curriculum);
@@ -207,12 +217,17 @@ async function trainSteps(
       const batch = buildSequences(samples, { packEpisodes: t.packEpisodes });
       const update = batch.sequences.length ? await updatePolicy(model, batch.sequences, objective, reference) : null;
       await versions.publish(step);
-      versions.keepFrom(step - t.aheadSteps);
+      await versions.keepFrom(step - t.aheadSteps);
       const dropped = credit.samples.length - samples.length;
       commitStep(s, r, credit, batch, update, { staleness, dropped, idleS, trainS: seconds(t0) });
       last = step;
       const saveDue = step % t.saveEvery === 0 || step === t.steps || stopped();
-      const dir = saveDue ? await saveCheckpoint(s, model, versions, step) : null;
+      let dir: string | null = null;
+      if (saveDue) {
+        const saved = await saveCheckpoint(s, model, versions, step);
+        if (lastState) await free(s.backend, lastState);
+        [dir, lastState] = [saved.dir, saved.state];
+      }
       if (s.evaluate && t.evalEvery !== undefined && (step % t.evalEvery === 0 || step === t.steps))
         await evaluate(step, dir);
     }
@@ -278,25 +293,30 @@ function commitStep(
   s.onEvent?.({ event: 'step', step: r.step, steps: s.trainer.steps, metrics });
 }
 
-/** save_weights on the backend; its sampler weights' files and the resume state in the run's directory. */
+/**
+ * save_weights on the backend; its sampler weights' files and the resume state in the run's directory. Returns the
+ * directory and the save_weights path.
+ */
 async function saveCheckpoint(
   s: TrainerSetup,
   model: TrainingModel,
   versions: PolicyVersions,
   step: number,
-): Promise<string> {
+): Promise<{ dir: string; state: string }> {
   const name = `step-${String(step).padStart(6, '0')}`;
   const dir = join(s.runDir, 'checkpoints', name);
   const { path: weights } = await model.saveWeights(name);
+  // What rollouts after this step sample (versions step − aheadSteps …), and this step's own weights.
+  const kept = versions.kept(step - s.trainer.aheadSteps, step);
   const { sha256 } = await saveRunCheckpoint(dir, s.backend, s.chat.dir, {
     step,
     backend: s.backend.name,
     baseModel: s.model.baseModel,
     weights,
-    // What rollouts after this step sample (versions step − aheadSteps …), and this step's own weights.
-    versions: versions.kept(step - s.trainer.aheadSteps, step),
+    versions: kept,
   });
   s.store.addCheckpoint(s.runId, { step, path: dir, sha256 });
+  await versions.pin(kept);
   s.onEvent?.({ event: 'checkpoint', step, path: dir });
-  return dir;
+  return { dir, state: weights };
 }

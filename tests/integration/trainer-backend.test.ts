@@ -9,7 +9,7 @@
  *  - Bad backend settings are one error line before anything is stored.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -113,6 +113,14 @@ describe('cod train --backend URL (cod backend serve on loopback)', () => {
     expect(
       bytes(local.checkpoints[1].path).equals(readFileSync(join(ROOT, 'resources/models/builtin/model.safetensors'))),
     ).toBe(false);
+    // Saved weights nothing will read again are freed, in process and on the server (DELETE …/checkpoints/…): the
+    // latest checkpoint's training state and the sampler versions it names stay.
+    for (const root of [join(dir, 'a', 'backend'), weights]) {
+      const models = readdirSync(root);
+      expect(models).toHaveLength(1);
+      expect(readdirSync(join(root, models[0], 'weights'))).toEqual(['step-000002']);
+      expect(readdirSync(join(root, models[0], 'sampler_weights')).sort()).toEqual(['v1', 'v2']);
+    }
     // The run records where it trained.
     expect(local.config.backend).toEqual({ kind: 'local' });
     expect(remote.config.backend).toEqual({ kind: 'remote', url: server.url, baseModel: 'builtin' });

@@ -123,6 +123,9 @@ function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
 const ARCHIVE_ROUTE =
   /^training_runs\/([^/]+)\/checkpoints\/(?:(weights|sampler_weights)\/)?([^/]+)\/(archive|download)$/;
 
+/** Saved weights to delete (the Tinker SDK's delete_checkpoint): `training_runs/ID/checkpoints/KIND/NAME`. */
+const CHECKPOINT_ROUTE = /^training_runs\/([^/]+)\/checkpoints\/(weights|sampler_weights)\/([^/]+)$/;
+
 /** An answer that is not JSON: a redirect, or a stream of bytes. */
 interface RawReply {
   readonly raw: true;
@@ -373,6 +376,14 @@ export async function serveBackend(o: BackendServerOptions): Promise<RunningBack
     if (req.method === 'GET' && name === 'get_server_capabilities') return [200, await backend.capabilities()];
     const archiveRoute = req.method === 'GET' ? ARCHIVE_ROUTE.exec(name) : null;
     if (archiveRoute) return await archive(archiveRoute);
+    const deleteRoute = req.method === 'DELETE' ? CHECKPOINT_ROUTE.exec(name) : null;
+    if (deleteRoute) {
+      const [, modelId, kind, checkpoint] = deleteRoute;
+      await backend.deleteCheckpoint(
+        formatTinkerPath({ modelId, kind: kind as 'weights' | 'sampler_weights', name: checkpoint }),
+      );
+      return [200, null];
+    }
     if (req.method === 'POST' && name === 'retrieve_future') {
       const r = parse(wire.futureRetrieveRequest, await readJson(req, limit));
       const outcome = await futures.wait(r.request_id, waitMs);
@@ -382,7 +393,10 @@ export async function serveBackend(o: BackendServerOptions): Promise<RunningBack
     }
     const handler = req.method === 'POST' && Object.hasOwn(post, name) ? post[name] : undefined;
     if (!handler)
-      throw new HttpError(req.method === 'POST' || req.method === 'GET' ? 404 : 405, `no route ${req.method} ${path}`);
+      throw new HttpError(
+        req.method === 'POST' || req.method === 'GET' || req.method === 'DELETE' ? 404 : 405,
+        `no route ${req.method} ${path}`,
+      );
     return [200, await handler(await readJson(req, limit))];
   }
 

@@ -9,7 +9,7 @@
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { CodError } from '../../base/errors.ts';
@@ -20,7 +20,7 @@ import { parameterSpecs } from '../../models/transformer.ts';
 import type { WorkerHandle, WorkerHost } from './compute-workers.ts';
 import { packWeights, unpackWeights } from '../../models/weight-list.ts';
 import type { CreateModelSpec, SampleSpec, TrainingBackend, TrainingModel } from '../backend.ts';
-import { formatTinkerPath, parseTinkerPath } from '../tinker-path.ts';
+import { formatTinkerPath, parseSavedPath, parseTinkerPath } from '../tinker-path.ts';
 import {
   adamParams,
   CHECKPOINT_NAME,
@@ -372,6 +372,17 @@ export class LocalBackend implements TrainingBackend {
       await mkdir(dir, { recursive: true });
       // Everything but the backend's own record: what remains is the HF model directory it saved.
       await cp(src, dir, { recursive: true, filter: (f) => !f.endsWith(`/${SAMPLER_STATE}`) });
+    })();
+  }
+
+  deleteCheckpoint(path: string): Promise<void> {
+    const p = parseSavedPath(path);
+    return (async () => {
+      if (p.kind === 'sampler_weights') {
+        this.samplerCache.delete(path);
+        for (const pool of this.pools.values()) void pool.then((x) => x.forget(path)).catch(() => undefined);
+      }
+      await rm(weightsDir(this.o.weightsRoot, p), { recursive: true, force: true });
     })();
   }
 

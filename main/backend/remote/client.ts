@@ -13,6 +13,7 @@ import {
   type TrainingBackend,
   type TrainingModel,
 } from '../backend.ts';
+import { parseSavedPath } from '../tinker-path.ts';
 import * as wire from '../wire.ts';
 import { downloadArchive } from './archive.ts';
 import { requestBodies } from './requests.ts';
@@ -127,6 +128,24 @@ export class RemoteBackend implements TrainingBackend {
 
   downloadCheckpoint(path: string, dir: string): Promise<void> {
     return downloadArchive(this.transport, path, dir);
+  }
+
+  async deleteCheckpoint(path: string): Promise<void> {
+    const p = parseSavedPath(path);
+    const what = `delete_checkpoint ${path}`;
+    const r = await this.transport.call(
+      'DELETE',
+      `training_runs/${p.modelId}/checkpoints/${p.kind}/${p.name}`,
+      undefined,
+      what,
+      true,
+    );
+    // Already gone (404) is what was asked.
+    if (r.status >= 300 && r.status !== 404)
+      throw new CodError(
+        r.status >= 500 ? 'internal' : 'bad_input',
+        `backend ${this.name} refused ${what}: HTTP ${r.status}`,
+      );
   }
 
   forget(m: RemoteModel): void {

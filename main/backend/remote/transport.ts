@@ -74,7 +74,7 @@ export class Transport {
 
   /** One call; resolves with any HTTP answer that is not retried away, rejects with a CodError naming the server. */
   async call(
-    method: 'GET' | 'POST',
+    method: 'GET' | 'POST' | 'DELETE',
     endpoint: string,
     body: unknown,
     what: string,
