@@ -2,6 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import vue from 'eslint-plugin-vue';
 import globals from 'globals';
+import layering from './eslint-rules/layering.js';
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'out/', 'dist/', 'coverage/', 'resources/', 'scratch/', '**/*.d.ts'] },
@@ -24,23 +25,10 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': 'off' },
   },
   {
-    // backend -> models -> engine (architecture.md): the training backend knows nothing of training, CoD, environments,
-    // storage or the app around it, so a remote service can stand in for it.
-    files: ['main/backend/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              regex: '^(\\.\\./)+(training|cod|envs|store|services|cli|server|api)/',
-              message: 'main/backend may import models, engine, workers and base only.',
-            },
-          ],
-          paths: [{ name: 'electron', message: 'Only electron/ may import electron.' }],
-        },
-      ],
-    },
+    // Which layer may import which: one table (eslint-rules/layering.js), for main/, electron/ and renderer/.
+    files: ['main/**/*.ts', 'electron/**/*.ts', 'renderer/**/*.ts', 'renderer/**/*.vue'],
+    plugins: { local: { rules: { layering } } },
+    rules: { 'local/layering': 'error' },
   },
   ...vue.configs['flat/recommended'].map((c) => ({ ...c, files: ['renderer/**/*.vue'] })),
   {
@@ -59,38 +47,16 @@ export default tseslint.config(
     },
   },
   {
-    // The renderer runs in a sandboxed page: browser globals, and nothing of Node or of main/ beyond main/api.
+    // The renderer runs in a sandboxed page: browser globals, and nothing of Node (of main/, the layering table
+    // allows main/api and main/base only).
     files: ['renderer/**/*.ts', 'renderer/**/*.vue'],
     languageOptions: { globals: { ...globals.browser } },
     rules: {
       'no-restricted-imports': [
         'error',
         {
-          patterns: [
-            { group: ['node:*'], message: 'The renderer cannot use Node.' },
-            {
-              regex: '^(\\.\\./)+main/(?!api/|base/)',
-              message: 'The renderer may import only main/api (the contract); reach the rest through the api.',
-            },
-          ],
+          patterns: [{ group: ['node:*'], message: 'The renderer cannot use Node.' }],
           paths: [{ name: 'electron', message: 'The renderer talks to main only through window.cod / the api.' }],
-        },
-      ],
-    },
-  },
-  {
-    // electron/ is glue: of main/ it imports only the api contract (the services run in the api host process).
-    files: ['electron/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              regex: '^(\\.\\./)+main/(?!api/|base/)',
-              message: 'electron/ imports only main/api; the services run in the api host (main/workers).',
-            },
-          ],
         },
       ],
     },

@@ -89,10 +89,30 @@ export const doneEvent = z.object({
   lastStep: step.optional(),
   error: z.string().optional(),
 });
-export const trainEvent = z.discriminatedUnion('event', [runEvent, stepEvent, checkpointEvent, evalEvent, doneEvent]);
+/**
+ * What the trainer is doing now, for a progress display: waiting for step t's rollout (with its tasks played so
+ * far), training step t, saving its checkpoint, or evaluating a suite on the policy of step t (tasks played).
+ */
+export const phaseEvent = z.object({
+  event: z.literal('phase'),
+  phase: z.enum(['rollout', 'train', 'checkpoint', 'eval']),
+  step,
+  suite: z.string().optional(),
+  done: z.number().int().nonnegative().optional(),
+  total: z.number().int().nonnegative().optional(),
+});
+export type TrainerPhase = z.infer<typeof phaseEvent>;
+export const trainEvent = z.discriminatedUnion('event', [
+  runEvent,
+  stepEvent,
+  checkpointEvent,
+  evalEvent,
+  doneEvent,
+  phaseEvent,
+]);
 export type TrainEvent = z.infer<typeof trainEvent>;
 /** The events the trainer loop itself emits (run-session adds 'run' and 'done'). */
-export type TrainerEvent = Extract<TrainEvent, { event: 'step' | 'checkpoint' | 'eval' }>;
+export type TrainerEvent = Extract<TrainEvent, { event: 'step' | 'checkpoint' | 'eval' | 'phase' }>;
 
 // `cod eval|compare --events`: progress as JSON lines on stderr.
 export const progressEvent = z.object({ event: z.literal('progress'), done: z.number(), total: z.number() });

@@ -5,7 +5,9 @@
 import { z } from 'zod';
 import type {
   AppInfo,
+  ComparisonView,
   DomainView,
+  EvalSuiteCurves,
   JobView,
   LifecycleRow,
   LifecycleView,
@@ -13,6 +15,7 @@ import type {
   PresetInfo,
   PresetText,
   RunDetail,
+  RunLog,
   RunSummary,
   SeriesData,
   CurriculumCheck,
@@ -27,7 +30,40 @@ const domainId = z.string().regex(/^[a-z][a-z0-9_-]{0,63}$/, 'must be a domain i
 const curriculumText = z.string().max(1_000_000);
 /** A curriculum as the form holds it: any JSON object (the curriculum schema checks it, with located issues). */
 const curriculumDoc = z.record(z.string(), z.unknown());
-const checkpointRef = z.strictObject({ runId, step });
+/** A directory on the server's machine (absolute or relative to where it runs). */
+const dirPath = z.string().min(1).max(4096);
+export const modelRef = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('builtin') }),
+  z.strictObject({ kind: z.literal('base'), runId }),
+  z.strictObject({ kind: z.literal('checkpoint'), runId, step }),
+  z.strictObject({ kind: z.literal('dir'), path: dirPath }),
+]);
+export const suiteSource = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('run'), runId }),
+  z.strictObject({ kind: z.literal('preset'), name: presetName, source: z.enum(['builtin', 'user']).optional() }),
+]);
+const seeds = z
+  .array(
+    z
+      .number()
+      .int()
+      .nonnegative()
+      .max(2 ** 31),
+  )
+  .min(1)
+  .max(64)
+  .refine((xs) => new Set(xs).size === xs.length, 'a seed is given twice');
+/** What a comparison evaluates (also how the history stores it, checked again when read back). */
+export const compareSpec = z.strictObject({
+  a: modelRef,
+  b: modelRef,
+  suites: suiteSource,
+  suite: z.string().min(1).max(64),
+  seeds: seeds.optional(),
+});
+/** A job id as the services make them (kind-hex). */
+const jobId = z.string().regex(/^[a-z]+-[0-9a-f]{8}$/, 'must be a job id');
+const tag = z.string().min(1).max(40);
 
 const empty = z.strictObject({});
 
@@ -65,9 +101,19 @@ export const paramSchemas = {
     source: z.enum(['builtin', 'user']).optional(),
     steps: z.number().int().min(1).max(1_000_000).optional(),
     model: z.string().min(1).max(4096).optional(),
+    /** The run's name (default: the curriculum's). */
+    name: z.string().trim().min(1).max(200).optional(),
   }),
   'runs.stop': z.strictObject({ runId }),
-  'runs.resume': z.strictObject({ runId }),
+  'runs.resume': z.strictObject({ runId, steps: z.number().int().min(1).max(1_000_000).optional() }),
+  'runs.update': z.strictObject({
+    runId,
+    name: z.string().min(1).max(200).optional(),
+    tags: z.array(tag).max(32).optional(),
+    notes: z.string().max(100_000).optional(),
+  }),
+  'runs.log': z.strictObject({ runId, lines: z.number().int().min(1).max(5000).optional() }),
+  'runs.evals': z.strictObject({ runId }),
   'lifecycles.list': z.strictObject({
     runId,
     step: step.optional(),
@@ -78,8 +124,11 @@ export const paramSchemas = {
     offset: z.number().int().nonnegative().optional(),
   }),
   'lifecycles.get': z.strictObject({ id: z.number().int().positive() }),
-  'compare.start': z.strictObject({ a: checkpointRef, b: checkpointRef, suite: z.string().min(1).max(64) }),
+  'compare.start': compareSpec,
+  'compare.history': z.strictObject({ limit: z.number().int().min(1).max(1000).optional() }),
+  'compare.delete': z.strictObject({ id: jobId }),
   'jobs.list': empty,
+  'jobs.cancel': z.strictObject({ id: jobId }),
 } as const;
 
 export type MethodName = keyof typeof paramSchemas;
@@ -99,10 +148,16 @@ export interface Results {
   'runs.launch': { runId: string; job: JobView };
   'runs.stop': { stopping: boolean };
   'runs.resume': { runId: string; job: JobView };
+  'runs.update': RunSummary;
+  'runs.log': RunLog;
+  'runs.evals': EvalSuiteCurves[];
   'lifecycles.list': LifecycleRow[];
   'lifecycles.get': LifecycleView;
   'compare.start': JobView;
+  'compare.history': ComparisonView[];
+  'compare.delete': { deleted: boolean };
   'jobs.list': JobView[];
+  'jobs.cancel': JobView;
 }
 export type Result<M extends MethodName> = Results[M];
 

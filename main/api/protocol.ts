@@ -49,4 +49,4 @@ export function asApiEvent(e: z.infer<typeof eventSchema>): ApiEvent {
   return e as unknown as ApiEvent;
 }
 
-export { TOKEN_PARAM, WS_PATH, IPC_CALL, IPC_EVENT } from './channels.ts';
+export { TOKEN_PARAM, WS_PATH, SESSION_PATH, IPC_CALL, IPC_EVENT } from './channels.ts';

@@ -3,15 +3,11 @@
  * It takes batches so a model can serve many concurrent lifecycles' calls together (continuous batching).
  */
 
+import type { ChatMessage, EpisodeKind } from '../base/chat.ts';
 import type { CodErrorCode } from '../base/errors.ts';
 import type { EpisodeEnd } from '../envs/sdk.ts';
 
-export interface ChatMessage {
-  readonly role: 'system' | 'user' | 'assistant';
-  readonly content: string;
-}
-
-export type EpisodeKind = 'solve' | 'update';
+export type { ChatMessage, EpisodeKind };
 
 export interface PolicyRequest {
   /** Unique per model call within a run step. */

@@ -32,6 +32,11 @@ export interface RolloutOptions {
   readonly keepRecords?: boolean;
   readonly onRecord?: (r: CallRecord) => void;
   readonly onLifecycle?: (r: LifecycleResult) => void;
+  /**
+   * Stop early: no lifecycle starts after the abort, queued model calls reject with the signal's reason, and the
+   * rollout rejects with it once its running lifecycles have unwound (a batch already sent still finishes).
+   */
+  readonly signal?: AbortSignal;
 }
 
 export interface RolloutResult {
@@ -77,6 +82,13 @@ export async function runRollout(o: RolloutOptions): Promise<RolloutResult> {
   const results: LifecycleResult[] = new Array(specs.length);
   let fatal: { error: unknown } | undefined;
   let next = 0;
+  const onAbort = (): void => {
+    const why = o.signal?.reason ?? new CodError('internal', 'rollout stopped');
+    if (fatal === undefined) fatal = { error: why };
+    scheduler.abort(why);
+  };
+  if (o.signal?.aborted) onAbort();
+  o.signal?.addEventListener('abort', onAbort, { once: true });
 
   const worker = async (): Promise<void> => {
     while (fatal === undefined && next < specs.length) {
@@ -102,7 +114,11 @@ export async function runRollout(o: RolloutOptions): Promise<RolloutResult> {
     }
   };
 
-  await Promise.all(Array.from({ length: Math.min(maxActive, specs.length) }, worker));
+  try {
+    await Promise.all(Array.from({ length: Math.min(maxActive, specs.length) }, worker));
+  } finally {
+    o.signal?.removeEventListener('abort', onAbort);
+  }
   if (fatal !== undefined) throw fatal.error;
   return { lifecycles: results, scheduler: scheduler.stats() };
 }

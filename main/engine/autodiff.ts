@@ -1,8 +1,9 @@
 /**
  * Reverse-mode autodiff over the graph IR. Walks the nodes between `wrt` and `loss` in reverse order and
- * applies each op's own VJP rule, summing cotangents where a value fans out. The backward pass is ordinary
+ * applies each op's VJP rule (gradients.ts), summing cotangents where a value fans out. The backward pass is ordinary
  * graph nodes, so it is emitted and optimised by onnxruntime together with the forward pass.
  */
+import { gradientOf } from './gradients.ts';
 import { Graph, type Node, type Value } from './graph.ts';
 import { constLike } from './ops/constant.ts';
 import { add } from './ops/elementwise.ts';
@@ -38,8 +39,9 @@ export function grad(loss: Value, wrt: readonly Value[], seed?: Value): Value[] 
     const node = onPath[k];
     const outGrads = node.outputs.map((o) => cot.get(o.id) ?? null);
     if (outGrads.every((x) => x === null)) continue;
-    if (!node.op.vjp) continue; // not differentiable: contributes no gradient (e.g. StopGradient, comparisons)
-    const inGrads = node.op.vjp(node, outGrads);
+    const vjp = gradientOf(node.op);
+    if (!vjp) continue; // not differentiable: contributes no gradient (e.g. StopGradient, comparisons)
+    const inGrads = vjp(node, outGrads);
     if (inGrads.length !== node.inputs.length)
       throw new AutodiffError(`${node.op.name}: VJP returned ${inGrads.length} grads for ${node.inputs.length} inputs`);
     node.inputs.forEach((x, i) => {

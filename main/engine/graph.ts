@@ -2,8 +2,8 @@
  * The engine's graph IR: typed values with (possibly symbolic) shapes, produced by op nodes.
  *
  * Values are immutable SSA-style handles owned by one Graph. Ops are plain functions (ops/*.ts) that call
- * `graph.apply(opDef, inputs, attrs)`; each OpDef carries its shape inference, its ONNX emission and its
- * vector-Jacobian product, side by side, so an op and its derivative never drift apart.
+ * `graph.apply(opDef, inputs, attrs)`; each OpDef carries its shape inference and its ONNX emission. Its
+ * vector-Jacobian product is a rule in gradients.ts, one table of every op's derivative (as tinygrad keeps them).
  */
 import type { DType } from './dtype.ts';
 
@@ -53,7 +53,7 @@ export interface OutputType {
 }
 
 /**
- * Vector-Jacobian product: given the node and the cotangents of its outputs (null = zero), return the
+ * Vector-Jacobian product (gradients.ts): given the node and the cotangents of its outputs (null = zero), return the
  * cotangent of each input (null where the input is not differentiable or gets no gradient).
  */
 export type Vjp = (node: Node, grads: ReadonlyArray<Value | null>) => Array<Value | null>;
@@ -72,8 +72,6 @@ export interface OpDef {
   infer(inputs: readonly Value[], attrs: Attrs): OutputType[];
   /** ONNX node(s) for this op. `fresh()` makes a unique name for any intermediate it needs. */
   emit(node: Node, inNames: readonly string[], outNames: readonly string[], fresh: () => string): EmittedNode[];
-  /** Absent: the op is not differentiable (comparisons, casts to int, shape ops on indices...). */
-  readonly vjp?: Vjp;
 }
 
 export class Node {

@@ -2,6 +2,7 @@
 export * from './dtype.ts';
 export * from './graph.ts';
 export * from './autodiff.ts';
+export { defineGradient, GRADIENTS, gradientOf, reduceToShape } from './gradients.ts';
 export * from './ops/elementwise.ts';
 export * from './ops/reduce.ts';
 export * from './ops/shape.ts';

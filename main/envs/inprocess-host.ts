@@ -7,16 +7,16 @@
 import { CodError, isCodError } from '../base/errors.ts';
 import type { EnvHost, HostStepResult, PackHandle, TaskStart } from './host.ts';
 import { listDomains } from './registry.ts';
-import type { Domain, EpisodeEnd, OpenPackArgs, Outcome, Pack, StepResult, TaskEpisode } from './sdk.ts';
-
-const OUTCOMES: readonly Outcome[] = [
-  'success',
-  'failure',
-  'out_of_turns',
-  'out_of_resources',
-  'illegal_action',
-  'format_error',
-];
+import {
+  OUTCOMES,
+  type Domain,
+  type EpisodeEnd,
+  type OpenPackArgs,
+  type Outcome,
+  type Pack,
+  type StepResult,
+  type TaskEpisode,
+} from './sdk.ts';
 
 type View = Readonly<Record<string, unknown>>;
 

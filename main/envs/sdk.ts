@@ -58,6 +58,16 @@ export type Outcome =
   | 'illegal_action'
   | 'format_error';
 
+/** Every Outcome, for the checks at the boundary (a plugin's result, a test's). */
+export const OUTCOMES: readonly Outcome[] = [
+  'success',
+  'failure',
+  'out_of_turns',
+  'out_of_resources',
+  'illegal_action',
+  'format_error',
+];
+
 export interface EpisodeEnd {
   /** Final task reward r^x (shaping included, see shapedReward). */
   readonly reward: number;

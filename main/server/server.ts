@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { CodError } from '../base/errors.ts';
-import { requestFrame, TOKEN_PARAM, WS_PATH } from '../api/protocol.ts';
+import { requestFrame, SESSION_PATH, TOKEN_PARAM, WS_PATH } from '../api/protocol.ts';
 import type { Workbench } from '../services/workbench.ts';
 import { contentSecurityPolicy, rendererMissing, serveStatic } from './static-files.ts';
 
@@ -56,6 +56,14 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { 'content-type': 'text/plain' }).end('method not allowed');
+      return;
+    }
+    const url = new URL(req.url ?? '/', `http://${HOST}`);
+    if (url.pathname === SESSION_PATH) {
+      // Same checks as the socket's, so the page can say "token refused" rather than "server down".
+      const ok =
+        origins().includes(req.headers.origin ?? origins()[0]) && sameToken(url.searchParams.get(TOKEN_PARAM), token);
+      res.writeHead(ok ? 204 : 403, { 'cache-control': 'no-store', 'content-type': 'text/plain' }).end();
       return;
     }
     serveStatic(opts.rendererDir, req.url ?? '/', res, csp());

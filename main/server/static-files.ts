@@ -26,7 +26,8 @@ export function contentSecurityPolicy(wsOrigin: string): string {
     "style-src 'self' 'unsafe-inline'",
     "img-src 'self' data:",
     "font-src 'self'",
-    `connect-src ${wsOrigin}`,
+    // 'self': the session check (GET /api/session) that tells a refused token from a server that is down.
+    `connect-src 'self' ${wsOrigin}`,
     "base-uri 'none'",
     "form-action 'none'",
     "frame-ancestors 'none'",

@@ -8,6 +8,8 @@ import {
   type SampleRecord,
   type Series,
 } from '../store/index.ts';
+import { hintBody } from '../cod/hints.ts';
+import { curriculumNameOf, stepsOf } from './run-details.ts';
 
 const finiteOrNull = (v: number): number | null => (Number.isNaN(v) ? null : v);
 
@@ -38,6 +40,10 @@ export function runSummary(r: RunRecord, owned: boolean): RunSummary {
     live: hasLiveTrainer(r),
     ownedByWorkbench: owned,
     runDir: r.runDir,
+    tags: r.tags,
+    notes: r.notes,
+    curriculum: curriculumNameOf(r.config),
+    steps: stepsOf(r.config),
   };
 }
 
@@ -78,8 +84,9 @@ export function sampleView(s: SampleRecord, tokens: string[] | null): SampleView
     return: s.return,
     advantage: s.advantage,
     outcome: s.outcome,
-    hintBefore: s.hintBefore,
-    hintAfter: s.hintAfter,
+    // The hints' text without the "Hints: " prefix, '' for none (z_0 is stored as "Hints: null").
+    hintBefore: s.hintBefore === null ? null : hintBody(s.hintBefore),
+    hintAfter: s.hintAfter === null ? null : hintBody(s.hintAfter),
     feedback: s.feedback,
   };
 }

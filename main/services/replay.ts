@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { LifecycleRow, LifecycleView } from '../api/types.ts';
 import { loadTokenizer, TOKENIZER_FILE, type Tokenizer } from '../models/tokenizer/tokenizer.ts';
 import type { LifecycleFilter, RunStore, SampleRecord } from '../store/index.ts';
+import { hintBody } from '../cod/hints.ts';
 import { runConfigView } from '../training/run-session.ts';
 import { lifecycleRow, sampleView } from './convert.ts';
 
@@ -40,7 +41,7 @@ export class ReplayService {
     const legacy = l.samples.every((s) => s.feedback === null) ? legacyFeedback(l.samples) : undefined;
     return {
       ...lifecycleRow(l),
-      hints: l.hints,
+      hints: l.hints.map(hintBody),
       samples: l.samples.map((s) => {
         const view = sampleView(s, tok && s.responseIds ? Array.from(s.responseIds, (t) => tok.decode([t])) : null);
         const told = s.kind === 'solve' ? legacy?.get(s.position) : undefined;

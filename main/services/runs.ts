@@ -1,20 +1,42 @@
 /**
  * Runs: reading them from the store for the UI, and launching, stopping and resuming trainers. A trainer is
  * `cod train … --events` in a worker process; the run's rows reach the UI through the store's change feed, the
- * worker's own lines only drive the job's state (so a crash of the UI loses nothing: the store has it all).
+ * worker's own lines drive the job (its phase, progress and time left) and are kept as the run's trainer log.
  */
-import { JOB_COMMANDS, parseLine, trainEvent } from '../api/jobs.ts';
+import { JOB_COMMANDS, parseLine, trainEvent, type TrainerPhase } from '../api/jobs.ts';
 import { CodError } from '../base/errors.ts';
-import type { JobView, RunDetail, RunSummary, SeriesData } from '../api/types.ts';
+import type { JobView, RunDetail, RunLog, RunSummary, SeriesData } from '../api/types.ts';
 import type { RunStore } from '../store/index.ts';
 import { checkResumable, runConfigView } from '../training/run-session.ts';
 import { checkpointInfo, runSummary, seriesData } from './convert.ts';
 import type { CurriculaService } from './curricula.ts';
-import { failureMessage, type Jobs } from './jobs.ts';
+import { failureMessage, type Jobs, type PhaseInput } from './jobs.ts';
 import type { CommandHost, CommandProcess } from './command-host.ts';
+import { runDetailExtra, stepsOf } from './run-details.ts';
+import { readTrainerLog, TrainerLogWriter } from './trainer-log.ts';
 
 /** How long a trainer may take to create its run and say so before the launch is reported as failed. */
 const RUN_EVENT_TIMEOUT_MS = 120_000;
+
+/** A trainer phase as the job shows it. */
+export function trainerPhase(e: TrainerPhase): PhaseInput {
+  const counts = e.done !== undefined && e.total !== undefined ? { done: e.done, total: e.total, unit: 'tasks' } : {};
+  switch (e.phase) {
+    case 'eval':
+      return {
+        key: `eval:${e.suite}:${e.step}`,
+        name: 'eval',
+        label: `evaluating ${e.suite ?? 'a suite'} on ${e.step === 0 ? 'the starting model' : `step ${e.step}'s policy`}`,
+        ...counts,
+      };
+    case 'rollout':
+      return { key: `rollout:${e.step}`, name: 'rollout', label: `playing step ${e.step}'s lifecycles`, ...counts };
+    case 'train':
+      return { key: `train:${e.step}`, name: 'train', label: `training step ${e.step}` };
+    case 'checkpoint':
+      return { key: `checkpoint:${e.step}`, name: 'checkpoint', label: `saving step ${e.step}'s checkpoint` };
+  }
+}
 
 export class RunsService {
   /** Trainers this workbench started, by run id (only these can be stopped from here). */
@@ -45,7 +67,17 @@ export class RunsService {
       checkpoints: this.store.listCheckpoints(runId).map(checkpointInfo),
       evalSuites: runConfigView(r.config).evalSuites,
       lifecycleSteps: [...steps].sort((a, b) => a - b),
+      ...runDetailExtra(this.store, r, this.store.path),
     };
+  }
+
+  update(runId: string, patch: { name?: string; tags?: string[]; notes?: string }): RunSummary {
+    return runSummary(this.store.updateRunInfo(runId, patch), this.trainers.has(runId));
+  }
+
+  log(runId: string, lines = 500): RunLog {
+    const { file, lines: tail, truncated } = readTrainerLog(this.store.getRun(runId).runDir, lines);
+    return { file, lines: tail, truncated };
   }
 
   series(runId: string, names: readonly string[], fromStep?: number): Record<string, SeriesData> {
@@ -55,7 +87,13 @@ export class RunsService {
     return out;
   }
 
-  async launch(args: { curriculum: string; source?: 'builtin' | 'user'; steps?: number; model?: string }) {
+  async launch(args: {
+    curriculum: string;
+    source?: 'builtin' | 'user';
+    steps?: number;
+    model?: string;
+    name?: string;
+  }) {
     const preset = this.curricula.resolve(args.curriculum, args.source);
     const check = this.curricula.load(preset.name, preset.source).check;
     if (!check.ok) {
@@ -66,15 +104,15 @@ export class RunsService {
     const argv = [JOB_COMMANDS.train, preset.file, '--store', this.store.path, '--events'];
     if (args.steps !== undefined) argv.push('--steps', String(args.steps));
     if (model) argv.push('--model', model);
-    return this.startTrainer(argv, `train ${preset.name}`);
+    if (args.name) argv.push('--name', args.name);
+    return this.startTrainer(argv, `train ${args.name ?? preset.name}`);
   }
 
-  async resume(runId: string) {
-    checkResumable(this.store.getRun(runId));
-    return this.startTrainer(
-      [JOB_COMMANDS.train, '--resume', runId, '--store', this.store.path, '--events'],
-      `resume ${runId}`,
-    );
+  async resume(runId: string, steps?: number) {
+    checkResumable(this.store.getRun(runId), steps);
+    const argv = [JOB_COMMANDS.train, '--resume', runId, '--store', this.store.path, '--events'];
+    if (steps !== undefined) argv.push('--steps', String(steps));
+    return this.startTrainer(argv, `resume ${runId}`);
   }
 
   stop(runId: string): { stopping: boolean } {
@@ -88,7 +126,7 @@ export class RunsService {
           : `run ${runId} is not running`,
       );
     }
-    t.proc.stop();
+    this.jobs.cancel(t.jobId);
     return { stopping: true };
   }
 
@@ -98,11 +136,15 @@ export class RunsService {
   }
 
   private startTrainer(argv: string[], label: string): Promise<{ runId: string; job: JobView }> {
-    const job = this.jobs.create('train', label);
     const proc = this.host.start({ args: argv });
+    const job = this.jobs.create('train', label, { cancel: () => proc.stop() });
+    const log = new TrainerLogWriter(['cod', ...argv]);
     const stderr: string[] = [];
     let runId: string | null = null;
     let doneStatus: string | null = null;
+    /** The phase the trainer's main loop is in: rollout progress of a step it is not waiting for is not shown. */
+    let phaseKey: string | null = null;
+    let steps: number | null = null;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         if (runId) return;
@@ -115,16 +157,62 @@ export class RunsService {
       proc.onStderrLine((l) => {
         stderr.push(l);
         if (stderr.length > 50) stderr.shift();
+        log.line(l);
       });
       proc.onStdoutLine((line) => {
         const e = parseLine(trainEvent, line);
-        if (e?.event === 'run' && !runId) {
-          runId = e.runId;
-          clearTimeout(timer);
-          this.trainers.set(runId, { proc, jobId: job.id });
-          resolve({ runId, job: this.jobs.update(job.id, { state: 'running', runId }) });
-        } else if (e?.event === 'step') this.jobs.update(job.id, { state: 'running' });
-        else if (e?.event === 'done') doneStatus = e.status;
+        if (!e) {
+          if (!line.trim().startsWith('{')) log.line(line);
+          return;
+        }
+        switch (e.event) {
+          case 'phase': {
+            const p = trainerPhase(e);
+            // Rollout counts of a step the trainer is not waiting for (one running ahead) are not its phase.
+            if (e.phase === 'rollout' && e.done !== undefined && p.key !== phaseKey) return;
+            phaseKey = p.key;
+            this.jobs.update(job.id, { phase: p });
+            return;
+          }
+          case 'run': {
+            if (runId) return;
+            runId = e.runId;
+            clearTimeout(timer);
+            this.trainers.set(runId, { proc, jobId: job.id });
+            log.open(e.runDir);
+            log.line(`run ${runId} -> ${e.runDir}`);
+            const r = this.store.getRun(runId);
+            steps = stepsOf(r.config);
+            const from = e.resumedFrom ?? r.lastStep ?? 0;
+            resolve({
+              runId,
+              job: this.jobs.update(job.id, {
+                state: 'running',
+                runId,
+                ...(steps !== null ? { progress: { done: from, total: steps, unit: 'steps' } } : {}),
+              }),
+            });
+            return;
+          }
+          case 'step': {
+            const r = e.metrics['reward/mean'];
+            log.line(`step ${e.step}/${e.steps}${typeof r === 'number' ? ` reward ${r.toFixed(3)}` : ''}`);
+            this.jobs.update(job.id, { state: 'running', progress: { done: e.step, total: e.steps, unit: 'steps' } });
+            return;
+          }
+          case 'checkpoint':
+            log.line(`checkpoint step ${e.step} -> ${e.path}`);
+            return;
+          case 'eval': {
+            const means = e.summary.positions.map((x) => (x.mean === null ? '—' : x.mean.toFixed(3)));
+            log.line(`eval ${e.suite} at step ${e.step}: reward by position [${means.join(' ')}]`);
+            return;
+          }
+          case 'done':
+            doneStatus = e.status;
+            log.line(`done: ${e.status}${e.error ? ` (${e.error})` : ''}`);
+            return;
+        }
       });
       proc.onExit((exit) => {
         clearTimeout(timer);
@@ -132,6 +220,8 @@ export class RunsService {
         const ok = exit.code === 0;
         const stopped = doneStatus === 'stopped' || (!ok && exit.signal === 'SIGTERM');
         const error = ok || stopped ? undefined : failureMessage(stderr, exit);
+        log.line(`trainer exited (${exit.signal ? `signal ${exit.signal}` : `status ${exit.code}`})`);
+        log.close();
         this.jobs.update(job.id, {
           state: stopped ? 'stopped' : ok ? 'done' : 'failed',
           ...(error ? { error } : {}),

@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Answer } from '../api/protocol.ts';
-import type { ApiEvent, AppInfo } from '../api/types.ts';
+import type { ApiEvent, AppInfo, CompareSpec } from '../api/types.ts';
 import { checkRequest } from '../api/validate.ts';
 import { Emitter } from '../base/emitter.ts';
 import type { MethodName } from '../api/methods.ts';
@@ -18,6 +18,7 @@ import { evalKinds } from '../training/curriculum/schema.ts';
 import { CompareService } from './compare.ts';
 import { CurriculaService } from './curricula.ts';
 import { errorBody } from './errors.ts';
+import { evalCurves } from './eval-curves.ts';
 import { Jobs } from './jobs.ts';
 import { listDomainViews, previewPack } from './packs.ts';
 import {
@@ -66,7 +67,7 @@ export function createWorkbench(opts: WorkbenchOptions): Workbench {
   const curricula = new CurriculaService(path.join(appRoot, 'resources', 'curricula'), home);
   const runs = new RunsService(store, host, jobs, curricula, model);
   const replay = new ReplayService(store);
-  const compare = new CompareService(store, host, jobs, path.join(home, 'tmp'));
+  const compare = new CompareService(store, host, jobs, curricula, model, path.join(home, 'tmp'));
   const stopFollow = store.follow((ev) => emit({ type: 'rows', ...ev }), {
     intervalMs: opts.followIntervalMs ?? 250,
     onError: () => {}, // busy past the timeout: the next poll asks again from the same version
@@ -109,16 +110,23 @@ export function createWorkbench(opts: WorkbenchOptions): Workbench {
       runs.series(p.runId, p.names, p.fromStep),
     'runs.launch': (p: Parameters<RunsService['launch']>[0]) => runs.launch(p),
     'runs.stop': (p: { runId: string }) => runs.stop(p.runId),
-    'runs.resume': (p: { runId: string }) => runs.resume(p.runId),
+    'runs.resume': (p: { runId: string; steps?: number }) => runs.resume(p.runId, p.steps),
+    'runs.update': (p: { runId: string; name?: string; tags?: string[]; notes?: string }) => {
+      const { runId, ...patch } = p;
+      return runs.update(runId, patch);
+    },
+    'runs.log': (p: { runId: string; lines?: number }) => runs.log(p.runId, p.lines),
+    'runs.evals': (p: { runId: string }) => evalCurves(store, p.runId),
     'lifecycles.list': (p: { runId: string } & Parameters<ReplayService['list']>[1]) => {
       const { runId, ...filter } = p;
       return replay.list(runId, filter);
     },
     'lifecycles.get': (p: { id: number }) => replay.get(p.id),
-    'compare.start': (
-      p: Parameters<CompareService['start']> extends [infer A, infer B, infer S] ? { a: A; b: B; suite: S } : never,
-    ) => compare.start(p.a, p.b, p.suite),
+    'compare.start': (p: CompareSpec) => compare.start(p),
+    'compare.history': (p: { limit?: number }) => compare.history(p.limit),
+    'compare.delete': (p: { id: string }) => compare.delete(p.id),
     'jobs.list': () => jobs.list(),
+    'jobs.cancel': (p: { id: string }) => jobs.cancel(p.id),
   };
 
   return {

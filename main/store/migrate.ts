@@ -7,8 +7,7 @@
 import type { DatabaseSync } from 'node:sqlite';
 import { CodError } from '../base/errors.ts';
 import { MIGRATIONS, type Migration } from './schema.ts';
-import { toCodError } from './sqlite-errors.ts';
-import { rollbackQuietly } from './tx.ts';
+import { rollbackQuietly, toCodError } from './sqlite-errors.ts';
 
 export function readUserVersion(db: DatabaseSync): number {
   const row = db.prepare('PRAGMA user_version').get();

@@ -5,7 +5,14 @@ import { CodError } from '../base/errors.ts';
 import type { StoreDb } from './db.ts';
 import { leaseFromRow, readLease } from './lease.ts';
 import type { WriteTx } from './tx.ts';
-import { RUN_STATUSES, type JsonObject, type NewRun, type RunRecord, type RunStatus } from './types.ts';
+import {
+  RUN_STATUSES,
+  type JsonObject,
+  type NewRun,
+  type RunInfoPatch,
+  type RunRecord,
+  type RunStatus,
+} from './types.ts';
 import { array, badInput, jsonObject, name, oneOf, text, toJson } from './validate.ts';
 
 const RUN_ID = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
@@ -114,7 +121,7 @@ export function updateRunStatus(
 }
 
 const RUN_COLUMNS = `r.id, r.name, r.created_at, r.updated_at, r.status, r.config, r.seeds, r.code_version, r.run_dir,
-  r.last_error, (SELECT max(s.step) FROM steps s WHERE s.run_id = r.id) AS last_step,
+  r.last_error, r.tags, r.notes, (SELECT max(s.step) FROM steps s WHERE s.run_id = r.id) AS last_step,
   l.token, l.pid, l.hostname, l.pid_start, l.acquired_at, l.heartbeat_at, l.stale_after_ms`;
 
 function toRunRecord(r: Record<string, SQLOutputValue>, now: number): RunRecord {
@@ -139,6 +146,8 @@ function toRunRecord(r: Record<string, SQLOutputValue>, now: number): RunRecord 
     lastError: r.last_error === null ? null : String(r.last_error),
     lastStep: r.last_step === null ? null : Number(r.last_step),
     lease,
+    tags: JSON.parse(String(r.tags)) as string[],
+    notes: String(r.notes),
   };
 }
 
@@ -164,4 +173,40 @@ export function selectRuns(ctx: StoreDb, opts: ListRunsOptions = {}): RunRecord[
       : ctx.stmt(`${base} WHERE r.status = ? ${order}`).all(oneOf(opts.status, RUN_STATUSES, 'listRuns.status'));
   const now = Date.now();
   return rows.map((r) => toRunRecord(r, now));
+}
+
+/** Limits of what a researcher adds to a run. */
+export const RUN_TAG_MAX = 40;
+export const RUN_TAGS_MAX = 32;
+export const RUN_NOTES_MAX = 100_000;
+
+/** Checks a rename / tags / notes edit before any write (a tag is a short name without commas, used once). */
+export function checkRunInfo(patch: RunInfoPatch): RunInfoPatch {
+  if (typeof patch !== 'object' || patch === null) badInput('updateRunInfo', 'expected {name?, tags?, notes?}');
+  const out: { name?: string; tags?: string[]; notes?: string } = {};
+  if (patch.name !== undefined) out.name = name(patch.name.trim(), 'updateRunInfo.name', 200);
+  if (patch.tags !== undefined) {
+    const tags = array<unknown>(patch.tags, 'updateRunInfo.tags');
+    if (tags.length > RUN_TAGS_MAX) badInput('updateRunInfo.tags', `at most ${RUN_TAGS_MAX} tags, got ${tags.length}`);
+    const seen = new Set<string>();
+    out.tags = [];
+    tags.forEach((t, i) => {
+      const tag = name(typeof t === 'string' ? t.trim() : t, `updateRunInfo.tags[${i}]`, RUN_TAG_MAX);
+      if (tag.includes(',')) badInput(`updateRunInfo.tags[${i}]`, 'a tag must not contain a comma');
+      if (!seen.has(tag)) out.tags!.push(tag);
+      seen.add(tag);
+    });
+  }
+  if (patch.notes !== undefined) out.notes = text(patch.notes, 'updateRunInfo.notes', RUN_NOTES_MAX, true);
+  return out;
+}
+
+/** Rename, tag or annotate a run. Allowed while a trainer runs: it never writes these columns. */
+export function updateRunInfo(ctx: StoreDb, tx: WriteTx, runId: string, patch: RunInfoPatch): void {
+  requireRun(ctx, runId);
+  if (patch.name !== undefined) ctx.stmt('UPDATE runs SET name = ? WHERE id = ?').run(patch.name, runId);
+  if (patch.tags !== undefined)
+    ctx.stmt('UPDATE runs SET tags = ? WHERE id = ?').run(JSON.stringify(patch.tags), runId);
+  if (patch.notes !== undefined) ctx.stmt('UPDATE runs SET notes = ? WHERE id = ?').run(patch.notes, runId);
+  tx.changed('runs', runId, null, 'update');
 }

@@ -5,7 +5,7 @@
  */
 import type { SQLOutputValue } from 'node:sqlite';
 import { CodError } from '../base/errors.ts';
-import type { ChatMessage } from '../cod/policy.ts';
+import type { ChatMessage } from '../base/chat.ts';
 import { decodeFloats, decodeInts, encodeFloats, encodeInts, float32Array, int32Array } from './blobs.ts';
 import type { SampleInput, SampleRecord } from './types.ts';
 import { array, badInput, int, name, oneOf, optNum, optText, text } from './validate.ts';

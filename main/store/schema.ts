@@ -139,9 +139,29 @@ CREATE TABLE changes (
 /** The environment's feedback on the finished task, kept on its solve calls (older rows have none: null). */
 const V2 = `ALTER TABLE samples ADD COLUMN feedback TEXT;`;
 
+// Version 3: what a researcher adds to a run (tags, notes; a rename edits runs.name), and the history of
+// comparisons the workbench ran (`cod compare` jobs started from the UI), kept after their job is gone.
+const V3 = `
+ALTER TABLE runs ADD COLUMN tags TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(tags) AND json_type(tags) = 'array');
+ALTER TABLE runs ADD COLUMN notes TEXT NOT NULL DEFAULT '';
+
+CREATE TABLE comparisons (
+  id         TEXT PRIMARY KEY,
+  created_at INTEGER NOT NULL,
+  ended_at   INTEGER NOT NULL,
+  state      TEXT NOT NULL CHECK (state IN ('done', 'failed', 'stopped')),
+  label      TEXT NOT NULL,
+  spec       TEXT NOT NULL CHECK (json_valid(spec)),
+  result     TEXT CHECK (result IS NULL OR json_valid(result)),
+  error      TEXT
+) STRICT;
+CREATE INDEX comparisons_by_created ON comparisons (created_at);
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, sql: V1 },
   { version: 2, sql: V2 },
+  { version: 3, sql: V3 },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

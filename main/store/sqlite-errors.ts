@@ -2,6 +2,7 @@
  * Turns SQLite failures into one clear CodError. node:sqlite throws Errors with `errcode` (the SQLite primary
  * or extended result code) and `errstr`; only the primary code (low byte) decides what the user is told.
  */
+import type { DatabaseSync } from 'node:sqlite';
 import { CodError } from '../base/errors.ts';
 
 const SQLITE_BUSY = 5;
@@ -42,5 +43,14 @@ export function toCodError(e: unknown, path: string, doing: string): CodError {
       return new CodError('bad_input', `rejected while ${doing}: ${detail}`, path);
     default:
       return new CodError('internal', `run store failed while ${doing}: ${detail}`, path);
+  }
+}
+
+/** Ends a failed transaction; one SQLite already rolled back is fine. */
+export function rollbackQuietly(db: DatabaseSync): void {
+  try {
+    db.exec('ROLLBACK');
+  } catch {
+    // "no transaction is active": SQLite already rolled back (it does so itself on SQLITE_FULL).
   }
 }

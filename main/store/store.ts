@@ -19,11 +19,21 @@ import { LeaseKeeper, type LeaseOptions, type RunLease } from './lease-keeper.ts
 import { selectLifecycle, selectLifecycles } from './lifecycles.ts';
 import { selectMetricNames, selectSeries } from './metrics.ts';
 import {
+  checkComparisonId,
+  deleteComparisonRow,
+  insertComparison,
+  prepareComparison,
+  selectComparison,
+  selectComparisons,
+} from './comparisons.ts';
+import {
   checkRunId,
+  checkRunInfo,
   insertRun,
   requireRun,
   selectRun,
   selectRuns,
+  updateRunInfo,
   updateRunStatus,
   type ListRunsOptions,
 } from './runs.ts';
@@ -32,6 +42,7 @@ import { guarded, readTx, writeTx } from './tx.ts';
 import type {
   ChangeBatch,
   CheckpointRecord,
+  ComparisonRecord,
   EvalCommit,
   JsonValue,
   LifecycleDetail,
@@ -39,6 +50,7 @@ import type {
   LifecycleSummary,
   NewCheckpoint,
   NewRun,
+  RunInfoPatch,
   RunRecord,
   RunStatus,
   Series,
@@ -90,6 +102,38 @@ export class RunStore {
     writeTx(this.ctx, `setting the status of run ${runId}`, (tx) =>
       updateRunStatus(this.ctx, tx, runId, status, lastError, this.leases.token(runId)),
     );
+  }
+
+  /** Rename, tag or annotate a run (no lease needed: the trainer never writes these). */
+  updateRunInfo(runId: string, patch: RunInfoPatch): RunRecord {
+    checkRunId(runId);
+    const checked = checkRunInfo(patch);
+    writeTx(this.ctx, `editing run ${runId}`, (tx) => updateRunInfo(this.ctx, tx, runId, checked));
+    return this.getRun(runId);
+  }
+
+  // ---- comparison history
+
+  /** Keep a finished comparison (written once, when its job ends). */
+  addComparison(record: ComparisonRecord): void {
+    const values = prepareComparison(record);
+    writeTx(this.ctx, 'storing a comparison', () => insertComparison(this.ctx, values));
+  }
+
+  /** Newest first. */
+  listComparisons(limit = 200): ComparisonRecord[] {
+    int(limit, 'listComparisons.limit', 1, 10_000);
+    return guarded(this.ctx, 'listing comparisons', () => selectComparisons(this.ctx, limit));
+  }
+
+  getComparison(id: string): ComparisonRecord {
+    checkComparisonId(id);
+    return guarded(this.ctx, 'reading a comparison', () => selectComparison(this.ctx, id));
+  }
+
+  deleteComparison(id: string): boolean {
+    checkComparisonId(id);
+    return writeTx(this.ctx, 'deleting a comparison', () => deleteComparisonRow(this.ctx, id));
   }
 
   // ---- lease

@@ -4,11 +4,10 @@
  * one CodError. Changes the body reports go to the change feed inside the same transaction and to in-process
  * listeners only after COMMIT, so nobody hears about rows that do not exist.
  */
-import type { DatabaseSync } from 'node:sqlite';
 import { CodError } from '../base/errors.ts';
 import { recordChange } from './changes.ts';
 import type { StoreDb } from './db.ts';
-import { toCodError } from './sqlite-errors.ts';
+import { rollbackQuietly, toCodError } from './sqlite-errors.ts';
 import type { RowsEvent, RowsOp, StoreTable } from './types.ts';
 
 export interface WriteTx {
@@ -16,14 +15,6 @@ export interface WriteTx {
   readonly now: number;
   /** Report rows this transaction wrote; they reach the change feed with the commit. */
   changed(table: StoreTable, runId: string, step: number | null, op: RowsOp): void;
-}
-
-export function rollbackQuietly(db: DatabaseSync): void {
-  try {
-    db.exec('ROLLBACK');
-  } catch {
-    // "no transaction is active": SQLite already rolled back (it does so itself on SQLITE_FULL).
-  }
 }
 
 export function writeTx<T>(ctx: StoreDb, doing: string, body: (tx: WriteTx) => T): T {

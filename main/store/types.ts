@@ -2,7 +2,7 @@
  * The run store's public record and input types. Times are milliseconds since the Unix epoch; step timings are
  * seconds (what the trainer measures). Numbers that may be NaN (a diverged loss) round-trip as NaN.
  */
-import type { ChatMessage, EpisodeKind } from '../cod/policy.ts';
+import type { ChatMessage, EpisodeKind } from '../base/chat.ts';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
@@ -51,6 +51,32 @@ export interface RunRecord {
   /** Highest committed training step, null before the first. */
   readonly lastStep: number | null;
   readonly lease: LeaseInfo | null;
+  /** The researcher's labels for the run (search and filter), in the order given. */
+  readonly tags: string[];
+  /** Free text the researcher keeps with the run. */
+  readonly notes: string;
+}
+
+/** What a researcher may change of a run: its name, tags and notes (never what it trained on). */
+export interface RunInfoPatch {
+  readonly name?: string;
+  readonly tags?: readonly string[];
+  readonly notes?: string;
+}
+
+export const COMPARISON_STATES = ['done', 'failed', 'stopped'] as const;
+export type ComparisonState = (typeof COMPARISON_STATES)[number];
+
+/** A finished comparison job as the history keeps it: what was compared (spec) and what came out. */
+export interface ComparisonRecord {
+  readonly id: string;
+  readonly createdAt: number;
+  readonly endedAt: number;
+  readonly state: ComparisonState;
+  readonly label: string;
+  readonly spec: JsonObject;
+  readonly result: JsonObject | null;
+  readonly error: string | null;
 }
 
 export interface StepTiming {

@@ -6,7 +6,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { CodError } from '../base/errors.ts';
-import { ModelPolicy } from '../cod/model-policy.ts';
+import { ModelPolicy } from './model-policy.ts';
 import { openModelDir, type ModelDir } from '../models/model-dir.ts';
 import { Sampler, type SamplerOptions } from '../models/sampler/sampler.ts';
 

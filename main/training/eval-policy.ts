@@ -8,7 +8,7 @@
 import { stat } from 'node:fs/promises';
 import type { TrainingBackend } from '../backend/backend.ts';
 import { LocalBackend } from '../backend/local/backend.ts';
-import type { WorkerHost } from '../backend/local/compute-workers.ts';
+import type { WorkerHost } from '../backend/compute-workers.ts';
 import { CodError } from '../base/errors.ts';
 import type { Policy } from '../cod/policy.ts';
 import { checkTensorsAgainstConfig, readCheckpointTensorInfo } from '../models/checkpoint-files.ts';

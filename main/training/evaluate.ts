@@ -20,7 +20,7 @@ import { lifecycleMetrics } from '../cod/metrics.ts';
 import { planPacks, type PackSpec } from '../cod/packs.ts';
 import type { Policy } from '../cod/policy.ts';
 import type { LifecycleResult, MemoryMode } from '../cod/records.ts';
-import { runRollout } from '../cod/rollout.ts';
+import { lifecycleSpecs, runRollout } from '../cod/rollout.ts';
 import { ScriptedPolicy, requireScriptedAgents } from '../cod/scripted-policy.ts';
 import type { EnvHost } from '../envs/host.ts';
 import { getDomain } from '../envs/registry.ts';
@@ -119,7 +119,10 @@ export interface EvaluateSuiteArgs {
   readonly updatePolicy?: Policy;
   readonly host: EnvHost;
   readonly baseline?: EvalBaseline;
-  /** Lifecycles finished so far, out of all the suite's lifecycles. */
+  /**
+   * Tasks (pack positions) played so far, out of all the suite's tasks. Tasks, not lifecycles: every lifecycle runs
+   * at once and they all end near the end, so a count of lifecycles stays at 0 for almost the whole evaluation.
+   */
   readonly onProgress?: (done: number, total: number) => void;
   /** Mixed into the lifecycle seeds (not the packs): another salt draws other samples on the same packs. */
   readonly seedSalt?: string;
@@ -127,6 +130,8 @@ export interface EvaluateSuiteArgs {
   readonly keepRecords?: boolean;
   /** The domain whose scripted oracle writes notes under 'oracle_notes' (default: the built-in registry). */
   readonly resolveDomain?: (id: string) => Domain;
+  /** Stop the evaluation early: it rejects with the signal's reason and returns no result. */
+  readonly signal?: AbortSignal;
 }
 
 /** The lifecycle runner's settings for a suite: the curriculum's knobs, the memory mode a baseline needs. */
@@ -205,9 +210,18 @@ export async function evaluateSuite(args: EvaluateSuiteArgs): Promise<SuiteResul
   }
 
   const packs = suitePacks(suite);
-  const total = packs.length;
+  const total = packs.reduce((a, p) => a + p.tasks.length, 0);
+  const tasksOf = new Map(packs.map((p) => [lifecycleSpecs([p], 1)[0].lifecycleId, p.tasks.length]));
+  // Tasks counted per lifecycle; a lifecycle that ends early (an environment fault) counts its untried tasks as done.
+  const counted = new Map<string, number>();
   let done = 0;
   args.onProgress?.(0, total);
+  const count = (lifecycleId: string, n: number) => {
+    if (n <= 0) return;
+    counted.set(lifecycleId, (counted.get(lifecycleId) ?? 0) + n);
+    done += n;
+    args.onProgress?.(done, total);
+  };
   const { lifecycles } = await runRollout({
     host: args.host,
     policy: args.policy,
@@ -217,7 +231,12 @@ export async function evaluateSuite(args: EvaluateSuiteArgs): Promise<SuiteResul
     config,
     seed: `eval:${suite.name}:${seedSalt}`,
     keepRecords: args.keepRecords ?? true,
-    onLifecycle: () => args.onProgress?.(++done, total),
+    // A solve episode's records are emitted together when it ends: its turn-0 record marks one task played.
+    onRecord: (r) => {
+      if (r.episodeKind === 'solve' && r.turn === 0) count(r.lifecycleId, 1);
+    },
+    onLifecycle: (l) => count(l.lifecycleId, (tasksOf.get(l.lifecycleId) ?? 0) - (counted.get(l.lifecycleId) ?? 0)),
+    ...(args.signal ? { signal: args.signal } : {}),
   });
   const usesUpdates = config.memory === 'notes';
   return {

@@ -44,7 +44,10 @@ export function pairedDeltas(a: readonly LifecycleResult[], b: readonly Lifecycl
   return out;
 }
 
-export function codEffect(a: readonly LifecycleResult[], b: readonly LifecycleResult[]): CodEffectStat | null {
+/** What the paired statistics read of a lifecycle (a stored eval lifecycle row gives the same). */
+export type PairedLifecycle = Pick<LifecycleResult, 'lifecycleId' | 'taskRewards' | 'error'>;
+
+export function codEffect(a: readonly PairedLifecycle[], b: readonly PairedLifecycle[]): CodEffectStat | null {
   const S = Math.max(0, ...a.map((l) => l.taskRewards.length));
   if (S < 2 || a.length !== b.length) return null;
   const last = S - 1;
@@ -63,7 +66,7 @@ export function codEffect(a: readonly LifecycleResult[], b: readonly LifecycleRe
  * same task do better"; for a CoD suite it is the raw rise, which easier late tasks could also produce (the CoD
  * effect of a comparison is the controlled form).
  */
-export function positionRise(lifecycles: readonly LifecycleResult[]): CodEffectStat | null {
+export function positionRise(lifecycles: readonly PairedLifecycle[]): CodEffectStat | null {
   const S = Math.max(0, ...lifecycles.map((l) => l.taskRewards.length));
   if (S < 2) return null;
   const last = S - 1;

@@ -21,8 +21,8 @@ export interface RolloutsAheadOptions {
   readonly last: number;
   readonly aheadSteps: number;
   readonly versions: PolicyVersions;
-  /** Plays step `step`'s rollout with version `version`. */
-  readonly play: (step: number, version: number) => Promise<Rollout>;
+  /** Plays step `step`'s rollout with version `version`; `signal` aborts it when the run ends first. */
+  readonly play: (step: number, version: number, signal: AbortSignal) => Promise<Rollout>;
   /** A stop was asked: start no further rollout. */
   readonly stopped: () => boolean;
 }
@@ -31,6 +31,8 @@ export class RolloutsAhead {
   private readonly results = new Map<number, Promise<Rollout>>();
   private readonly settle = new Map<number, (r: Promise<Rollout>) => void>();
   private ended = false;
+  /** Aborts a rollout still running when the run ends (a stop, or a failure): it is not wanted any more. */
+  private readonly abort = new AbortController();
   private readonly chain: Promise<void>;
 
   constructor(private readonly o: RolloutsAheadOptions) {
@@ -50,7 +52,7 @@ export class RolloutsAhead {
     for (let step = this.o.first + 1; step <= this.o.last; step++) {
       const version = this.version(step);
       if (!(await this.o.versions.ready(version)) || this.ended || this.o.stopped()) return;
-      const played = this.o.play(step, version);
+      const played = this.o.play(step, version, this.abort.signal);
       this.settle.get(step)!(played);
       try {
         await played;
@@ -67,10 +69,14 @@ export class RolloutsAhead {
     return r;
   }
 
-  /** No more rollouts: waits for the one in flight, if any (its outcome no longer matters). */
+  /**
+   * No more rollouts: the one in flight, if any, is aborted (no new lifecycle or model call starts; calls already
+   * sent finish) and waited for; its outcome no longer matters.
+   */
   async end(): Promise<void> {
     this.ended = true;
     this.o.versions.close();
+    this.abort.abort(new Error('the run ended'));
     await this.chain;
   }
 }

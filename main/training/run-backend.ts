@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { TrainingBackend } from '../backend/backend.ts';
 import { LocalBackend } from '../backend/local/backend.ts';
-import type { WorkerHost } from '../backend/local/compute-workers.ts';
+import type { WorkerHost } from '../backend/compute-workers.ts';
 import { RemoteBackend } from '../backend/remote/client.ts';
 import { CodError } from '../base/errors.ts';
 import type { TrainerConfig } from './training-config.ts';

@@ -16,7 +16,7 @@ import { loadPlugins } from '../envs/plugin.ts';
 import { hasLiveTrainer, type RunRecord, type RunStore } from '../store/index.ts';
 import { newRunId } from '../store/runs.ts';
 import type { JsonObject, JsonValue } from '../store/types.ts';
-import type { WorkerHost } from '../backend/local/compute-workers.ts';
+import type { WorkerHost } from '../backend/compute-workers.ts';
 import { openChatModel } from '../models/model-dir.ts';
 import { loadCurriculum } from './curriculum/load.ts';
 import { loadedCurriculumSchema, type Curriculum } from './curriculum/schema.ts';
@@ -220,9 +220,18 @@ function storeEvals(
   host: EnvHost,
   onEvent: (e: TrainEvent) => void,
 ): EvalHook {
-  return async ({ policy, step, checkpointDir }) => {
+  return async ({ policy, step, checkpointDir, signal }) => {
     for (const suite of c.evals) {
-      const result = await evaluateSuite({ suite, curriculum: c, policy, host, keepRecords: true });
+      const result = await evaluateSuite({
+        suite,
+        curriculum: c,
+        policy,
+        host,
+        keepRecords: true,
+        onProgress: (done, total) => onEvent({ event: 'phase', phase: 'eval', step, suite: suite.name, done, total }),
+        ...(signal ? { signal } : {}),
+      });
+      if (signal?.aborted) return; // stopped: a suite that finished anyway is not stored half-way through a stop
       store.commitEval(runId, evalCommit(result, step));
       if (checkpointDir) store.setCheckpointEval(runId, step, suite.name, evalSummaryJson(result));
       onEvent({ event: 'eval', step, suite: suite.name, summary: suiteSummary(result) });

@@ -17,7 +17,7 @@
  * load_weights; the checkpoint names the policy versions rollouts still need).
  */
 import { join } from 'node:path';
-import type { TrainerEvent } from '../api/jobs.ts';
+import type { TrainerEvent, TrainerPhase } from '../api/jobs.ts';
 import type { CreateModelSpec, TrainingBackend, TrainingModel } from '../backend/backend.ts';
 import { CodError } from '../base/errors.ts';
 import type { LifecycleConfig } from '../cod/config.ts';
@@ -41,8 +41,47 @@ import { buildSequences, type SequenceBuild } from './sequences.ts';
 import { stepMetrics } from './step-metrics.ts';
 import type { TrainerConfig } from './training-config.ts';
 
-/** Evaluates the policy of version `step` (sampled through the backend) and stores the results. */
-export type EvalHook = (args: { policy: Policy; step: number; checkpointDir: string | null }) => Promise<void>;
+/**
+ * Evaluates the policy of version `step` (sampled through the backend) and stores the results. `signal` aborts when a
+ * stop is asked: the hook should then stop at once and store nothing (the trainer stops without waiting for it).
+ */
+export type EvalHook = (args: {
+  policy: Policy;
+  step: number;
+  checkpointDir: string | null;
+  signal?: AbortSignal;
+}) => Promise<void>;
+
+/** Longest wait for an abandoned evaluation to unwind (its sample calls in flight finish; no new ones start). */
+const EVAL_UNWIND_MS = 30_000;
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
+
+/** The trainer's own stop of an evaluation it was asked to abandon. */
+class EvalStopped extends Error {
+  constructor() {
+    super('evaluation stopped');
+  }
+}
+
+/** `p`, or an EvalStopped rejection as soon as `signal` aborts (p keeps running; its outcome is ignored). */
+function untilStopped<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return p;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new EvalStopped());
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
 
 export interface TrainerSetup {
   readonly store: RunStore;
@@ -189,27 +228,56 @@ async function trainSteps(
   const lc = curriculumLifecycleConfig(s.curriculum);
   const objective = policyObjective(t, lc, s.backend);
   const stopped = (): boolean => s.signal?.aborted === true;
+  const phase = (p: Omit<TrainerPhase, 'event'>): void => s.onEvent?.({ event: 'phase', ...p });
+  // Rollout progress counts tasks played (solve episodes), which advance steadily; lifecycles all end together.
+  const tasksPerStep = s.curriculum.train.packsPerStep * s.curriculum.train.groupSize * s.curriculum.train.packSize;
   const turns = new Turns();
   const policyAt = (version: number): Policy =>
     new BackendPolicy(s.backend, s.chat, versions.target(version), { name: 'model', temperature: t.temperature });
-  const evaluate = (step: number, checkpointDir: string | null): Promise<void> =>
-    turns.run(() => s.evaluate!({ policy: policyAt(step), step, checkpointDir }));
+  /**
+   * Evaluates the policy of `step`; false when a stop came first. The trainer does not wait for an abandoned
+   * evaluation to finish (a large suite can take many minutes): its hook sees the abort and stores nothing, starts
+   * no further sample calls, and is given a bounded time to unwind.
+   */
+  const evaluate = async (step: number, checkpointDir: string | null): Promise<boolean> => {
+    let running: Promise<void> | null = null;
+    try {
+      await turns.run(() => {
+        if (stopped()) throw new EvalStopped();
+        const signal = s.signal ? { signal: s.signal } : {};
+        running = s.evaluate!({ policy: policyAt(step), step, checkpointDir, ...signal });
+        return untilStopped(running, s.signal);
+      });
+      return !stopped();
+    } catch (e) {
+      if (!(e instanceof EvalStopped)) throw e;
+      await Promise.race([(running as Promise<void> | null)?.catch(() => undefined), sleep(EVAL_UNWIND_MS)]);
+      return false;
+    }
+  };
   const rollouts = new RolloutsAhead({
     first,
     last: t.steps,
     aheadSteps: t.aheadSteps,
     versions,
     stopped,
-    play: (step, version) => turns.run(() => playRollout(s, lc, policyAt(version), step, version)),
+    play: (step, version, signal) =>
+      turns.run(() =>
+        playRollout(s, lc, policyAt(version), step, version, signal, (done) =>
+          phase({ phase: 'rollout', step, done, total: tasksPerStep }),
+        ),
+      ),
   });
 
   let last = first;
   try {
     if (first === 0 && s.evaluate) await evaluate(0, null);
     for (let step = first + 1; step <= t.steps && !stopped(); step++) {
+      phase({ phase: 'rollout', step, total: tasksPerStep });
       const waited = performance.now();
       const r = await rollouts.take(step);
       const idleS = seconds(waited);
+      phase({ phase: 'train', step });
       const t0 = performance.now();
       const credit = assignCredit(r.lifecycles, creditOptions(t));
       const staleness = step - 1 - r.version;
@@ -223,13 +291,18 @@ async function trainSteps(
       last = step;
       const saveDue = step % t.saveEvery === 0 || step === t.steps || stopped();
       let dir: string | null = null;
-      if (saveDue) {
+      const checkpoint = async (): Promise<void> => {
+        phase({ phase: 'checkpoint', step });
         const saved = await saveCheckpoint(s, model, versions, step);
         if (lastState) await free(s.backend, lastState);
         [dir, lastState] = [saved.dir, saved.state];
+      };
+      if (saveDue) await checkpoint();
+      if (s.evaluate && t.evalEvery !== undefined && (step % t.evalEvery === 0 || step === t.steps)) {
+        const completed = await evaluate(step, dir);
+        // Stopped during the evaluation: keep what resuming needs of this step (its checkpoint) before ending.
+        if (!completed && dir === null) await checkpoint();
       }
-      if (s.evaluate && t.evalEvery !== undefined && (step % t.evalEvery === 0 || step === t.steps))
-        await evaluate(step, dir);
     }
   } finally {
     await rollouts.end();
@@ -243,8 +316,11 @@ async function playRollout(
   policy: Policy,
   step: number,
   version: number,
+  signal: AbortSignal,
+  onTask: (done: number) => void,
 ): Promise<Rollout> {
   const t0 = performance.now();
+  let done = 0;
   const r = await runRollout({
     host: s.host,
     policy,
@@ -253,6 +329,10 @@ async function playRollout(
     config: lc,
     runId: s.runId,
     seed: `${s.trainer.seed}:${step}`,
+    signal,
+    onRecord: (rec) => {
+      if (rec.episodeKind === 'solve' && rec.turn === 0) onTask(++done);
+    },
   });
   const sampledTokens = r.lifecycles.reduce(
     (a, l) => a + l.records.reduce((x, rec) => x + (rec.tokenIds?.length ?? 0), 0),

@@ -1,13 +1,13 @@
 /**
- * The local backend's compute workers (main/backend/local/compute-workers.ts) as worker threads running this folder's
- * entry modules through tsx; the Electron app runs the same entry modules in utility processes behind that interface.
+ * The compute workers (main/backend/compute-workers.ts) as worker threads running this folder's entry
+ * modules through tsx; calls go over the one request/response layer (main/base/rpc.ts).
  */
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { CodError } from '../base/errors.ts';
 import { messagePort, parseReply, RpcClient } from '../base/rpc.ts';
-import type { WorkerHandle, WorkerHost, WorkerKind } from '../backend/local/compute-workers.ts';
+import type { WorkerHandle, WorkerHost, WorkerKind } from '../backend/compute-workers.ts';
 
 const ENTRIES: Record<WorkerKind, URL> = {
   policy: new URL('./policy-worker.ts', import.meta.url),

@@ -52,6 +52,11 @@ async function main(): Promise<void> {
     async sample(p) {
       return { result: await sampler.generate(z.array(sampleSchema).parse(p)) };
     },
+    // A stop: calls being sampled reject at the next chunk (the trainer must not end the thread mid-run).
+    cancel: () => {
+      sampler.cancel(new CodError('internal', 'sampling cancelled: the trainer is stopping', 'policy worker'));
+      return { result: null };
+    },
     stats: () => ({ result: { version, ...sampler.stats } }),
   });
 }

@@ -3,11 +3,11 @@
  * playwright-core. Nothing is stubbed: the page talks to the server over its WebSocket, the server to the store.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { tempDir } from '../support/temp.ts';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 export const CHROMIUM = process.env.COD_CHROMIUM ?? '/usr/bin/chromium';
@@ -23,15 +23,15 @@ export interface Served {
 }
 
 export function tempHome(prefix: string): string {
-  return mkdtempSync(path.join(os.tmpdir(), `cod-e2e-${prefix}-`));
+  return tempDir(`e2e-${prefix}`);
 }
 
-/** Start `cod serve --port 0` on `home` and wait for the URL it prints. */
-export async function startServe(home: string, env: Record<string, string> = {}): Promise<Served> {
+/** Start `cod serve --port PORT` (0: any free port) on `home` and wait for the URL it prints. */
+export async function startServe(home: string, env: Record<string, string> = {}, port = 0): Promise<Served> {
   const storePath = path.join(home, 'runs.db');
   const proc = spawn(
     process.execPath,
-    [path.join(ROOT, 'bin', 'cod.mjs'), 'serve', '--port', '0', '--store', storePath],
+    [path.join(ROOT, 'bin', 'cod.mjs'), 'serve', '--port', String(port), '--store', storePath],
     {
       cwd: ROOT,
       env: { ...process.env, COD_HOME: home, ...env },

@@ -7,7 +7,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeLongRun, writeReplayRun } from './fixture-run.ts';
+import { writeLongRun, writeReplayRun } from '../support/recorded-runs.ts';
 import { launchChromium, ROOT, SHOTS, shot, startServe, tempHome, watchErrors, type Served } from './serve.ts';
 
 /** Whether this checkout's `cod` has the trainer (the lead lands `cod train` in parallel with this app). */
@@ -115,7 +115,11 @@ describe('workbench in the browser', () => {
     await page.fill('[data-testid=f-pack-size]', '2');
     await page.waitForSelector('[data-testid=validity]:has-text("valid")');
     await page.click('[data-testid=yaml-tab]');
-    await page.fill('[data-testid=yaml-editor]', TINY_CURRICULUM);
+    // The YAML editor (CodeMirror): replace its text as typing would.
+    await page.click('[data-testid=yaml-editor]');
+    await page.keyboard.press('Control+A');
+    await page.keyboard.press('Delete');
+    await page.keyboard.insertText(TINY_CURRICULUM);
     await page.waitForSelector('[data-testid=validity]:has-text("✓ valid")');
     await page.fill('[data-testid=save-name]', 'e2e-tiny');
     await page.click('[data-testid=save]');
@@ -200,7 +204,7 @@ describe('workbench in the browser', () => {
     const canvas = page.locator('[data-title="Reward by pack position"] .chart-canvas');
     const box = (await canvas.boundingBox())!;
     await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2); // a chart point -> its step's lifecycles
-    await page.waitForFunction(() => location.hash === '#/replay');
+    await page.waitForFunction(() => location.hash.startsWith('#/replay?'));
     await page.waitForSelector('[data-testid=frame]');
     expect(await page.textContent('[data-testid=frame-counter]')).toContain('call 1 of 4');
     expect(await page.textContent('[data-testid=observation]')).toContain('You are at (0,0).');
@@ -262,14 +266,15 @@ describe('workbench in the browser', () => {
           }
         }).observe(document.body, { subtree: true, attributes: true, attributeFilter: ['data-points'] });
       });
+      // The launch form is folded away once the store has runs.
+      if (!(await page.isVisible('[data-testid=launch]'))) await page.click('.launch summary');
       await page.selectOption('[data-testid=launch-preset]', 'user:e2e-tiny');
       const launchedAt = Date.now();
       await page.click('[data-testid=launch]');
       await page.waitForSelector('[data-testid=run-title]:has-text("e2e-tiny")', { timeout: 150_000 });
       const realRun = (await page.getAttribute('.run-list li.selected', 'data-run'))!;
-      await page.waitForSelector('[data-title="Eval heldout: reward by pack position"]:not([data-points="0"])', {
-        timeout: 300_000,
-      });
+      // The starting model's evaluation (step 0) appears as the CoD view of suite heldout.
+      await page.waitForSelector('[data-testid=eval-curves][data-suite=heldout]', { timeout: 300_000 });
       await shot(page, 'runs-live');
       // The run finishes its 5 steps; the charts reach step 5 without a reload.
       const status = `.run-list li[data-run="${realRun}"] .status`;
@@ -283,14 +288,16 @@ describe('workbench in the browser', () => {
         timeout: 60_000,
       });
       await page.waitForSelector('[data-title="Reward by pack position"][data-points="5"]', { timeout: 60_000 });
-      // The starting model's evaluation (step 0): its own panel over checkpoint steps, not on the training chart.
-      await page.waitForSelector('[data-title="Eval heldout: reward by pack position"][data-points="1"]');
+      // The starting model's evaluation (step 0): reward by pack position, one line for its checkpoint, in the
+      // Evaluation section (not on the training chart).
+      await page.waitForSelector(
+        '[data-section=eval] [data-testid=eval-curves][data-suite=heldout][data-checkpoints="1"]',
+      );
       expect(await page.getAttribute('[data-title="Reward by pack position"]', 'data-lines')).toBe(
         'reward/pos0|reward/pos1',
       );
-      expect(await page.getAttribute('[data-title="Eval heldout: reward by pack position"]', 'data-lines')).toBe(
-        'eval/heldout/reward/pos0|eval/heldout/reward/pos1',
-      );
+      expect(await page.getAttribute('[data-testid=eval-curves] .chart >> nth=0', 'data-lines')).toBe('step 0 (start)');
+      expect(await page.getAttribute('[data-testid=eval-curves] .chart >> nth=0', 'data-points')).toBe('2');
       await shot(page, 'runs');
       // A chart gained points while we watched: some chart drew n > 0 points and later more.
       const seen = await page.evaluate(() => (window as unknown as { __points: [string, number][] }).__points);

@@ -1,9 +1,9 @@
 /** Bad input to the engine commands: one clear error naming the field, non-zero exit, never a stack trace. */
-import { mkdtempSync, readFileSync, writeFileSync, cpSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync, cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cod } from './cli.ts';
+import { cod } from '../support/cod.ts';
+import { tempDir } from '../support/temp.ts';
 
 let dir: string;
 let model: string;
@@ -39,7 +39,7 @@ function modelCopy(name: string): string {
 
 describe('engine CLI bad input', () => {
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'cod-bad-'));
+    dir = tempDir('bad');
     model = join(dir, 'model');
     expect((await cod(['model', 'init', '--preset', 'tiny', '--seed', '3', '--out', model])).code).toBe(0);
   });

@@ -3,8 +3,7 @@
  * independent float64 PyTorch implementation run sequence by sequence (no packing), over random configs
  * covering GQA, q/k norm, q/k/v bias, tied and untied embeddings, RoPE scaling and packed sequences.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ModelConfig } from '../../main/models/config.ts';
@@ -12,8 +11,9 @@ import { saveCheckpoint } from '../../main/models/checkpoint.ts';
 import { initWeights } from '../../main/models/init.ts';
 import { presetConfig } from '../../main/models/presets.ts';
 import { readSafetensorsFile, toFloat32 } from '../../main/models/safetensors.ts';
-import { cod } from './cli.ts';
+import { cod } from '../support/cod.ts';
 import { assertTorchAvailable, torchGrads } from './torch-reference.ts';
+import { tempDir } from '../support/temp.ts';
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -72,7 +72,7 @@ function relL2(a: Float32Array, b: Float32Array): number {
 /** `cod engine grads` on random sequences of these lengths (packed) against the PyTorch reference. */
 async function expectParity(config: ModelConfig, lengths: number[], seed: number): Promise<void> {
   const r = rng(seed);
-  const dir = mkdtempSync(join(tmpdir(), 'cod-parity-'));
+  const dir = tempDir('parity');
   const model = join(dir, 'model');
   // Larger init than HF's 0.02 so attention is far from uniform and every path carries signal.
   await saveCheckpoint(model, config, initWeights(config, seed, 0.15));

@@ -1,6 +1,5 @@
 /** Optimizer steps in the engine: parity with torch.optim.AdamW, determinism, micro-batching, and learning. */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ModelConfig } from '../../main/models/config.ts';
@@ -11,6 +10,7 @@ import { packBatch, type RaggedBatch } from '../../main/models/packing.ts';
 import { ModelRuntime, type OptimizerHyper } from '../../main/models/runtime.ts';
 import { readSafetensorsFile, toFloat32 } from '../../main/models/safetensors.ts';
 import { assertTorchAvailable, runTorchReference } from './torch-reference.ts';
+import { tempDir } from '../support/temp.ts';
 
 const cfg: ModelConfig = {
   architecture: 'qwen3',
@@ -151,7 +151,7 @@ describe('engine training', () => {
     'in-graph AdamW with global-norm clipping matches torch.optim.AdamW + clip_grad_norm_ over 3 steps (betas %s, %s)',
     async (beta1, beta2) => {
       assertTorchAvailable();
-      const dir = mkdtempSync(join(tmpdir(), 'cod-adam-'));
+      const dir = tempDir('adam');
       const model = join(dir, 'model');
       const w0 = initWeights(cfg, 5, 0.1);
       await saveCheckpoint(model, cfg, w0);

@@ -5,17 +5,10 @@
  * determinism, the baselines, progress events, a checkpoint compared with itself giving deltas of exactly 0,
  * `cod runs list|show` on a store holding a run with an evaluated checkpoint, and bad input as one error line.
  */
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InProcessEnvHost } from '../../main/envs/inprocess-host.ts';
-import { trainByteLevelBpe } from '../../main/models/tokenizer/bpe-trainer.ts';
-import {
-  BUILTIN_SPECIAL_TOKENS,
-  builtinTokenizerConfig,
-  writeTokenizerFiles,
-} from '../../main/models/tokenizer/builtin.ts';
 import { openStore } from '../../main/store/index.ts';
 import { openCheckpointPolicy } from '../../main/training/checkpoint-policy.ts';
 import { loadCurriculum } from '../../main/training/curriculum/load.ts';
@@ -23,7 +16,9 @@ import { evalCommit, evalSummaryJson } from '../../main/training/eval-store.ts';
 import { evaluateSuite, findSuite, type SuiteResult } from '../../main/training/evaluate.ts';
 import type { StoredRunConfig } from '../../main/training/run-session.ts';
 import { parseTrainerConfig } from '../../main/training/training-config.ts';
-import { cod } from './cli.ts';
+import { cod } from '../support/cod.ts';
+import { tempDir } from '../support/temp.ts';
+import { tinyModels, wordCorpus } from '../support/models.ts';
 
 const CURRICULUM = `name: eval-cli
 rendering: compact
@@ -93,26 +88,17 @@ function oneLineError(r: { code: number; stdout: string; stderr: string }, re: R
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'cod-eval-'));
+  dir = tempDir('eval');
   m1 = join(dir, 'm1');
   m2 = join(dir, 'm2');
-  ok(await cod(['model', 'init', '--preset', 'tiny', '--seed', '1', '--out', m1]));
-  ok(await cod(['model', 'init', '--preset', 'tiny', '--seed', '2', '--out', m2]));
-  // `model init` writes config + weights only: give both the same trained tokenizer (exactly the model's 512 ids).
-  let x = 777;
-  const rand = () => (x = (Math.imul(x, 1103515245) + 12345) >>> 0) / 2 ** 32;
-  const words = Array.from({ length: 6000 }, () =>
-    Array.from(
-      { length: 2 + Math.floor(rand() * 6) },
-      () => 'etaoinshrdlucmfwypvbgkq'[Math.floor(rand() * rand() * 23)],
-    ).join(''),
+  // The same trained tokenizer in both (exactly the model's 512 ids).
+  await tinyModels(
+    [
+      [m1, 1],
+      [m2, 2],
+    ],
+    wordCorpus(777, '<answer>up</answer> Hints: keep notes. '),
   );
-  const bpe = trainByteLevelBpe(['<answer>up</answer> Hints: keep notes. ' + words.join(' ')], {
-    vocabSize: 512,
-    specialTokens: BUILTIN_SPECIAL_TOKENS,
-    minFrequency: 2,
-  });
-  for (const m of [m1, m2]) await writeTokenizerFiles(m, bpe.tokenizerJson, builtinTokenizerConfig(bpe.tokenizerJson));
   curriculum = join(dir, 'curriculum.yaml');
   writeFileSync(curriculum, CURRICULUM);
 });
@@ -203,7 +189,7 @@ describe('cod eval', () => {
     const human = await cod(['eval', m1, '--curriculum', curriculum, '--suite', 'fl-ralph', '--threads', '1']);
     expect(ok(human)).toMatch(/^suite fl-ralph \(ralph: frozenlake\/train, ralph_sample, S=2/);
     expect(human.stdout).toMatch(/attempt +mean +95% CI/);
-    expect(human.stderr).toMatch(/2\/2 lifecycles/);
+    expect(human.stderr).toMatch(/4\/4 tasks/);
 
     const ev = await cod(['eval', m1, '--curriculum', curriculum, '--suite', 'fl', '--threads', '1', '--events']);
     ok(ev);
@@ -211,8 +197,9 @@ describe('cod eval', () => {
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as { event: string; done: number; total: number });
-    expect(events.map((e) => e.done)).toEqual([0, 1, 2, 3, 4]);
-    expect(events.every((e) => e.event === 'progress' && e.total === 4)).toBe(true);
+    // Tasks played (4 lifecycles of 3), one at a time.
+    expect(events.map((e) => e.done)).toEqual(Array.from({ length: 13 }, (_, i) => i));
+    expect(events.every((e) => e.event === 'progress' && e.total === 12)).toBe(true);
   });
 
   it('baselines: empty context, truncated log, scripted oracle notes', async () => {

@@ -4,21 +4,16 @@
  * `cod model score` computes for prompt+generated, seeds reproduce, the chat path stops at <|im_end|>, and bad
  * input is one clean error line. Also ModelPolicy on the same checkpoint.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ModelPolicy } from '../../main/cod/model-policy.ts';
+import { ModelPolicy } from '../../main/training/model-policy.ts';
 import { loadChatRenderer } from '../../main/models/chat-template/source.ts';
 import { loadCheckpoint } from '../../main/models/checkpoint.ts';
 import { Sampler } from '../../main/models/sampler/sampler.ts';
-import { trainByteLevelBpe } from '../../main/models/tokenizer/bpe-trainer.ts';
-import {
-  BUILTIN_SPECIAL_TOKENS,
-  builtinTokenizerConfig,
-  writeTokenizerFiles,
-} from '../../main/models/tokenizer/builtin.ts';
-import { cod } from './cli.ts';
+import { cod } from '../support/cod.ts';
+import { tempDir } from '../support/temp.ts';
+import { tinyModels, wordCorpus } from '../support/models.ts';
 
 let dir: string;
 let model: string;
@@ -31,24 +26,10 @@ interface Sample {
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'cod-gen-'));
+  dir = tempDir('gen');
   model = join(dir, 'model');
-  expect((await cod(['model', 'init', '--preset', 'tiny', '--seed', '11', '--out', model])).code).toBe(0);
   // A varied corpus so the tokenizer reaches exactly the model's 512 ids (every sampled id must decode).
-  let x = 12345;
-  const rand = () => (x = (Math.imul(x, 1103515245) + 12345) >>> 0) / 2 ** 32;
-  const words = Array.from({ length: 6000 }, () =>
-    Array.from(
-      { length: 2 + Math.floor(rand() * 6) },
-      () => 'etaoinshrdlucmfwypvbgkq'[Math.floor(rand() * rand() * 23)],
-    ).join(''),
-  );
-  const bpe = trainByteLevelBpe(['The quick brown fox <answer>42</answer> hints: keep notes. ' + words.join(' ')], {
-    vocabSize: 512,
-    specialTokens: BUILTIN_SPECIAL_TOKENS,
-    minFrequency: 2,
-  });
-  await writeTokenizerFiles(model, bpe.tokenizerJson, builtinTokenizerConfig(bpe.tokenizerJson));
+  await tinyModels([[model, 11]], wordCorpus(12345, 'The quick brown fox <answer>42</answer> hints: keep notes. '));
 });
 
 describe('cod generate / cod model score', () => {
@@ -232,7 +213,7 @@ describe('ModelPolicy', () => {
 
 describe('cod model init', () => {
   it('writes the built-in tokenizer and chat template, so the directory is a complete checkpoint', async () => {
-    const out = join(mkdtempSync(join(tmpdir(), 'cod-init-')), 'm');
+    const out = join(tempDir('init'), 'm');
     const r = await cod(['model', 'init', '--preset', 'tiny', '--seed', '2', '--out', out]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/built-in tokenizer/);

@@ -3,7 +3,6 @@
  * three times over, each time resumed by a new process. After every kill the file must be sound, every step the
  * writer was told is committed must be there in full, and no step may be there in part.
  */
-import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../main/store/index.ts';
@@ -13,21 +12,15 @@ import {
   samplesPerStep,
   spawnStoreChild,
   stepCommit,
-  tempDir,
   type Child,
-} from '../unit/store/helpers.ts';
+  tempStorePath,
+} from '../support/store.ts';
 
-let cleanup: () => void;
 let path: string;
 const children: Child[] = [];
-beforeEach(() => {
-  const t = tempDir();
-  cleanup = t.cleanup;
-  path = join(t.dir, 'runs.db');
-});
+beforeEach(() => (path = tempStorePath()));
 afterEach(() => {
   for (const c of children) if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill('SIGKILL');
-  cleanup();
 });
 
 const SHAPE = { lifecycles: 16, turns: 4, tokensPerTurn: 200 };

@@ -1,5 +1,4 @@
 /** Rows one process commits are visible to another: the UI server following a trainer in a separate process. */
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DatabaseSync } from 'node:sqlite';
 import { openStore, SCHEMA_VERSION } from '../../main/store/index.ts';
@@ -10,21 +9,15 @@ import {
   metricValue,
   newRunIn,
   spawnStoreChild,
-  tempDir,
   type Child,
-} from '../unit/store/helpers.ts';
+  tempStorePath,
+} from '../support/store.ts';
 
-let cleanup: () => void;
 let path: string;
 const children: Child[] = [];
-beforeEach(() => {
-  const t = tempDir();
-  cleanup = t.cleanup;
-  path = join(t.dir, 'runs.db');
-});
+beforeEach(() => (path = tempStorePath()));
 afterEach(() => {
   for (const c of children) if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill('SIGKILL');
-  cleanup();
 });
 
 describe('cross-process visibility', () => {

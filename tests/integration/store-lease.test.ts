@@ -1,21 +1,14 @@
 /** The run lease across real processes: a live holder blocks a second trainer; a SIGKILLed holder does not. */
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CodError } from '../../main/base/errors.ts';
 import { openStore } from '../../main/store/index.ts';
-import { newRunIn, spawnStoreChild, stepCommit, tempDir, type Child } from '../unit/store/helpers.ts';
+import { newRunIn, spawnStoreChild, stepCommit, type Child, tempStorePath } from '../support/store.ts';
 
-let cleanup: () => void;
 let path: string;
 const children: Child[] = [];
-beforeEach(() => {
-  const t = tempDir();
-  cleanup = t.cleanup;
-  path = join(t.dir, 'runs.db');
-});
+beforeEach(() => (path = tempStorePath()));
 afterEach(() => {
   for (const c of children) if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill('SIGKILL');
-  cleanup();
 });
 
 describe('run lease between processes', () => {

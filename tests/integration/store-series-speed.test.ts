@@ -2,13 +2,11 @@
  * Reads a 100k-point series the way the UI charts do and reports how long it takes (printed, not asserted: timings
  * on a shared 2-core machine are not a pass/fail criterion). It asserts the points are right.
  */
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore, type RunStore } from '../../main/store/index.ts';
-import { newRunIn, tempDir } from '../unit/store/helpers.ts';
+import { type RunStore } from '../../main/store/index.ts';
+import { tempStore } from '../support/store.ts';
 
 const POINTS = 100_000;
-let cleanup: () => void;
 let store: RunStore;
 let runId: string;
 const SINGLE = 500;
@@ -16,11 +14,7 @@ let singleMs = 0;
 let batchMs = 0;
 
 beforeAll(() => {
-  const t = tempDir();
-  cleanup = t.cleanup;
-  store = openStore(join(t.dir, 'runs.db'));
-  runId = newRunIn(store);
-  store.acquireRunLease(runId);
+  ({ store, runId } = tempStore({ lease: true }));
   const timing = { rolloutS: 1, trainS: 1, idleS: 0 };
   const data = (s: number) => ({ timing, policyVersion: s, metrics: { loss: s * 0.5, reward: s % 7, kl: -s } });
   // The first 500 steps one durable commit each, as the trainer writes them; the rest in batches of 10k steps.
@@ -35,10 +29,7 @@ beforeAll(() => {
   }
   batchMs = performance.now() - t1;
 });
-afterAll(() => {
-  store.close();
-  cleanup();
-});
+afterAll(() => store.close());
 
 describe('series read speed', () => {
   it('reads 100k points of one series into typed arrays', () => {

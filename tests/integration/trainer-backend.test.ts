@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type RunStore } from '../../main/store/index.ts';
 import { startBackendServer, type BackendProcess } from './backend-server.ts';
-import { cod } from './cli.ts';
+import { cod } from '../support/cod.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 

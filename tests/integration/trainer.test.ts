@@ -3,8 +3,7 @@
  * and resumed ends with the metrics of an uninterrupted run, and bad input stops with one clear error.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { lifecycleConfig } from '../../main/cod/config.ts';
@@ -19,7 +18,8 @@ import { ModelRuntime } from '../../main/models/runtime.ts';
 import { openStore } from '../../main/store/index.ts';
 import { openCheckpointPolicy } from '../../main/training/checkpoint-policy.ts';
 import { buildSequences, type TrainSequence } from '../../main/training/sequences.ts';
-import { cod } from './cli.ts';
+import { cod } from '../support/cod.ts';
+import { tempDir } from '../support/temp.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const BUILTIN = join(ROOT, 'resources', 'models', 'builtin');
@@ -103,7 +103,7 @@ describe('trainer', () => {
   }, 120_000);
 
   it('a run killed with SIGKILL mid-step and resumed ends with the metrics of an uninterrupted run', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cod-resume-'));
+    const dir = tempDir('resume');
     const curriculum = join(dir, 'c.yaml');
     writeFileSync(curriculum, CURRICULUM);
 
@@ -174,7 +174,7 @@ describe('trainer', () => {
   }, 600_000);
 
   it('bad input: invalid curriculum, taken run directory, corrupt checkpoint, held lease — one error, store intact', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cod-train-bad-'));
+    const dir = tempDir('train-bad');
     const bad = join(dir, 'bad.yaml');
     writeFileSync(bad, CURRICULUM.replace('packSize: 2', 'packSize: -2'));
     let r = await cod(['train', bad, '--store', join(dir, 's.db')]);
@@ -218,7 +218,7 @@ describe('trainer', () => {
   }, 300_000);
 
   it('a full disk fails the step with one error, keeps every committed step whole, and the run resumes', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cod-train-full-'));
+    const dir = tempDir('train-full');
     const c = join(dir, 'c.yaml');
     writeFileSync(c, CURRICULUM.replace('saveEvery: 2', 'saveEvery: 1'));
     const db = join(dir, 's.db');

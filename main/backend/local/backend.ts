@@ -17,7 +17,7 @@ import { loadCheckpoint } from '../../models/checkpoint.ts';
 import { readConfigFile, toHfConfig, type ModelConfig } from '../../models/config.ts';
 import { loadTokenizer, TOKENIZER_FILE } from '../../models/tokenizer/tokenizer.ts';
 import { parameterSpecs } from '../../models/transformer.ts';
-import type { WorkerHandle, WorkerHost } from './compute-workers.ts';
+import type { WorkerHandle, WorkerHost } from '../compute-workers.ts';
 import { packWeights, unpackWeights } from '../../models/weight-list.ts';
 import type { CreateModelSpec, SampleSpec, TrainingBackend, TrainingModel } from '../backend.ts';
 import { formatTinkerPath, parseSavedPath, parseTinkerPath } from '../tinker-path.ts';
@@ -107,10 +107,28 @@ class SamplerPool {
       const w = packWeights(await load(this.keys.get(version)!));
       await worker.call('setWeights', { version, weights: w.list }, w.transfer);
     });
-    this.gather = new SampleGather(
-      (key, reqs) => this.run(key, () => worker.call<SampleResult[]>('sample', reqs)),
-      gatherMs,
-    );
+    this.gather = new SampleGather((key, reqs) => {
+      const call = this.run(key, () => worker.call<SampleResult[]>('sample', reqs));
+      this.inFlight.add(call);
+      void call.finally(() => this.inFlight.delete(call)).catch(() => undefined);
+      return call;
+    }, gatherMs);
+  }
+
+  private readonly inFlight = new Set<Promise<unknown>>();
+
+  /**
+   * Stops the worker. Sampling still running is cancelled first (it rejects at the sampler's next chunk) and waited
+   * for, at most `waitMs`: ending a thread inside an onnxruntime run can abort the whole process.
+   */
+  async close(waitMs = 30_000): Promise<void> {
+    if (this.inFlight.size > 0) {
+      await this.worker.call('cancel', null).catch(() => undefined);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.allSettled([...this.inFlight]), new Promise((r) => (timer = setTimeout(r, waitMs)))]);
+      clearTimeout(timer);
+    }
+    await this.worker.close();
   }
 
   /** Runs `fn` while the worker holds the weights named `key`. */
@@ -395,7 +413,7 @@ export class LocalBackend implements TrainingBackend {
     const models = [...this.models.values()];
     this.models.clear();
     for (const m of models) await m.close();
-    for (const p of this.pools.values()) await (await p.catch(() => null))?.worker.close();
+    for (const p of this.pools.values()) await (await p.catch(() => null))?.close();
     this.pools.clear();
   }
 }

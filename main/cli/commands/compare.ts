@@ -7,12 +7,13 @@ import { suiteSummary } from '../../training/evaluate.ts';
 import { parseFlags, requireFlag } from '../args.ts';
 import type { CliCommand } from '../command.ts';
 import {
+  EVAL_FLAGS,
   evaluateCheckpoint,
   openCheckpoint,
   progressSink,
   selectSuites,
   threadsFlag,
-  totalLifecycles,
+  totalTasks,
 } from './eval.ts';
 
 const USAGE =
@@ -23,31 +24,20 @@ const USAGE =
   "  --seeds   replaces the suites' dataset seeds (other or more held-out packs), the same for both\n" +
   '  --json    [{"suite", "a": {"positions": [...]}, "b": {"positions": [...]}, "delta": [{"k", "mean", "ci_low",\n' +
   '            "ci_high", "n", "excludesZero"}]}] on stdout\n' +
-  '  --events  progress as JSON lines {"event":"progress","done","total"} on stderr';
+  '  --events  progress as JSON lines {"event":"progress","done","total"} (tasks played) on stderr';
 
 export const compareCommand: CliCommand = {
   path: ['compare'],
   summary: 'Compare two checkpoints on identical held-out packs: per-position paired deltas with 95% intervals',
   usage: USAGE,
   async run(argv) {
-    const { values, positionals } = parseFlags(
-      argv,
-      {
-        curriculum: { type: 'string' },
-        suite: { type: 'string', multiple: true },
-        seeds: { type: 'string' },
-        threads: { type: 'string' },
-        json: { type: 'boolean' },
-        events: { type: 'boolean' },
-      },
-      true,
-    );
+    const { values, positionals } = parseFlags(argv, EVAL_FLAGS, true);
     if (positionals.length !== 2)
       throw new CodError('bad_input', `expected two checkpoint directories A_DIR B_DIR, got ${positionals.length}`);
     const [aDir, bDir] = positionals;
     const threads = threadsFlag(values.threads);
     const { loaded, suites } = selectSuites(requireFlag(values.curriculum, 'curriculum'), values.suite, values.seeds);
-    const total = 2 * totalLifecycles(suites);
+    const total = 2 * totalTasks(suites);
     const progress = progressSink(`cod compare`, values.events ?? false);
     // Both opened (and so checked) before any lifecycle runs: a bad B_DIR fails at once, not after A's evals.
     const cpA = await openCheckpoint(aDir, threads);
@@ -58,7 +48,7 @@ export const compareCommand: CliCommand = {
         let done = 0;
         progress(0, total);
         const side = (checkpoint: EvalPolicy) =>
-          evaluateCheckpoint({ checkpoint, loaded, suites, onLifecycle: () => progress(++done, total) });
+          evaluateCheckpoint({ checkpoint, loaded, suites, onTask: () => progress(++done, total) });
         // Sequential sides; both play suitePacks(suite) with the same sampling seeds (evaluate.ts).
         const a = await side(cpA);
         const b = await side(cpB);

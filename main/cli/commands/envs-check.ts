@@ -7,17 +7,17 @@ import { intFlag, parseFlags } from '../args.ts';
 import type { CliCommand } from '../command.ts';
 
 /** Progress on stderr: a live line on a terminal, a line per 10% otherwise (logs stay short). */
-export function progressReporter(label: string): (done: number, total: number) => void {
+export function progressReporter(label: string, unit = 'lifecycles'): (done: number, total: number) => void {
   let lastTenth = -1;
   return (done, total) => {
     if (process.stderr.isTTY) {
-      process.stderr.write(`\r${label}: ${done}/${total} lifecycles${done === total ? '\n' : ''}`);
+      process.stderr.write(`\r${label}: ${done}/${total} ${unit}${done === total ? '\n' : ''}`);
       return;
     }
     const tenth = Math.floor((10 * done) / Math.max(1, total));
     if (tenth !== lastTenth) {
       lastTenth = tenth;
-      process.stderr.write(`${label}: ${done}/${total} lifecycles\n`);
+      process.stderr.write(`${label}: ${done}/${total} ${unit}\n`);
     }
   };
 }

@@ -49,12 +49,22 @@ export function selectSuites(
   return { loaded, suites: override ? suites.map((s) => ({ ...s, seeds: override })) : suites };
 }
 
-/** Lifecycles progress on stderr: a bar for people, or `{"event":"progress",...}` lines with --events. */
+/** Progress (tasks played) on stderr: a bar for people, or `{"event":"progress",...}` lines with --events. */
 export function progressSink(label: string, events: boolean): (done: number, total: number) => void {
-  if (!events) return progressReporter(label);
+  if (!events) return progressReporter(label, 'tasks');
   return (done, total) =>
     process.stderr.write(JSON.stringify({ event: 'progress', done, total } satisfies ProgressEvent) + '\n');
 }
+
+/** The flags `cod eval` and `cod compare` share. */
+export const EVAL_FLAGS = {
+  curriculum: { type: 'string' },
+  suite: { type: 'string', multiple: true },
+  seeds: { type: 'string' },
+  threads: { type: 'string' },
+  json: { type: 'boolean' },
+  events: { type: 'boolean' },
+} as const;
 
 export function threadsFlag(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -68,18 +78,19 @@ export function openCheckpoint(dir: string, threads: number | undefined): Promis
   return openEvalPolicy(dir, { workers: new ThreadWorkerHost(), ...(threads ? { threads } : {}) });
 }
 
-/** Plays the suites on one opened checkpoint; `onLifecycle` counts lifecycles across all of them. */
+/** Plays the suites on one opened checkpoint; `onTask` is called once per task (pack position) played. */
 export async function evaluateCheckpoint(args: {
   checkpoint: EvalPolicy;
   loaded: LoadedCurriculum;
   suites: readonly EvalSuite[];
   baseline?: EvalBaseline;
-  onLifecycle: () => void;
+  onTask: () => void;
 }): Promise<SuiteResult[]> {
   const host = new CurriculumEnvHost(args.loaded.plugins);
   try {
     const out: SuiteResult[] = [];
     for (const suite of args.suites) {
+      let seen = 0;
       out.push(
         await evaluateSuite({
           suite,
@@ -90,7 +101,7 @@ export async function evaluateCheckpoint(args: {
           // Keep only what the tables need: the per-call records of a CLI eval are not stored.
           keepRecords: false,
           onProgress: (done) => {
-            if (done > 0) args.onLifecycle();
+            for (; seen < done; seen++) args.onTask();
           },
         }),
       );
@@ -101,8 +112,9 @@ export async function evaluateCheckpoint(args: {
   }
 }
 
-export function totalLifecycles(suites: readonly EvalSuite[]): number {
-  return suites.reduce((a, s) => a + suitePacks(s).length, 0);
+/** Tasks (pack positions) the suites play: what progress counts. */
+export function totalTasks(suites: readonly EvalSuite[]): number {
+  return suites.reduce((a, s) => a + suitePacks(s).reduce((b, p) => b + p.tasks.length, 0), 0);
 }
 
 const USAGE =
@@ -114,32 +126,20 @@ const USAGE =
   '  --baseline  none: empty context every task; append_log: the truncated log of past trajectories;\n' +
   "              oracle_notes: the domain's scripted oracle writes the notes, the model still solves\n" +
   '  --json      [{"suite", "positions": [{"k", "mean", "ci_low", "ci_high", "n", ...}], ...}] on stdout\n' +
-  '  --events    progress as JSON lines {"event":"progress","done","total"} on stderr';
+  '  --events    progress as JSON lines {"event":"progress","done","total"} (tasks played) on stderr';
 
 export const evalCommand: CliCommand = {
   path: ['eval'],
   summary: 'Evaluate a checkpoint on a curriculum’s held-out suites: reward by pack position with 95% intervals',
   usage: USAGE,
   async run(argv) {
-    const { values, positionals } = parseFlags(
-      argv,
-      {
-        curriculum: { type: 'string' },
-        suite: { type: 'string', multiple: true },
-        seeds: { type: 'string' },
-        baseline: { type: 'string' },
-        threads: { type: 'string' },
-        json: { type: 'boolean' },
-        events: { type: 'boolean' },
-      },
-      true,
-    );
+    const { values, positionals } = parseFlags(argv, { ...EVAL_FLAGS, baseline: { type: 'string' } }, true);
     if (positionals.length !== 1)
       throw new CodError('bad_input', `expected exactly one CHECKPOINT_DIR (usage: cod eval ${USAGE.split('\n')[0]})`);
     const baseline = values.baseline === undefined ? undefined : checkBaseline(values.baseline);
     const threads = threadsFlag(values.threads);
     const { loaded, suites } = selectSuites(requireFlag(values.curriculum, 'curriculum'), values.suite, values.seeds);
-    const total = totalLifecycles(suites);
+    const total = totalTasks(suites);
     const progress = progressSink(`cod eval ${positionals[0]}`, values.events ?? false);
     const checkpoint = await openCheckpoint(positionals[0], threads);
     let results: SuiteResult[];
@@ -151,7 +151,7 @@ export const evalCommand: CliCommand = {
         loaded,
         suites,
         ...(baseline ? { baseline } : {}),
-        onLifecycle: () => progress(++done, total),
+        onTask: () => progress(++done, total),
       });
     } finally {
       await checkpoint.dispose();

@@ -94,6 +94,7 @@ function printer(events: boolean, totalSteps: number): { onEvent: (e: TrainEvent
       }
       if (e.event === 'checkpoint') say(`checkpoint step ${e.step} -> ${e.path}`);
       if (e.event === 'eval') say(evalLine(e));
+      if (e.event === 'phase' && e.phase === 'eval' && e.done === 0) say(`evaluating ${e.suite} at step ${e.step}…`);
       if (e.event === 'done') bar?.stop();
     },
     stop: () => bar?.stop(),
@@ -154,10 +155,11 @@ export const trainCommand: CliCommand = {
     '  --out DIR     run directory for checkpoints (default: $COD_HOME/runs/RUN_ID)\n' +
     '  --store FILE  run store (default: $COD_HOME/runs.db; COD_HOME defaults to ~/.cod)\n' +
     '  --steps N     override training.steps (e.g. to extend a finished run)\n' +
-    '  --events      JSON lines on stdout: run, step, checkpoint, eval, done\n' +
+    '  --events      JSON lines on stdout: run, phase, step, checkpoint, eval, done\n' +
     '  --max-minutes M  stop (with a checkpoint) after the step running when M minutes have passed\n' +
     '  --store-max-mb N  cap the run store file (a shared disk): past it a step fails like a full disk, nothing partial\n\n' +
-    'SIGINT/SIGTERM stop after the current step and save a checkpoint; `--resume` continues from it.',
+    'SIGINT/SIGTERM stop after the current step and save a checkpoint (an evaluation in progress is abandoned at\n' +
+    'once, its results not stored); `--resume` continues from it.',
   async run(argv) {
     const { values, positionals } = parseFlags(
       argv,

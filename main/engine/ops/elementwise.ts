@@ -1,79 +1,42 @@
-/** Elementwise arithmetic with numpy broadcasting. VJPs reduce broadcast axes back to each input's shape. */
-import { type Node, type OpDef, type Value } from '../graph.ts';
+/** Elementwise arithmetic with numpy broadcasting (gradient rules: ../gradients.ts). */
+import type { OpDef, Value } from '../graph.ts';
 import { broadcastShapes, checkSameFloat } from './common.ts';
-import { reduceToShape } from './reduce.ts';
 import { constLike } from './constant.ts';
 
-function binary(name: string, vjp: OpDef['vjp']): OpDef {
+function binary(name: string): OpDef {
   return {
     name,
     infer: ([a, b]) => [{ dtype: checkSameFloat(name, [a, b]), shape: broadcastShapes(a.shape, b.shape, name) }],
     emit: (_n, i, o) => [{ opType: name, inputs: i, outputs: o }],
-    vjp,
   };
 }
 
-function unary(name: string, vjp: OpDef['vjp'], opType = name): OpDef {
+function unary(name: string, opType = name): OpDef {
   return {
     name,
     infer: ([x]) => [{ dtype: x.dtype, shape: x.shape }],
     emit: (_n, i, o) => [{ opType, inputs: i, outputs: o }],
-    vjp,
   };
 }
 
-const [a0, a1] = [0, 1];
-const ins = (n: Node) => [n.inputs[a0], n.inputs[a1]] as const;
+export const AddOp: OpDef = binary('Add');
+export const SubOp: OpDef = binary('Sub');
+export const MulOp: OpDef = binary('Mul');
+export const DivOp: OpDef = binary('Div');
+export const PowOp: OpDef = binary('Pow');
 
-export const AddOp: OpDef = binary('Add', (n, [g]) => {
-  const [a, b] = ins(n);
-  return [reduceToShape(g!, a), reduceToShape(g!, b)];
-});
-export const SubOp: OpDef = binary('Sub', (n, [g]) => {
-  const [a, b] = ins(n);
-  return [reduceToShape(g!, a), reduceToShape(neg(g!), b)];
-});
-export const MulOp: OpDef = binary('Mul', (n, [g]) => {
-  const [a, b] = ins(n);
-  return [reduceToShape(mul(g!, b), a), reduceToShape(mul(g!, a), b)];
-});
-export const DivOp: OpDef = binary('Div', (n, [g]) => {
-  const [a, b] = ins(n);
-  const ga = div(g!, b);
-  // d(a/b)/db = -a/b^2 = -(out)/b
-  const gb = neg(div(mul(g!, n.outputs[0]), b));
-  return [reduceToShape(ga, a), reduceToShape(gb, b)];
-});
-export const PowOp: OpDef = binary('Pow', (n, [g]) => {
-  const [a, b] = ins(n);
-  const out = n.outputs[0];
-  // d/da a^b = b a^(b-1) = b * out / a is unsafe at a = 0, so use pow directly.
-  const ga = mul(g!, mul(b, pow(a, sub(b, constLike(b, 1)))));
-  const gb = mul(g!, mul(out, log(a)));
-  return [reduceToShape(ga, a), reduceToShape(gb, b)];
-});
-
-export const NegOp: OpDef = unary('Neg', (_n, [g]) => [neg(g!)]);
-export const ExpOp: OpDef = unary('Exp', (n, [g]) => [mul(g!, n.outputs[0])]);
-export const LogOp: OpDef = unary('Log', (n, [g]) => [div(g!, n.inputs[0])]);
-export const SqrtOp: OpDef = unary('Sqrt', (n, [g]) => [div(g!, mul(n.outputs[0], constLike(g!, 2)))]);
-export const ReciprocalOp: OpDef = unary('Reciprocal', (n, [g]) => {
-  const y = n.outputs[0];
-  return [neg(mul(g!, mul(y, y)))];
-});
-export const SigmoidOp: OpDef = unary('Sigmoid', (n, [g]) => {
-  const y = n.outputs[0];
-  return [mul(g!, mul(y, sub(constLike(y, 1), y)))];
-});
-export const TanhOp: OpDef = unary('Tanh', (n, [g]) => {
-  const y = n.outputs[0];
-  return [mul(g!, sub(constLike(y, 1), mul(y, y)))];
-});
-export const SinOp: OpDef = unary('Sin', (n, [g]) => [mul(g!, cos(n.inputs[0]))]);
-export const CosOp: OpDef = unary('Cos', (n, [g]) => [neg(mul(g!, sin(n.inputs[0])))]);
-/** Identity whose gradient is zero: the value is treated as a constant by autodiff (torch's .detach()). */
-export const StopGradientOp: OpDef = unary('StopGradient', undefined, 'Identity');
-export const IdentityOp: OpDef = unary('Identity', (_n, [g]) => [g]);
+export const NegOp: OpDef = unary('Neg');
+export const ExpOp: OpDef = unary('Exp');
+export const LogOp: OpDef = unary('Log');
+export const SqrtOp: OpDef = unary('Sqrt');
+export const ReciprocalOp: OpDef = unary('Reciprocal');
+export const SigmoidOp: OpDef = unary('Sigmoid');
+export const TanhOp: OpDef = unary('Tanh');
+export const SinOp: OpDef = unary('Sin');
+export const CosOp: OpDef = unary('Cos');
+/** Identity with no gradient rule: the value is treated as a constant by autodiff (torch's .detach()). */
+export const StopGradientOp: OpDef = unary('StopGradient', 'Identity');
+export const IdentityOp: OpDef = unary('Identity');
 
 const ap = (op: OpDef, xs: Value[]) => xs[0].graph.apply1(op, xs);
 export const add = (a: Value, b: Value): Value => ap(AddOp, [a, b]);

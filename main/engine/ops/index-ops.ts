@@ -1,11 +1,8 @@
-/** Indexing: embedding lookup (Gather), per-row picks (GatherElements), scatter-add, and Where. */
+/** Indexing: embedding lookup (Gather), per-row picks (GatherElements), scatter-add, and Where (gradients: ../gradients.ts). */
 import type { DType } from '../dtype.ts';
-import { isFloat, ONNX_DTYPE } from '../dtype.ts';
+import { ONNX_DTYPE } from '../dtype.ts';
 import type { Dim, EmittedNode, OpDef, TensorData, Value } from '../graph.ts';
 import { broadcastShapes, intAttr, normAxis, ShapeError } from './common.ts';
-import { constLike } from './constant.ts';
-import { reduceToShape } from './reduce.ts';
-import { expandLike, reshape } from './shape.ts';
 
 /** Gather rows (axis 0) of `data` by integer `indices`: out shape = indices.shape ++ data.shape[1:]. */
 export const GatherOp: OpDef = {
@@ -15,15 +12,6 @@ export const GatherOp: OpDef = {
     return [{ dtype: data.dtype, shape: [...idx.shape, ...data.shape.slice(1)] }];
   },
   emit: (_n, i, o) => [{ opType: 'Gather', inputs: i, outputs: o, attrs: { axis: 0 } }],
-  // Scatter-add the output gradient's rows back to the gathered rows. ScatterElements(add), not ScatterND(add):
-  // the latter sums wrongly with 2 intra-op threads in onnxruntime (platform-facts.md).
-  vjp: (n, [g]) => {
-    const [data, idx] = n.inputs;
-    const rowShape = data.shape.slice(1);
-    const rows = reshape(g!, [-1, ...rowShape]);
-    const idxCol = reshape(idx, [-1, ...rowShape.map(() => 1)]);
-    return [scatterAdd(zerosLike(data), expandLike(idxCol, rows), rows, 0), null];
-  },
 };
 
 export const GatherElementsOp: OpDef = {
@@ -34,10 +22,6 @@ export const GatherElementsOp: OpDef = {
     return [{ dtype: data.dtype, shape: idx.shape }];
   },
   emit: (n, i, o) => [{ opType: 'GatherElements', inputs: i, outputs: o, attrs: { axis: intAttr(n.attrs, 'axis') } }],
-  vjp: (n, [g]) => {
-    const [data, idx] = n.inputs;
-    return [scatterAdd(zerosLike(data), idx, g!, intAttr(n.attrs, 'axis')), null];
-  },
 };
 
 /** out = data with updates added at indices along axis (ScatterElements, reduction=add). */
@@ -55,7 +39,6 @@ export const ScatterAddOp: OpDef = {
       attrs: { axis: intAttr(n.attrs, 'axis'), reduction: 'add' },
     },
   ],
-  vjp: (n, [g]) => [g, null, gatherElements(g!, n.inputs[1], intAttr(n.attrs, 'axis'))],
 };
 
 export const ZerosLikeOp: OpDef = {
@@ -93,11 +76,6 @@ export const WhereOp: OpDef = {
     return [{ dtype: a.dtype, shape }];
   },
   emit: (_n, i, o) => [{ opType: 'Where', inputs: i, outputs: o }],
-  vjp: (n, [g]) => {
-    const [c, a, b] = n.inputs;
-    const zero = constLike(g!, 0);
-    return [null, reduceToShape(where(c, g!, zero), a), reduceToShape(where(c, zero, g!), b)];
-  },
 };
 
 function compare(name: string, outBool = true): OpDef {
@@ -124,10 +102,6 @@ export const CastOp: OpDef = {
   name: 'Cast',
   infer: ([x], attrs) => [{ dtype: attrs.to as DType, shape: x.shape }],
   emit: (n, i, o) => [{ opType: 'Cast', inputs: i, outputs: o, attrs: { to: ONNX_DTYPE[n.attrs.to as DType] } }],
-  vjp: (n, [g]) => {
-    const x = n.inputs[0];
-    return [isFloat(x.dtype) && isFloat(n.outputs[0].dtype) ? cast(g!, x.dtype) : null];
-  },
 };
 
 /** 0..n-1 along `axis` of x's runtime shape, as int64 (positions, causal masks). */

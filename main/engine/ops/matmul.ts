@@ -1,8 +1,9 @@
-/** Matrix products. Gemm (2-D, with transpose flags) carries the linear layers; MatMul the batched attention. */
+/**
+ * Matrix products. Gemm (2-D, with transpose flags) carries the linear layers; MatMul the batched attention.
+ * (Gradient rules: ../gradients.ts.)
+ */
 import type { Dim, OpDef, Value } from '../graph.ts';
 import { broadcastShapes, checkSameFloat, intAttr, ShapeError } from './common.ts';
-import { reduceToShape } from './reduce.ts';
-import { transpose } from './shape.ts';
 
 export const MatMulOp: OpDef = {
   name: 'MatMul',
@@ -17,18 +18,7 @@ export const MatMulOp: OpDef = {
     return [{ dtype, shape }];
   },
   emit: (_n, i, o) => [{ opType: 'MatMul', inputs: i, outputs: o }],
-  vjp: (n, [g]) => {
-    const [a, b] = n.inputs;
-    return [reduceToShape(matmul(g!, swapLast(b)), a), reduceToShape(matmul(swapLast(a), g!), b)];
-  },
 };
-
-function swapLast(x: Value): Value {
-  const perm = x.shape.map((_, i) => i);
-  perm[x.rank - 1] = x.rank - 2;
-  perm[x.rank - 2] = x.rank - 1;
-  return transpose(x, perm);
-}
 
 /** Y = op(A) · op(B), op = transpose when the flag is set. No bias (biases are separate adds). */
 export const GemmOp: OpDef = {
@@ -51,16 +41,6 @@ export const GemmOp: OpDef = {
       attrs: { transA: intAttr(n.attrs, 'transA', 0), transB: intAttr(n.attrs, 'transB', 0) },
     },
   ],
-  vjp: (n, [g]) => {
-    const [a, b] = n.inputs;
-    const ta = intAttr(n.attrs, 'transA', 0);
-    const tb = intAttr(n.attrs, 'transB', 0);
-    const G = g!;
-    if (!ta && !tb) return [gemm(G, b, false, true), gemm(a, G, true, false)];
-    if (!ta && tb) return [gemm(G, b, false, false), gemm(G, a, true, false)];
-    if (ta && !tb) return [gemm(b, G, false, true), gemm(a, G, false, false)];
-    return [gemm(b, G, true, true), gemm(G, a, true, true)];
-  },
 };
 
 export const matmul = (a: Value, b: Value): Value => a.graph.apply1(MatMulOp, [a, b]);

@@ -1,7 +1,9 @@
-/** Shape manipulation: reshape, transpose, slice, concat, expand. Symbolic dims flow through by name. */
+/**
+ * Shape manipulation: reshape, transpose, slice, concat, expand. Symbolic dims flow through by name. (Gradient
+ * rules: ../gradients.ts.)
+ */
 import type { Dim, EmittedNode, OpDef, Shape, Value } from '../graph.ts';
 import { constNode, int64Tensor, intAttr, intsAttr, normAxis, ShapeError } from './common.ts';
-import { reduceToShape } from './reduce.ts';
 
 /** Static reshape target: numbers, -1 (inferred, once), or symbols that appear in the input's shape. */
 function resolveTarget(x: Value, target: readonly Dim[]): Dim[] {
@@ -91,8 +93,6 @@ export const ReshapeOp: OpDef = {
     const [nodes, shapeName] = emitTargetShape(n.inputs[0], i[0], target, fresh, srcs);
     return [...nodes, { opType: 'Reshape', inputs: [i[0], shapeName], outputs: o }];
   },
-  // Extra inputs only supply runtime sizes of symbols: no gradient flows to them.
-  vjp: (n, [g]) => [reshapeLike(g!, n.inputs[0]), ...n.inputs.slice(1).map(() => null)],
 };
 
 /** Reshape `x` to the (runtime) shape of `like`. */
@@ -106,7 +106,6 @@ export const ReshapeLikeOp: OpDef = {
       { opType: 'Reshape', inputs: [i[0], s], outputs: o },
     ];
   },
-  vjp: (n, [g]) => [reshapeLike(g!, n.inputs[0]), null],
 };
 
 /** Broadcast `x` to the (runtime) shape of `like`. */
@@ -120,7 +119,6 @@ export const ExpandLikeOp: OpDef = {
       { opType: 'Expand', inputs: [i[0], s], outputs: o },
     ];
   },
-  vjp: (n, [g]) => [reduceToShape(g!, n.inputs[0]), null],
 };
 
 export const ExpandOp: OpDef = {
@@ -141,7 +139,6 @@ export const ExpandOp: OpDef = {
     const [c, s] = constNode(fresh, int64Tensor(target as number[]));
     return [c, { opType: 'Expand', inputs: [i[0], s], outputs: o }];
   },
-  vjp: (n, [g]) => [reduceToShape(g!, n.inputs[0])],
 };
 
 export const TransposeOp: OpDef = {
@@ -153,11 +150,6 @@ export const TransposeOp: OpDef = {
     return [{ dtype: x.dtype, shape: perm.map((p) => x.shape[p]) }];
   },
   emit: (n, i, o) => [{ opType: 'Transpose', inputs: i, outputs: o, attrs: { perm: intsAttr(n.attrs, 'perm') } }],
-  vjp: (n, [g]) => {
-    const perm = intsAttr(n.attrs, 'perm');
-    const inv = perm.map((_, k) => perm.indexOf(k));
-    return [transpose(g!, inv)];
-  },
 };
 
 /** Slice [start, end) along one axis with a static extent. */
@@ -181,16 +173,9 @@ export const SliceOp: OpDef = {
     const [c3, a] = constNode(fresh, int64Tensor([axis]));
     return [c1, c2, c3, { opType: 'Slice', inputs: [i[0], s, e, a], outputs: o }];
   },
-  vjp: (n, [g]) => {
-    const x = n.inputs[0];
-    const axis = normAxis(intAttr(n.attrs, 'axis'), x.rank, 'Slice');
-    const start = intAttr(n.attrs, 'start');
-    const end = intAttr(n.attrs, 'end');
-    return [pad(g!, axis, start, (x.shape[axis] as number) - end)];
-  },
 };
 
-/** Zero padding before/after along one axis (the VJP of Slice). */
+/** Zero padding before/after along one axis (Slice's gradient). */
 export const PadOp: OpDef = {
   name: 'Pad',
   infer: ([x], attrs) => {
@@ -209,12 +194,6 @@ export const PadOp: OpDef = {
     pads[x.rank + axis] = intAttr(n.attrs, 'after');
     const [c, p] = constNode(fresh, int64Tensor(pads));
     return [c, { opType: 'Pad', inputs: [i[0], p], outputs: o, attrs: { mode: 'constant' } }];
-  },
-  vjp: (n, [g]) => {
-    const x = n.inputs[0];
-    const axis = normAxis(intAttr(n.attrs, 'axis'), x.rank, 'Pad');
-    const before = intAttr(n.attrs, 'before');
-    return [slice(g!, axis, before, before + (x.shape[axis] as number))];
   },
 };
 
@@ -235,16 +214,6 @@ export const ConcatOp: OpDef = {
     return [{ dtype: xs[0].dtype, shape }];
   },
   emit: (n, i, o) => [{ opType: 'Concat', inputs: i, outputs: o, attrs: { axis: intAttr(n.attrs, 'axis') } }],
-  vjp: (n, [g]) => {
-    const axis = normAxis(intAttr(n.attrs, 'axis'), n.inputs[0].rank, 'Concat');
-    let at = 0;
-    return n.inputs.map((x) => {
-      const d = x.shape[axis] as number;
-      const piece = slice(g!, axis, at, at + d);
-      at += d;
-      return piece;
-    });
-  },
 };
 
 /** The runtime shape of a value as an int64 vector (not differentiable). */

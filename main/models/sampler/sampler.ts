@@ -140,6 +140,8 @@ export class Sampler {
   private caches: Float32Array[] = [];
   private driving: Promise<void> = Promise.resolve();
   private running = false;
+  /** Set by cancel(): the driving loop stops at its next chunk boundary and rejects everything with it. */
+  private cancelled: Error | null = null;
   private readonly rowSize: number;
 
   constructor(
@@ -156,6 +158,14 @@ export class Sampler {
     if (!(this.maxBatch >= 1 && this.chunkSteps >= 1 && this.prefillRows >= 1))
       throw new CodError('bad_input', 'maxBatch, chunkSteps and prefillRows must be at least 1', 'sampler');
     this.rowSize = config.numKvHeads * config.headDim;
+  }
+
+  /**
+   * Abandon every request queued or being sampled: they reject with `reason` at the next chunk boundary (one
+   * onnxruntime run at most), so a caller that must stop does not wait for whole generations. Nothing runs after.
+   */
+  cancel(reason: Error): void {
+    if (this.running) this.cancelled = reason;
   }
 
   /** Samples every request (they share the scheduler with any other concurrent callers). */
@@ -256,6 +266,7 @@ export class Sampler {
       // Let the rest of the current tick enqueue first, so the requests of one generate() call start together.
       await Promise.resolve();
       while (this.queue.length > 0 || this.active().length > 0) {
+        if (this.cancelled) throw this.cancelled;
         const active = this.active();
         const B = Math.min(this.maxBatch, pow2ceil(active.length + this.queue.length));
         const admitted = this.queue.splice(0, B - active.length);
@@ -271,8 +282,10 @@ export class Sampler {
         await this.decodeChunk(K);
       }
       this.running = false;
+      this.cancelled = null;
     } catch (e) {
       this.running = false;
+      this.cancelled = null;
       const failed = [...this.active(), ...this.queue.splice(0)];
       this.slots = [];
       this.caches = [];

@@ -65,6 +65,16 @@ export function parseCurriculum(text: string, file: string, opts: CurriculumLoad
     }
   };
 
+  // The advantage of a rollout is its return minus its group's mean: one rollout per pack is its own mean, so every
+  // advantage would be 0 and training would silently do nothing.
+  if (c.train.groupSize < 2)
+    issues.push(
+      src.issueAt(
+        ['train', 'groupSize'],
+        `must be at least 2: with ${c.train.groupSize} rollout per pack every advantage is 0 (the group mean is the reward itself)`,
+      ),
+    );
+
   const trainIds = new Set<string>();
   c.train.domains.forEach((d, i) => {
     const at = ['train', 'domains', i];

@@ -59,3 +59,14 @@ export function fmtAxis(v: number, lo: number, hi: number): string {
   const s = v.toFixed(d);
   return Number(s) === 0 ? (0).toFixed(d) : s; // never "-0.00"
 }
+
+/** A duration for people: 45 s, 3 min 20 s, 2 h 05 min. */
+export function fmtDuration(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '—';
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ${String(s % 60).padStart(2, '0')} s`;
+  const h = Math.floor(m / 60);
+  return `${h} h ${String(m % 60).padStart(2, '0')} min`;
+}

@@ -3,6 +3,16 @@
  * effect (reward by pack position) and the optimiser's health are one glance each. A metric no panel claims gets
  * its own chart under "More".
  */
+/** The sections panels are grouped in, in page order. */
+export const SECTIONS = [
+  { id: 'cod', title: 'CoD: reward by pack position and notes' },
+  { id: 'eval', title: 'Evaluation (held-out suites, per checkpoint)' },
+  { id: 'optim', title: 'Optimiser' },
+  { id: 'time', title: 'Time and throughput' },
+  { id: 'more', title: 'More metrics' },
+] as const;
+export type SectionId = (typeof SECTIONS)[number]['id'];
+
 export interface PanelDef {
   readonly id: string;
   readonly title: string;
@@ -10,6 +20,9 @@ export interface PanelDef {
   readonly hint?: string;
   /** Evaluation panels: one point per evaluated checkpoint, drawn with markers, x-axis named accordingly. */
   readonly eval?: boolean;
+  readonly section?: SectionId;
+  /** What the y-axis measures, with its unit (the axis name). */
+  readonly unit?: string;
 }
 
 /** `eval/<suite>/<metric>`: what the trainer stores for a held-out suite at each evaluated checkpoint. */
@@ -22,21 +35,63 @@ export const PANELS: readonly PanelDef[] = [
     title: 'Reward by pack position',
     match: POSITION_REWARD,
     hint: 'Later positions rising above position 0 is the CoD effect.',
+    section: 'cod',
+    unit: 'mean task reward',
   },
-  { id: 'format', title: 'Format errors', match: /format_errors?(\/pos\d+|_rate)$/i },
-  { id: 'loss', title: 'Loss', match: /(^|\/)loss$/i },
-  { id: 'clip', title: 'Clipped fraction', match: /clip/i },
-  { id: 'entropy', title: 'Entropy', match: /entropy/i },
-  { id: 'grad', title: 'Gradient norm', match: /grad[_/]?norm/i },
-  { id: 'red', title: 'RED temperature', match: /(^|\/)red[_/]?(t|temp|temperature)$/i },
-  { id: 'hint', title: 'Hint length', match: /hint[_/]?(len|length|tokens|chars)/i },
-  { id: 'time', title: 'Step time (s)', match: /^time\// },
+  { id: 'reward-mean', title: 'Mean reward', match: /^reward\/mean$/, section: 'cod', unit: 'mean task reward' },
+  {
+    id: 'update',
+    title: 'Update reward',
+    match: /(^|\/)update_reward$/,
+    section: 'cod',
+    unit: 'r^z (format penalty)',
+  },
+  {
+    id: 'hint',
+    title: 'Hint length',
+    match: /hint[_/]?(len|length|tokens|chars)/i,
+    section: 'cod',
+    unit: 'characters',
+  },
+  { id: 'hint-parse', title: 'Hint parse rate', match: /hint[_/]parse_rate$/i, section: 'cod', unit: 'fraction' },
+  {
+    id: 'format',
+    title: 'Format errors',
+    match: /format_errors?(\/pos\d+|_rate)$/i,
+    section: 'cod',
+    unit: 'fraction of answers',
+  },
+  { id: 'loss', title: 'Loss', match: /(^|\/)loss$/i, section: 'optim', unit: 'policy loss' },
+  { id: 'clip', title: 'Clipped fraction', match: /clip/i, section: 'optim', unit: 'fraction of tokens' },
+  { id: 'entropy', title: 'Entropy', match: /entropy/i, section: 'optim', unit: 'nats / token' },
+  { id: 'grad', title: 'Gradient norm', match: /grad[_/]?norm/i, section: 'optim', unit: 'L2 norm' },
+  {
+    id: 'red',
+    title: 'RED temperature',
+    match: /(^|\/)red[_/]?(t|temp|temperature)$/i,
+    section: 'optim',
+    unit: 'temperature',
+  },
+  { id: 'kl', title: 'KL to the reference', match: /^kl$/i, section: 'optim', unit: 'nats / token' },
+  { id: 'time', title: 'Step time (s)', match: /^time\//, section: 'time', unit: 'seconds' },
   {
     id: 'throughput',
     title: 'Throughput',
     match: /throughput|tokens?[_/]?per[_/]?s|tok[_/]?s$|samples[_/]?per[_/]?s/i,
+    section: 'time',
+    unit: 'per second',
   },
 ];
+
+/** A unit for a metric no panel claims, from its name. */
+export function unitOf(name: string): string {
+  if (/(_s|\/s)$|time/i.test(name)) return 'seconds';
+  if (/rate|fraction|share/i.test(name)) return 'fraction';
+  if (/tokens?$/i.test(name)) return 'tokens';
+  if (/steps?$/i.test(name)) return 'steps';
+  if (/reward/i.test(name)) return 'reward';
+  return name;
+}
 
 /**
  * Panel id -> metric names (sorted naturally). Training metrics go on the panels above; each eval suite gets its
@@ -58,7 +113,14 @@ export function groupMetrics(names: readonly string[]): { panel: PanelDef; metri
     if (!claimed.has(n)) {
       const ev = EVAL_METRIC.exec(n);
       out.push({
-        panel: { id: `more:${n}`, title: ev ? `Eval ${ev[1]}: ${ev[2]}` : n, match: /$^/, eval: !!ev },
+        panel: {
+          id: `more:${n}`,
+          title: ev ? `Eval ${ev[1]}: ${ev[2]}` : n,
+          match: /$^/,
+          eval: !!ev,
+          section: ev ? 'eval' : 'more',
+          unit: unitOf(ev ? ev[2] : n),
+        },
         metrics: [n],
       });
     }
@@ -83,6 +145,8 @@ function evalRewardPanels(evals: readonly string[], claimed: Set<string>): { pan
         match: /$^/,
         eval: true,
         hint: `Held-out suite "${suite}", evaluated at each saved checkpoint.`,
+        section: 'eval' as const,
+        unit: 'mean task reward',
       },
       metrics,
     };

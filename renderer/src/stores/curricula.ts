@@ -1,11 +1,15 @@
 /**
- * The curriculum being edited. The form's object is checked by the server as the user types (debounced), and
- * every keystroke is also kept as a local draft, so a failed save, a reload or a crash never loses what was typed.
+ * The curriculum being edited. Its YAML text is the one source: the YAML editor edits it directly, and the form
+ * edits the values it holds, each change written back into the text in place (lib/yaml-doc.ts: comments and key
+ * order survive). The text is checked by the server as the user types (debounced) with the curriculum loader's own
+ * checks, and kept as a local draft, so a failed save, a reload or a crash never loses what was typed.
  */
 import { defineStore } from 'pinia';
 import { computed, ref, watch } from 'vue';
+import { stringify } from 'yaml';
 import { api, ApiError } from '../api/index.ts';
 import type { CurriculumCheck, CurriculumIssue, DomainView, PackPreview, PresetInfo } from '../../../main/api/types.ts';
+import { applyFormEdit, clean, formValues } from '../lib/yaml-doc.ts';
 import { useAppStore } from './app.ts';
 
 export type EditMode = 'form' | 'yaml';
@@ -15,7 +19,6 @@ const DRAFT_KEY = 'cod.curriculum.draft';
 interface Draft {
   name: string;
   mode: EditMode;
-  doc: Doc;
   text: string;
   source: PresetInfo['source'] | null;
 }
@@ -37,15 +40,11 @@ export function blankCurriculum(domain = 'frozenlake'): Doc {
   };
 }
 
-/** The form's object as plain JSON, without fields left empty (an emptied number input means "not set"). */
-export function cleanDoc(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(cleanDoc);
-  if (v && typeof v === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) if (x !== '' && x !== undefined && x !== null) out[k] = cleanDoc(x);
-    return out;
-  }
-  return v;
+export function blankText(domain?: string): string {
+  return `# A new curriculum: what a run trains on and how it is evaluated (docs/curricula.md).\n${stringify(
+    blankCurriculum(domain),
+    { lineWidth: 0 },
+  )}`;
 }
 
 export const useCurriculaStore = defineStore('curricula', () => {
@@ -55,8 +54,12 @@ export const useCurriculaStore = defineStore('curricula', () => {
   const loadedFrom = ref<PresetInfo | null>(null);
   const saveName = ref('my-curriculum');
   const mode = ref<EditMode>('form');
+  /** The curriculum's YAML: what is checked, saved and edited. */
+  const text = ref(blankText());
+  /** The values the text holds, as the form edits them (kept in step with the text). */
   const doc = ref<Doc>(blankCurriculum());
-  const text = ref('');
+  /** Why the text cannot be shown as a form (a syntax error), when it cannot. */
+  const formError = ref<string | null>(null);
   const check = ref<CurriculumCheck | null>(null);
   const checking = ref(false);
   const dirty = ref(false);
@@ -86,14 +89,13 @@ export const useCurriculaStore = defineStore('curricula', () => {
     const d: Draft = {
       name: saveName.value,
       mode: mode.value,
-      doc: doc.value,
       text: text.value,
       source: loadedFrom.value?.source ?? null,
     };
     try {
       localStorage.setItem(DRAFT_KEY, JSON.stringify(d));
     } catch {
-      // storage full or disabled: the form still holds the text
+      // storage full or disabled: the editor still holds the text
     }
   }
 
@@ -101,16 +103,24 @@ export const useCurriculaStore = defineStore('curricula', () => {
     try {
       const raw = localStorage.getItem(DRAFT_KEY);
       if (!raw) return false;
-      const d = JSON.parse(raw) as Draft;
-      saveName.value = d.name;
-      mode.value = d.mode;
-      doc.value = d.doc;
-      text.value = d.text;
+      const d = JSON.parse(raw) as Partial<Draft>;
+      if (typeof d.text !== 'string') return false;
+      saveName.value = typeof d.name === 'string' ? d.name : 'my-curriculum';
+      setText(d.text);
+      mode.value = d.mode === 'yaml' || formError.value ? 'yaml' : 'form';
       dirty.value = true;
       return true;
     } catch {
       return false;
     }
+  }
+
+  /** Text from outside the form (a preset, a draft, the YAML editor): the form's values follow it. */
+  function setText(t: string): void {
+    text.value = t;
+    const v = formValues(t);
+    formError.value = v.ok ? null : v.error;
+    if (v.ok) doc.value = v.value;
   }
 
   let seq = 0;
@@ -119,10 +129,7 @@ export const useCurriculaStore = defineStore('curricula', () => {
     const mine = ++seq;
     checking.value = true;
     try {
-      const r = await api().call(
-        'curricula.check',
-        mode.value === 'yaml' ? { text: text.value } : { doc: cleanDoc(JSON.parse(JSON.stringify(doc.value))) as Doc },
-      );
+      const r = await api().call('curricula.check', { text: text.value });
       if (mine === seq) check.value = r;
     } catch (e) {
       if (mine === seq) app.fail('Validation failed', e);
@@ -135,15 +142,33 @@ export const useCurriculaStore = defineStore('curricula', () => {
     timer = setTimeout(() => void runCheck(), 200);
   }
 
-  watch(
-    [doc, text, mode, saveName],
-    () => {
-      dirty.value = true;
-      persistDraft();
-      scheduleCheck();
-    },
-    { deep: true },
-  );
+  /**
+   * The form changed a value: write the difference between what the text holds and what the form shows into the
+   * text, in place (comments and key order kept). The text stays the one source.
+   */
+  function syncFromForm(): void {
+    if (mode.value !== 'form') return;
+    const current = formValues(text.value);
+    if (!current.ok) return;
+    const snapshot = JSON.parse(JSON.stringify(doc.value)) as Doc;
+    if (JSON.stringify(clean(snapshot)) === JSON.stringify(current.value)) return;
+    try {
+      text.value = applyFormEdit(text.value, current.value, snapshot);
+    } catch (e) {
+      formError.value = e instanceof Error ? e.message : String(e);
+    }
+  }
+  watch(doc, syncFromForm, { deep: true });
+  watch(text, () => {
+    // The YAML editor typed: the form's values follow (the form writes text only through the watcher above).
+    if (mode.value === 'yaml') setText(text.value);
+  });
+
+  watch([text, mode, saveName], () => {
+    dirty.value = true;
+    persistDraft();
+    scheduleCheck();
+  });
 
   async function init(): Promise<void> {
     try {
@@ -154,7 +179,7 @@ export const useCurriculaStore = defineStore('curricula', () => {
     } catch (e) {
       app.fail('Could not load curricula', e);
     }
-    if (!restoreDraft()) text.value = '';
+    restoreDraft();
     await runCheck();
   }
 
@@ -163,11 +188,9 @@ export const useCurriculaStore = defineStore('curricula', () => {
       const r = await api().call('curricula.load', { name: p.name, source: p.source });
       loadedFrom.value = r.preset;
       saveName.value = r.preset.name;
-      text.value = r.text;
-      if (r.check.ok && r.check.curriculum) {
-        doc.value = r.check.curriculum as Doc;
-        mode.value = 'form';
-      } else mode.value = 'yaml'; // a broken file is fixed as text, where its line numbers point
+      setText(r.text);
+      // A broken file is fixed as text, where its line numbers point.
+      mode.value = r.check.ok && !formError.value ? 'form' : 'yaml';
       check.value = r.check;
       saveError.value = null;
       await Promise.resolve();
@@ -179,30 +202,30 @@ export const useCurriculaStore = defineStore('curricula', () => {
 
   function newBlank(): void {
     loadedFrom.value = null;
-    doc.value = blankCurriculum(domains.value[0]?.id);
+    setText(blankText(domains.value[0]?.id));
     mode.value = 'form';
     saveName.value = 'my-curriculum';
   }
 
-  /** Switch editors carrying the content over (form -> its YAML; YAML -> the checked curriculum). */
+  /** Switch editors: both show the same text; the form needs text that parses as a mapping. */
   function setMode(m: EditMode): void {
     if (m === mode.value) return;
-    if (m === 'yaml') text.value = check.value?.yaml ?? text.value;
-    else if (check.value?.ok && check.value.curriculum) doc.value = check.value.curriculum as Doc;
-    else {
-      app.notify('error', 'Fix the YAML first: the form can only show a valid curriculum');
-      return;
+    if (m === 'form') {
+      setText(text.value);
+      if (formError.value) {
+        app.notify('error', `Fix the YAML first: the form can only show YAML that parses (${formError.value})`);
+        return;
+      }
     }
     mode.value = m;
   }
 
-  /** Save; on failure everything typed stays in the editor and the issues are shown where they are. */
+  /** Save the text as written (comments kept); on failure everything typed stays and the issues are shown. */
   async function save(overwrite = false): Promise<boolean> {
     saveError.value = null;
+    syncFromForm(); // an edit made this very tick is in what is saved
     try {
-      const body =
-        mode.value === 'yaml' ? { text: text.value } : { doc: cleanDoc(JSON.parse(JSON.stringify(doc.value))) as Doc };
-      const p = await api().call('curricula.save', { name: saveName.value, ...body, overwrite });
+      const p = await api().call('curricula.save', { name: saveName.value, text: text.value, overwrite });
       loadedFrom.value = p;
       presets.value = await api().call('curricula.list', {});
       dirty.value = false;
@@ -218,7 +241,7 @@ export const useCurriculaStore = defineStore('curricula', () => {
   async function runPreview(args: { domain: string; preset: string; seed: number; packSize: number }): Promise<void> {
     previewError.value = null;
     try {
-      const rendering = (mode.value === 'form' ? doc.value.rendering : check.value?.curriculum?.rendering) ?? 'chat';
+      const rendering = doc.value.rendering ?? check.value?.curriculum?.rendering ?? 'chat';
       preview.value = await api().call('packs.preview', {
         ...args,
         rendering: rendering === 'compact' ? 'compact' : 'chat',
@@ -236,6 +259,7 @@ export const useCurriculaStore = defineStore('curricula', () => {
     mode,
     doc,
     text,
+    formError,
     check,
     checking,
     dirty,
@@ -248,6 +272,7 @@ export const useCurriculaStore = defineStore('curricula', () => {
     load,
     newBlank,
     setMode,
+    setText,
     save,
     runCheck,
     runPreview,

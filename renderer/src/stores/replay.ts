@@ -1,14 +1,17 @@
 /**
  * Replay: one lifecycle as a sequence of frames (every model call in pack order: the solve turns of position 0,
- * its update, position 1, …). The cursor moves by frame, by position or by lifecycle; the keyboard drives it.
+ * its update, position 1, …). The cursor moves by frame, by position or by lifecycle; the keyboard drives it. Run,
+ * step, lifecycle and call are kept in the address (#/replay?run=…&step=…&lc=…&call=…): a link opens that call.
  */
 import { defineStore } from 'pinia';
-import { computed, ref } from 'vue';
+import { computed, ref, watch } from 'vue';
 import { api } from '../api/index.ts';
 import type { LifecycleRow, LifecycleView, SampleView } from '../../../main/api/types.ts';
+import { filterLifecycles, NO_LIFECYCLE_QUERY, type LifecycleQuery } from '../lib/lifecycle-filter.ts';
+import type { ColourBy } from '../lib/token-colour.ts';
 import { useAppStore } from './app.ts';
 
-export type ColourBy = 'none' | 'logprob' | 'advantage' | 'surprisal';
+export type { ColourBy };
 
 export const useReplayStore = defineStore('replay', () => {
   const app = useAppStore();
@@ -20,12 +23,21 @@ export const useReplayStore = defineStore('replay', () => {
   const frame = ref(0);
   const colourBy = ref<ColourBy>('logprob');
   const loading = ref(false);
+  const query = ref<LifecycleQuery>({ ...NO_LIFECYCLE_QUERY });
 
   const frames = computed<SampleView[]>(() => current.value?.samples ?? []);
   const sample = computed<SampleView | null>(() => frames.value[frame.value] ?? null);
-  const lifecycleIndex = computed(() => lifecycles.value.findIndex((l) => l.id === current.value?.id));
+  /** The lifecycles the search and filters leave (j/k walk these). */
+  const shownLifecycles = computed(() => filterLifecycles(lifecycles.value, query.value));
+  const lifecycleIndex = computed(() => shownLifecycles.value.findIndex((l) => l.id === current.value?.id));
 
-  async function openRun(id: string, atStep?: number): Promise<void> {
+  /** Keep the place in the address while Replay is shown (a link or a reload opens the same call). */
+  watch([runId, step, () => current.value?.id, frame], () => {
+    if (app.view !== 'replay' || !runId.value) return;
+    app.setParams({ run: runId.value, step: step.value, lc: current.value?.id ?? null, call: frame.value + 1 });
+  });
+
+  async function openRun(id: string, atStep?: number, at?: { lc?: number; call?: number }): Promise<void> {
     runId.value = id;
     try {
       const d = await api().call('runs.get', { runId: id });
@@ -35,30 +47,40 @@ export const useReplayStore = defineStore('replay', () => {
           ? (steps.value[steps.value.length - 1] ?? null)
           : // the nearest step at or before the one asked for that has lifecycles
             ([...steps.value].reverse().find((s) => s <= atStep) ?? steps.value[0] ?? null);
-      await openStep(target);
+      await openStep(target, at);
     } catch (e) {
       app.fail(`Could not open run ${id}`, e);
     }
   }
 
-  async function openStep(s: number | null): Promise<void> {
+  async function openStep(s: number | null, at?: { lc?: number; call?: number }): Promise<void> {
     step.value = s;
     lifecycles.value = [];
     current.value = null;
     if (s === null || !runId.value) return;
     try {
       lifecycles.value = await api().call('lifecycles.list', { runId: runId.value, step: s, split: 'train' });
-      if (lifecycles.value[0]) await openLifecycle(lifecycles.value[0].id);
+      const pick = lifecycles.value.find((l) => l.id === at?.lc) ?? lifecycles.value[0];
+      if (pick) await openLifecycle(pick.id, at?.call !== undefined ? at.call - 1 : 0);
     } catch (e) {
       app.fail(`Could not list the lifecycles of step ${s}`, e);
     }
   }
 
-  async function openLifecycle(id: number): Promise<void> {
+  /** Open the place a link names (run, step, lifecycle id, call number from 1). */
+  async function openLink(p: Readonly<Record<string, string>>): Promise<void> {
+    if (!p.run) return;
+    const num = (v: string | undefined) => (v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined);
+    const lc = num(p.lc);
+    const call = num(p.call);
+    await openRun(p.run, num(p.step), { ...(lc !== undefined ? { lc } : {}), ...(call !== undefined ? { call } : {}) });
+  }
+
+  async function openLifecycle(id: number, atFrame = 0): Promise<void> {
     loading.value = true;
     try {
       current.value = await api().call('lifecycles.get', { id });
-      frame.value = 0;
+      frame.value = Math.max(0, Math.min(current.value.samples.length - 1, atFrame));
     } catch (e) {
       app.fail(`Could not read lifecycle ${id}`, e);
     } finally {
@@ -84,7 +106,7 @@ export const useReplayStore = defineStore('replay', () => {
 
   async function moveLifecycle(delta: 1 | -1): Promise<void> {
     const i = lifecycleIndex.value + delta;
-    const next = lifecycles.value[i];
+    const next = shownLifecycles.value[i < 0 && lifecycleIndex.value < 0 ? 0 : i];
     if (next) await openLifecycle(next.id);
   }
 
@@ -93,6 +115,8 @@ export const useReplayStore = defineStore('replay', () => {
     steps,
     step,
     lifecycles,
+    shownLifecycles,
+    query,
     current,
     frame,
     frames,
@@ -102,6 +126,7 @@ export const useReplayStore = defineStore('replay', () => {
     lifecycleIndex,
     openRun,
     openStep,
+    openLink,
     openLifecycle,
     move,
     movePosition,

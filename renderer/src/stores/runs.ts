@@ -6,9 +6,23 @@ import { defineStore } from 'pinia';
 import { computed, ref, shallowRef, triggerRef } from 'vue';
 import { api } from '../api/index.ts';
 import type { RunDetail, RunSummary, SeriesData } from '../../../main/api/types.ts';
+import { NO_QUERY, type RunQuery } from '../lib/run-filter.ts';
 import { useAppStore } from './app.ts';
 
-export type XAxis = 'step' | 'wall';
+/** step; wall clock; time since the run's first point (runs started at different times line up). */
+export type XAxis = 'step' | 'wall' | 'relative';
+
+const PANEL_PREFS_KEY = 'cod.runs.panels';
+
+function loadPrefs(): { pinned: string[]; hidden: string[] } {
+  try {
+    const v = JSON.parse(localStorage.getItem(PANEL_PREFS_KEY) ?? '{}') as { pinned?: unknown; hidden?: unknown };
+    const strings = (x: unknown) => (Array.isArray(x) ? x.filter((s): s is string => typeof s === 'string') : []);
+    return { pinned: strings(v.pinned), hidden: strings(v.hidden) };
+  } catch {
+    return { pinned: [], hidden: [] };
+  }
+}
 
 interface HeldSeries {
   steps: number[];
@@ -28,6 +42,28 @@ export const useRunsStore = defineStore('runs', () => {
   const xAxis = ref<XAxis>('step');
   const smoothing = ref(0.6);
   const loading = ref(false);
+  const query = ref<RunQuery>({ ...NO_QUERY });
+  /** The x range every chart shows (zoom one, the others follow); null: all of it. */
+  const zoom = ref<[number, number] | null>(null);
+  /** Panels pinned to the top, and panels hidden (by panel id), kept for the next visit. */
+  const prefs = loadPrefs();
+  const pinned = ref<string[]>(prefs.pinned);
+  const hidden = ref<string[]>(prefs.hidden);
+  function savePrefs(): void {
+    try {
+      localStorage.setItem(PANEL_PREFS_KEY, JSON.stringify({ pinned: pinned.value, hidden: hidden.value }));
+    } catch {
+      // storage disabled: the choice lasts for this page
+    }
+  }
+  function togglePin(id: string): void {
+    pinned.value = pinned.value.includes(id) ? pinned.value.filter((x) => x !== id) : [...pinned.value, id];
+    savePrefs();
+  }
+  function setHidden(id: string, hide: boolean): void {
+    hidden.value = hide ? [...new Set([...hidden.value, id])] : hidden.value.filter((x) => x !== id);
+    savePrefs();
+  }
 
   const primary = computed(() => (selected.value[0] ? details.value[selected.value[0]] : undefined));
   const metricNames = computed(() => {
@@ -134,9 +170,19 @@ export const useRunsStore = defineStore('runs', () => {
     }, 150);
   }
 
-  async function launch(curriculum: string, source: 'builtin' | 'user', steps?: number): Promise<string | null> {
+  async function launch(
+    curriculum: string,
+    source: 'builtin' | 'user',
+    steps?: number,
+    name?: string,
+  ): Promise<string | null> {
     try {
-      const r = await api().call('runs.launch', { curriculum, source, ...(steps ? { steps } : {}) });
+      const r = await api().call('runs.launch', {
+        curriculum,
+        source,
+        ...(steps ? { steps } : {}),
+        ...(name ? { name } : {}),
+      });
       app.notify('info', `Run ${r.runId} started`);
       await refreshList();
       await select(r.runId);
@@ -150,19 +196,37 @@ export const useRunsStore = defineStore('runs', () => {
   async function stop(runId: string): Promise<void> {
     try {
       await api().call('runs.stop', { runId });
-      app.notify('info', `Stopping run ${runId} after its current step`);
+      app.notify(
+        'info',
+        `Stopping run ${runId}: a training step in progress finishes first, an evaluation stops at once`,
+      );
     } catch (e) {
       app.fail(`Could not stop run ${runId}`, e);
     }
   }
 
-  async function resume(runId: string): Promise<void> {
+  async function resume(runId: string, steps?: number): Promise<void> {
     try {
-      await api().call('runs.resume', { runId });
+      await api().call('runs.resume', { runId, ...(steps !== undefined ? { steps } : {}) });
       app.notify('info', `Run ${runId} resumed`);
       await refreshList();
+      await loadDetail(runId);
     } catch (e) {
       app.fail(`Could not resume run ${runId}`, e);
+    }
+  }
+
+  /** Rename, tag or annotate a run; the list and details show the stored result. */
+  async function update(runId: string, patch: { name?: string; tags?: string[]; notes?: string }): Promise<boolean> {
+    try {
+      const r = await api().call('runs.update', { runId, ...patch });
+      runs.value = runs.value.map((x) => (x.id === r.id ? r : x));
+      const d = details.value[runId];
+      if (d) details.value = { ...details.value, [runId]: { ...d, ...r } };
+      return true;
+    } catch (e) {
+      app.fail(`Could not save run ${runId}`, e);
+      return false;
     }
   }
 
@@ -175,6 +239,14 @@ export const useRunsStore = defineStore('runs', () => {
     xAxis,
     smoothing,
     loading,
+    query,
+    zoom,
+    pinned,
+    hidden,
+    togglePin,
+    setHidden,
+    update,
+    loadDetail,
     primary,
     metricNames,
     refreshList,

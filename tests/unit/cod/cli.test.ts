@@ -1,11 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { envsCheck } from '../../../main/cli/commands/envs-check.ts';
 import { envsTraces } from '../../../main/cli/commands/envs-traces.ts';
 import { main } from '../../../main/cli/index.ts';
 import { listDomains } from '../../../main/envs/registry.ts';
+import { tempDir } from '../../support/temp.ts';
 
 const hasFrozenLake = listDomains().some((d) => d.id === 'frozenlake');
 
@@ -50,7 +50,7 @@ describe('cod envs check / traces', () => {
   });
 
   it.runIf(hasFrozenLake)('exports frozenlake oracle traces as JSONL', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cod-traces-'));
+    const dir = tempDir('traces');
     try {
       const file = join(dir, 'fl.jsonl');
       const { out } = capture();

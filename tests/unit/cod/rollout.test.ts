@@ -259,6 +259,48 @@ describe('rollout', () => {
     expect(JSON.stringify(o2)).toBe(JSON.stringify(o1));
   });
 
+  it('stops when its signal aborts: the rollout rejects with the reason, no lifecycle starts after it', async () => {
+    const ctl = new AbortController();
+    let batches = 0;
+    // A policy that aborts the rollout during its third batch; that batch still answers.
+    const inner = oracle();
+    const stopping: Policy = {
+      name: 'stopping',
+      respond: async (batch) => {
+        if (++batches === 3) ctl.abort(new CodError('internal', 'asked to stop'));
+        return inner.respond(batch);
+      },
+    };
+    let opened = 0;
+    const counting: EnvHost = { openPack: (d, a) => (opened++, host.openPack(d, a)), dispose: async () => undefined };
+    await expect(
+      runRollout({
+        host: counting,
+        policy: stopping,
+        packs: packs(6),
+        groupSize: 2,
+        config: lifecycleConfig(),
+        maxActive: 4,
+        signal: ctl.signal,
+      }),
+    ).rejects.toThrow('asked to stop');
+    expect(batches).toBe(3); // no model call after the abort
+    expect(opened).toBe(4); // the 8 lifecycles not yet running never started
+    // Already aborted: nothing runs at all.
+    opened = 0;
+    await expect(
+      runRollout({
+        host: counting,
+        policy: oracle(),
+        packs: packs(1),
+        groupSize: 1,
+        config: lifecycleConfig(),
+        signal: ctl.signal,
+      }),
+    ).rejects.toThrow('asked to stop');
+    expect(opened).toBe(0);
+  });
+
   it('rejects duplicate packs and bad group sizes', async () => {
     const ps = packs(1);
     await expect(

@@ -5,13 +5,13 @@
  * carried back, and the host's exit failing what waits.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ToHost } from '../../../main/api/host-protocol.ts';
 import { ChildCommandHost } from '../../../main/services/command-host.ts';
 import { ApiHostClient } from '../../../electron/api-host-client.ts';
+import { tempDir } from '../../support/temp.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 let home: string;
@@ -20,7 +20,7 @@ let client: ApiHostClient;
 let started: string[][];
 
 beforeEach(() => {
-  home = mkdtempSync(path.join(os.tmpdir(), 'cod-api-host-'));
+  home = tempDir('api-host');
   host = fork(path.join(ROOT, 'main', 'workers', 'api-host.ts'), [], {
     execArgv: ['--import', 'tsx', '--disable-warning=ExperimentalWarning'],
     env: { ...process.env, COD_HOME: home },

@@ -3,8 +3,7 @@
  * schema, and in both cases nothing runs (checked on a real workbench over a real store: no run, no preset, no
  * worker appears).
  */
-import { existsSync, mkdtempSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeCallHandler } from '../../../electron/ipc.ts';
@@ -12,6 +11,7 @@ import { isSafeExternalUrl, secureWebPreferences, trustedPage } from '../../../e
 import { createWorkbench, type Workbench } from '../../../main/services/workbench.ts';
 import type { CommandHost, CommandSpec } from '../../../main/services/command-host.ts';
 import { ChildCommandHost } from '../../../main/services/command-host.ts';
+import { tempDir } from '../../support/temp.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 const APP_URL = 'file:///opt/cod/out/renderer/index.html';
@@ -32,7 +32,7 @@ let wb: Workbench;
 let call: ReturnType<typeof makeCallHandler>;
 
 beforeEach(() => {
-  home = mkdtempSync(path.join(os.tmpdir(), 'cod-ipc-'));
+  home = tempDir('ipc');
   host = new RecordingHost();
   wb = createWorkbench({ appRoot: ROOT, codHome: home, commandHost: host });
   call = makeCallHandler(wb, trustedPage(APP_URL));

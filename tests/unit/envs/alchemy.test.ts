@@ -1,8 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { resolve } from 'node:path';
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CodError } from '../../../main/base/errors.ts';
 import { stableSeed } from '../../../main/envs/seed.ts';
 import { shapedReward, type OpenPackArgs, type StepResult } from '../../../main/envs/sdk.ts';
 import { alchemy } from '../../../main/envs/domains/alchemy/index.ts';
@@ -12,7 +8,8 @@ import { alchemyParams } from '../../../main/envs/domains/alchemy/params.ts';
 import { pairKey } from '../../../main/envs/domains/alchemy/recipes.ts';
 import { makeTask, TargetSequence } from '../../../main/envs/domains/alchemy/task.ts';
 import type { AlchemyView } from '../../../main/envs/domains/alchemy/view.ts';
-import { codnessTable } from '../../../main/envs/domains/shared/codness.ts';
+import { codError } from '../../support/errors.ts';
+import { codnessTable } from '../../support/codness.ts';
 import {
   PAPER_FORMAT_ERROR as PAPER_ALCHEMY_FORMAT,
   PaperAlchemyEpisode,
@@ -25,9 +22,7 @@ import {
   type PaperRecipeBook,
 } from '../../../main/envs/domains/alchemy/paper-instance.ts';
 import { paperAlchemyParams } from '../../../main/envs/domains/alchemy/params.ts';
-import { packTranscript, transcriptDigest } from '../../../main/envs/domains/shared/transcript.ts';
 
-const ROOT = resolve(import.meta.dirname, '../../..');
 const SEED = stableSeed('al-test');
 const pack = (over: Partial<OpenPackArgs> = {}): OpenPackArgs => ({
   seed: SEED,
@@ -37,16 +32,6 @@ const pack = (over: Partial<OpenPackArgs> = {}): OpenPackArgs => ({
 });
 const bookOf = (preset: string, seed = SEED, options?: Record<string, unknown>) =>
   buildRecipeBook(alchemyParams(preset, options), seed, preset);
-
-function codError(fn: () => unknown): CodError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof CodError) return e;
-    throw e;
-  }
-  throw new Error('expected a CodError');
-}
 
 /** The full derivation of `name` as a list of combinations, following each element's first recipe. */
 function derivation(book: RecipeBook, name: string, out: [string, string][] = [], made = new Set<string>()) {
@@ -190,34 +175,6 @@ describe('alchemy episode', () => {
     expect(r.done && ['out_of_resources', 'success'].includes(r.outcome)).toBe(true);
     expect(r.done && r.outcome === 'out_of_resources' && r.feedback).toMatch(/not enough|out of materials/);
   });
-
-  it('never throws on arbitrary or adversarial strings', () => {
-    const names = bookOf('hard').tiers[0];
-    const adversarial = fc.constantFrom(
-      `${names[0]} + ${names[0]}`,
-      `${names[0]}+${'a'.repeat(100000)}`,
-      'a'.repeat(5000) + '+' + 'b'.repeat(5000),
-      ' + ',
-      '__proto__ + constructor',
-      'toString + valueOf',
-      `${names[0].toUpperCase()} + ${names[1]}`,
-      `${names[0]} ＋ ${names[1]}`,
-    );
-    fc.assert(
-      fc.property(
-        fc.array(fc.oneof(fc.string(), fc.string({ unit: 'binary' }), adversarial), { maxLength: 20 }),
-        (actions) => {
-          const ep = alchemy.openPack(pack({ preset: 'hard', rendering: 'compact' })).startTask(1);
-          for (const a of actions) {
-            const r = ep.step(a);
-            expect(typeof ep.observation()).toBe('string');
-            if (r.done) expect(r.reward).toBeGreaterThanOrEqual(0);
-          }
-        },
-      ),
-      { numRuns: 300 },
-    );
-  });
 });
 
 describe('alchemy renderings and determinism', () => {
@@ -249,24 +206,6 @@ describe('alchemy renderings and determinism', () => {
         break;
       }
     }
-  });
-
-  it('rebuilds the same pack from the same seed, here and in a fresh process', () => {
-    const args = pack({ preset: 'hard', seed: stableSeed('al-digest'), rendering: 'compact' });
-    const agent = { kind: 'oracle' as const, seed: 'digest-agent' };
-    const a = packTranscript(alchemy, args, 4, agent);
-    expect(packTranscript(alchemy, args, 4, agent)).toEqual(a);
-    expect(packTranscript(alchemy, { ...args, seed: stableSeed('other') }, 4, agent)).not.toEqual(a);
-    const script = `
-      const { alchemy } = await import('./main/envs/domains/alchemy/index.ts');
-      const t = await import('./main/envs/domains/shared/transcript.ts');
-      console.log(t.transcriptDigest(t.packTranscript(alchemy, ${JSON.stringify(args)}, 4, ${JSON.stringify(agent)})));`;
-    const out = execFileSync(
-      resolve(ROOT, 'node_modules/.bin/node'),
-      ['--import', 'tsx', '--input-type=module', '-e', script],
-      { cwd: ROOT, encoding: 'utf8', timeout: 60_000 },
-    );
-    expect(out.trim()).toBe(transcriptDigest(a));
   });
 });
 
@@ -314,47 +253,6 @@ describe('alchemy scripted agents', () => {
     const noisy = notes(1);
     expect(noisy.recipes.size + noisy.failed.size).toBeLessThan(truth.length);
     for (const f of noisy.recipes.values()) expect(book.products.get(pairKey(f.a, f.b))).not.toBe(f.product);
-  });
-
-  it('the oracle stays well-formed and legal whatever the hint text says', () => {
-    const hint = fc.oneof(
-      fc.string(),
-      fc.string({ unit: 'binary' }),
-      fc.constantFrom(
-        ...[
-          'aaa + bbb = ccc (tier 999)',
-          'x + x = x',
-          'qq + rr = nothing\nqq + rr = ss',
-          'a + b = c (tier 1)\nc + c = a (tier 0)',
-        ],
-      ),
-    );
-    fc.assert(
-      fc.property(hint, fc.nat(7), (h, task) => {
-        const oracle = alchemy.scriptedAgent({ kind: 'oracle', seed: 'h', noteNoise: 0.3 });
-        const ep = alchemy.openPack(pack({ preset: 'hard' })).startTask(task);
-        let r: StepResult = { done: false, observation: '' };
-        while (!r.done) r = ep.step(oracle.act('Hints: ' + h, ep.view()));
-        expect(['format_error', 'illegal_action']).not.toContain(r.outcome);
-        expect(typeof oracle.writeNotes('Hints: ' + h, ep.view(), r)).toBe('string');
-      }),
-      { numRuns: 60 },
-    );
-  });
-
-  it('passes the CoD-ness check on every preset', () => {
-    for (const preset of ['train', 'easy', 'hard']) {
-      const t = codnessTable(alchemy, { preset, packs: 128 });
-      const last = t.oracle.length - 1;
-      const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-      expect(t.empty[0]).toBeCloseTo(t.oracle[0], 10);
-      expect(t.oracle[last]).toBeGreaterThan(t.oracle[0] + 0.15);
-      expect(t.oracle[last]).toBeGreaterThan(t.empty[last] + 0.15);
-      // Flat: targets are shuffled within each block of 8, so no position is easier than another.
-      expect(Math.abs(mean(t.empty.slice(4)) - mean(t.empty.slice(0, 4)))).toBeLessThan(0.06);
-      expect(Math.abs(t.empty[last] - t.empty[0])).toBeLessThan(0.1);
-      expect(mean(t.random)).toBeLessThan(mean(t.empty));
-    }
   });
 });
 
@@ -533,8 +431,8 @@ describe('alchemy paper presets (the reference)', () => {
     expect(Object.fromEntries(baseCounts(path))).toEqual({ aa: 1, bb: 1, mm: 1 });
   });
 
-  it('passes the CoD-ness check with the oracle', () => {
-    const t = codnessTable(alchemy, { preset: 'paper', packs: 48, rendering: 'chat' });
+  it('passes the CoD-ness check with the oracle', async () => {
+    const t = await codnessTable(alchemy, { preset: 'paper', packs: 48, rendering: 'chat' });
     const last = t.oracle.length - 1;
     expect(t.oracle[last]).toBeGreaterThan(t.oracle[0] + 0.08);
     expect(t.oracle[last]).toBeGreaterThan(t.empty[last] + 0.08);

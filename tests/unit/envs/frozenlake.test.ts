@@ -1,8 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { resolve } from 'node:path';
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CodError } from '../../../main/base/errors.ts';
 import { stableSeed } from '../../../main/envs/seed.ts';
 import { shapedReward, type OpenPackArgs, type StepResult } from '../../../main/envs/sdk.ts';
 import { frozenLake } from '../../../main/envs/domains/frozenlake/index.ts';
@@ -13,8 +9,8 @@ import { generateTask, routeMoves, shortestPath } from '../../../main/envs/domai
 import { parseClaims } from '../../../main/envs/domains/frozenlake/knowledge.ts';
 import { noteFidelity, observedCodes } from '../../../main/envs/domains/frozenlake/note-fidelity.ts';
 import type { FrozenLakeView } from '../../../main/envs/domains/frozenlake/view.ts';
-import { codnessTable } from '../../../main/envs/domains/shared/codness.ts';
-import { packTranscript, transcriptDigest } from '../../../main/envs/domains/shared/transcript.ts';
+import { codError } from '../../support/errors.ts';
+import { codnessTable } from '../../support/codness.ts';
 import { ALL_MAPPINGS } from '../../../main/envs/domains/frozenlake/directions.ts';
 import {
   PAPER_FEEDBACK,
@@ -25,7 +21,6 @@ import {
 import { generatePaperTask, referencePathSearch } from '../../../main/envs/domains/frozenlake/paper-task.ts';
 import type { FrozenLakeTask } from '../../../main/envs/domains/frozenlake/task.ts';
 
-const ROOT = resolve(import.meta.dirname, '../../..');
 const at = (row: number, col: number): readonly [number, number] => [row, col];
 const pack = (over: Partial<OpenPackArgs> = {}): OpenPackArgs => ({
   seed: stableSeed('fl-test'),
@@ -33,16 +28,6 @@ const pack = (over: Partial<OpenPackArgs> = {}): OpenPackArgs => ({
   rendering: 'chat',
   ...over,
 });
-
-function codError(fn: () => unknown): CodError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof CodError) return e;
-    throw e;
-  }
-  throw new Error('expected a CodError');
-}
 
 describe('frozenlake config', () => {
   it('rejects unknown presets, options, bad values, renderings and task indices with one CodError', () => {
@@ -163,37 +148,6 @@ describe('frozenlake episode', () => {
     }
     expect(checked).toBeGreaterThan(5);
   });
-
-  it('never throws on arbitrary or adversarial strings', () => {
-    const adversarial = fc.constantFrom(
-      'Direction 99999999999999999999999',
-      'Direction -1',
-      'Direction 1'.repeat(500),
-      'Direction 0',
-      '\u0000Direction 1',
-      'Direction 1\n\nDirection 2',
-      '__proto__',
-      'constructor',
-      '𝔇irection 1',
-      'Direction ١',
-    );
-    fc.assert(
-      fc.property(
-        fc.array(fc.oneof(fc.string(), fc.string({ unit: 'binary' }), adversarial), { maxLength: 10 }),
-        (actions) => {
-          const ep = frozenLake.openPack(pack({ rendering: 'compact' })).startTask(1);
-          for (const a of actions) {
-            const r = ep.step(a);
-            expect(typeof (r.observation ?? '')).toBe('string');
-            if (r.done)
-              expect(['format_error', 'illegal_action', 'failure', 'success', 'out_of_turns']).toContain(r.outcome);
-          }
-          ep.view();
-        },
-      ),
-      { numRuns: 300 },
-    );
-  });
 });
 
 describe('frozenlake renderings and determinism', () => {
@@ -256,32 +210,6 @@ describe('frozenlake renderings and determinism', () => {
       }
       if (task.step(action).done) break;
     }
-  });
-
-  it('rebuilds the same pack from the same seed, here and in a fresh process', () => {
-    const args = pack({ seed: stableSeed('fl-digest'), rendering: 'compact' });
-    const agent = { kind: 'random' as const, seed: 'digest-agent' };
-    const a = packTranscript(frozenLake, args, 4, agent);
-    expect(packTranscript(frozenLake, args, 4, agent)).toEqual(a);
-    expect(packTranscript(frozenLake, { ...args, seed: stableSeed('other') }, 4, agent)).not.toEqual(a);
-    const oracle = packTranscript(frozenLake, args, 4, { kind: 'oracle', seed: 'o' });
-    const script = `
-      const { frozenLake } = await import('./main/envs/domains/frozenlake/index.ts');
-      const t = await import('./main/envs/domains/shared/transcript.ts');
-      const args = ${JSON.stringify(args)};
-      const out = [t.transcriptDigest(t.packTranscript(frozenLake, args, 4, ${JSON.stringify(agent)})),
-                   t.transcriptDigest(t.packTranscript(frozenLake, args, 4, { kind: 'oracle', seed: 'o' }))];
-      console.log(JSON.stringify(out));`;
-    const out = execFileSync(
-      resolve(ROOT, 'node_modules/.bin/node'),
-      ['--import', 'tsx', '--input-type=module', '-e', script],
-      {
-        cwd: ROOT,
-        encoding: 'utf8',
-        timeout: 60_000,
-      },
-    );
-    expect(JSON.parse(out.trim())).toEqual([transcriptDigest(a), transcriptDigest(oracle)]);
   });
 });
 
@@ -386,46 +314,6 @@ describe('frozenlake scripted agents', () => {
       corrupted += noisy.length;
     }
     expect(corrupted).toBeGreaterThan(0);
-  });
-
-  it('the oracle stays well-formed and legal whatever the hint text says', () => {
-    const hint = fc.oneof(
-      fc.string(),
-      fc.string({ unit: 'binary' }),
-      fc.constantFrom(
-        ...[
-          'Direction 1 = Down\nDirection 2 = Down\nDirection 3 = Down',
-          'code 1 is not Up or Down or Left or Right',
-          'Direction 4 = Left or Left',
-          '- Direction 9 = Up',
-        ],
-      ),
-    );
-    fc.assert(
-      fc.property(hint, fc.nat(7), (h, task) => {
-        const oracle = frozenLake.scriptedAgent({ kind: 'oracle', seed: 'h', noteNoise: 0.3 });
-        const ep = frozenLake.openPack(pack()).startTask(task);
-        let r: StepResult = { done: false, observation: '' };
-        while (!r.done) r = ep.step(oracle.act('Hints: ' + h, ep.view()));
-        expect(['format_error', 'illegal_action']).not.toContain(r.outcome);
-        expect(typeof oracle.writeNotes('Hints: ' + h, ep.view(), r)).toBe('string');
-      }),
-      { numRuns: 60 },
-    );
-  });
-
-  it('passes the CoD-ness check: notes lift later positions, the empty context stays flat', () => {
-    for (const preset of ['train', 'hard']) {
-      const t = codnessTable(frozenLake, { preset, packs: 64 });
-      const last = t.oracle.length - 1;
-      expect(t.empty[0]).toBeCloseTo(t.oracle[0], 10);
-      expect(t.oracle[last]).toBeGreaterThan(t.oracle[0] + 0.25);
-      expect(t.oracle[last]).toBeGreaterThan(t.empty[last] + 0.25);
-      const firstHalf = t.empty.slice(0, 4).reduce((a, b) => a + b) / 4;
-      const secondHalf = t.empty.slice(4).reduce((a, b) => a + b) / 4;
-      expect(Math.abs(firstHalf - secondHalf)).toBeLessThan(0.1);
-      expect(Math.max(...t.random)).toBeLessThan(t.oracle[last] - 0.4);
-    }
   });
 });
 
@@ -572,8 +460,8 @@ describe('frozenlake paper presets (the reference)', () => {
     });
   });
 
-  it('passes the CoD-ness check with the oracle', () => {
-    const t = codnessTable(frozenLake, { preset: 'paper', packs: 48, rendering: 'chat' });
+  it('passes the CoD-ness check with the oracle', async () => {
+    const t = await codnessTable(frozenLake, { preset: 'paper', packs: 48, rendering: 'chat' });
     const last = t.oracle.length - 1;
     expect(t.oracle[last]).toBeGreaterThan(t.oracle[0] + 0.25);
     expect(t.oracle[last]).toBeGreaterThan(t.empty[last] + 0.2);

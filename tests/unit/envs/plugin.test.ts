@@ -1,14 +1,14 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CodError } from '../../../main/base/errors.ts';
 import { loadPlugin, loadPlugins } from '../../../main/envs/plugin.ts';
 import { SourceError } from '../../../main/base/diagnostics.ts';
+import { tempDir } from '../../support/temp.ts';
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/plugins/', import.meta.url));
-const tmp = mkdtempSync(path.join(tmpdir(), 'cod-plugin-test-'));
+const tmp = tempDir('plugin-test');
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 let n = 0;

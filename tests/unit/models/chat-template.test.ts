@@ -1,9 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CodError } from '../../../main/base/errors.ts';
 import { CHATML_TEMPLATE } from '../../../main/models/chat-template/chatml.ts';
 import { ChatRenderer, type ChatTurn } from '../../../main/models/chat-template/render.ts';
 import { findChatTemplate, loadChatRenderer } from '../../../main/models/chat-template/source.ts';
@@ -14,6 +12,8 @@ import {
   writeTokenizerFiles,
 } from '../../../main/models/tokenizer/builtin.ts';
 import { tokenizerFromJson, type Tokenizer } from '../../../main/models/tokenizer/tokenizer.ts';
+import { tempDir } from '../../support/temp.ts';
+import { codError } from '../../support/errors.ts';
 
 const TEXT =
   'You are a careful agent. Hints: null. The door is north of the key.\n\n' +
@@ -163,16 +163,6 @@ describe('other templates', () => {
 });
 
 describe('chat template errors', () => {
-  const codError = (f: () => unknown): CodError => {
-    try {
-      f();
-    } catch (e) {
-      expect(e).toBeInstanceOf(CodError);
-      return e as CodError;
-    }
-    throw new Error('expected a CodError');
-  };
-
   it('a template that raises is one clear error naming the template', () => {
     const strict =
       "{% for m in messages %}{% if m.role not in ['user', 'assistant'] %}{{ raise_exception('Only user and assistant roles are supported!') }}{% endif %}{{ m.content }}<|im_end|>{% endfor %}";
@@ -226,7 +216,7 @@ describe('chat template errors', () => {
 describe('finding a checkpoint chat template', () => {
   it('reads tokenizer_config.json (string or named list), then chat_template.jinja; none -> not_found', async () => {
     const r = trainByteLevelBpe([TEXT], { vocabSize: 400, specialTokens: BUILTIN_SPECIAL_TOKENS });
-    const dir = mkdtempSync(join(tmpdir(), 'tpl-'));
+    const dir = tempDir('tpl');
     const cfg = builtinTokenizerConfig(r.tokenizerJson);
     await writeTokenizerFiles(dir, r.tokenizerJson, cfg);
     expect((await findChatTemplate(dir))?.template).toBe(CHATML_TEMPLATE);

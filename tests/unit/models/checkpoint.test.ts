@@ -1,5 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CodError } from '../../../main/base/errors.ts';
@@ -11,8 +10,9 @@ import {
 } from '../../../main/models/checkpoint-files.ts';
 import { fromFloat32, writeSafetensorsFile, type NamedTensor } from '../../../main/models/safetensors.ts';
 import { randomWeights, tinyConfig, writeWeights } from '../../fixtures/models/hf-checkpoint.ts';
+import { tempDir } from '../../support/temp.ts';
 
-const tmp = (): string => mkdtempSync(join(tmpdir(), 'ckpt-'));
+const tmp = (): string => tempDir('ckpt');
 
 async function rejectsWith(p: Promise<unknown>, code: string, ...fragments: string[]): Promise<void> {
   const e = await p.then(

@@ -1,23 +1,13 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CodError } from '../../../main/base/errors.ts';
 import { parseHfConfig, readConfigFile, toHfConfig, type ModelConfig } from '../../../main/models/config.ts';
+import { tempDir } from '../../support/temp.ts';
+import { codError } from '../../support/errors.ts';
 
 const FIXTURES = join(import.meta.dirname, '../../fixtures/models/configs');
 const fixture = (name: string): Record<string, unknown> =>
   JSON.parse(readFileSync(join(FIXTURES, name), 'utf8')) as Record<string, unknown>;
-
-function codError(f: () => unknown): CodError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(CodError);
-    return e as CodError;
-  }
-  throw new Error('expected a CodError');
-}
 
 describe('parseHfConfig on published configs', () => {
   it('Qwen2.5-0.5B: GQA, tied, q/k/v biases, no qk-norm', () => {
@@ -168,7 +158,7 @@ describe('toHfConfig', () => {
 
 describe('readConfigFile', () => {
   it('reads a file, and reports a missing file or bad JSON with its path', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    const dir = tempDir('cfg');
     writeFileSync(join(dir, 'config.json'), JSON.stringify(fixture('qwen3-0.6b.json')));
     expect((await readConfigFile(join(dir, 'config.json'))).architecture).toBe('qwen3');
     await expect(readConfigFile(join(dir, 'nope.json'))).rejects.toThrow(

@@ -1,5 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CodError } from '../../../main/base/errors.ts';
@@ -9,8 +8,9 @@ import { toHfConfig } from '../../../main/models/config.ts';
 import { codHome, findModel, importModel, listModels, validateCheckpointDir } from '../../../main/models/import.ts';
 import { fromFloat32 } from '../../../main/models/safetensors.ts';
 import { randomWeights, tinyConfig, writeTinyCheckpoint, writeWeights } from '../../fixtures/models/hf-checkpoint.ts';
+import { tempDir } from '../../support/temp.ts';
 
-const tmp = (): string => mkdtempSync(join(tmpdir(), 'imp-'));
+const tmp = (): string => tempDir('imp');
 const editJson = (path: string, f: (o: Record<string, unknown>) => Record<string, unknown>): void =>
   writeFileSync(path, JSON.stringify(f(JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>)));
 

@@ -1,6 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CodError } from '../../../main/base/errors.ts';
@@ -15,6 +14,7 @@ import {
   writeSafetensorsFile,
   type NamedTensor,
 } from '../../../main/models/safetensors.ts';
+import { tempDir } from '../../support/temp.ts';
 
 const PYTHON = '/usr/bin/python3';
 const hasTorch = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
@@ -183,7 +183,7 @@ describe('safetensors validation', () => {
   }
 
   it('validates the header when reading only the header from disk', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'st-'));
+    const dir = tempDir('st');
     const p = join(dir, 'bad.safetensors');
     writeFileSync(p, rawFile({ w: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }, data8));
     await expect(readSafetensorsHeader(p)).rejects.toThrow(/bad\.safetensors: tensor 'w'.*needs 12/);
@@ -195,7 +195,7 @@ describe('safetensors validation', () => {
 
 describe('safetensors files', () => {
   it('writes atomically (no temp file left) and reads back', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'st-'));
+    const dir = tempDir('st');
     const p = join(dir, 'model.safetensors');
     await writeSafetensorsFile(p, [f32('a', [3], [1, 2, 3]), f32('b', [1, 1], [9])], { k: 'v' });
     expect(readdirSync(dir)).toEqual(['model.safetensors']);
@@ -212,7 +212,7 @@ describe('safetensors files', () => {
 
 describe.skipIf(!hasTorch)('safetensors interoperability with PyTorch (Debian torch)', () => {
   it('reads a file PyTorch wrote by hand (struct + json), every float dtype bit-exact', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'st-py-'));
+    const dir = tempDir('st-py');
     const script = `
 import json, struct, sys, torch
 torch.manual_seed(0)
@@ -254,7 +254,7 @@ json.dump({k: v.double().flatten().tolist() for k, v in ts.items()}, open(sys.ar
   });
 
   it('writes files PyTorch reads back exactly; bf16 rounding matches torch', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'st-ts-'));
+    const dir = tempDir('st-ts');
     const values = Float32Array.from({ length: 24 }, (_, i) => Math.fround(Math.sin(i * 1.7) * 10 ** (i % 5)));
     await writeSafetensorsFile(
       join(dir, 'ts.safetensors'),

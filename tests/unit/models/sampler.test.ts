@@ -248,6 +248,27 @@ describe('sampler behaviour', () => {
     }
   });
 
+  it('cancel: everything queued or being sampled rejects at the next chunk; the sampler works on after', async () => {
+    const runs = () => sampler.stats.decodeRuns;
+    const before = runs();
+    // 12 requests of up to 200 tokens in 8 slots, 8 steps per chunk: far more than one chunk of work.
+    const pending = sampler.generate(
+      Array.from({ length: 12 }, (_, i) => ({ promptIds: prompt(3, i), maxNewTokens: 200, seed: i })),
+    );
+    const why = new CodError('internal', 'stop now');
+    while (runs() === before) await new Promise((r) => setTimeout(r, 1));
+    sampler.cancel(why);
+    await expect(pending).rejects.toBe(why);
+    // At most the chunk in flight ran after the cancel (200 tokens need 25 chunks).
+    expect(runs() - before).toBeLessThanOrEqual(2);
+    const [r] = await sampler.generate([{ promptIds: prompt(4, 1), maxNewTokens: 3, seed: 1 }]);
+    expect(r.tokenIds).toHaveLength(3);
+    // Cancelling an idle sampler does nothing to the next call.
+    sampler.cancel(why);
+    const [again] = await sampler.generate([{ promptIds: prompt(4, 1), maxNewTokens: 3, seed: 1 }]);
+    expect(again.tokenIds).toEqual(r.tokenIds);
+  });
+
   it('bad input is one CodError', () => {
     const bad: SampleRequest[] = [
       { promptIds: [], maxNewTokens: 1, seed: 1 },

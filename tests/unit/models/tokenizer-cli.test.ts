@@ -1,18 +1,18 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../../main/cli/index.ts';
 import { CHATML_TEMPLATE } from '../../../main/models/chat-template/chatml.ts';
 import { loadChatRenderer } from '../../../main/models/chat-template/source.ts';
 import { loadTokenizer } from '../../../main/models/tokenizer/tokenizer.ts';
+import { tempDir } from '../../support/temp.ts';
 
 describe('cod tokenizer train', () => {
   let dir: string;
   let out: string[];
   let err: string[];
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'toktrain-'));
+    dir = tempDir('toktrain');
     out = [];
     err = [];
     vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));

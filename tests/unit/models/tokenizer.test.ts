@@ -1,6 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -12,6 +11,7 @@ import {
   writeTokenizerFiles,
 } from '../../../main/models/tokenizer/builtin.ts';
 import { loadTokenizer, tokenizerFromJson } from '../../../main/models/tokenizer/tokenizer.ts';
+import { tempDir } from '../../support/temp.ts';
 
 /** A deterministic pseudo-English corpus (mulberry32), with digits, punctuation, newlines and some non-ASCII. */
 function corpus(sentences: number, seed = 7): string {
@@ -208,7 +208,7 @@ describe('trained tokenizer through @huggingface/tokenizers', () => {
 describe('tokenizer files', () => {
   it('writes tokenizer.json + tokenizer_config.json that load back identically', async () => {
     const { r, tok } = trained(700);
-    const dir = join(mkdtempSync(join(tmpdir(), 'tok-')), 'out');
+    const dir = join(tempDir('tok'), 'out');
     await writeTokenizerFiles(dir, r.tokenizerJson, builtinTokenizerConfig(r.tokenizerJson));
     const loaded = await loadTokenizer(dir);
     const text = corpus(50, 99) + '<|im_end|> ünïcödé 🤗';
@@ -256,7 +256,7 @@ describe('tokenizer files', () => {
   });
 
   it('reports missing, malformed and unloadable tokenizer files clearly', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tok-'));
+    const dir = tempDir('tok');
     await expect(loadTokenizer(dir)).rejects.toThrow(`${join(dir, 'tokenizer.json')}: tokenizer file not found`);
     writeFileSync(join(dir, 'tokenizer.json'), '{ nope');
     await expect(loadTokenizer(dir)).rejects.toThrow(/tokenizer\.json: not valid JSON/);
@@ -290,7 +290,7 @@ describe.skipIf(!hasHfTokenizers)('trained tokenizer.json in HF tokenizers (Rust
   it('loads and encodes exactly as @huggingface/tokenizers does', async () => {
     const text = corpus(2000, 11) + ' ünïcödé 🤗 日本語\r\n\t<|im_start|>x<|im_end|>  end  ';
     const { r, tok } = trained(900);
-    const dir = mkdtempSync(join(tmpdir(), 'tok-rust-'));
+    const dir = tempDir('tok-rust');
     await writeTokenizerFiles(dir, r.tokenizerJson, builtinTokenizerConfig(r.tokenizerJson));
     writeFileSync(join(dir, 'text.txt'), text);
     const script = `

@@ -3,8 +3,7 @@
  * Components and stores in a DOM. The stores talk to a real workbench (real services over a real store in a temp
  * COD_HOME) through an in-process ApiClient, so what they show is what the server answers.
  */
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { mount } from '@vue/test-utils';
 import { createPinia, setActivePinia } from 'pinia';
@@ -18,7 +17,8 @@ import TokenText from '../../../renderer/src/components/TokenText.vue';
 import { setApi } from '../../../renderer/src/api/index.ts';
 import { useCurriculaStore } from '../../../renderer/src/stores/curricula.ts';
 import { useReplayStore } from '../../../renderer/src/stores/replay.ts';
-import { writeReplayRun } from '../../e2e/fixture-run.ts';
+import { writeReplayRun } from '../../support/recorded-runs.ts';
+import { tempDir } from '../../support/temp.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 
@@ -76,7 +76,7 @@ describe('stores against a real workbench', () => {
   let home: string;
   let wb: Workbench;
   beforeEach(() => {
-    home = mkdtempSync(path.join(os.tmpdir(), 'cod-renderer-'));
+    home = tempDir('renderer');
     wb = createWorkbench({ appRoot: ROOT, codHome: home });
     setApi(inProcessClient(wb));
     setActivePinia(createPinia());
@@ -97,14 +97,35 @@ describe('stores against a real workbench', () => {
     expect(existsSync(path.join(home, 'curricula', 'mine.yaml'))).toBe(false);
     expect((cur.doc.train as Record<string, unknown>).packSize).toBe(0);
     expect(cur.doc.name).toBe('bad name!');
-    // The draft survives a reload of the page (a new store reading localStorage).
-    expect(JSON.parse(localStorage.getItem('cod.curriculum.draft')!).doc.name).toBe('bad name!');
+    // The form's edits are in the text, which is the draft that survives a reload of the page.
+    expect(cur.text).toContain('name: bad name!');
+    expect(JSON.parse(localStorage.getItem('cod.curriculum.draft')!).text).toContain('name: bad name!');
 
     (cur.doc.train as Record<string, unknown>).packSize = 3;
     cur.doc.name = 'mine';
     expect(await cur.save()).toBe(true);
     expect(readFileSync(path.join(home, 'curricula', 'mine.yaml'), 'utf8')).toContain('packSize: 3');
     expect(cur.presets.some((p) => p.name === 'mine' && p.source === 'user')).toBe(true);
+  });
+
+  it('curricula: a form edit of a preset keeps its comments; the saved file keeps them too', async () => {
+    const cur = useCurriculaStore();
+    await cur.init();
+    await cur.load(cur.presets.find((p) => p.name === 'cpu-demo')!);
+    expect(cur.mode).toBe('form');
+    (cur.doc.train as Record<string, unknown>).groupSize = 8;
+    await nextTick();
+    expect(cur.text).toContain('  groupSize: 8 # the baseline is the mean of 4 rollouts');
+    expect(cur.text.startsWith('# A run that finishes on a laptop')).toBe(true);
+    cur.saveName = 'cpu-demo-g8';
+    expect(await cur.save()).toBe(true);
+    const saved = readFileSync(path.join(home, 'curricula', 'cpu-demo-g8.yaml'), 'utf8');
+    expect(saved).toBe(cur.text);
+    // An unknown domain typed into the form is one of the live check's problems, at its field.
+    ((cur.doc.train as Record<string, unknown>).domains as Record<string, unknown>[])[0].id = 'frozenlak';
+    await nextTick();
+    await cur.runCheck();
+    expect(cur.issuesAt('train.domains[0].id')[0]?.message).toMatch(/unknown domain 'frozenlak'/);
   });
 
   it('replay: opens the latest step, walks turns and positions, stays in bounds', async () => {

@@ -39,7 +39,8 @@ describe('groupMetrics', () => {
     expect(by['Gradient norm']).toEqual(['grad_norm']);
     expect(by['RED temperature']).toEqual(['red_temperature']);
     expect(by['Hint length']).toEqual(['hint/chars']);
-    expect(by['kl']).toEqual(['kl']);
+    expect(by['KL to the reference']).toEqual(['kl']);
+    expect(g.find((x) => x.metrics[0] === 'kl')?.panel.unit).toBe('nats / token');
   });
 });
 

@@ -3,8 +3,7 @@
  * (renderer/src/api/ws-client.ts) talking to it: calls answered by id, errors with their located issues, store
  * changes pushed as events, the token and Origin checks, and a lost connection failing the call in flight.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AddressInfo } from 'node:net';
@@ -15,6 +14,7 @@ import { createWorkbench, type Workbench } from '../../../main/services/workbenc
 import { openStore } from '../../../main/store/index.ts';
 import { ApiError } from '../../../renderer/src/api/index.ts';
 import { WsClient } from '../../../renderer/src/api/ws-client.ts';
+import { tempDir } from '../../support/temp.ts';
 
 let home: string;
 let wb: Workbench;
@@ -38,7 +38,7 @@ function client(token = server.token): WsClient {
 }
 
 beforeEach(async () => {
-  home = mkdtempSync(path.join(os.tmpdir(), 'cod-server-'));
+  home = tempDir('server');
   const renderer = path.join(home, 'renderer');
   mkdirSync(renderer);
   writeFileSync(path.join(renderer, 'index.html'), '<!doctype html><title>cod</title>');

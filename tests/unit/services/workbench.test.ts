@@ -1,18 +1,22 @@
 /**
  * The services behind the api, on a real store in a temp COD_HOME: what app.info reports (from the code, without
- * starting a process), and Replay's feedback, stored on each solve call or, for rows stored before it was kept,
- * read from the update prompt.
+ * starting a process); Replay's feedback, stored on each solve call or, for rows stored before it was kept, read
+ * from the update prompt; runs read through their stored config's schema; and the refusals of resume, stop and
+ * compare, which must come before any worker starts.
  */
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { JOB_COMMANDS } from '../../../main/api/jobs.ts';
-import type { AppInfo, LifecycleView } from '../../../main/api/types.ts';
+import type { AppInfo, LifecycleView, RunDetail, SeriesData } from '../../../main/api/types.ts';
 import { commands } from '../../../main/cli/commands/index.ts';
 import { createWorkbench, type Workbench } from '../../../main/services/workbench.ts';
+import { openStore } from '../../../main/store/index.ts';
+import { parseCurriculum } from '../../../main/training/curriculum/load.ts';
 import type { CommandHost, CommandSpec } from '../../../main/services/command-host.ts';
-import { writeReplayRun } from '../../e2e/fixture-run.ts';
+import { writeReplayRun } from '../../support/recorded-runs.ts';
+import { stepCommit, storedRunConfig } from '../../support/store.ts';
+import { tempDir } from '../../support/temp.ts';
 
 /** A host that must not be asked for anything in these tests. */
 class NoWorkers implements CommandHost {
@@ -27,7 +31,7 @@ let home: string;
 let host: NoWorkers;
 let wb: Workbench;
 beforeEach(() => {
-  home = mkdtempSync(path.join(os.tmpdir(), 'cod-services-'));
+  home = tempDir('services');
   host = new NoWorkers();
   wb = createWorkbench({ codHome: home, commandHost: host });
 });
@@ -71,5 +75,98 @@ describe('replay feedback', () => {
     const l = await call<LifecycleView>('lifecycles.get', { id: rows[0].id });
     const solve = l.samples.filter((s) => s.kind === 'solve');
     expect(solve.map((s) => s.feedback)).toEqual(['fell into a hole', 'fell into a hole', 'fell into a hole']);
+  });
+});
+
+describe('runs and compare on stored runs', () => {
+  const CURRICULUM = `name: svc
+train:
+  domains:
+    - id: frozenlake
+evals:
+  - name: held
+    kind: in_domain
+    domain: frozenlake
+`;
+
+  /** A run as cod train leaves it: its stored config, two steps, a checkpoint at step 2, status `status`. */
+  /** A directory compare.start accepts as a model (it checks for config.json before anything else). */
+  function modelDirAt(name: string): string {
+    const dir = path.join(home, name);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'config.json'), '{}');
+    return dir;
+  }
+
+  function trainedRun(status: 'finished' | 'stopped'): string {
+    const { curriculum } = parseCurriculum(CURRICULUM, path.join(home, 'svc.yaml'));
+    const s = wb.store;
+    const run = s.createRun({
+      name: 'svc',
+      config: storedRunConfig(curriculum, path.join(home, 'model')),
+      seeds: [0],
+      codeVersion: 'test',
+      runDir: home,
+    });
+    s.acquireRunLease(run.id);
+    s.setRunStatus(run.id, 'running');
+    for (const step of [1, 2])
+      s.commitStep(run.id, step, { ...stepCommit(step), metrics: { loss: step === 1 ? Number.NaN : 0.5 } });
+    s.addCheckpoint(run.id, { step: 2, path: modelDirAt('cp2'), sha256: 'e'.repeat(64) });
+    s.setRunStatus(run.id, status);
+    s.releaseRunLease(run.id);
+    return run.id;
+  }
+
+  it('runs.get reads the stored config through its schema: suites, steps, checkpoints; NaN reads as null', async () => {
+    const id = trainedRun('finished');
+    const d = await call<RunDetail>('runs.get', { runId: id });
+    expect(d).toMatchObject({ status: 'finished', live: false, ownedByWorkbench: false, lastStep: 2 });
+    expect(d.evalSuites).toEqual(['held']);
+    expect(d.lifecycleSteps).toEqual([1, 2]);
+    expect(d.checkpoints.map((c) => c.step)).toEqual([2]);
+    const series = await call<Record<string, SeriesData>>('runs.series', { runId: id, names: ['loss'] });
+    expect(series.loss.values).toEqual([null, 0.5]);
+  });
+
+  it('resume and stop refuse with the same rule as the CLI, before starting anything', async () => {
+    const finished = trainedRun('finished');
+    await expect(call('runs.resume', { runId: finished })).rejects.toThrow(/already finished 2 steps/);
+    const stopped = trainedRun('stopped');
+    const other = openStore(wb.store.path);
+    try {
+      other.acquireRunLease(stopped);
+      await expect(call('runs.resume', { runId: stopped })).rejects.toThrow(/already being trained by pid/);
+      await expect(call('runs.stop', { runId: stopped })).rejects.toThrow(/trained by another process/);
+    } finally {
+      other.close();
+    }
+    await expect(call('runs.stop', { runId: stopped })).rejects.toThrow(/is not running/);
+    expect(host.started).toEqual([]);
+  });
+
+  it('compare.start checks the checkpoints and the suite before it starts a worker', async () => {
+    const id = trainedRun('finished');
+    const a = { kind: 'checkpoint', runId: id, step: 2 };
+    await expect(
+      call('compare.start', {
+        a,
+        b: { kind: 'checkpoint', runId: id, step: 7 },
+        suites: { kind: 'run', runId: id },
+        suite: 'held',
+      }),
+    ).rejects.toThrow(/no checkpoint at step 7/);
+    await expect(call('compare.start', { a, b: a, suites: { kind: 'run', runId: id }, suite: 'nope' })).rejects.toThrow(
+      /no suite 'nope' \(has: held\)/,
+    );
+    const bare = wb.store.createRun({ name: 'bare', config: {}, seeds: [0], codeVersion: 'test', runDir: home });
+    wb.store.acquireRunLease(bare.id);
+    wb.store.addCheckpoint(bare.id, { step: 0, path: modelDirAt('cp0'), sha256: 'f'.repeat(64) });
+    wb.store.releaseRunLease(bare.id);
+    const b = { kind: 'checkpoint', runId: bare.id, step: 0 };
+    await expect(
+      call('compare.start', { a: b, b, suites: { kind: 'run', runId: bare.id }, suite: 'held' }),
+    ).rejects.toThrow(/stores no curriculum/);
+    expect(host.started).toEqual([]);
   });
 });

@@ -1,36 +1,15 @@
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CodError } from '../../../main/base/errors.ts';
 import { openStore, type RunStore } from '../../../main/store/index.ts';
-import { newRunIn, stepCommit, tempDir } from './helpers.ts';
+import { stepCommit, tempStore } from '../../support/store.ts';
+import { codeOf } from '../../support/errors.ts';
 
-let cleanup: () => void;
 let path: string;
 let store: RunStore;
 let runId: string;
-beforeEach(() => {
-  const t = tempDir();
-  cleanup = t.cleanup;
-  path = join(t.dir, 'runs.db');
-  store = openStore(path);
-  runId = newRunIn(store);
-  store.acquireRunLease(runId);
-});
-afterEach(() => {
-  store.close();
-  cleanup();
-});
+beforeEach(() => ({ path, store, runId } = tempStore({ lease: true })));
+afterEach(() => store.close());
 
 const sha = (c: string): string => c.repeat(64);
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof CodError) return e.code;
-    throw e;
-  }
-  return 'no error';
-}
 
 describe('checkpoints', () => {
   it('indexes checkpoints of committed steps; latest is the highest step', () => {

@@ -1,26 +1,14 @@
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CodError } from '../../../main/base/errors.ts';
 import { openStore, type RunStore } from '../../../main/store/index.ts';
 import type { RowsEvent } from '../../../main/store/types.ts';
-import { newRunIn, stepCommit, tempDir } from './helpers.ts';
+import { stepCommit, tempStore } from '../../support/store.ts';
 
-let cleanup: () => void;
 let path: string;
 let store: RunStore;
 let runId: string;
-beforeEach(() => {
-  const t = tempDir();
-  cleanup = t.cleanup;
-  path = join(t.dir, 'runs.db');
-  store = openStore(path);
-  runId = newRunIn(store);
-  store.acquireRunLease(runId);
-});
-afterEach(() => {
-  store.close();
-  cleanup();
-});
+beforeEach(() => ({ path, store, runId } = tempStore({ lease: true })));
+afterEach(() => store.close());
 
 describe('onRows', () => {
   it('fires after the commit, once per table written, and the rows are readable from the callback', () => {

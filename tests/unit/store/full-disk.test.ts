@@ -1,18 +1,11 @@
 import { statSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { CodError } from '../../../main/base/errors.ts';
 import { openStore } from '../../../main/store/index.ts';
-import { METRIC_NAMES, newRunIn, stepCommit, tempDir } from './helpers.ts';
+import { METRIC_NAMES, newRunIn, stepCommit, tempStorePath } from '../../support/store.ts';
 
-let cleanup: () => void;
 let path: string;
-beforeEach(() => {
-  const t = tempDir();
-  cleanup = t.cleanup;
-  path = join(t.dir, 'runs.db');
-});
-afterEach(() => cleanup());
+beforeEach(() => (path = tempStorePath()));
 
 const BIG = { lifecycles: 16, turns: 6, tokensPerTurn: 400 };
 

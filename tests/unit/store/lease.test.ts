@@ -1,36 +1,15 @@
-import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CodError } from '../../../main/base/errors.ts';
 import { openStore, type RunStore } from '../../../main/store/index.ts';
 import { isLeaseStale, probeProcess } from '../../../main/store/lease.ts';
-import { newRunIn, stepCommit, tempDir } from './helpers.ts';
+import { stepCommit, tempStore } from '../../support/store.ts';
+import { codError } from '../../support/errors.ts';
 
-let cleanup: () => void;
 let path: string;
 let store: RunStore;
 let runId: string;
-beforeEach(() => {
-  const t = tempDir();
-  cleanup = t.cleanup;
-  path = join(t.dir, 'runs.db');
-  store = openStore(path);
-  runId = newRunIn(store);
-});
-afterEach(() => {
-  store.close();
-  cleanup();
-});
-
-function caught(fn: () => unknown): CodError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof CodError) return e;
-    throw e;
-  }
-  throw new Error('expected a CodError');
-}
+beforeEach(() => ({ path, store, runId } = tempStore()));
+afterEach(() => store.close());
 
 describe('isLeaseStale', () => {
   const lease = { pid: 4242, hostname: 'ws1', pidStart: '1000', heartbeatAt: 1000, staleAfterMs: 30_000 };
@@ -65,12 +44,12 @@ describe('run lease', () => {
     store.acquireRunLease(runId);
     const second = openStore(path);
     try {
-      const e = caught(() => second.acquireRunLease(runId));
+      const e = codError(() => second.acquireRunLease(runId));
       expect(e.code).toBe('conflict');
       expect(e.message).toContain(`pid ${process.pid}`);
       expect(e.where).toBe(runId);
       // The same handle cannot take it twice either.
-      expect(caught(() => store.acquireRunLease(runId)).code).toBe('conflict');
+      expect(codError(() => store.acquireRunLease(runId)).code).toBe('conflict');
       store.releaseRunLease(runId);
       second.acquireRunLease(runId);
       second.commitStep(runId, 0, stepCommit(0));
@@ -88,7 +67,7 @@ describe('run lease', () => {
     }
     const second = openStore(path);
     try {
-      expect(caught(() => second.acquireRunLease(runId)).code).toBe('conflict');
+      expect(codError(() => second.acquireRunLease(runId)).code).toBe('conflict');
     } finally {
       second.close();
     }
@@ -108,10 +87,10 @@ describe('run lease', () => {
     const rescuer = openStore(path);
     try {
       rescuer.acquireRunLease(runId);
-      const e = caught(() => store.commitStep(runId, 1, stepCommit(1)));
+      const e = codError(() => store.commitStep(runId, 1, stepCommit(1)));
       expect(e.code).toBe('conflict');
       expect(e.message).toContain(`held by pid ${process.pid}`);
-      expect(caught(() => lease.heartbeat()).code).toBe('conflict');
+      expect(codError(() => lease.heartbeat()).code).toBe('conflict');
       rescuer.commitStep(runId, 1, stepCommit(1));
       expect(store.getRun(runId).lastStep).toBe(1);
     } finally {
@@ -128,14 +107,14 @@ describe('run lease', () => {
     expect(lease.stale).toBe(false);
     const other = openStore(path);
     try {
-      expect(caught(() => other.acquireRunLease(runId)).code).toBe('conflict');
+      expect(codError(() => other.acquireRunLease(runId)).code).toBe('conflict');
     } finally {
       other.close();
     }
   });
 
   it('rejects an unknown run and a silly stale window', () => {
-    expect(caught(() => store.acquireRunLease('nope')).code).toBe('not_found');
-    expect(caught(() => store.acquireRunLease(runId, { staleAfterMs: 5 })).code).toBe('bad_input');
+    expect(codError(() => store.acquireRunLease('nope')).code).toBe('not_found');
+    expect(codError(() => store.acquireRunLease(runId, { staleAfterMs: 5 })).code).toBe('bad_input');
   });
 });

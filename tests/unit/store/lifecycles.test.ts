@@ -1,37 +1,15 @@
-import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CodError } from '../../../main/base/errors.ts';
 import { openStore, type RunStore } from '../../../main/store/index.ts';
 import type { EvalCommit, LifecycleInput, SampleInput } from '../../../main/store/types.ts';
-import { newRunIn, stepCommit, tempDir } from './helpers.ts';
+import { stepCommit, tempStore } from '../../support/store.ts';
+import { codeOf } from '../../support/errors.ts';
 
-let cleanup: () => void;
 let path: string;
 let store: RunStore;
 let runId: string;
-beforeEach(() => {
-  const t = tempDir();
-  cleanup = t.cleanup;
-  path = join(t.dir, 'runs.db');
-  store = openStore(path);
-  runId = newRunIn(store);
-  store.acquireRunLease(runId);
-});
-afterEach(() => {
-  store.close();
-  cleanup();
-});
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof CodError) return e.code;
-    throw e;
-  }
-  return 'no error';
-}
+beforeEach(() => ({ path, store, runId } = tempStore({ lease: true })));
+afterEach(() => store.close());
 
 describe('lifecycles and samples', () => {
   it('returns every sample exactly as given, in pack order, whatever order they were committed in', () => {

@@ -1,24 +1,13 @@
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CodError } from '../../../main/base/errors.ts';
-import { openStore, type RunStore } from '../../../main/store/index.ts';
-import { newRunIn, tempDir } from './helpers.ts';
+import { type RunStore } from '../../../main/store/index.ts';
+import { newRunIn, tempStore } from '../../support/store.ts';
 
-let cleanup: () => void;
 let store: RunStore;
 let runId: string;
 const timing = { rolloutS: 0, trainS: 0, idleS: 0 };
-beforeEach(() => {
-  const t = tempDir();
-  cleanup = t.cleanup;
-  store = openStore(join(t.dir, 'runs.db'));
-  runId = newRunIn(store);
-  store.acquireRunLease(runId);
-});
-afterEach(() => {
-  store.close();
-  cleanup();
-});
+beforeEach(() => ({ store, runId } = tempStore({ lease: true })));
+afterEach(() => store.close());
 
 describe('getSeries', () => {
   it('returns typed arrays per name, in step order, with wall times; unknown names give empty series', () => {

@@ -1,33 +1,17 @@
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CodError } from '../../../main/base/errors.ts';
 import { openStore, type RunStore } from '../../../main/store/index.ts';
 import type { NewRun } from '../../../main/store/types.ts';
-import { newRunIn, stepCommit, tempDir } from './helpers.ts';
+import { newRunIn, stepCommit, tempStorePath } from '../../support/store.ts';
+import { codeOf } from '../../support/errors.ts';
 
-let cleanup: () => void;
 let store: RunStore;
 let path: string;
 beforeEach(() => {
-  const t = tempDir();
-  cleanup = t.cleanup;
-  path = join(t.dir, 'runs.db');
+  path = tempStorePath();
   store = openStore(path);
 });
-afterEach(() => {
-  store.close();
-  cleanup();
-});
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof CodError) return e.code;
-    throw e;
-  }
-  return 'no error';
-}
+afterEach(() => store.close());
 
 const base: NewRun = { name: 'r', config: { a: [1, 2] }, seeds: [7, 'abc'], codeVersion: '0.1.0', runDir: '/runs/r' };
 

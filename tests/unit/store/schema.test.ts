@@ -1,27 +1,17 @@
 import { readFileSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { CodError } from '../../../main/base/errors.ts';
 import { openStore, SCHEMA_VERSION } from '../../../main/store/index.ts';
 import { migrate, readUserVersion } from '../../../main/store/migrate.ts';
 import { APPLICATION_ID, MIGRATIONS } from '../../../main/store/schema.ts';
-import { newRunIn, stepCommit, tempDir } from './helpers.ts';
+import { newRunIn, stepCommit } from '../../support/store.ts';
+import { tempDir } from '../../support/temp.ts';
+import { codError } from '../../support/errors.ts';
 
 let dir: string;
-let cleanup: () => void;
-beforeEach(() => ({ dir, cleanup } = tempDir()));
-afterEach(() => cleanup());
-
-function codError(fn: () => unknown): CodError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof CodError) return e;
-    throw e;
-  }
-  throw new Error('expected a CodError');
-}
+beforeEach(() => (dir = tempDir('store')));
 
 describe('opening a store', () => {
   it('creates a fresh store at the latest schema, in WAL mode, stamped as a CoD store, in a new folder', () => {
@@ -164,7 +154,7 @@ describe('migrations', () => {
   const NEXT = MIGRATIONS.length + 1;
   const V2 = {
     version: NEXT,
-    sql: "ALTER TABLE runs ADD COLUMN notes TEXT NOT NULL DEFAULT ''; CREATE INDEX runs_by_name ON runs (name);",
+    sql: "ALTER TABLE runs ADD COLUMN later TEXT NOT NULL DEFAULT ''; CREATE INDEX runs_by_name ON runs (name);",
   };
 
   it('applies later migrations forward, keeping existing rows', () => {
@@ -173,9 +163,9 @@ describe('migrations', () => {
     const runId = newRunIn(s);
     s.close();
     const db = new DatabaseSync(path);
-    expect(migrate(db, path, [...MIGRATIONS, V2])).toBe(SCHEMA_VERSION);
+    expect(migrate(db, path, [...MIGRATIONS, V2])).toBe(NEXT - 1);
     expect(readUserVersion(db)).toBe(NEXT);
-    expect(db.prepare('SELECT id, notes FROM runs').get()).toEqual({ id: runId, notes: '' });
+    expect(db.prepare('SELECT id, later FROM runs').get()).toEqual({ id: runId, later: '' });
     // Already current: nothing to do.
     expect(migrate(db, path, [...MIGRATIONS, V2])).toBe(NEXT);
     db.close();
@@ -196,7 +186,7 @@ describe('migrations', () => {
     }
     expect(err).toBeInstanceOf(CodError);
     expect((err as CodError).message).toMatch(new RegExp(`schema version ${NEXT}`));
-    expect(readUserVersion(db)).toBe(SCHEMA_VERSION);
+    expect(readUserVersion(db)).toBe(NEXT - 1);
     expect(db.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE name = 'extra'").get()?.n).toBe(0);
     expect(db.prepare('SELECT count(*) AS n FROM runs').get()?.n).toBe(1);
     db.close();
@@ -209,9 +199,12 @@ describe('migrations', () => {
     s.acquireRunLease(runId);
     s.commitStep(runId, 1, stepCommit(1));
     s.close();
-    // The version-1 schema is version 2 without the column: make the store what version 1 wrote.
+    // The version-1 schema is today's without what versions 2 and 3 added: make the store what version 1 wrote.
     const db = new DatabaseSync(path);
-    db.exec('ALTER TABLE samples DROP COLUMN feedback; PRAGMA user_version = 1');
+    db.exec(
+      'ALTER TABLE samples DROP COLUMN feedback; ALTER TABLE runs DROP COLUMN tags; ALTER TABLE runs DROP COLUMN notes; ' +
+        'DROP TABLE comparisons; PRAGMA user_version = 1',
+    );
     db.close();
     const after = openStore(path);
     try {

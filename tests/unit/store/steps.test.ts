@@ -1,37 +1,15 @@
-import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CodError } from '../../../main/base/errors.ts';
 import { openStore, type RunStore } from '../../../main/store/index.ts';
 import type { StepCommit } from '../../../main/store/types.ts';
-import { METRIC_NAMES, SMALL, metricValue, newRunIn, samplesPerStep, stepCommit, tempDir } from './helpers.ts';
+import { METRIC_NAMES, SMALL, metricValue, samplesPerStep, stepCommit, tempStore } from '../../support/store.ts';
+import { codError } from '../../support/errors.ts';
 
-let cleanup: () => void;
 let path: string;
 let store: RunStore;
 let runId: string;
-beforeEach(() => {
-  const t = tempDir();
-  cleanup = t.cleanup;
-  path = join(t.dir, 'runs.db');
-  store = openStore(path);
-  runId = newRunIn(store);
-  store.acquireRunLease(runId);
-});
-afterEach(() => {
-  store.close();
-  cleanup();
-});
-
-function caught(fn: () => unknown): CodError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof CodError) return e;
-    throw e;
-  }
-  throw new Error('expected a CodError');
-}
+beforeEach(() => ({ path, store, runId } = tempStore({ lease: true })));
+afterEach(() => store.close());
 
 /** Row counts straight from the file through a second connection (what another process would see). */
 function countsAt(step: number): { steps: number; metrics: number; lifecycles: number; samples: number } {
@@ -87,7 +65,7 @@ describe('commitStep', () => {
       lifecycles: [bad.lifecycles![0], clash],
       samples: bad.samples!.map((s) => (s.lifecycleId === 's1-l1' ? { ...s, lifecycleId: 's0-l0' } : s)),
     };
-    const e = caught(() => store.commitStep(runId, 1, data));
+    const e = codError(() => store.commitStep(runId, 1, data));
     expect(e.code).toBe('bad_input');
     expect(e.message).toMatch(/s0-l0.*already stored at step 0/);
     expect(countsAt(1)).toEqual(NOTHING);
@@ -102,24 +80,24 @@ describe('commitStep', () => {
   it('refuses a step that is not after the last committed one (no duplicates on resume)', () => {
     store.commitStep(runId, 0, stepCommit(0));
     store.commitStep(runId, 1, stepCommit(1));
-    const e = caught(() => store.commitStep(runId, 1, stepCommit(1)));
+    const e = codError(() => store.commitStep(runId, 1, stepCommit(1)));
     expect(e.code).toBe('conflict');
     expect(e.message).toMatch(/truncateAfter\(0\)/);
-    expect(caught(() => store.commitStep(runId, 0, stepCommit(0))).code).toBe('conflict');
+    expect(codError(() => store.commitStep(runId, 0, stepCommit(0))).code).toBe('conflict');
     expect(countsAt(1)).toEqual(FULL_STEP);
   });
 
   it('needs the run lease held by this handle', () => {
     const reader = openStore(path);
     try {
-      const e = caught(() => reader.commitStep(runId, 0, stepCommit(0)));
+      const e = codError(() => reader.commitStep(runId, 0, stepCommit(0)));
       expect(e.code).toBe('conflict');
       expect(e.message).toMatch(/lease/);
     } finally {
       reader.close();
     }
     store.releaseRunLease(runId);
-    expect(caught(() => store.commitStep(runId, 0, stepCommit(0))).code).toBe('conflict');
+    expect(codError(() => store.commitStep(runId, 0, stepCommit(0))).code).toBe('conflict');
     expect(countsAt(0)).toEqual(NOTHING);
   });
 
@@ -136,13 +114,13 @@ describe('commitStep', () => {
       [{ ...good, lifecycles: [good.lifecycles![0], good.lifecycles![0]] }, 'commitStep(0).lifecycles[1].id'],
     ];
     for (const [data, where] of cases) {
-      const e = caught(() => store.commitStep(runId, 0, data));
+      const e = codError(() => store.commitStep(runId, 0, data));
       expect(e.code, where).toBe('bad_input');
       expect(e.where).toBe(where);
     }
-    expect(caught(() => store.commitStep(runId, -1, good)).code).toBe('bad_input');
-    expect(caught(() => store.commitStep(runId, 2 ** 31, good)).code).toBe('bad_input');
-    expect(caught(() => store.commitStep('nope', 0, good)).code).toBe('not_found');
+    expect(codError(() => store.commitStep(runId, -1, good)).code).toBe('bad_input');
+    expect(codError(() => store.commitStep(runId, 2 ** 31, good)).code).toBe('bad_input');
+    expect(codError(() => store.commitStep('nope', 0, good)).code).toBe('not_found');
     expect(countsAt(0)).toEqual(NOTHING);
   });
 
@@ -163,7 +141,7 @@ describe('commitSteps', () => {
     for (const s of [0, 1, 2]) expect(countsAt(s)).toEqual(FULL_STEP);
     expect(events.sort()).toEqual(['lifecycles@2', 'metrics@2', 'samples@2', 'steps@2']);
     // Step 4 clashes with step 3 in the same batch (not after it): nothing of 3 or 4 stays.
-    const e = caught(() =>
+    const e = codError(() =>
       store.commitSteps(runId, [
         { step: 4, data: stepCommit(4) },
         { step: 3, data: stepCommit(3) },
@@ -173,7 +151,7 @@ describe('commitSteps', () => {
     expect(countsAt(3)).toEqual(NOTHING);
     expect(countsAt(4)).toEqual(NOTHING);
     expect(
-      caught(() => store.commitSteps(runId, [{ step: 3, data: { ...stepCommit(3), policyVersion: 0.5 } }])).where,
+      codError(() => store.commitSteps(runId, [{ step: 3, data: { ...stepCommit(3), policyVersion: 0.5 } }])).where,
     ).toBe('commitStep(3).policyVersion');
   });
 });
@@ -206,7 +184,7 @@ describe('truncateAfter', () => {
     expect(store.truncateAfter(runId, -1).steps).toBe(1);
     expect(store.getRun(runId).lastStep).toBeNull();
     store.releaseRunLease(runId);
-    expect(caught(() => store.truncateAfter(runId, 0)).code).toBe('conflict');
-    expect(caught(() => store.truncateAfter(runId, -2)).code).toBe('bad_input');
+    expect(codError(() => store.truncateAfter(runId, 0)).code).toBe('conflict');
+    expect(codError(() => store.truncateAfter(runId, -2)).code).toBe('bad_input');
   });
 });

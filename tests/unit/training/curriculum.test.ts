@@ -201,6 +201,11 @@ describe('malformed curricula: one located message per problem', () => {
       'dup-key.yaml:2:1: syntax error: Map keys must be unique*',
     ],
     ['list.yaml', '- name: a\n', 'list.yaml:1:1: a curriculum must be a mapping (name:, train:, …)'],
+    [
+      'one-rollout.yaml',
+      MINIMAL + '  groupSize: 1\n',
+      'one-rollout.yaml:5:14: train.groupSize: must be at least 2: with 1 rollout per pack every advantage is 0 (the group mean is the reward itself)',
+    ],
   ];
   it.each(cases)('%s', (file, text, expected) => {
     const first = errorOf(() => parseCurriculum(text, file, opts)).message.split('\n')[0];

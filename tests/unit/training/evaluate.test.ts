@@ -4,8 +4,6 @@
  * held-out packs, per-position statistics, determinism, the three baselines, paired comparisons, bad input, and
  * the store round trip of a suite result.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CodError } from '../../../main/base/errors.ts';
@@ -29,6 +27,7 @@ import {
   type EvalBaseline,
   type SuiteResult,
 } from '../../../main/training/evaluate.ts';
+import { tempDir } from '../../support/temp.ts';
 
 const CURRICULUM = `name: eval-unit
 rendering: compact
@@ -115,11 +114,12 @@ describe('evaluateSuite', () => {
       policy: agent('oracle'),
       host,
       onProgress: (done, total) => {
-        expect(total).toBe(16);
+        expect(total).toBe(64); // tasks: 16 packs of 4
         progress.push(done);
       },
     });
-    expect(progress).toEqual(Array.from({ length: 17 }, (_, i) => i));
+    // One step per task played, not per lifecycle (they all end together at the end).
+    expect(progress).toEqual(Array.from({ length: 65 }, (_, i) => i));
     expect(r.lifecycles).toHaveLength(16);
     expect(r.lifecycles.map((l) => l.rolloutIndex)).toEqual(Array(16).fill(0));
     expect(r.lifecycles.map((l) => l.packId)).toEqual(suitePacks(suite).map((p) => p.id));
@@ -272,7 +272,7 @@ describe('compareSuites', () => {
 describe('store round trip', () => {
   it('commitEval keeps every lifecycle and call; the checkpoint row keeps the per-position summary', async () => {
     const r = await evaluate('oracle');
-    const store = openStore(join(mkdtempSync(join(tmpdir(), 'cod-eval-store-')), 'runs.db'));
+    const store = openStore(join(tempDir('eval-store'), 'runs.db'));
     try {
       const run = store.createRun({ name: 'r', config: {}, seeds: [0], codeVersion: 'test', runDir: '/tmp/r' });
       store.acquireRunLease(run.id);

@@ -1,12 +1,12 @@
 /** `cod pretrain` in miniature: learning happens, and a stopped run resumed from its state ends bit-identical. */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadCheckpoint } from '../../../main/models/checkpoint.ts';
 import { PRETRAIN_DEFAULTS, pretrain, pretrainLr, type PretrainOptions } from '../../../main/training/pretrain.ts';
 import { STATE_DIR } from '../../../main/training/pretrain-files.ts';
+import { tempDir } from '../../support/temp.ts';
 
 const small = (out: string): PretrainOptions => ({
   ...PRETRAIN_DEFAULTS,
@@ -23,7 +23,7 @@ const small = (out: string): PretrainOptions => ({
 
 describe('pretrain', () => {
   it('lowers the loss, writes an HF checkpoint with its tokenizer, and resumes a stopped run exactly', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cod-pretrain-'));
+    const dir = tempDir('pretrain');
     const losses: number[] = [];
     const stages: string[] = [];
     const whole = await pretrain({

@@ -1,15 +1,50 @@
-/** Shared by the store tests: temp stores, deterministic step contents, and child processes running real stores. */
+/**
+ * The store fixture: temp stores with a run, deterministic step contents, the config `cod train` stores with a run,
+ * and child processes running real stores.
+ */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openStore, type RunStore } from '../../../main/store/index.ts';
-import type { LifecycleInput, SampleInput, StepCommit } from '../../../main/store/types.ts';
+import { openStore, type RunStore } from '../../main/store/index.ts';
+import type { JsonObject, LifecycleInput, SampleInput, StepCommit } from '../../main/store/types.ts';
+import type { Curriculum } from '../../main/training/curriculum/schema.ts';
+import type { StoredRunConfig } from '../../main/training/run-session.ts';
+import { parseTrainerConfig } from '../../main/training/training-config.ts';
+import { tempDir } from './temp.ts';
 
-export function tempDir(): { dir: string; cleanup: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), 'cod-store-'));
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+export interface TempStore {
+  readonly dir: string;
+  readonly path: string;
+  readonly store: RunStore;
+  /** A run made by newRunIn; its lease is held by `store` when asked for. */
+  readonly runId: string;
+}
+
+/** A fresh store (runs.db in a new temp dir) holding one run. */
+export function tempStore(opts: { lease?: boolean } = {}): TempStore {
+  const dir = tempDir('store');
+  const path = join(dir, 'runs.db');
+  const store = openStore(path);
+  const runId = newRunIn(store);
+  if (opts.lease) store.acquireRunLease(runId);
+  return { dir, path, store, runId };
+}
+
+/** A store path in a fresh temp dir (nothing opened). */
+export function tempStorePath(): string {
+  return join(tempDir('store'), 'runs.db');
+}
+
+/** What `cod train` stores as a run's config (main/training/run-session.ts), as the store holds it. */
+export function storedRunConfig(curriculum: Curriculum, model: string, curriculumFile = 'curriculum.yaml'): JsonObject {
+  const cfg: StoredRunConfig = {
+    curriculum,
+    curriculumFile,
+    pluginDirs: [],
+    model,
+    trainer: parseTrainerConfig(curriculum.training),
+  };
+  return JSON.parse(JSON.stringify(cfg)) as JsonObject;
 }
 
 export function newRunIn(store: RunStore, id?: string): string {
@@ -120,7 +155,7 @@ export function storeWithRun(path: string): { store: RunStore; runId: string } {
   return { store, runId };
 }
 
-const CHILD = join(dirname(fileURLToPath(import.meta.url)), 'children', 'store-child.ts');
+const CHILD = join(dirname(fileURLToPath(import.meta.url)), 'store-child.ts');
 
 export interface Child {
   readonly proc: ChildProcessWithoutNullStreams;
@@ -133,7 +168,7 @@ export interface Child {
   stderr(): string;
 }
 
-/** Run tests/unit/store/children/store-child.ts in a real Node process (same Node binary, TypeScript via tsx). */
+/** Run tests/support/store-child.ts in a real Node process (same Node binary, TypeScript via tsx). */
 export function spawnStoreChild(args: string[]): Child {
   const proc = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', '--import', 'tsx', CHILD, ...args], {
     stdio: ['pipe', 'pipe', 'pipe'],

@@ -1,12 +1,12 @@
 /**
  * The CoD-ness check of environments.md: scripted agents play whole lifecycles on held-out packs and the mean
  * task reward is tabulated per pack position for (a) the oracle with its notes, (b) the same oracle with an
- * empty context every task, (c) random. Synchronous and in-process: it drives a Domain directly, not the
- * lifecycle runner, so a domain's unit tests can validate it on their own (main/cod/codness-check.ts is the full
+ * empty context every task, (c) random. In-process: it drives a Domain directly, not the lifecycle runner, so a
+ * domain's unit tests can validate it on their own (main/cod/codness-check.ts is the full
  * check through the runner, with confidence intervals, behind `cod envs check`).
  */
-import { CodError } from '../../../base/errors.ts';
-import { stableSeed } from '../../seed.ts';
+import { CodError } from '../../main/base/errors.ts';
+import { stableSeed } from '../../main/envs/seed.ts';
 import type {
   DomainWithAgents,
   OpenPackArgs,
@@ -14,7 +14,7 @@ import type {
   Rendering,
   ScriptedAgentArgs,
   ScriptedAgentKind,
-} from '../../sdk.ts';
+} from '../../main/envs/sdk.ts';
 
 const HINTS_NULL = 'Hints: null';
 
@@ -82,7 +82,11 @@ export interface CodnessTable {
   readonly random: number[];
 }
 
-export function codnessTable(domain: DomainWithAgents, args: CodnessArgs): CodnessTable {
+/**
+ * Asynchronous only to yield between packs: a whole table is tens of seconds of synchronous play, which would hold
+ * the test worker's event loop past its limit (tests/support/loop-guard.ts).
+ */
+export async function codnessTable(domain: DomainWithAgents, args: CodnessArgs): Promise<CodnessTable> {
   const packSize = args.packSize ?? 8;
   const sums: Record<'oracle' | 'empty' | 'random', number[]> = {
     oracle: new Array<number>(packSize).fill(0),
@@ -95,6 +99,7 @@ export function codnessTable(domain: DomainWithAgents, args: CodnessArgs): Codne
     ['random', 'random', true],
   ];
   for (let k = 0; k < args.packs; k++) {
+    await new Promise<void>((resolve) => setImmediate(resolve));
     const seed = stableSeed(args.seedPrefix ?? 'codness-heldout', domain.id, k);
     const pack: OpenPackArgs = {
       seed,

@@ -8,9 +8,9 @@
  *         take the lease, truncate after fromStep-1, commit steps fromStep.. (count < 0: forever),
  *         printing "COMMITTED <step>" after each commit returns
  */
-import { isCodError } from '../../../../main/base/errors.ts';
-import { openStore } from '../../../../main/store/index.ts';
-import { newRunIn, stepCommit } from '../helpers.ts';
+import { isCodError } from '../../main/base/errors.ts';
+import { openStore } from '../../main/store/index.ts';
+import { newRunIn, stepCommit } from './store.ts';
 
 function main(argv: string[]): void {
   const [mode, db, runId, ...rest] = argv;

@@ -7,7 +7,7 @@
 import { CodError } from '../base/errors.ts';
 import type { ChatRenderer } from '../models/chat-template/render.ts';
 import type { Sampler } from '../models/sampler/sampler.ts';
-import type { Policy, PolicyRequest, PolicyResponse } from './policy.ts';
+import type { Policy, PolicyRequest, PolicyResponse } from '../cod/policy.ts';
 
 export interface ModelPolicyOptions {
   readonly name?: string;

@@ -3,7 +3,7 @@
  * Its sha256 digest lets two processes (or two checkpoints' eval workers) confirm they rebuilt the same pack.
  */
 import { createHash } from 'node:crypto';
-import type { DomainWithAgents, OpenPackArgs, ScriptedAgentKind } from '../../sdk.ts';
+import type { DomainWithAgents, OpenPackArgs, ScriptedAgentKind } from '../../main/envs/sdk.ts';
 
 export function packTranscript(
   domain: DomainWithAgents,
