@@ -52,10 +52,6 @@ export type EvalHook = (args: {
   signal?: AbortSignal;
 }) => Promise<void>;
 
-/** Longest wait for an abandoned evaluation to unwind (its sample calls in flight finish; no new ones start). */
-const EVAL_UNWIND_MS = 30_000;
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
-
 /** The trainer's own stop of an evaluation it was asked to abandon. */
 class EvalStopped extends Error {
   constructor() {
@@ -236,23 +232,22 @@ async function trainSteps(
     new BackendPolicy(s.backend, s.chat, versions.target(version), { name: 'model', temperature: t.temperature });
   /**
    * Evaluates the policy of `step`; false when a stop came first. The trainer does not wait for an abandoned
-   * evaluation to finish (a large suite can take many minutes): its hook sees the abort and stores nothing, starts
-   * no further sample calls, and is given a bounded time to unwind.
+   * evaluation (a large suite can take many minutes): its hook sees the abort, starts no further sample calls and
+   * stores nothing; what it still has in flight ends when the backend closes (the local backend cancels it).
    */
   const evaluate = async (step: number, checkpointDir: string | null): Promise<boolean> => {
-    let running: Promise<void> | null = null;
     try {
       await turns.run(() => {
         if (stopped()) throw new EvalStopped();
         const signal = s.signal ? { signal: s.signal } : {};
-        running = s.evaluate!({ policy: policyAt(step), step, checkpointDir, ...signal });
+        const running = s.evaluate!({ policy: policyAt(step), step, checkpointDir, ...signal });
+        running.catch(() => undefined); // abandoned on a stop: its failure is nobody's
         return untilStopped(running, s.signal);
       });
       return !stopped();
     } catch (e) {
-      if (!(e instanceof EvalStopped)) throw e;
-      await Promise.race([(running as Promise<void> | null)?.catch(() => undefined), sleep(EVAL_UNWIND_MS)]);
-      return false;
+      if (e instanceof EvalStopped) return false;
+      throw e;
     }
   };
   const rollouts = new RolloutsAhead({
