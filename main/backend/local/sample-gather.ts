@@ -1,11 +1,11 @@
 /**
  * Sample calls gathered into one sampler batch, in an order set by their content. The sampler's numbers depend on
  * which requests share a batch and in which rows (onnxruntime's GEMM kernels round a row differently by its place in
- * the matrix: log-probs moved by ~5e-6 between two batchings in a probe), so for a run to be reproducible — and the
- * same in process as through `cod backend serve` — a batch must not depend on timing. Calls are gathered: those made
- * in the same tick (a policy's batch, in process), or with `gatherMs` those arriving within that many milliseconds of
- * the previous one (a server's requests come one by one); then each weight version's calls go to the sampler as one
- * batch sorted by seed and prompt.
+ * the matrix: log-probs move by ~5e-6 between batchings, scripts/sampler-batch-probe.ts), so for a run to be
+ * reproducible — and the same in process as through `cod backend serve` — a batch must not depend on timing. Calls
+ * are gathered: those made in the same tick (a policy's batch, in process), or with `gatherMs` those arriving within
+ * that many milliseconds of the previous one (a server's requests come one by one); then each weight version's calls
+ * go to the sampler as one batch sorted by seed and prompt.
  */
 export interface SampleCall<Req> {
   /** Which weights sample it. */
