@@ -10,6 +10,8 @@ import { writeDocSection } from '../main/cli/doc-section.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BUILTIN_MODEL_DIR } from '../main/training/locations.ts';
+import { openChatModel } from '../main/models/model-dir.ts';
+import { openRunBackend } from '../main/training/run-backend.ts';
 import { openStore } from '../main/store/index.ts';
 import { parseCurriculum } from '../main/training/curriculum/load.ts';
 import { CurriculumEnvHost } from '../main/training/eval-host.ts';
@@ -65,6 +67,14 @@ async function bench(mode: string, aheadSteps: number, threads: number): Promise
   let trained = 0;
   let lifecycles = 0;
   const split = { rollout: 0, train: 0, idle: 0 };
+  // The local backend, as `cod train` opens it.
+  const { backend, baseModel } = openRunBackend({
+    backend: { kind: 'local' },
+    modelDir: BUILTIN_MODEL_DIR,
+    runDir: dir,
+    trainer,
+    workers: new ThreadWorkerHost(),
+  });
   try {
     await runTrainer({
       store,
@@ -72,9 +82,10 @@ async function bench(mode: string, aheadSteps: number, threads: number): Promise
       runDir: dir,
       curriculum,
       trainer,
-      baseModelDir: BUILTIN_MODEL_DIR,
+      backend,
+      model: { baseModel },
+      chat: await openChatModel(BUILTIN_MODEL_DIR),
       host,
-      workers: new ThreadWorkerHost(),
       onEvent: (e) => {
         if (e.event !== 'step') return;
         marks.push(performance.now());
@@ -90,6 +101,7 @@ async function bench(mode: string, aheadSteps: number, threads: number): Promise
       },
     });
   } finally {
+    await backend.close();
     await host.dispose();
     store.close();
     rmSync(dir, { recursive: true, force: true });

@@ -12,7 +12,9 @@
  *  - calls on one model run in the order they are made; sampling runs concurrently with them;
  *  - load_weights is allowed only as a model's first call (as hosted Tinker and SkyRL enforce), so resuming is
  *    "create_model, then load_weights";
- *  - weights for sampling are published with save_weights_for_sampler and named by the tinker:// path it returns.
+ *  - weights for sampling are published with save_weights_for_sampler and named by the tinker:// path it returns;
+ *    their files come back through downloadCheckpoint (Tinker's checkpoint archive), so a run keeps its checkpoints
+ *    on the workbench's side whichever backend trained them.
  */
 import type {
   AdamParams,
@@ -91,5 +93,16 @@ export interface TrainingBackend {
   createModel(spec: CreateModelSpec): Promise<TrainingModel>;
   /** Many concurrent calls are batched together by the backend's sampler. */
   sample(spec: SampleSpec): Promise<SampleResponse>;
+  /**
+   * The files of saved sampler weights (a tinker://…/sampler_weights/NAME path) written into `dir` (created; it must
+   * not exist yet): an HF model directory for a full fine-tune, a PEFT adapter directory for LoRA. Tinker's
+   * checkpoint archive (GET /api/v1/training_runs/ID/checkpoints/sampler_weights/NAME/archive).
+   */
+  downloadCheckpoint(path: string, dir: string): Promise<void>;
+  /**
+   * Frees saved weights (a save_weights or save_weights_for_sampler path); nothing to free is not an error. Tinker's
+   * DELETE /api/v1/training_runs/ID/checkpoints/KIND/NAME.
+   */
+  deleteCheckpoint(path: string): Promise<void>;
   close(): Promise<void>;
 }

@@ -25,3 +25,16 @@ export function parseTinkerPath(path: string, expect: WeightsKind, where = 'path
     throw new CodError('bad_input', `must be tinker://MODEL_ID/${expect}/NAME, got '${path}'`, where);
   return { modelId: m[1], kind, name: m[3] };
 }
+
+/** A path of either kind, named in full (tinker://ID/weights/NAME or tinker://ID/sampler_weights/NAME). */
+export function parseSavedPath(path: string, where = 'path'): TinkerPath {
+  const kind = /^tinker:\/\/[^/]+\/weights\//.test(path) ? 'weights' : 'sampler_weights';
+  const p = parseTinkerPath(path, kind, where);
+  if (!path.includes(`/${kind}/`))
+    throw new CodError(
+      'bad_input',
+      `must be tinker://MODEL_ID/weights/NAME or …/sampler_weights/NAME, got '${path}'`,
+      where,
+    );
+  return p;
+}

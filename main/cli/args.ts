@@ -8,7 +8,7 @@ export function parseFlags<O extends Options>(argv: string[], options: O, allowP
   try {
     return parseArgs({ args: argv, options, strict: true, allowPositionals });
   } catch (e) {
-    throw new CodError('bad_input', (e as Error).message);
+    throw new CodError('bad_input', (e as Error).message.replace(/\s*\n\s*/g, ' '));
   }
 }
 

@@ -13,27 +13,43 @@ export class AutodiffError extends Error {}
 
 /** Gradients of scalar `loss` w.r.t. each of `wrt` (a zeros tensor where `loss` does not depend on it). */
 export function grad(loss: Value, wrt: readonly Value[], seed?: Value): Value[] {
-  const g: Graph = loss.graph;
   if (!seed && loss.rank !== 0) throw new AutodiffError(`grad: loss must be a scalar, got rank ${loss.rank}`);
+  return vjp([loss], [seed ?? constLike(loss, 1)], wrt);
+}
+
+/**
+ * Vector-Jacobian product of several outputs at once: the gradient w.r.t. each of `wrt` of Σ_k <outputs_k, cots_k>
+ * (a null cotangent counts as zero). `grad` is its one-output case; recomputation (remat.ts) uses it for a region.
+ */
+export function vjp(
+  outputs: readonly Value[],
+  cots: ReadonlyArray<Value | null>,
+  wrt: readonly Value[],
+  /** Only nodes from this index on are differentiated through: `wrt` are then leaves (a region's inputs). */
+  fromNode = 0,
+): Value[] {
+  const g: Graph = outputs[0].graph;
   // Forward reachability from wrt: only these nodes carry gradient.
   const wrtIds = new Set(wrt.map((v) => v.id));
   const live = new Set<number>(wrtIds);
   const onPath: Node[] = [];
-  for (const node of g.nodes) {
+  for (let i = fromNode; i < g.nodes.length; i++) {
+    const node = g.nodes[i];
     if (node.inputs.some((x) => live.has(x.id))) {
       onPath.push(node);
       for (const o of node.outputs) live.add(o.id);
     }
   }
-  if (!live.has(loss.id)) throw new AutodiffError('grad: loss does not depend on any of the requested values');
+  if (!outputs.some((o, k) => cots[k] && live.has(o.id)))
+    throw new AutodiffError('grad: loss does not depend on any of the requested values');
 
   const cot = new Map<number, Value>();
-  cot.set(loss.id, seed ?? constLike(loss, 1));
   const accumulate = (v: Value, c: Value | null) => {
     if (!c || !live.has(v.id)) return;
     const prev = cot.get(v.id);
     cot.set(v.id, prev ? add(prev, c) : c);
   };
+  outputs.forEach((o, k) => accumulate(o, cots[k]));
 
   for (let k = onPath.length - 1; k >= 0; k--) {
     const node = onPath[k];

@@ -1,5 +1,6 @@
 /** Element types the engine emits, with their ONNX TensorProto.DataType codes and JS storage. */
-export type DType = 'float32' | 'float64' | 'float16' | 'int64' | 'int32' | 'bool';
+/** bfloat16 only as stored weights (initializers cast in-graph): onnxruntime-node takes no bfloat16 inputs. */
+export type DType = 'float32' | 'float64' | 'float16' | 'bfloat16' | 'int64' | 'int32' | 'bool';
 
 export const ONNX_DTYPE: Record<DType, number> = {
   float32: 1,
@@ -8,12 +9,14 @@ export const ONNX_DTYPE: Record<DType, number> = {
   bool: 9,
   float16: 10,
   float64: 11,
+  bfloat16: 16,
 };
 
 export const DTYPE_BYTES: Record<DType, number> = {
   float32: 4,
   float64: 8,
   float16: 2,
+  bfloat16: 2,
   int64: 8,
   int32: 4,
   bool: 1,
@@ -24,7 +27,10 @@ export function isFloat(d: DType): boolean {
 }
 
 /** onnxruntime-node's tensor type names. */
-export const ORT_TYPE: Record<DType, 'float32' | 'float64' | 'float16' | 'int64' | 'int32' | 'bool'> = {
+export const ORT_TYPE: Record<
+  Exclude<DType, 'bfloat16'>,
+  'float32' | 'float64' | 'float16' | 'int64' | 'int32' | 'bool'
+> = {
   float32: 'float32',
   float64: 'float64',
   float16: 'float16',

@@ -9,6 +9,7 @@ import { isFloat } from './dtype.ts';
 import type { Node, OpDef, Value, Vjp } from './graph.ts';
 import { intAttr, intsAttr, normAxis } from './ops/common.ts';
 import { constLike } from './ops/constant.ts';
+import * as D from './ops/dynamic-slice.ts';
 import * as E from './ops/elementwise.ts';
 import * as I from './ops/index-ops.ts';
 import * as M from './ops/matmul.ts';
@@ -275,6 +276,24 @@ const rules: Array<[OpDef, Vjp]> = [
     (n, [g]) => {
       const x = n.inputs[0];
       return [isFloat(x.dtype) && isFloat(n.outputs[0].dtype) ? I.cast(g!, x.dtype) : null];
+    },
+  ],
+  // Slices with a runtime start: each is the other's adjoint (pad back / slice out at the same runtime offset).
+  [
+    D.SliceDynOp,
+    (n, [g]) => {
+      const x = n.inputs[0];
+      const axis = normAxis(intAttr(n.attrs, 'axis'), x.rank, 'SliceDyn');
+      const size = x.shape[axis] as number;
+      return [D.padDyn(g!, n.inputs[1], axis, size - intAttr(n.attrs, 'end'), size), null];
+    },
+  ],
+  [
+    D.PadDynOp,
+    (n, [g]) => {
+      const axis = normAxis(intAttr(n.attrs, 'axis'), n.inputs[0].rank, 'PadDyn');
+      const end = intAttr(n.attrs, 'size') - intAttr(n.attrs, 'after');
+      return [D.sliceDyn(g!, n.inputs[1], axis, end, n.inputs[0].shape[axis] as string), null];
     },
   ],
 ];

@@ -30,6 +30,11 @@ export interface TensorData {
   readonly dtype: DType;
   readonly shape: readonly number[];
   readonly data: Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array | Uint16Array;
+  /**
+   * Emit the bytes as ONNX external data (handed to onnxruntime from memory, not inside the protobuf): needed past
+   * protobuf's 2 GiB limit, and it keeps large frozen weights out of the serialised model.
+   */
+  readonly external?: boolean;
 }
 
 export class Value {
@@ -133,6 +138,13 @@ export class Graph {
     node.outputs = types.map((t) => new Value(this, this.nextId++, t.dtype, t.shape, node, undefined));
     this.nodes.push(node);
     return node.outputs;
+  }
+
+  /** Gives an intermediate value a unique name in the emitted model (so a Loop body can refer to it). */
+  nameValue(v: Value, name: string): Value {
+    if (v.graph !== this || !v.producer) throw new Error(`graph '${this.name}': only intermediates can be named`);
+    v.name = this.claim(name);
+    return v;
   }
 
   apply1(op: OpDef, inputs: readonly Value[], attrs: Attrs = {}): Value {

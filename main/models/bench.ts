@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { emitModel, EngineSession, Graph, matmul, tensorData } from '../engine/index.ts';
+import { emitModel, EngineSession, Graph, matmul, providersFromEnv, tensorData } from '../engine/index.ts';
 import { saveCheckpoint } from './checkpoint.ts';
 import type { ModelConfig } from './config.ts';
 import { initWeights } from './init.ts';
@@ -47,7 +47,7 @@ export async function measurePeakGemm(threads: number): Promise<number> {
     ),
   );
   g.output('y', matmul(a, w));
-  const s = await EngineSession.create(emitModel(g), { providers: ['cpu'], threads });
+  const s = await EngineSession.create(emitModel(g), { providers: providersFromEnv(), threads });
   const feed = { a: { dtype: 'float32' as const, shape: [n, n], data: new Float32Array(n * n).fill(0.5) } };
   for (let i = 0; i < 3; i++) await s.run(feed);
   let best = 0;

@@ -141,17 +141,27 @@ export async function readCheckpointTensorInfo(dir: string): Promise<Map<string,
   return out;
 }
 
-/** Read all weights of an HF checkpoint dir: model.safetensors, or shards via model.safetensors.index.json. */
-export async function readCheckpointWeights(dir: string): Promise<Map<string, NamedTensor>> {
-  const located = await locateWeightFiles(dir);
-  const perFile: Array<{ file: string; names: string[] }> = [];
+/**
+ * Read the weights of an HF checkpoint dir: model.safetensors, or shards via model.safetensors.index.json. Headers
+ * are read and cross-checked first; `only` (when given) limits which tensors' data is read at all.
+ */
+export async function readCheckpointWeights(
+  dir: string,
+  only?: ReadonlySet<string>,
+): Promise<Map<string, NamedTensor>> {
+  const info = await readCheckpointTensorInfo(dir);
+  const byFile = new Map<string, Set<string>>();
+  for (const t of info.values()) {
+    if (only && !only.has(t.name)) continue;
+    let set = byFile.get(t.file);
+    if (!set) byFile.set(t.file, (set = new Set()));
+    set.add(t.name);
+  }
   const out = new Map<string, NamedTensor>();
-  for (const file of located.files) {
-    const { tensors } = await readSafetensorsFile(join(dir, file));
-    perFile.push({ file, names: tensors.map((t) => t.name) });
+  for (const [file, names] of byFile) {
+    const { tensors } = await readSafetensorsFile(join(dir, file), names);
     for (const t of tensors) out.set(t.name, t);
   }
-  crossCheck(dir, located, perFile);
   return out;
 }
 

@@ -34,7 +34,6 @@ import {
   greaterOrEqual,
   less,
   lessOrEqual,
-  linear,
   logSoftmax,
   loop,
   LoopBody,
@@ -70,7 +69,18 @@ import {
 } from '../engine/index.ts';
 import type { ModelConfig } from './config.ts';
 import { ropeInvFreq } from './rope.ts';
-import { declareParams, type ParamOf, paramGetter, projectQkv, transformerLogits } from './transformer.ts';
+import {
+  declareWeights,
+  headLogits,
+  type ParamOf,
+  paramGetter,
+  project,
+  projectQkv,
+  transformerLogits,
+  type WeightSource,
+} from './transformer.ts';
+
+const FULL: WeightSource = { kind: 'full' };
 
 function f32Const(g: Graph, v: number): Value {
   return g.constant(tensorData('float32', [], Float32Array.of(v)));
@@ -83,17 +93,24 @@ export const cacheName = (kind: 'k' | 'v', layer: number): string => `${kind}.${
  * training forward pass itself with each layer's post-RoPE keys and values as outputs; emission drops the unused
  * tail (the last layer's attention and MLP, the logits).
  */
-export function buildPrefillGraph(c: ModelConfig, P: number, T: number): Graph {
+export function buildPrefillGraph(c: ModelConfig, P: number, T: number, src: WeightSource = FULL): Graph {
   const g = new Graph(`prefill_${P}x${T}`);
   const ids = g.input('ids', 'int64', [P, T]);
-  const params = declareParams(g, c, 'p.');
+  const w = declareWeights(g, c, src, 'p.');
   // One sequence per row: positions 0..T-1 and a single segment, so the mask is plain causal.
   const positions = expandLike(unsqueeze(rangeAlong(ids, 1), 0), ids);
   const segments = zerosLike(ids);
-  transformerLogits(c, params, { ids, positions, segments }, (l, k, v) => {
-    g.output(cacheName('k', l), k);
-    g.output(cacheName('v', l), v);
-  });
+  transformerLogits(
+    c,
+    w.params,
+    { ids, positions, segments },
+    (l, k, v) => {
+      g.output(cacheName('k', l), k);
+      g.output(cacheName('v', l), v);
+    },
+    {},
+    w.loraScale,
+  );
   return g;
 }
 
@@ -197,15 +214,13 @@ function decodeStep(c: ModelConfig, param: ParamOf, tok: Value, pos: Value, atte
     qg = rope(qg);
     k4 = rope(k4);
     const ctx = reshape(attend(l, qg, k4, reshape(v, ['B', KV, 1, hd])), ['B', H * hd]);
-    h = add(h, linear(ctx, param(`${pre}.self_attn.o_proj.weight`)));
+    h = add(h, project(ctx, param, `${pre}.self_attn.o_proj`));
     // transformer.ts's mlpResidual with the fusable RMSNorm form (same projections and SwiGLU).
     const y = rmsNormFused(h, param(`${pre}.post_attention_layernorm.weight`), c.rmsNormEps);
-    const gate = silu(linear(y, param(`${pre}.mlp.gate_proj.weight`)));
-    h = add(h, linear(mul(gate, linear(y, param(`${pre}.mlp.up_proj.weight`))), param(`${pre}.mlp.down_proj.weight`)));
+    const gate = silu(project(y, param, `${pre}.mlp.gate_proj`));
+    h = add(h, project(mul(gate, project(y, param, `${pre}.mlp.up_proj`)), param, `${pre}.mlp.down_proj`));
   }
-  const hf = rmsNormFused(h, param('model.norm.weight'), c.rmsNormEps);
-  const head = c.tieWordEmbeddings ? param('model.embed_tokens.weight') : param('lm_head.weight');
-  return linear(hf, head);
+  return headLogits(c, param, rmsNormFused(h, param('model.norm.weight'), c.rmsNormEps));
 }
 
 /**
@@ -301,13 +316,14 @@ function declareCaches(g: Graph, c: ModelConfig): Value[] {
 }
 
 /** Naive: one decode step + sampling per run. Outputs `token`, `logp` ['B'] and `new.k.l` / `new.v.l`. */
-export function buildStepGraph(c: ModelConfig, filtered: boolean): Graph {
+export function buildStepGraph(c: ModelConfig, filtered: boolean, src: WeightSource = FULL): Graph {
   const g = new Graph(`decode_step${filtered ? '_filtered' : ''}`);
   const tok = g.input('tok', 'int64', ['B']);
   const pos = g.input('pos', 'int64', ['B']);
   const caches = declareCaches(g, c);
   const s = declareSampling(g, filtered, ['B']);
-  const param = paramGetter(declareParams(g, c, 'p.'));
+  const w = declareWeights(g, c, src, 'p.');
+  const param = paramGetter(w.params, w.loraScale);
   const next: Value[] = [];
   const logits = decodeStep(c, param, tok, pos, fullCacheAttention(c, pos, caches, next));
   const out = sampleToken(logits, s, c.vocabSize);
@@ -335,7 +351,7 @@ export const recentName = (kind: 'k' | 'v', layer: number): string => `recent.${
  * slot has drawn an eos id or spent its budget.
  * Outputs: `tokens`, `logps` [n, B] (n = steps run) and `new.recent.k.l` / `new.recent.v.l` ['B', KV, n, hd].
  */
-export function buildLoopGraph(c: ModelConfig, filtered: boolean): Graph {
+export function buildLoopGraph(c: ModelConfig, filtered: boolean, src: WeightSource = FULL): Graph {
   const g = new Graph(`decode_loop${filtered ? '_filtered' : ''}`);
   const KV = c.numKvHeads;
   const hd = c.headDim;
@@ -350,7 +366,8 @@ export function buildLoopGraph(c: ModelConfig, filtered: boolean): Graph {
   const budget = g.input('budget', 'int64', ['B']);
   const eos = g.input('eos', 'int64', ['B', 'E']);
   const s = declareSampling(g, filtered, ['K', 'B']);
-  const params = declareParams(g, c, 'p.');
+  const w = declareWeights(g, c, src, 'p.');
+  const params = w.params;
   const cond = g.constant(tensorData('bool', [], Uint8Array.of(1)), 'loop_cond');
   const notDone = g.constant(tensorData('bool', [1], Uint8Array.of(0)), 'not_done');
 
@@ -387,7 +404,7 @@ export function buildLoopGraph(c: ModelConfig, filtered: boolean): Graph {
     greedy: body.outer(s.greedy),
     ...(s.topK && s.topP ? { topK: body.outer(s.topK), topP: body.outer(s.topP) } : {}),
   };
-  const logits = decodeStep(c, paramGetter(inner), bTok, bPos, attend);
+  const logits = decodeStep(c, paramGetter(inner, w.loraScale), bTok, bPos, attend);
   const sampled = sampleToken(logits, bs, c.vocabSize);
   // A slot is done once it drew an eos id or used its budget; its later draws are discarded by the caller.
   const hitEos = reduceMax(cast(equal(reshape(sampled.tok, ['B', 1]), body.outer(eos)), 'int32'), [1], false);

@@ -8,8 +8,14 @@
  */
 import { adamW, type AdamWHyper, declareAdamWScalars, grad, Graph, globalNorm, type Value } from '../engine/index.ts';
 import type { ModelConfig } from './config.ts';
-import { tokenStats, type TokenStats } from './objectives.ts';
-import { declareParams, parameterSpecs, transformerLogits } from './transformer.ts';
+import { tokenStatsFromHidden, type TokenStats } from './objectives.ts';
+import {
+  declareWeights,
+  parameterSpecs,
+  transformerHidden,
+  type TransformerOptions,
+  type WeightSource,
+} from './transformer.ts';
 
 export interface ObjectiveContext {
   readonly g: Graph;
@@ -27,13 +33,22 @@ export interface Objective {
 
 export type GraphMode = 'forward' | 'grads' | 'step';
 
-export interface BuildOptions {
+export interface BuildOptions extends TransformerOptions {
   readonly adam?: AdamWHyper;
+  /** Where the weights come from (default: every parameter a trainable graph input). */
+  readonly weights?: WeightSource;
+  /** Tokens per chunk of the vocabulary loss (0 = all at once). Default: lossChunkFor(vocabulary). */
+  readonly lossChunk?: number;
   /** Which parameters get decoupled weight decay (default: matrices only). */
   readonly decay?: (name: string, shape: readonly number[]) => boolean;
 }
 
 export const defaultDecay = (_name: string, shape: readonly number[]): boolean => shape.length >= 2;
+
+/** Default loss chunk: about 2^26 logits (256 MB of float32) per chunk, in multiples of 16 tokens. */
+export function lossChunkFor(vocabSize: number): number {
+  return Math.max(16, Math.floor(2 ** 26 / vocabSize / 16) * 16);
+}
 
 export function buildModelGraph(
   c: ModelConfig,
@@ -48,9 +63,18 @@ export function buildModelGraph(
   const positions = g.input('positions', 'int64', [B, T]);
   const segments = g.input('segments', 'int64', [B, T]);
   const targets = g.input('targets', 'int64', [B, T]);
-  const params = declareParams(g, c, 'p.');
-  const logits = transformerLogits(c, params, { ids, positions, segments });
-  const tokens = tokenStats(logits, targets, mode === 'forward' || (objective?.needsEntropy ?? false));
+  const w = declareWeights(g, c, opts.weights ?? { kind: 'full' }, 'p.');
+  const hf = transformerHidden(c, w.params, { ids, positions, segments }, opts, undefined, w.loraScale);
+  const withEntropy = mode === 'forward' || (objective?.needsEntropy ?? false);
+  const tokens = tokenStatsFromHidden(
+    c,
+    w.params,
+    w.loraScale,
+    hf,
+    targets,
+    withEntropy,
+    opts.lossChunk ?? lossChunkFor(c.vocabSize),
+  );
 
   if (mode === 'forward') {
     g.output('logp', tokens.logp);
@@ -66,8 +90,8 @@ export function buildModelGraph(
   const { loss, outputs } = objective.build({ g, B, T, tokens });
   g.output('loss', loss);
   for (const [k, v] of Object.entries(outputs)) g.output(k, v);
-  const specs = parameterSpecs(c);
-  const pv = specs.map((s) => params.get(s.name)!);
+  const specs = w.trainable.map(({ name, shape }) => ({ name, shape }));
+  const pv = w.trainable.map((t) => t.value);
   const grads = grad(loss, pv);
   if (mode === 'grads') {
     specs.forEach((s, i) => g.output(`grad.${s.name}`, grads[i]));
@@ -79,9 +103,12 @@ export function buildModelGraph(
 }
 
 /** AdamW from gradients fed as inputs: the last run of a step that was split into micro-batches. */
-export function buildApplyGraph(c: ModelConfig, opts: BuildOptions = {}): Graph {
+export function buildApplyGraph(
+  c: ModelConfig,
+  opts: BuildOptions = {},
+  specs: ReadonlyArray<{ name: string; shape: number[] }> = parameterSpecs(c),
+): Graph {
   const g = new Graph('apply_adamw');
-  const specs = parameterSpecs(c);
   const pv = specs.map((s) => g.input(`p.${s.name}`, 'float32', s.shape));
   const gv = specs.map((s) => g.input(`grad.${s.name}`, 'float32', s.shape));
   addAdamW(g, specs, pv, gv, opts);

@@ -1,5 +1,6 @@
 /** Token-level quantities of a causal LM over packed rows: target log-probs, entropy, cross-entropy. */
 import {
+  concat,
   exp,
   gatherElements,
   logSoftmax,
@@ -7,10 +8,14 @@ import {
   neg,
   reduceSum,
   reshape,
+  slice,
   stopGradient,
   sumAll,
   type Value,
 } from '../engine/index.ts';
+import { loraAName, loraBName } from './adapter.ts';
+import type { ModelConfig } from './config.ts';
+import { headLogits, type Params, paramGetter, rematNamed } from './transformer.ts';
 
 export interface TokenStats {
   /** [B, T] log p(target | prefix) at every column (the target is the next token). */
@@ -19,18 +24,63 @@ export interface TokenStats {
   readonly entropy: Value | null;
 }
 
+/** Per-row log-prob of the target [N] and (no-gradient) entropy [N] from logits [N, V] and targets [N] int64. */
+function rowStats(logits: Value, targets: Value, withEntropy: boolean): { logp: Value; entropy: Value | null } {
+  const N = targets.shape[0] as number;
+  const logpAll = logSoftmax(logits); // [N, V]
+  const logp = reshape(gatherElements(logpAll, reshape(targets, [N, 1]), 1), [N]);
+  if (!withEntropy) return { logp, entropy: null };
+  const lp = stopGradient(logpAll);
+  return { logp, entropy: neg(reduceSum(mul(exp(lp), lp), [-1], false)) };
+}
+
 /** From logits [B*T, V] and targets [B, T] int64. */
 export function tokenStats(logits: Value, targets: Value, withEntropy: boolean): TokenStats {
   const [B, T] = targets.shape as [number, number];
-  const logpAll = logSoftmax(logits); // [N, V]
-  const picked = gatherElements(logpAll, reshape(targets, [B * T, 1]), 1); // [N, 1]
-  const logp = reshape(picked, [B, T]);
-  let entropy: Value | null = null;
-  if (withEntropy) {
-    const lp = stopGradient(logpAll);
-    entropy = reshape(neg(reduceSum(mul(exp(lp), lp), [-1], false)), [B, T]);
+  const r = rowStats(logits, reshape(targets, [B * T]), withEntropy);
+  return { logp: reshape(r.logp, [B, T]), entropy: r.entropy ? reshape(r.entropy, [B, T]) : null };
+}
+
+/**
+ * Token statistics from the final hidden states [B*T, D], the LM head applied `chunk` tokens at a time, each chunk
+ * recomputed in the backward pass: the [tokens, vocabulary] logits never exist for more than one chunk. chunk 0
+ * (or >= B*T) = the whole row at once.
+ */
+export function tokenStatsFromHidden(
+  c: ModelConfig,
+  params: Params,
+  loraScale: number,
+  hf: Value,
+  targets: Value,
+  withEntropy: boolean,
+  chunk: number,
+): TokenStats {
+  const [B, T] = targets.shape as [number, number];
+  const N = B * T;
+  if (chunk <= 0 || chunk >= N)
+    return tokenStats(headLogits(c, paramGetter(params, loraScale), hf), targets, withEntropy);
+  const flat = reshape(targets, [N]);
+  const headNames = [
+    c.tieWordEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight',
+    loraAName('lm_head'),
+    loraBName('lm_head'),
+  ];
+  const named = new Map([...params].filter(([k]) => headNames.includes(k)));
+  const logps: Value[] = [];
+  const ents: Value[] = [];
+  for (let s = 0; s < N; s += chunk) {
+    const e = Math.min(N, s + chunk);
+    const outs = rematNamed(`loss ${s}`, [slice(hf, 0, s, e), slice(flat, 0, s, e)], named, ([h, t], m) => {
+      const r = rowStats(headLogits(c, paramGetter(m, loraScale), h), t, withEntropy);
+      return r.entropy ? [r.logp, r.entropy] : [r.logp];
+    });
+    logps.push(outs[0]);
+    if (withEntropy) ents.push(outs[1]);
   }
-  return { logp, entropy };
+  return {
+    logp: reshape(concat(logps, 0), [B, T]),
+    entropy: withEntropy ? reshape(concat(ents, 0), [B, T]) : null,
+  };
 }
 
 /**

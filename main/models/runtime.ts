@@ -2,13 +2,22 @@
  * A model's weights and optimizer state in host memory, plus the compiled onnxruntime sessions that train and
  * score it. Sessions are cached per (graph kind, objective, rows x width) bucket.
  */
-import { emitModel, EngineSession, type HostTensor, type ProviderName } from '../engine/index.ts';
+import {
+  emitModelWithData,
+  EngineSession,
+  type HostTensor,
+  type ProviderName,
+  providersFromEnv,
+  download,
+} from '../engine/index.ts';
+import { adapterSpecs, type LoraAdapter, type LoraSettings } from './adapter.ts';
+import type { StoredTensor } from './checkpoint.ts';
 import type { ModelConfig } from './config.ts';
 import { buildApplyGraph, buildModelGraph, type BuildOptions, type GraphMode, type Objective } from './graphs.ts';
 import type { PackedBatch } from './packing.ts';
-import { parameterSpecs } from './transformer.ts';
+import { parameterSpecs, type WeightSource } from './transformer.ts';
 
-export interface RuntimeOptions extends BuildOptions {
+export interface RuntimeOptions extends Omit<BuildOptions, 'weights'> {
   readonly providers?: readonly ProviderName[];
   readonly threads?: number;
   /** Compiled sessions kept (least recently used are released). */
@@ -40,9 +49,18 @@ const toI64 = (a: Int32Array): BigInt64Array => {
   return out;
 };
 
+/**
+ * Full fine-tuning (`new ModelRuntime(config, weights)`): every parameter is trainable, float32, fed each run.
+ * LoRA (`ModelRuntime.lora(config, base, adapter)`): the base weights are frozen initializers of every compiled graph
+ * (in their stored dtype; loaded once per session), and `specs` / `params` / the optimizer state are the adapter's
+ * A and B tensors only, named as in adapter_model.safetensors. Every method works the same in both modes: `grads`
+ * returns gradients of the trainable tensors, `trainStep` updates them.
+ */
 export class ModelRuntime {
+  /** The trainable tensors (all parameters, or the adapter's). */
   readonly specs: ReadonlyArray<{ name: string; shape: number[] }>;
   readonly params: Map<string, Float32Array>;
+  readonly source: WeightSource;
   private m = new Map<string, Float32Array>();
   private v = new Map<string, Float32Array>();
   /** Optimizer steps taken (bias correction). */
@@ -54,8 +72,10 @@ export class ModelRuntime {
     readonly config: ModelConfig,
     weights: ReadonlyMap<string, Float32Array>,
     private readonly opts: RuntimeOptions = {},
+    lora?: { base: ReadonlyMap<string, StoredTensor>; adapter: LoraAdapter },
   ) {
-    this.specs = parameterSpecs(config);
+    this.source = lora ? { kind: 'lora', base: lora.base, settings: lora.adapter.settings } : { kind: 'full' };
+    this.specs = lora ? adapterSpecs(config, lora.adapter.settings) : parameterSpecs(config);
     this.params = new Map();
     for (const s of this.specs) {
       const w = weights.get(s.name);
@@ -68,6 +88,34 @@ export class ModelRuntime {
     }
   }
 
+  /** A LoRA runtime: frozen `base` (as stored) and a trainable adapter (its tensors are adopted, not copied). */
+  static lora(
+    config: ModelConfig,
+    base: ReadonlyMap<string, StoredTensor>,
+    adapter: LoraAdapter,
+    opts: RuntimeOptions = {},
+  ): ModelRuntime {
+    return new ModelRuntime(config, adapter.weights, opts, { base, adapter });
+  }
+
+  get isLora(): boolean {
+    return this.source.kind === 'lora';
+  }
+
+  /** The adapter being trained (its tensors are the live `params`), for saveAdapter; null in full fine-tuning. */
+  get adapter(): LoraAdapter | null {
+    return this.source.kind === 'lora' ? { settings: this.source.settings, weights: this.params } : null;
+  }
+
+  /**
+   * What a Sampler over this runtime's live weights needs: `new Sampler(rt.config, rt.params, {...opts,
+   * ...rt.samplerWeights()})` samples from the adapted model (LoRA: the same frozen base, the live adapter).
+   */
+  samplerWeights(): { lora?: { base: ReadonlyMap<string, StoredTensor>; settings: LoraSettings } } {
+    return this.source.kind === 'lora' ? { lora: { base: this.source.base, settings: this.source.settings } } : {};
+  }
+
+  /** Trainable values (adapter tensors in LoRA mode). */
   get numParams(): number {
     let n = 0;
     for (const p of this.params.values()) n += p.length;
@@ -92,17 +140,28 @@ export class ModelRuntime {
       this.v.set(spec.name, v);
     }
     this.step = s.step;
+    this.device.clear();
   }
 
-  private session(key: string, build: () => Uint8Array): Promise<EngineSession> {
+  private session(
+    key: string,
+    build: () => { model: Uint8Array; externalData: Array<{ path: string; data: Uint8Array }> },
+  ): Promise<EngineSession> {
     let s = this.sessions.get(key);
     if (s) {
       this.sessions.delete(key);
       this.sessions.set(key, s);
       return s;
     }
-    s = EngineSession.create(build(), {
-      providers: this.opts.providers ?? ['cpu'],
+    const { model, externalData } = build();
+    s = EngineSession.create(model, {
+      externalData,
+      prepack: !this.isLora,
+      // LoRA on WebGPU: the updated adapter and its AdamW state stay in device memory between steps (ignored on CPU).
+      ...(this.isLora && /^(step|apply)/.test(key)
+        ? { deviceOutputs: this.specs.flatMap((sp) => ['p', 'm', 'v'].map((k) => `new.${k}.${sp.name}`)) }
+        : {}),
+      providers: this.opts.providers ?? providersFromEnv(),
       threads: this.opts.threads,
       onFallback: this.opts.onFallback,
       ...(this.opts.memArena !== undefined ? { memArena: this.opts.memArena } : {}),
@@ -111,7 +170,8 @@ export class ModelRuntime {
       return sess;
     });
     this.sessions.set(key, s);
-    const max = this.opts.maxSessions ?? 8;
+    // A LoRA session holds its own (folded float32) copy of the base weights: keep fewer.
+    const max = this.opts.maxSessions ?? (this.isLora ? 3 : 8);
     while (this.sessions.size > max) {
       const [oldKey, old] = this.sessions.entries().next().value as [string, Promise<EngineSession>];
       this.sessions.delete(oldKey);
@@ -134,7 +194,11 @@ export class ModelRuntime {
   ): Promise<EngineSession> {
     const { opts, key: epsKey } = this.adamOpts(h);
     const key = `${mode}|${objective?.name ?? 'score'}|${b.rows}x${b.width}${epsKey}`;
-    return this.session(key, () => emitModel(buildModelGraph(this.config, b.rows, b.width, mode, objective, opts)));
+    return this.session(key, () =>
+      emitModelWithData(
+        buildModelGraph(this.config, b.rows, b.width, mode, objective, { ...opts, weights: this.source }),
+      ),
+    );
   }
 
   private batchFeeds(b: PackedBatch): Record<string, HostTensor> {
@@ -149,7 +213,11 @@ export class ModelRuntime {
 
   private paramFeeds(feeds: Record<string, HostTensor>): void {
     for (const s of this.specs)
-      feeds[`p.${s.name}`] = { dtype: 'float32', shape: s.shape, data: this.params.get(s.name)! };
+      feeds[`p.${s.name}`] = this.device.get(`p.${s.name}`) ?? {
+        dtype: 'float32',
+        shape: s.shape,
+        data: this.params.get(s.name)!,
+      };
   }
 
   private optimizerFeeds(feeds: Record<string, HostTensor>, h: OptimizerHyper): void {
@@ -163,18 +231,56 @@ export class ModelRuntime {
     feeds['opt.weight_decay'] = scalar(h.weightDecay);
     feeds['opt.max_grad_norm'] = scalar(h.maxGradNorm);
     for (const s of this.specs) {
-      feeds[`m.${s.name}`] = { dtype: 'float32', shape: s.shape, data: this.m.get(s.name)! };
-      feeds[`v.${s.name}`] = { dtype: 'float32', shape: s.shape, data: this.v.get(s.name)! };
+      feeds[`m.${s.name}`] = this.device.get(`m.${s.name}`) ?? {
+        dtype: 'float32',
+        shape: s.shape,
+        data: this.m.get(s.name)!,
+      };
+      feeds[`v.${s.name}`] = this.device.get(`v.${s.name}`) ?? {
+        dtype: 'float32',
+        shape: s.shape,
+        data: this.v.get(s.name)!,
+      };
     }
   }
 
+  /** Trainable tensors, m and v kept on the device (WebGPU gpu-buffer outputs) since the last step; see syncHost. */
+  private readonly device = new Map<string, HostTensor>();
+
   private adopt(out: Record<string, HostTensor>): void {
     for (const s of this.specs) {
-      this.params.set(s.name, out[`new.p.${s.name}`].data as Float32Array);
-      this.m.set(s.name, out[`new.m.${s.name}`].data as Float32Array);
-      this.v.set(s.name, out[`new.v.${s.name}`].data as Float32Array);
+      for (const [k, map] of [
+        ['p', this.params],
+        ['m', this.m],
+        ['v', this.v],
+      ] as const) {
+        const t = out[`new.${k}.${s.name}`];
+        if (t.device) this.device.set(`${k}.${s.name}`, t);
+        else {
+          this.device.delete(`${k}.${s.name}`);
+          map.set(s.name, t.data as Float32Array);
+        }
+      }
     }
     this.step += 1;
+  }
+
+  /** True when the newest trainable values are on the device and `params` / the optimizer state are stale. */
+  get deviceResident(): boolean {
+    return this.device.size > 0;
+  }
+
+  /**
+   * Copies device-resident values back to `params`, m and v (a no-op on the CPU). Call before reading `params`
+   * (sampling, saving an adapter or a checkpoint) after steps on WebGPU; later steps keep using the device copies.
+   */
+  async syncHost(): Promise<void> {
+    for (const [key, t] of this.device) {
+      const [k, ...rest] = key.split('.');
+      const name = rest.join('.');
+      const data = (await download(t)) as Float32Array;
+      (k === 'p' ? this.params : k === 'm' ? this.m : this.v).set(name, data);
+    }
   }
 
   /** Forward only: per-column log-probs (and entropy) of the next token. */
@@ -220,7 +326,9 @@ export class ModelRuntime {
   /** AdamW from gradients summed over micro-batches (their weights already carry the whole-step normaliser). */
   async applyGrads(grads: ReadonlyMap<string, Float32Array>, h: OptimizerHyper): Promise<{ gradNorm: number }> {
     const { opts, key } = this.adamOpts(h);
-    const s = await this.session(`apply${key}`, () => emitModel(buildApplyGraph(this.config, opts)));
+    const s = await this.session(`apply${key}`, () =>
+      emitModelWithData(buildApplyGraph(this.config, opts, this.specs)),
+    );
     const feeds: Record<string, HostTensor> = {};
     this.paramFeeds(feeds);
     this.optimizerFeeds(feeds, h);

@@ -5,7 +5,7 @@
  * reference Rust implementation (offsets contiguous from 0, sizes match shapes, no trailing bytes).
  */
 import { randomBytes } from 'node:crypto';
-import { open, rename, unlink } from 'node:fs/promises';
+import { type FileHandle, open, rename, unlink } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import { CodError } from '../base/errors.ts';
 
@@ -360,34 +360,98 @@ export async function readSafetensorsHeader(path: string): Promise<SafetensorsHe
 }
 
 /**
- * Reads a whole safetensors file. Each tensor gets its own buffer (read by position), so files larger than one
- * Node buffer (2 GiB) still load.
+ * Largest single read: `FileHandle.read` with a length above 2^31 - 1 aborts Node natively (exit 134), so every
+ * tensor is read in chunks of at most this many bytes, whatever its size.
+ */
+export const READ_CHUNK_BYTES = 64 * 1024 * 1024;
+
+/** An open safetensors file read tensor by tensor, each in bounded chunks. */
+export class SafetensorsReader {
+  private constructor(
+    readonly path: string,
+    readonly header: SafetensorsHeader,
+    private readonly fh: FileHandle,
+  ) {}
+
+  /** Opens the file and validates its header; no tensor data is read. */
+  static async open(path: string): Promise<SafetensorsReader> {
+    const header = await readSafetensorsHeader(path);
+    let fh;
+    try {
+      fh = await open(path, 'r');
+    } catch (e) {
+      throw ioError(e, path);
+    }
+    return new SafetensorsReader(path, header, fh);
+  }
+
+  entry(name: string): TensorEntry | undefined {
+    return this.header.entries.find((e) => e.name === name);
+  }
+
+  /**
+   * Calls `onChunk` with consecutive pieces of the tensor's bytes (each at most `chunkBytes`; the buffer is reused,
+   * so copy what you keep). Memory stays bounded for a tensor of any size.
+   */
+  async forEachChunk(
+    e: TensorEntry,
+    onChunk: (bytes: Uint8Array, offset: number) => void | Promise<void>,
+    chunkBytes = READ_CHUNK_BYTES,
+  ): Promise<void> {
+    const total = e.end - e.begin;
+    const buf = new Uint8Array(Math.min(chunkBytes, Math.max(total, 1)));
+    for (let at = 0; at < total;) {
+      const n = Math.min(buf.length, total - at);
+      await this.readInto(e, buf.subarray(0, n), at);
+      await onChunk(buf.subarray(0, n), at);
+      at += n;
+    }
+  }
+
+  /** Reads `dst.length` bytes of the tensor starting at byte `from` of its data, in bounded chunks. */
+  async readInto(e: TensorEntry, dst: Uint8Array, from = 0): Promise<void> {
+    if (from + dst.length > e.end - e.begin) throw new CodError('internal', `read past tensor '${e.name}'`, this.path);
+    let done = 0;
+    while (done < dst.length) {
+      const n = Math.min(READ_CHUNK_BYTES, dst.length - done);
+      let bytesRead;
+      try {
+        ({ bytesRead } = await this.fh.read(dst, done, n, this.header.dataStart + e.begin + from + done));
+      } catch (err) {
+        throw ioError(err, this.path);
+      }
+      if (bytesRead === 0) throw new CodError('bad_checkpoint', `tensor '${e.name}': file truncated`, this.path);
+      done += bytesRead;
+    }
+  }
+
+  /** The tensor's bytes in a fresh buffer (read in bounded chunks). */
+  async read(e: TensorEntry): Promise<NamedTensor> {
+    const data = new Uint8Array(e.end - e.begin);
+    await this.readInto(e, data);
+    return { name: e.name, dtype: e.dtype, shape: e.shape, data };
+  }
+
+  async close(): Promise<void> {
+    await this.fh.close();
+  }
+}
+
+/**
+ * Reads a whole safetensors file (or only the tensors `only` names). Each tensor gets its own buffer, filled in
+ * bounded chunks, so files and tensors larger than 2 GiB load.
  */
 export async function readSafetensorsFile(
   path: string,
+  only?: ReadonlySet<string>,
 ): Promise<{ tensors: NamedTensor[]; metadata: Record<string, string> }> {
-  const header = await readSafetensorsHeader(path);
-  let fh;
-  try {
-    fh = await open(path, 'r');
-  } catch (e) {
-    throw ioError(e, path);
-  }
+  const r = await SafetensorsReader.open(path);
   try {
     const tensors: NamedTensor[] = [];
-    for (const e of header.entries) {
-      const data = new Uint8Array(e.end - e.begin);
-      let done = 0;
-      while (done < data.length) {
-        const { bytesRead } = await fh.read(data, done, data.length - done, header.dataStart + e.begin + done);
-        if (bytesRead === 0) throw new CodError('bad_checkpoint', `tensor '${e.name}': file truncated`, path);
-        done += bytesRead;
-      }
-      tensors.push({ name: e.name, dtype: e.dtype, shape: e.shape, data });
-    }
-    return { tensors, metadata: header.metadata };
+    for (const e of r.header.entries) if (!only || only.has(e.name)) tensors.push(await r.read(e));
+    return { tensors, metadata: r.header.metadata };
   } finally {
-    await fh.close();
+    await r.close();
   }
 }
 

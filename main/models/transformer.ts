@@ -7,7 +7,12 @@
 import {
   add,
   and,
+  argMax,
   cast,
+  isConstantDerived,
+  reduceMinKeep,
+  remat,
+  sliceDyn,
   concat,
   constLike,
   equal,
@@ -37,6 +42,8 @@ import {
 import type { ModelConfig } from './config.ts';
 import { expectedTensorShapes } from './checkpoint-files.ts';
 import { ropeInvFreq } from './rope.ts';
+import { adapterSpecs, loraAName, loraBName, loraScale, type LoraSettings } from './adapter.ts';
+import type { StoredTensor } from './checkpoint.ts';
 
 /** Parameter names (HF tensor names) in a fixed order, with shapes. */
 export function parameterSpecs(c: ModelConfig): Array<{ name: string; shape: number[] }> {
@@ -64,21 +71,44 @@ export function rotateHalf(x: Value, half: number): Value {
   return concat([neg(slice(x, last, half, 2 * half)), slice(x, last, 0, half)], last);
 }
 
-export type ParamOf = (name: string) => Value;
+/**
+ * A parameter lookup. When LoRA adapters are present, `lora(path)` gives the A [r, in] and B [out, r] of the module
+ * at that HF path (undefined for a module without one) and `loraScale` is alpha / r.
+ */
+export interface ParamOf {
+  (name: string): Value;
+  readonly lora?: (path: string) => { a: Value; b: Value } | undefined;
+  readonly loraScale?: number;
+}
 
-export function paramGetter(p: Params): ParamOf {
-  return (name) => {
+/** Lookup over a map holding parameters and, under their adapter_model.safetensors names, LoRA A/B tensors. */
+export function paramGetter(p: Params, loraScale = 0): ParamOf {
+  const get = (name: string): Value => {
     const v = p.get(name);
     if (!v) throw new Error(`missing parameter ${name}`);
     return v;
   };
+  const lora = (path: string) => {
+    const a = p.get(loraAName(path));
+    const b = p.get(loraBName(path));
+    return a && b ? { a, b } : undefined;
+  };
+  return Object.assign(get, { lora, loraScale });
+}
+
+/** The linear layer at HF module `path` (weight `${path}.weight`, plus its LoRA branch (alpha/r)·B·A·x if any). */
+export function project(x: Value, P: ParamOf, path: string, weight = `${path}.weight`): Value {
+  const y = linear(x, P(weight));
+  const m = P.lora?.(path);
+  if (!m) return y;
+  return add(y, linear(mul(linear(x, m.a), constLike(x, P.loraScale!)), m.b));
 }
 
 /** The q/k/v projections of layer `pre` (with Qwen2's bias): [N, heads*hd] each. */
 export function projectQkv(c: ModelConfig, P: ParamOf, pre: string, x: Value): { q: Value; k: Value; v: Value } {
-  let q = linear(x, P(`${pre}.self_attn.q_proj.weight`));
-  let k = linear(x, P(`${pre}.self_attn.k_proj.weight`));
-  let v = linear(x, P(`${pre}.self_attn.v_proj.weight`));
+  let q = project(x, P, `${pre}.self_attn.q_proj`);
+  let k = project(x, P, `${pre}.self_attn.k_proj`);
+  let v = project(x, P, `${pre}.self_attn.v_proj`);
   if (c.attentionBias) {
     q = add(q, P(`${pre}.self_attn.q_proj.bias`));
     k = add(k, P(`${pre}.self_attn.k_proj.bias`));
@@ -90,42 +120,184 @@ export function projectQkv(c: ModelConfig, P: ParamOf, pre: string, x: Value): {
 /** h + SwiGLU MLP(RMSNorm(h)) of layer `pre`. */
 export function mlpResidual(c: ModelConfig, P: ParamOf, pre: string, h: Value): Value {
   const y = rmsNorm(h, P(`${pre}.post_attention_layernorm.weight`), c.rmsNormEps);
-  const gate = silu(linear(y, P(`${pre}.mlp.gate_proj.weight`)));
-  const up = linear(y, P(`${pre}.mlp.up_proj.weight`));
-  return add(h, linear(mul(gate, up), P(`${pre}.mlp.down_proj.weight`)));
+  const gate = silu(project(y, P, `${pre}.mlp.gate_proj`));
+  const up = project(y, P, `${pre}.mlp.up_proj`);
+  return add(h, project(mul(gate, up), P, `${pre}.mlp.down_proj`));
+}
+
+/** Logits [N, V] of final hidden states (tied head = the embedding matrix; `lm_head` LoRA applies either way). */
+export function headLogits(c: ModelConfig, P: ParamOf, hf: Value): Value {
+  return project(hf, P, 'lm_head', c.tieWordEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight');
+}
+
+/** How attention and the backward pass trade memory for compute. Defaults: blocked, 256-token blocks, no layer recompute. */
+export interface TransformerOptions {
+  /**
+   * 'blocked': attention one block of queries at a time over only the keys it can see (causal and, in packed rows,
+   * from the start of the block's first sequence), each block recomputed in the backward pass: no T×T tensor, memory
+   * linear in T. 'dense': the whole [T, T] score matrix per head (the reference path).
+   */
+  readonly attention?: 'dense' | 'blocked';
+  readonly blockSize?: number;
+  /** Recompute each decoder layer's activations in the backward pass (keeps only each layer's input). */
+  readonly recomputeLayers?: boolean;
+}
+
+/** Runs `fn` as a recomputed region over activations `acts` and the named values it reads (non-constant ones passed). */
+export function rematNamed(
+  name: string,
+  acts: Value[],
+  named: Params,
+  fn: (acts: Value[], P: Map<string, Value>) => Value[],
+): Value[] {
+  const pass = [...named].filter(([, v]) => !isConstantDerived(v));
+  return remat(name, [...acts, ...pass.map(([, v]) => v)], (xs) => {
+    const m = new Map(named);
+    pass.forEach(([k], i) => m.set(k, xs[acts.length + i]));
+    return fn(xs.slice(0, acts.length), m);
+  });
 }
 
 /**
- * Returns logits [B*T, V] (row-major over B, T). `onKv` receives each layer's keys and values after RoPE
- * ([B, KV, T, hd]): the sampler's prefill is this same forward pass with those as outputs (emission drops the rest).
+ * Attention for queries [s, e) of a packed row, recomputed in the backward pass. Keys run from the start of the
+ * sequence holding query s (the earliest one any row needs: packed sequences before it are skipped) to e - 1
+ * (causal); the mask inside the block keeps segments apart. Returns the context [B, H, e - s, hd].
  */
-export function transformerLogits(
+function attentionBlock(
   c: ModelConfig,
-  p: Params,
-  inp: PackedBatchValues,
-  onKv?: (layer: number, k: Value, v: Value) => void,
+  qh: Value,
+  kh: Value,
+  vh: Value,
+  segments: Value,
+  s: number,
+  e: number,
+  tag: string,
 ): Value {
-  const g: Graph = inp.ids.graph;
-  const [B, T] = inp.ids.shape as [number, number];
+  const [B] = qh.shape as number[];
   const H = c.numHeads;
   const KV = c.numKvHeads;
   const hd = c.headDim;
   const rep = H / KV;
-  const P = paramGetter(p);
+  const n = e - s;
+  const kv = `kv_${tag}`;
+  return remat(`attention ${tag}`, [qh, kh, vh, segments], ([q, k, v, seg]) => {
+    const g = q.graph;
+    const segPrefix = slice(seg, 1, 0, e); // [B, e]
+    const segQ = slice(seg, 1, s, e); // [B, n]
+    const first = argMax(cast(equal(segPrefix, slice(seg, 1, s, s + 1)), 'int32'), 1); // [B] first key of q's sequence
+    const kStart = reshape(reduceMinKeep(first, 0), [1]);
+    const kb = sliceDyn(k, kStart, 2, e, kv); // [B, KV, kv, hd]
+    const vb = sliceDyn(v, kStart, 2, e, kv);
+    const segK = sliceDyn(segPrefix, kStart, 1, e, kv); // [B, kv]
+    const idxAll = g.constant(
+      tensorData(
+        'int64',
+        [e],
+        BigInt64Array.from({ length: e }, (_, i) => BigInt(i)),
+      ),
+    );
+    const idxK = sliceDyn(idxAll, kStart, 0, e, kv); // [kv]
+    const idxQ = g.constant(
+      tensorData(
+        'int64',
+        [n, 1],
+        BigInt64Array.from({ length: n }, (_, i) => BigInt(s + i)),
+      ),
+    );
+    const allowed = and(equal(unsqueeze(segQ, 2), unsqueeze(segK, 1)), lessOrEqual(unsqueeze(idxK, 0), idxQ));
+    const zero = g.constant(tensorData('float32', [], Float32Array.of(0)));
+    const neg = g.constant(tensorData('float32', [], Float32Array.of(-1e9)));
+    const bias = reshape(where(allowed, zero, neg), [B, 1, 1, n, kv]);
+    const qg = reshape(slice(q, 2, s, e), [B, KV, rep * n, hd]);
+    const scores = mul(matmul(qg, transpose(kb, [0, 1, 3, 2])), constLike(qg, 1 / Math.sqrt(hd)));
+    const probs = reshape(softmax(add(reshape(scores, [B, KV, rep, n, kv]), bias)), [B, KV, rep * n, kv]);
+    return [reshape(matmul(probs, vb), [B, H, n, hd])];
+  })[0];
+}
 
-  // Attention mask as an additive bias [B, 1, 1, T, T]: same segment and key index <= query index.
-  const idx = rangeAlong(inp.ids, 1);
-  const causal = lessOrEqual(unsqueeze(idx, 0), unsqueeze(idx, 1)); // [T(q), T(k)]
-  const sameSeg = equal(unsqueeze(inp.segments, 2), unsqueeze(inp.segments, 1)); // [B, T, T]
-  const allowed = and(sameSeg, causal);
-  const zero = g.constant(tensorData('float32', [], Float32Array.of(0)));
-  const maskBias = reshape(where(allowed, zero, g.constant(tensorData('float32', [], Float32Array.of(-1e9)))), [
-    B,
-    1,
-    1,
-    T,
-    T,
-  ]);
+/** One decoder layer: h [N, D] -> h [N, D]. `rope` applies the rotary embedding to [B, heads, T, hd]. */
+function decoderLayer(
+  c: ModelConfig,
+  P: ParamOf,
+  l: number,
+  h: Value,
+  rope: (x: Value) => Value,
+  segments: Value,
+  maskBias: () => Value,
+  opts: TransformerOptions,
+  onKv?: (layer: number, k: Value, v: Value) => void,
+): Value {
+  const [B, T] = segments.shape as [number, number];
+  const N = B * T;
+  const H = c.numHeads;
+  const KV = c.numKvHeads;
+  const hd = c.headDim;
+  const rep = H / KV;
+  const pre = `model.layers.${l}`;
+  const x = rmsNorm(h, P(`${pre}.input_layernorm.weight`), c.rmsNormEps);
+  const { q, k, v } = projectQkv(c, P, pre, x);
+  // [N, heads*hd] -> [B, heads, T, hd]
+  let qh = transpose(reshape(q, [B, T, H, hd]), [0, 2, 1, 3]);
+  let kh = transpose(reshape(k, [B, T, KV, hd]), [0, 2, 1, 3]);
+  const vh = transpose(reshape(v, [B, T, KV, hd]), [0, 2, 1, 3]);
+  if (c.qkNorm) {
+    qh = rmsNorm(qh, P(`${pre}.self_attn.q_norm.weight`), c.rmsNormEps);
+    kh = rmsNorm(kh, P(`${pre}.self_attn.k_norm.weight`), c.rmsNormEps);
+  }
+  qh = rope(qh);
+  kh = rope(kh);
+  onKv?.(l, kh, vh);
+  let ctx: Value;
+  if ((opts.attention ?? 'blocked') === 'dense') {
+    // Grouped-query attention without materialising repeated K/V: the `rep` query heads that share a KV head
+    // are stacked along the query axis, so one batched GEMM per KV head serves them all.
+    const qg = reshape(qh, [B, KV, rep * T, hd]);
+    const scores = mul(matmul(qg, transpose(kh, [0, 1, 3, 2])), constLike(qg, 1 / Math.sqrt(hd))); // [B, KV, rep*T, T]
+    const masked = add(reshape(scores, [B, KV, rep, T, T]), maskBias());
+    const probs = reshape(softmax(masked), [B, KV, rep * T, T]);
+    ctx = reshape(matmul(probs, vh), [B, H, T, hd]);
+  } else {
+    const bs = Math.max(1, opts.blockSize ?? 256);
+    const blocks: Value[] = [];
+    for (let s = 0; s < T; s += bs)
+      blocks.push(attentionBlock(c, qh, kh, vh, segments, s, Math.min(T, s + bs), `${l}_${s}`));
+    ctx = blocks.length === 1 ? blocks[0] : concat(blocks, 2);
+  }
+  const attnOut = reshape(transpose(ctx, [0, 2, 1, 3]), [N, H * hd]);
+  h = add(h, project(attnOut, P, `${pre}.self_attn.o_proj`));
+  return mlpResidual(c, P, pre, h);
+}
+
+/**
+ * Final hidden states [B*T, D] after the last RMSNorm (row-major over B, T). `onKv` receives each layer's keys and
+ * values after RoPE ([B, KV, T, hd]): the sampler's prefill is this same forward pass with those as outputs.
+ */
+export function transformerHidden(
+  c: ModelConfig,
+  p: Params,
+  inp: PackedBatchValues,
+  opts: TransformerOptions = {},
+  onKv?: (layer: number, k: Value, v: Value) => void,
+  loraScale = 0,
+): Value {
+  const g: Graph = inp.ids.graph;
+  const [B, T] = inp.ids.shape as [number, number];
+  const hd = c.headDim;
+  const P = paramGetter(p, loraScale);
+  if (opts.recomputeLayers && onKv) throw new Error('transformer: onKv cannot be used with recomputeLayers');
+
+  // The dense path's additive mask [B, 1, 1, T, T]: same segment and key index <= query index.
+  let dense: Value | undefined;
+  const maskBias = (): Value => {
+    if (dense) return dense;
+    const idx = rangeAlong(inp.ids, 1);
+    const causal = lessOrEqual(unsqueeze(idx, 0), unsqueeze(idx, 1)); // [T(q), T(k)]
+    const sameSeg = equal(unsqueeze(inp.segments, 2), unsqueeze(inp.segments, 1)); // [B, T, T]
+    const zero = g.constant(tensorData('float32', [], Float32Array.of(0)));
+    const neg = g.constant(tensorData('float32', [], Float32Array.of(-1e9)));
+    dense = reshape(where(and(sameSeg, causal), zero, neg), [B, 1, 1, T, T]);
+    return dense;
+  };
 
   // RoPE tables [B, 1, T, hd] from positions (no gradient flows into them).
   const invFreq = g.constant(tensorData('float32', [hd / 2], ropeInvFreq(c)));
@@ -133,41 +305,96 @@ export function transformerLogits(
   const emb = concat([angles, angles], 2);
   const cosT = reshape(cos(emb), [B, 1, T, hd]);
   const sinT = reshape(sin(emb), [B, 1, T, hd]);
-  const rope = (x: Value) => add(mul(x, cosT), mul(rotateHalf(x, hd / 2), sinT));
+  const ropeWith = (cs: Value, sn: Value) => (x: Value) => add(mul(x, cs), mul(rotateHalf(x, hd / 2), sn));
 
-  const N = B * T;
-  let h = reshape(gather(P('model.embed_tokens.weight'), inp.ids), [N, c.hiddenSize]);
-  const scaleV = constLike(h, 1 / Math.sqrt(hd));
-
+  let h = reshape(gather(P('model.embed_tokens.weight'), inp.ids), [B * T, c.hiddenSize]);
   for (let l = 0; l < c.numLayers; l++) {
-    const pre = `model.layers.${l}`;
-    const x = rmsNorm(h, P(`${pre}.input_layernorm.weight`), c.rmsNormEps);
-    const { q, k, v } = projectQkv(c, P, pre, x);
-    // [N, heads*hd] -> [B, heads, T, hd]
-    let qh = transpose(reshape(q, [B, T, H, hd]), [0, 2, 1, 3]);
-    let kh = transpose(reshape(k, [B, T, KV, hd]), [0, 2, 1, 3]);
-    const vh = transpose(reshape(v, [B, T, KV, hd]), [0, 2, 1, 3]);
-    if (c.qkNorm) {
-      qh = rmsNorm(qh, P(`${pre}.self_attn.q_norm.weight`), c.rmsNormEps);
-      kh = rmsNorm(kh, P(`${pre}.self_attn.k_norm.weight`), c.rmsNormEps);
+    if (!opts.recomputeLayers) {
+      h = decoderLayer(c, P, l, h, ropeWith(cosT, sinT), inp.segments, maskBias, opts, onKv);
+      continue;
     }
-    qh = rope(qh);
-    kh = rope(kh);
-    onKv?.(l, kh, vh);
-    // Grouped-query attention without materialising repeated K/V: the `rep` query heads that share a KV head
-    // are stacked along the query axis, so one batched GEMM per KV head serves them all.
-    const qg = reshape(qh, [B, KV, rep * T, hd]);
-    const scores = mul(matmul(qg, transpose(kh, [0, 1, 3, 2])), scaleV); // [B, KV, rep*T, T]
-    const masked = add(reshape(scores, [B, KV, rep, T, T]), maskBias);
-    const probs = reshape(softmax(masked), [B, KV, rep * T, T]);
-    const ctx = reshape(matmul(probs, vh), [B, H, T, hd]);
-    const attnOut = reshape(transpose(ctx, [0, 2, 1, 3]), [N, H * hd]);
-    h = add(h, linear(attnOut, P(`${pre}.self_attn.o_proj.weight`)));
-    h = mlpResidual(c, P, pre, h);
+    const pre = `model.layers.${l}.`;
+    const named = new Map([...p].filter(([k]) => k.startsWith(pre) || k.startsWith(`base_model.model.${pre}`)));
+    [h] = rematNamed(`layer ${l}`, [h, cosT, sinT, inp.segments], named, ([hh, cs, sn, seg], m) => {
+      // The dense mask is rebuilt inside the region from its (tied) segment ids.
+      let local: Value | undefined;
+      const localMask = (): Value => {
+        if (local) return local;
+        const idx = rangeAlong(seg, 1);
+        const causal = lessOrEqual(unsqueeze(idx, 0), unsqueeze(idx, 1));
+        const sameSeg = equal(unsqueeze(seg, 2), unsqueeze(seg, 1));
+        const zero = g.constant(tensorData('float32', [], Float32Array.of(0)));
+        const neg = g.constant(tensorData('float32', [], Float32Array.of(-1e9)));
+        local = reshape(where(and(sameSeg, causal), zero, neg), [B, 1, 1, T, T]);
+        return local;
+      };
+      const Pm = paramGetter(new Map([...p, ...m]), loraScale);
+      return [decoderLayer(c, Pm, l, hh, ropeWith(cs, sn), seg, localMask, opts)];
+    });
   }
-  const hf = rmsNorm(h, P('model.norm.weight'), c.rmsNormEps);
-  const head = c.tieWordEmbeddings ? P('model.embed_tokens.weight') : P('lm_head.weight');
-  return linear(hf, head);
+  return rmsNorm(h, P('model.norm.weight'), c.rmsNormEps);
+}
+
+/** Logits [B*T, V] (row-major over B, T): transformerHidden followed by the LM head. */
+export function transformerLogits(
+  c: ModelConfig,
+  p: Params,
+  inp: PackedBatchValues,
+  onKv?: (layer: number, k: Value, v: Value) => void,
+  opts: TransformerOptions = {},
+  loraScale = 0,
+): Value {
+  return headLogits(c, paramGetter(p, loraScale), transformerHidden(c, p, inp, opts, onKv, loraScale));
+}
+
+/** Where a graph's weights come from. */
+export type WeightSource =
+  /** Every parameter a float32 graph input `p.<name>` (full fine-tuning; one graph serves every update). */
+  | { readonly kind: 'full' }
+  /**
+   * Base weights frozen as initializers in their stored dtype (float16 / bfloat16 cast to float32 in the graph,
+   * which onnxruntime folds once per session), the LoRA A/B tensors float32 graph inputs `p.<adapter name>`.
+   */
+  | { readonly kind: 'lora'; readonly base: ReadonlyMap<string, StoredTensor>; readonly settings: LoraSettings };
+
+export interface DeclaredWeights {
+  readonly params: Map<string, Value>;
+  /** What gradients are taken of and the optimizer updates, in a fixed order. */
+  readonly trainable: Array<{ name: string; shape: number[]; value: Value }>;
+  readonly loraScale: number;
+}
+
+/** Bytes of a stored tensor as the typed array its dtype needs (copied only when the view would be misaligned). */
+function typedView(t: StoredTensor): Float32Array | Uint16Array {
+  const aligned = t.data.byteOffset % 4 === 0 ? t.data : t.data.slice();
+  return t.dtype === 'F32'
+    ? new Float32Array(aligned.buffer, aligned.byteOffset, aligned.byteLength / 4)
+    : new Uint16Array(aligned.buffer, aligned.byteOffset, aligned.byteLength / 2);
+}
+
+export function declareWeights(g: Graph, c: ModelConfig, src: WeightSource, prefix = 'p.'): DeclaredWeights {
+  if (src.kind === 'full') {
+    const params = declareParams(g, c, prefix);
+    const trainable = parameterSpecs(c).map((s) => ({ ...s, value: params.get(s.name)! }));
+    return { params, trainable, loraScale: 0 };
+  }
+  const params = new Map<string, Value>();
+  for (const s of parameterSpecs(c)) {
+    const t = src.base.get(s.name);
+    if (!t) throw new Error(`missing base weight ${s.name}`);
+    const dtype =
+      t.dtype === 'F32' ? 'float32' : t.dtype === 'F16' ? 'float16' : t.dtype === 'BF16' ? 'bfloat16' : null;
+    if (!dtype) throw new Error(`base weight ${s.name} has dtype ${t.dtype}`);
+    const external = t.data.byteLength >= 65536;
+    const init = g.constant({ ...tensorData(dtype, s.shape, typedView(t)), external }, `base.${s.name}`);
+    params.set(s.name, dtype === 'float32' ? init : g.nameValue(cast(init, 'float32'), `w.${s.name}`));
+  }
+  const trainable = adapterSpecs(c, src.settings).map((s) => {
+    const value = g.input(prefix + s.name, 'float32', s.shape);
+    params.set(s.name, value);
+    return { ...s, value };
+  });
+  return { params, trainable, loraScale: loraScale(src.settings) };
 }
 
 /** Declare every parameter as a runtime graph input (so one compiled graph serves every weight update). */

@@ -1,7 +1,8 @@
 /**
  * A checkpoint directory as a lifecycle Policy: the model (config, weights, tokenizer, chat template, checked as
  * one unit by openModelDir), a continuous-batching Sampler over its weights, and a ModelPolicy that renders each
- * request with the checkpoint's own chat template. What `cod eval` / `cod compare` and the trainer's evals play.
+ * request with the checkpoint's own chat template, all in this thread. The local backend's sampler worker is built on
+ * it; `cod eval` / `cod compare` and the trainer play through the backend instead (eval-policy.ts, backend-policy.ts).
  */
 import { stat } from 'node:fs/promises';
 import { CodError } from '../base/errors.ts';

@@ -28,9 +28,10 @@ import {
   type Value,
 } from '../engine/index.ts';
 import type { Objective, ObjectiveContext } from '../models/graphs.ts';
+import type { KlEstimator } from './kl-penalty.ts';
 
 export type PgLossKind = 'rec' | 'ppo';
-export type KlEstimator = 'k1' | 'k2' | 'k3';
+export type { KlEstimator };
 
 export interface PgLossSpec {
   readonly kind: PgLossKind;

@@ -37,7 +37,8 @@ import {
   type InductionStageState,
 } from './induction-drill.ts';
 import { PRETRAIN_RECORD, STATE_DIR } from './pretrain-files.ts';
-import { loadRunCheckpoint, saveRunCheckpoint, sha256File } from './run-checkpoint.ts';
+import { loadEngineCheckpoint, saveEngineCheckpoint } from './engine-checkpoint.ts';
+import { sha256File } from './run-checkpoint.ts';
 import { episodeConversations, sftExample, type SftExample } from './sft-examples.ts';
 
 export interface PretrainDomain {
@@ -315,14 +316,14 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainSummary> {
   let first = 0;
   let inductionState: InductionStageState | undefined;
   let weights = start?.weights ?? initWeights(config, o.seed);
-  let optimizer: Awaited<ReturnType<typeof loadRunCheckpoint>>['optimizer'] | undefined;
+  let optimizer: Awaited<ReturnType<typeof loadEngineCheckpoint>>['optimizer'] | undefined;
   if (o.resume) {
     const saved = await readFile(join(stateDir, 'options.json'), 'utf8').catch(() => {
       throw new CodError('not_found', 'no saved pretraining state to resume', stateDir);
     });
     if (saved !== optionsKey)
       throw new CodError('bad_input', 'the saved state was made with other options; give the same ones', stateDir);
-    const st = await loadRunCheckpoint(stateDir);
+    const st = await loadEngineCheckpoint(stateDir);
     const raw = await readFile(join(stateDir, INDUCTION_STATE), 'utf8').catch(() => {
       throw new CodError('not_found', `no ${INDUCTION_STATE} in the saved pretraining state`, stateDir);
     });
@@ -349,7 +350,7 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainSummary> {
   const saveState = async (step: number): Promise<void> => {
     const st = runtime.optimizerState();
     const tmp = `${stateDir}.tmp`;
-    await saveRunCheckpoint(tmp, o.out, {
+    await saveEngineCheckpoint(tmp, o.out, {
       step,
       config,
       weights: runtime.params,

@@ -3,10 +3,12 @@
  * c_t = -A_t·keep_t/N, and keep_t depends on the current log-probs only through a comparison (no gradient). So the
  * trainer asks the backend for the current log-probs (forward), decides keep_t here, and sends forward_backward with
  * the plain `cross_entropy` loss and weights A·keep/N — a loss every Tinker service implements, giving exactly the
- * engine's REC gradient (a test holds the two within 1e-5).
+ * engine's REC gradient (a test holds the two within 1e-5). A KL penalty adds −coef·k'(d)/N per response token: the
+ * gradient of coef·k(logp − ref)/N, exact for the same reason (its slope is read at the current log-probs).
  */
 import { datumFromSequence } from '../backend/datums.ts';
 import type { Datum } from '../backend/wire.ts';
+import { klSlope, type KlSettings } from './kl-penalty.ts';
 import type { TrainSequence } from './sequences.ts';
 
 export interface RecSettings {
@@ -14,11 +16,23 @@ export interface RecSettings {
   readonly epsHigh: number;
   /** The aggregation's normaliser for the whole step (response tokens for token_mean; calls × budget for Dr.GRPO). */
   readonly norm: number;
+  readonly kl?: KlSettings;
 }
 
 /** A sequence as a datum for forward: the current log-probs of its tokens come back aligned with tokens[1:]. */
 export function sequenceDatum(s: TrainSequence): Datum {
   return datumFromSequence({ tokens: s.ids, weights: s.mask });
+}
+
+/** REC's keep rule for one token: positive advantages clipped above 1+ε_high, negative ones below 1−ε_low. */
+export function recKeeps(advantage: number, ratio: number, epsLow: number, epsHigh: number): boolean {
+  return (advantage >= 0 && ratio <= 1 + epsHigh) || (advantage <= 0 && ratio >= 1 - epsLow);
+}
+
+/** The KL part of a response token's cross_entropy weight (0 without a penalty). */
+export function klWeight(kl: KlSettings | undefined, i: number, t: number, logp: number, norm: number): number {
+  if (!kl) return 0;
+  return (-kl.coef * klSlope(kl.estimator, logp - kl.reference[i][t - 1])) / norm;
 }
 
 /**
@@ -36,10 +50,11 @@ export function recDatums(
     for (let t = 1; t < s.ids.length; t++) {
       if (s.mask[t] !== 1) continue;
       const a = s.advantages[t];
-      const ratio = Math.exp(current[i][t - 1] - s.oldLogp[t]);
-      const keep = (a >= 0 && ratio <= 1 + o.epsHigh) || (a <= 0 && ratio >= 1 - o.epsLow);
+      const logp = current[i][t - 1];
+      const keep = recKeeps(a, Math.exp(logp - s.oldLogp[t]), o.epsLow, o.epsHigh);
       if (keep) weights[t] = a / o.norm;
       else clipped++;
+      weights[t] += klWeight(o.kl, i, t, logp, o.norm);
     }
     return datumFromSequence({ tokens: s.ids, weights });
   });

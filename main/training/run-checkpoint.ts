@@ -1,56 +1,53 @@
 /**
- * A training run's checkpoint: an HF-compatible model directory (config.json, model.safetensors, the base
- * model's tokenizer files) plus `trainer/` with what resuming needs — Adam moments and step, and the older policy
- * versions that rollouts still to run will sample from (rollouts run ahead of training by a fixed number of
- * versions, so resuming exactly needs them). The trainer state file is written last: a directory without it is an
- * incomplete checkpoint and is never used.
+ * A training run's checkpoint, whichever backend trained it: the policy's weights as the backend's checkpoint archive
+ * gave them (an HF model directory for a full fine-tune, a PEFT adapter for LoRA) with the model's tokenizer files,
+ * so Replay, Compare and `cod eval` open it like any model; and `trainer/state.json`, what resuming needs — the
+ * backend that trained the run, the save_weights path of its weights and optimizer state there, and the policy
+ * versions (sampler paths) that rollouts still to run will sample. The state file is written last: a directory
+ * without it is an incomplete checkpoint and is never used.
  */
 import { createHash } from 'node:crypto';
 import { copyFile, mkdir, readFile, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import type { TrainingBackend } from '../backend/backend.ts';
 import { CodError } from '../base/errors.ts';
-import { loadCheckpoint, saveCheckpoint } from '../models/checkpoint.ts';
-import type { ModelConfig } from '../models/config.ts';
-import {
-  fromFloat32,
-  readSafetensorsFile,
-  toFloat32,
-  writeFileAtomic,
-  writeSafetensorsFile,
-} from '../models/safetensors.ts';
+import { writeFileAtomic } from '../models/safetensors.ts';
 import { TOKENIZER_FILES } from '../models/model-dir.ts';
-import { parameterSpecs } from '../models/transformer.ts';
+import type { SamplingTarget } from './backend-policy.ts';
 
-export interface OptimizerSnapshot {
-  readonly step: number;
-  readonly m: ReadonlyMap<string, Float32Array>;
-  readonly v: ReadonlyMap<string, Float32Array>;
-}
+const STATE_FORMAT = 'cod-trainer-state/2';
 
-export interface RunCheckpoint {
-  readonly step: number;
-  readonly config: ModelConfig;
-  readonly weights: Map<string, Float32Array>;
-  readonly optimizer: OptimizerSnapshot;
-  /** Policy versions (by number) kept for rollouts that run ahead. */
-  readonly versions: Map<number, Map<string, Float32Array>>;
-}
+const target = z.union([
+  z.strictObject({ modelPath: z.string().min(1) }),
+  z.strictObject({ baseModel: z.string().min(1) }),
+]);
 
 const stateSchema = z.strictObject({
-  format: z.literal('cod-trainer-state/1'),
+  format: z.literal(STATE_FORMAT),
   step: z.number().int().nonnegative(),
-  optimizerStep: z.number().int().nonnegative(),
-  versions: z.array(z.number().int().nonnegative()),
+  /** 'local', or the server's URL. */
+  backend: z.string().min(1),
+  baseModel: z.string().min(1),
+  /** save_weights' path: weights and optimizer state on the backend, what load_weights takes. */
+  weights: z.string().min(1),
+  /** The policy versions rollouts after this step sample, and this step's own. */
+  versions: z.array(z.strictObject({ version: z.number().int().nonnegative(), target })),
 });
 
-function tensorsOf(config: ModelConfig, prefix: string, params: ReadonlyMap<string, Float32Array>) {
-  return parameterSpecs(config).map((s) => {
-    const a = params.get(s.name);
-    if (!a) throw new CodError('internal', `no tensor ${s.name}`, prefix);
-    return fromFloat32(`${prefix}${s.name}`, s.shape, a);
-  });
+export interface TrainerState {
+  readonly step: number;
+  readonly backend: string;
+  readonly baseModel: string;
+  readonly weights: string;
+  readonly versions: ReadonlyMap<number, SamplingTarget>;
+}
+
+/** The file whose digest the store keeps: the full model's weights, or the adapter's. */
+export function weightsFileOf(dir: string): string {
+  const adapter = join(dir, 'adapter_model.safetensors');
+  return existsSync(join(dir, 'model.safetensors')) || !existsSync(adapter) ? join(dir, 'model.safetensors') : adapter;
 }
 
 export async function sha256File(path: string): Promise<string> {
@@ -59,71 +56,46 @@ export async function sha256File(path: string): Promise<string> {
     .digest('hex');
 }
 
+/**
+ * Writes step `state.step`'s checkpoint into `dir`: the sampler weights of that step fetched from the backend, the
+ * tokenizer files of `tokenizerDir` where the archive has none, then the state.
+ */
 export async function saveRunCheckpoint(
   dir: string,
-  baseModelDir: string,
-  c: Omit<RunCheckpoint, 'weights'> & { weights: ReadonlyMap<string, Float32Array> },
+  backend: TrainingBackend,
+  tokenizerDir: string,
+  state: TrainerState,
 ): Promise<{ sha256: string }> {
+  const own = state.versions.get(state.step);
+  if (!own || !('modelPath' in own))
+    throw new CodError('internal', `step ${state.step} has no published sampler weights to save`, dir);
   // A checkpoint directory left by a crash before its state file is incomplete: start it over.
   await rm(dir, { recursive: true, force: true });
-  await saveCheckpoint(dir, c.config, c.weights, { producer: 'cod train', step: String(c.step) });
+  await backend.downloadCheckpoint(own.modelPath, dir);
   for (const f of TOKENIZER_FILES)
-    if (existsSync(join(baseModelDir, f))) await copyFile(join(baseModelDir, f), join(dir, f));
-  const tdir = join(dir, 'trainer');
-  await mkdir(tdir, { recursive: true });
-  await writeSafetensorsFile(join(tdir, 'optimizer.safetensors'), [
-    ...tensorsOf(c.config, 'm.', c.optimizer.m),
-    ...tensorsOf(c.config, 'v.', c.optimizer.v),
-  ]);
-  const versions = [...c.versions.keys()].sort((a, b) => a - b);
-  if (versions.length > 0)
-    await writeSafetensorsFile(
-      join(tdir, 'policy-versions.safetensors'),
-      versions.flatMap((n) => tensorsOf(c.config, `v${n}.`, c.versions.get(n)!)),
-    );
-  const state: z.infer<typeof stateSchema> = {
-    format: 'cod-trainer-state/1',
-    step: c.step,
-    optimizerStep: c.optimizer.step,
-    versions,
-  };
-  await writeFileAtomic(join(tdir, 'state.json'), JSON.stringify(state, null, 2) + '\n');
-  return { sha256: await sha256File(join(dir, 'model.safetensors')) };
-}
-
-function byPrefix(
-  config: ModelConfig,
-  all: Awaited<ReturnType<typeof readSafetensorsFile>>['tensors'],
-  prefix: string,
-  where: string,
-): Map<string, Float32Array> {
-  const out = new Map<string, Float32Array>();
-  const named = new Map(all.map((t) => [t.name, t]));
-  for (const s of parameterSpecs(config)) {
-    const t = named.get(`${prefix}${s.name}`);
-    if (!t) throw new CodError('bad_checkpoint', `missing tensor ${prefix}${s.name}`, where);
-    const a = toFloat32(t, where);
-    if (a.length !== s.shape.reduce((x, y) => x * y, 1))
-      throw new CodError('bad_checkpoint', `tensor ${prefix}${s.name} has the wrong size`, where);
-    out.set(s.name, a);
-  }
-  return out;
-}
-
-/** Cheap checks before a resume changes anything: the trainer state is there and the weights match the store. */
-export async function verifyRunCheckpoint(dir: string, sha256: string): Promise<void> {
-  const statePath = join(dir, 'trainer', 'state.json');
-  if (!existsSync(statePath)) throw new CodError('bad_checkpoint', 'incomplete checkpoint: no trainer/state.json', dir);
-  const got = await sha256File(join(dir, 'model.safetensors')).catch(() => 'unreadable');
-  if (got !== sha256)
+    if (!existsSync(join(dir, f)) && existsSync(join(tokenizerDir, f)))
+      await copyFile(join(tokenizerDir, f), join(dir, f));
+  const weights = weightsFileOf(dir);
+  if (!existsSync(weights))
     throw new CodError(
       'bad_checkpoint',
-      "model.safetensors does not match the store's sha256 (corrupt or replaced)",
+      `backend ${backend.name} sent ${own.modelPath} without model.safetensors or adapter_model.safetensors`,
       dir,
     );
+  await mkdir(join(dir, 'trainer'), { recursive: true });
+  const json: z.infer<typeof stateSchema> = {
+    format: STATE_FORMAT,
+    step: state.step,
+    backend: state.backend,
+    baseModel: state.baseModel,
+    weights: state.weights,
+    versions: [...state.versions].map(([version, t]) => ({ version, target: t })),
+  };
+  await writeFileAtomic(join(dir, 'trainer', 'state.json'), JSON.stringify(json, null, 2) + '\n');
+  return { sha256: await sha256File(weights) };
 }
 
-export async function loadRunCheckpoint(dir: string, expectSha256?: string): Promise<RunCheckpoint> {
+async function readState(dir: string): Promise<z.infer<typeof stateSchema>> {
   const statePath = join(dir, 'trainer', 'state.json');
   let raw: unknown;
   try {
@@ -135,24 +107,41 @@ export async function loadRunCheckpoint(dir: string, expectSha256?: string): Pro
       statePath,
     );
   }
+  if ((raw as { format?: unknown } | null)?.format === 'cod-trainer-state/1')
+    throw new CodError(
+      'bad_checkpoint',
+      'written by the trainer before training backends (cod-trainer-state/1): it cannot be resumed; start a new run from its weights with --model',
+      dir,
+    );
   const st = stateSchema.safeParse(raw);
   if (!st.success)
     throw new CodError('bad_checkpoint', `trainer state is malformed: ${st.error.issues[0].message}`, statePath);
+  return st.data;
+}
+
+/** Cheap checks before a resume changes anything: the trainer state is readable and the weights match the store. */
+export async function verifyRunCheckpoint(dir: string, sha256: string): Promise<void> {
+  if (!existsSync(join(dir, 'trainer', 'state.json')))
+    throw new CodError('bad_checkpoint', 'incomplete checkpoint: no trainer/state.json', dir);
+  await readState(dir);
+  const file = weightsFileOf(dir);
+  const got = await sha256File(file).catch(() => 'unreadable');
+  if (got !== sha256)
+    throw new CodError(
+      'bad_checkpoint',
+      `${file.slice(dir.length + 1)} does not match the store's sha256 (corrupt or replaced)`,
+      dir,
+    );
+}
+
+export async function loadRunCheckpoint(dir: string, expectSha256?: string): Promise<TrainerState> {
   if (expectSha256 !== undefined) await verifyRunCheckpoint(dir, expectSha256);
-  const { config, weights } = await loadCheckpoint(dir);
-  const optPath = join(dir, 'trainer', 'optimizer.safetensors');
-  const opt = await readSafetensorsFile(optPath).catch((e: Error) => {
-    throw e instanceof CodError ? e : new CodError('bad_checkpoint', e.message, optPath);
-  });
-  const m = byPrefix(config, opt.tensors, 'm.', optPath);
-  const v = byPrefix(config, opt.tensors, 'v.', optPath);
-  const versions = new Map<number, Map<string, Float32Array>>();
-  if (st.data.versions.length > 0) {
-    const vPath = join(dir, 'trainer', 'policy-versions.safetensors');
-    const vs = await readSafetensorsFile(vPath).catch((e: Error) => {
-      throw e instanceof CodError ? e : new CodError('bad_checkpoint', e.message, vPath);
-    });
-    for (const n of st.data.versions) versions.set(n, byPrefix(config, vs.tensors, `v${n}.`, vPath));
-  }
-  return { step: st.data.step, config, weights, optimizer: { step: st.data.optimizerStep, m, v }, versions };
+  const st = await readState(dir);
+  return {
+    step: st.step,
+    backend: st.backend,
+    baseModel: st.baseModel,
+    weights: st.weights,
+    versions: new Map(st.versions.map((v) => [v.version, v.target])),
+  };
 }

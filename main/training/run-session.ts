@@ -5,10 +5,11 @@
  * the same stored config (runConfigView) and the same resume rule (main/api/run-state.ts).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import type { TrainEvent } from '../api/jobs.ts';
 import { resumeBlock } from '../api/run-state.ts';
+import type { TrainingBackend } from '../backend/backend.ts';
 import { CodError } from '../base/errors.ts';
 import type { EnvHost } from '../envs/host.ts';
 import { loadPlugins } from '../envs/plugin.ts';
@@ -16,12 +17,14 @@ import { hasLiveTrainer, type RunRecord, type RunStore } from '../store/index.ts
 import { newRunId } from '../store/runs.ts';
 import type { JsonObject, JsonValue } from '../store/types.ts';
 import type { WorkerHost } from '../backend/compute-workers.ts';
+import { openChatModel } from '../models/model-dir.ts';
 import { loadCurriculum } from './curriculum/load.ts';
 import { loadedCurriculumSchema, type Curriculum } from './curriculum/schema.ts';
 import { CurriculumEnvHost } from './eval-host.ts';
 import { evalCommit, evalSummaryJson } from './eval-store.ts';
 import { evaluateSuite, suiteSummary } from './evaluate.ts';
 import { BUILTIN_MODEL_DIR, codeVersion, defaultRunDir } from './locations.ts';
+import { openRunBackend, resolveRunBackend, runBackendSchema, type BackendRequest } from './run-backend.ts';
 import { runTrainer, type EvalHook, type TrainerOutcome } from './trainer.ts';
 import { parseTrainerConfig, trainerConfigSchema } from './training-config.ts';
 import { verifyRunCheckpoint } from './run-checkpoint.ts';
@@ -36,9 +39,11 @@ export const storedRunConfigSchema = z.strictObject({
   curriculumFile: z.string(),
   /** The curriculum's plugin directories, resolved. */
   pluginDirs: z.array(z.string()),
-  /** The model the run started from. */
+  /** The model the run started from (a remote run: the directory of its tokenizer and chat template). */
   model: z.string(),
   trainer: trainerConfigSchema,
+  /** Where it trains; absent in runs stored before training backends: the local backend. */
+  backend: runBackendSchema.optional(),
 });
 export type StoredRunConfig = z.output<typeof storedRunConfigSchema>;
 
@@ -68,6 +73,9 @@ export interface RunConfigView {
   readonly curriculum: JsonObject | null;
   readonly model: string | null;
   readonly trainer: JsonObject | null;
+  /** The backend that trained it: 'local', or the server's URL and base model (null: not recorded). */
+  readonly backend:
+    { readonly kind: 'local' } | { readonly kind: 'remote'; readonly url: string; readonly baseModel: string } | null;
   /** The curriculum's eval suite names (what Compare can evaluate on). */
   readonly evalSuites: string[];
 }
@@ -82,6 +90,8 @@ export function runConfigView(config: JsonObject): RunConfigView {
     curriculum,
     model: part(z.string(), config.model),
     trainer: part(jsonObject, config.trainer),
+    // A run cod train stored has a curriculum; before training backends it trained locally without saying so.
+    backend: part(runBackendSchema, config.backend) ?? (curriculum ? { kind: 'local' } : null),
     evalSuites: (part(namedList, curriculum?.evals) ?? []).map((e) => e.name),
   };
 }
@@ -115,6 +125,10 @@ export interface NewRunRequest {
   readonly name?: string;
   /** Overrides the curriculum's training.steps. */
   readonly steps?: number;
+  /** Train on this Tinker-compatible server (overrides the curriculum's `backend:`). */
+  readonly backend?: BackendRequest;
+  /** The server's key (`--api-key`, else $TINKER_API_KEY); never stored. */
+  readonly apiKey?: string;
 }
 
 /** A new run, checked but not yet stored: every problem with the request is found before the store is opened. */
@@ -124,18 +138,28 @@ export interface NewRunPlan {
   readonly runDir: string | undefined;
 }
 
-export function planRun(req: NewRunRequest): NewRunPlan {
+export async function planRun(req: NewRunRequest): Promise<NewRunPlan> {
   const file = resolve(req.curriculumFile);
   const loaded = loadCurriculum(file, { trainingSchema: trainerConfigSchema });
   const trainer = parseTrainerConfig({
     ...loaded.curriculum.training,
     ...(req.steps !== undefined ? { steps: req.steps } : {}),
   });
-  const model = resolve(req.model ?? BUILTIN_MODEL_DIR);
+  const fromCurriculum = loaded.curriculum.model?.base;
+  const model = resolve(
+    req.model ?? (fromCurriculum !== undefined ? resolve(dirname(file), fromCurriculum) : BUILTIN_MODEL_DIR),
+  );
   if (!existsSync(join(model, 'config.json')))
     throw new CodError('not_found', 'model directory has no config.json', model);
   const runDir = req.runDir !== undefined ? resolve(req.runDir) : undefined;
   if (runDir !== undefined) checkRunDirFree(runDir, req.runDir ?? runDir);
+  const backend = await resolveRunBackend(req.backend ?? loaded.curriculum.backend, req.apiKey);
+  if (loaded.curriculum.model?.lora && backend.kind === 'local')
+    throw new CodError(
+      'unsupported',
+      "model.lora needs a backend that trains LoRA adapters: the local engine's are not on main yet; train on a remote backend (--backend URL)",
+      file,
+    );
   return {
     name: req.name ?? loaded.curriculum.name,
     config: {
@@ -144,6 +168,7 @@ export function planRun(req: NewRunRequest): NewRunPlan {
       pluginDirs: loaded.plugins.map((p) => p.dir),
       model,
       trainer,
+      backend,
     },
     runDir,
   };
@@ -221,6 +246,8 @@ export interface TrainSession {
   /** Continue from the run's latest checkpoint (dropping the steps after it). */
   readonly resume: boolean;
   readonly workers: WorkerHost;
+  /** The remote backend's key (`--api-key`, else $TINKER_API_KEY). */
+  readonly apiKey?: string;
   /** Stops the run after the step in progress, with a checkpoint. */
   readonly signal?: AbortSignal;
   readonly onEvent: (e: TrainEvent) => void;
@@ -235,6 +262,7 @@ export async function trainRun(s: TrainSession): Promise<TrainerOutcome> {
   const run = store.getRun(runId);
   store.acquireRunLease(runId);
   let host: CurriculumEnvHost | undefined;
+  let backend: TrainingBackend | undefined;
   try {
     let resume: { step: number; dir: string; sha256: string } | undefined;
     if (s.resume) {
@@ -249,16 +277,28 @@ export async function trainRun(s: TrainSession): Promise<TrainerOutcome> {
     host = envHost;
     store.setRunStatus(runId, 'running');
     try {
+      const chat = await openChatModel(cfg.model);
+      const { backend: trainingBackend, baseModel } = openRunBackend({
+        backend: cfg.backend ?? { kind: 'local' },
+        modelDir: cfg.model,
+        runDir: run.runDir,
+        trainer: cfg.trainer,
+        workers: s.workers,
+        ...(s.apiKey ? { apiKey: s.apiKey } : {}),
+      });
+      backend = trainingBackend;
+      const lora = cfg.curriculum.model?.lora;
       const out = await runTrainer({
         store,
         runId,
         runDir: run.runDir,
         curriculum: cfg.curriculum,
         trainer: cfg.trainer,
-        baseModelDir: cfg.model,
+        backend: trainingBackend,
+        model: { baseModel, ...(lora ? { lora } : {}) },
+        chat,
         ...(resume ? { resume } : {}),
         host: envHost,
-        workers: s.workers,
         ...(s.signal ? { signal: s.signal } : {}),
         onEvent,
         ...(cfg.curriculum.evals.length > 0
@@ -279,6 +319,7 @@ export async function trainRun(s: TrainSession): Promise<TrainerOutcome> {
       throw e;
     }
   } finally {
+    await backend?.close().catch(() => undefined);
     await host?.dispose();
     store.releaseRunLease(runId);
   }

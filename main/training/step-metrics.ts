@@ -1,7 +1,7 @@
 /** The per-step metrics the store keeps and the UI charts (issue 5 §5), from a rollout and its training step. */
 import { lifecycleMetrics } from '../cod/metrics.ts';
 import type { LifecycleResult } from '../cod/records.ts';
-import type { PgStepResult } from './pg-step.ts';
+import type { UpdateStats } from './policy-update.ts';
 
 export interface StepTimes {
   readonly rolloutS: number;
@@ -20,7 +20,7 @@ export interface StepExtras {
 
 export function stepMetrics(
   lifecycles: readonly LifecycleResult[],
-  train: PgStepResult | null,
+  train: UpdateStats | null,
   extras: StepExtras,
   t: StepTimes,
 ): Record<string, number> {

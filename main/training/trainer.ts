@@ -1,41 +1,48 @@
 /**
- * The CoD trainer: a rollout chain (lifecycle runner + policy worker) and a training chain (trainer worker)
- * connected by policy versions. Version v is the weights after v training steps. Rollout t samples with version
- * max(0, t-1-aheadSteps) — a fixed rule, so a run is reproducible and resumable whatever the timing — and so
- * runs while training steps t-1-aheadSteps+1 … t-1 are still in flight. Training step t takes rollout t's
- * lifecycles, assigns credit (returns, group baselines, RED-Weight), drops samples older than maxStaleness
- * versions, packs each solve episode into one sequence and takes one optimizer step; the new weights are
- * published to the rollout side as version t. Every step is one store transaction; checkpoints carry what
- * resuming needs, so a run killed at any moment continues from its last checkpoint with the same results.
+ * The CoD trainer: a loop over steps on a training backend (main/backend: the workbench's engine in worker threads,
+ * or any Tinker-compatible service), in the spirit of llm.c's train loop. Step t:
+ *
+ *   rollout     lifecycles of step t's packs, sampled with policy version max(0, t−1−aheadSteps) — rollouts run
+ *               ahead while the training steps still in flight finish (rollouts-ahead.ts)
+ *   credit      returns, group baselines, RED-Weight; samples more than maxStaleness versions old dropped
+ *   datums      each solve episode one sequence (sequences.ts); REC / PPO datums (policy-update.ts)
+ *   update      forward_backward, optim_step
+ *   publish     save_weights_for_sampler: version t, what later rollouts and evals sample
+ *   commit      the step's metrics, lifecycles and samples in one store transaction
+ *   checkpoint  every saveEvery steps: save_weights on the backend, the weights' files and the resume state here
+ *   eval        every evalEvery steps, through the backend like the rollouts
+ *
+ * The version rule is fixed, not timing-dependent, so a run is reproducible and resumable: a run killed at any moment
+ * continues from its last checkpoint with the same results (the backend reloads weights and optimizer state with
+ * load_weights; the checkpoint names the policy versions rollouts still need).
  */
 import { join } from 'node:path';
 import type { TrainerEvent, TrainerPhase } from '../api/jobs.ts';
+import type { CreateModelSpec, TrainingBackend, TrainingModel } from '../backend/backend.ts';
 import { CodError } from '../base/errors.ts';
 import type { LifecycleConfig } from '../cod/config.ts';
-import { assignCredit } from '../cod/credit.ts';
+import { assignCredit, type CreditOptions, type CreditResult } from '../cod/credit.ts';
 import { planPacks, type PackSpec } from '../cod/packs.ts';
 import type { Policy } from '../cod/policy.ts';
-import type { LifecycleResult } from '../cod/records.ts';
 import { runRollout } from '../cod/rollout.ts';
 import type { EnvHost } from '../envs/host.ts';
 import { Rng, stableSeed } from '../envs/seed.ts';
-import { loadCheckpoint } from '../models/checkpoint.ts';
-import { toHfConfig, type ModelConfig } from '../models/config.ts';
+import type { ChatModel } from '../models/model-dir.ts';
 import type { RunStore } from '../store/store.ts';
-import type { WorkerHandle, WorkerHost } from '../backend/compute-workers.ts';
-import { packWeights, unpackWeights } from '../models/weight-list.ts';
+import { BackendPolicy } from './backend-policy.ts';
 import type { Curriculum } from './curriculum/schema.ts';
 import { curriculumLifecycleConfig } from './curriculum/lifecycle-config.ts';
+import { updatePolicy, type PolicyObjective, type UpdateStats } from './policy-update.ts';
+import { PolicyVersions } from './policy-versions.ts';
+import { RolloutsAhead, type Rollout } from './rollouts-ahead.ts';
+import { loadRunCheckpoint, saveRunCheckpoint } from './run-checkpoint.ts';
 import { lifecycleRow, sampleRow } from './sample-row.ts';
-import type { PgStepOptions, PgStepResult } from './pg-step.ts';
-import { loadRunCheckpoint, saveRunCheckpoint, type RunCheckpoint } from './run-checkpoint.ts';
-import { buildSequences, type PgSample } from './sequences.ts';
+import { buildSequences, type SequenceBuild } from './sequences.ts';
 import { stepMetrics } from './step-metrics.ts';
 import type { TrainerConfig } from './training-config.ts';
-import { WorkerPolicy } from './worker-policy.ts';
 
 /**
- * Evaluates the policy (the rollout worker, holding version `step`) and stores the results. `signal` aborts when a
+ * Evaluates the policy of version `step` (sampled through the backend) and stores the results. `signal` aborts when a
  * stop is asked: the hook should then stop at once and store nothing (the trainer stops without waiting for it).
  */
 export type EvalHook = (args: {
@@ -44,10 +51,6 @@ export type EvalHook = (args: {
   checkpointDir: string | null;
   signal?: AbortSignal;
 }) => Promise<void>;
-
-/** Longest wait for an abandoned evaluation to unwind after its sampling was cancelled (one chunk, normally). */
-const CANCEL_WAIT_MS = 30_000;
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
 
 /** The trainer's own stop of an evaluation it was asked to abandon. */
 class EvalStopped extends Error {
@@ -82,12 +85,15 @@ export interface TrainerSetup {
   readonly runDir: string;
   readonly curriculum: Curriculum;
   readonly trainer: TrainerConfig;
-  /** The model the run started from (its tokenizer files go into every checkpoint). */
-  readonly baseModelDir: string;
+  /** Where the model trains and samples. */
+  readonly backend: TrainingBackend;
+  /** The model trained there: the backend's base model and LoRA settings (none: a full fine-tune). */
+  readonly model: CreateModelSpec;
+  /** The model's text side (tokenizer, chat template): renders prompts; its files go into every checkpoint. */
+  readonly chat: ChatModel;
   /** Continue from this checkpoint (its step, directory and the store's sha256 of its weights). */
   readonly resume?: { readonly step: number; readonly dir: string; readonly sha256: string };
   readonly host: EnvHost;
-  readonly workers: WorkerHost;
   readonly signal?: AbortSignal;
   readonly onEvent?: (e: TrainerEvent) => void;
   readonly evaluate?: EvalHook;
@@ -96,35 +102,6 @@ export interface TrainerSetup {
 export interface TrainerOutcome {
   readonly status: 'finished' | 'stopped';
   readonly lastStep: number;
-}
-
-interface RolloutOut {
-  readonly step: number;
-  readonly version: number;
-  readonly lifecycles: LifecycleResult[];
-  readonly rolloutS: number;
-  readonly sampledTokens: number;
-}
-
-/** A promise per key, resolved once. */
-class Latch<K, V> {
-  private readonly waiting = new Map<K, { promise: Promise<V>; resolve(v: V): void }>();
-  private get(k: K) {
-    let w = this.waiting.get(k);
-    if (!w) {
-      let resolve!: (v: V) => void;
-      const promise = new Promise<V>((r) => (resolve = r));
-      w = { promise, resolve };
-      this.waiting.set(k, w);
-    }
-    return w;
-  }
-  wait(k: K): Promise<V> {
-    return this.get(k).promise;
-  }
-  set(k: K, v: V): void {
-    this.get(k).resolve(v);
-  }
 }
 
 /** Training packs of step t: a deterministic weighted draw of domains, fresh instances every step. */
@@ -152,24 +129,49 @@ export function trainingPacks(c: Curriculum, seed: number, step: number): PackSp
   return packs;
 }
 
-export function pgOptions(t: TrainerConfig, lc: LifecycleConfig): PgStepOptions {
+/** The update's objective and optimizer, from the trainer's settings. */
+export function policyObjective(t: TrainerConfig, lc: LifecycleConfig, backend: TrainingBackend): PolicyObjective {
   return {
-    loss: { kind: t.loss, ...(t.kl ? { kl: t.kl } : {}) },
+    loss: t.loss,
     epsLow: t.epsLow,
     epsHigh: t.epsHigh,
+    ...(t.kl ? { kl: t.kl } : {}),
     klCoef: t.klCoef,
     aggregation: t.aggregation,
     generationBudget: Math.max(lc.solveMaxNewTokens, lc.updateMaxNewTokens),
-    microBatchTokens: t.microBatchTokens,
-    optimizer: {
-      lr: t.lr,
-      weightDecay: t.weightDecay,
-      maxGradNorm: t.gradClip,
+    adam: {
+      learning_rate: t.lr,
       beta1: t.beta1,
       beta2: t.beta2,
+      eps: 1e-8,
+      weight_decay: t.weightDecay,
+      grad_clip_norm: t.gradClip,
     },
+    tokensPerRequest: t.tokensPerRequest,
+    backendPpo: backend.losses.includes('ppo'),
   };
 }
+
+/** Credit assignment's options from the trainer's settings. */
+function creditOptions(t: TrainerConfig): CreditOptions {
+  return {
+    returns: t.returns,
+    baseline: { stdNormalize: t.stdNormalize, filterZeroVariance: t.filterZeroVariance },
+    redWeight: t.redWeight,
+  };
+}
+
+/** One at a time: rollouts and evaluations take turns at the sampler, each with its own policy version. */
+class Turns {
+  private last: Promise<unknown> = Promise.resolve();
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.last.then(fn, fn);
+    this.last = next.catch(() => undefined);
+    return next;
+  }
+}
+
+const seconds = (t0: number): number => (performance.now() - t0) / 1000;
 
 export async function runTrainer(s: TrainerSetup): Promise<TrainerOutcome> {
   const t = s.trainer;
@@ -179,283 +181,217 @@ export async function runTrainer(s: TrainerSetup): Promise<TrainerOutcome> {
       `maxStaleness (${t.maxStaleness}) below aheadSteps (${t.aheadSteps}) would drop every sample`,
       'training.maxStaleness',
     );
-  const lc = curriculumLifecycleConfig(s.curriculum);
-  let start:
-    | RunCheckpoint
-    | {
-        step: 0;
-        config: ModelConfig;
-        weights: Map<string, Float32Array>;
-        versions: Map<number, Map<string, Float32Array>>;
-      };
-  if (s.resume) start = await loadRunCheckpoint(s.resume.dir, s.resume.sha256);
-  else {
-    const base = await loadCheckpoint(s.baseModelDir);
-    start = { step: 0, config: base.config, weights: base.weights, versions: new Map() };
-  }
-  const config = start.config;
-  const versions = new Map(start.versions);
-  versions.set(start.step, start.weights);
-  const versionLatch = new Latch<number, true>();
-  for (const v of versions.keys()) versionLatch.set(v, true);
-
-  const policyWorker = await s.workers.start('policy', {
-    modelDir: s.baseModelDir,
-    threads: t.rolloutThreads,
-    temperature: t.temperature,
-  });
-  let trainWorker: WorkerHandle | undefined;
+  const resumed = s.resume ? await loadRunCheckpoint(s.resume.dir, s.resume.sha256) : null;
+  if (resumed && (resumed.backend !== s.backend.name || resumed.baseModel !== s.model.baseModel))
+    throw new CodError(
+      'bad_config',
+      `the checkpoint was trained on backend ${resumed.backend} (base model '${resumed.baseModel}'), not ${s.backend.name} ('${s.model.baseModel}')`,
+      s.resume!.dir,
+    );
+  const model = await s.backend.createModel(s.model);
+  let reference: TrainingModel | undefined;
   try {
-    const w = packWeights(start.weights);
-    const init: Record<string, unknown> = { hfConfig: toHfConfig(config), weights: w.list, threads: t.trainThreads };
-    if ('optimizer' in start) {
-      init.optimizer = {
-        step: start.optimizer.step,
-        m: packWeights(start.optimizer.m).list,
-        v: packWeights(start.optimizer.v).list,
-      };
-    }
-    if (t.kl) init.reference = packWeights((await loadCheckpoint(s.baseModelDir)).weights).list;
-    trainWorker = await s.workers.start('trainer', init);
-    return await pipeline(s, lc, config, start.step, versions, versionLatch, policyWorker, trainWorker);
+    if (resumed) await model.loadWeights(resumed.weights, { optimizer: true });
+    // The KL penalty's reference: the starting model, never stepped.
+    if (t.kl) reference = await s.backend.createModel(s.model);
+    const versions = new PolicyVersions(model, s.model.baseModel, (p) => free(s.backend, p), resumed?.versions);
+    return await trainSteps(s, model, versions, resumed?.step ?? 0, reference, resumed?.weights ?? null);
   } finally {
-    await policyWorker.close();
-    await trainWorker?.close();
+    // Freeing the models must not hide why the run ended (a server that went away cannot free them).
+    await reference?.close().catch(() => undefined);
+    await model.close().catch(() => undefined);
   }
 }
 
-async function pipeline(
+/**
+ * Saved weights nothing will read again, freed on the backend. Best effort: a server that cannot delete keeps them,
+ * and the run goes on.
+ */
+function free(backend: TrainingBackend, path: string): Promise<void> {
+  return backend.deleteCheckpoint(path).catch(() => undefined);
+}
+
+async function trainSteps(
   s: TrainerSetup,
-  lc: LifecycleConfig,
-  config: ModelConfig,
+  model: TrainingModel,
+  versions: PolicyVersions,
   first: number,
-  versions: Map<number, Map<string, Float32Array>>,
-  versionLatch: Latch<number, true>,
-  policyWorker: WorkerHandle,
-  trainWorker: WorkerHandle,
+  reference: TrainingModel | undefined,
+  /** The latest checkpoint's save_weights path (a resume's), freed once a newer checkpoint is whole. */
+  lastState: string | null,
 ): Promise<TrainerOutcome> {
   const t = s.trainer;
-  const policy = new WorkerPolicy(policyWorker);
-  let workerVersion = -1;
-  // The policy worker serves one thing at a time: a rollout or an eval, each with its own weights.
-  let policyLock: Promise<void> = Promise.resolve();
-  const withPolicy = async <T>(version: number, fn: () => Promise<T>, skip?: () => boolean): Promise<T | null> => {
-    const prev = policyLock;
-    let release!: () => void;
-    policyLock = new Promise((r) => (release = r));
-    await prev;
-    try {
-      // Checked again once the worker is ours: a stop may have come while we waited (behind an eval, say).
-      if (skip?.()) return null;
-      if (workerVersion !== version) {
-        const weights = versions.get(version);
-        if (!weights) throw new CodError('internal', `policy version ${version} is not kept`, 'trainer');
-        const p = packWeights(weights);
-        await policyWorker.call('setWeights', { version, weights: p.list }, p.transfer);
-        workerVersion = version;
-      }
-      return await fn();
-    } finally {
-      release();
-    }
-  };
-
+  const lc = curriculumLifecycleConfig(s.curriculum);
+  const objective = policyObjective(t, lc, s.backend);
   const stopped = (): boolean => s.signal?.aborted === true;
-  const cancelSampling = () => policyWorker.call('cancel', null).catch(() => undefined);
-  let ended = false;
-  const rollouts = new Latch<number, RolloutOut | Error>();
-  const rolloutVersion = (step: number): number => Math.max(0, step - 1 - t.aheadSteps);
+  const phase = (p: Omit<TrainerPhase, 'event'>): void => s.onEvent?.({ event: 'phase', ...p });
   // Rollout progress counts tasks played (solve episodes), which advance steadily; lifecycles all end together.
   const tasksPerStep = s.curriculum.train.packsPerStep * s.curriculum.train.groupSize * s.curriculum.train.packSize;
-  const phase = (p: Omit<TrainerPhase, 'event'>): void => s.onEvent?.({ event: 'phase', ...p });
-
-  // Rollout chain: runs ahead as far as the version rule allows.
-  const rolloutChain = (async () => {
-    for (let step = first + 1; step <= t.steps; step++) {
-      const version = rolloutVersion(step);
-      await versionLatch.wait(version);
-      if (stopped() || ended) return;
-      try {
-        let done = 0;
-        const out = await withPolicy(
-          version,
-          async () => {
-            const t0 = performance.now();
-            const r = await runRollout({
-              host: s.host,
-              policy,
-              packs: trainingPacks(s.curriculum, t.seed, step),
-              groupSize: s.curriculum.train.groupSize,
-              config: lc,
-              runId: s.runId,
-              seed: `${t.seed}:${step}`,
-              onRecord: (rec) => {
-                if (rec.episodeKind === 'solve' && rec.turn === 0)
-                  phase({ phase: 'rollout', step, done: ++done, total: tasksPerStep });
-              },
-            });
-            const sampledTokens = r.lifecycles.reduce(
-              (a, l) => a + l.records.reduce((x, rec) => x + (rec.tokenIds?.length ?? 0), 0),
-              0,
-            );
-            return {
-              step,
-              version,
-              lifecycles: r.lifecycles,
-              rolloutS: (performance.now() - t0) / 1000,
-              sampledTokens,
-            };
-          },
-          () => stopped() || ended,
-        );
-        if (out === null) return;
-        rollouts.set(step, out);
-      } catch (e) {
-        rollouts.set(step, e instanceof Error ? e : new Error(String(e)));
-        return;
-      }
-    }
-  })();
-
+  const turns = new Turns();
+  const policyAt = (version: number): Policy =>
+    new BackendPolicy(s.backend, s.chat, versions.target(version), { name: 'model', temperature: t.temperature });
   /**
-   * Evaluate the policy of `step`; false when a stop came first. The trainer does not wait for an abandoned
-   * evaluation (a large suite can take many minutes): its hook sees the abort and stores nothing.
+   * Evaluates the policy of `step`; false when a stop came first. The trainer does not wait for an abandoned
+   * evaluation (a large suite can take many minutes): its hook sees the abort, starts no further sample calls and
+   * stores nothing; what it still has in flight ends when the backend closes (the local backend cancels it).
    */
   const evaluate = async (step: number, checkpointDir: string | null): Promise<boolean> => {
-    let running: Promise<void> | null = null;
     try {
-      await withPolicy(
-        step,
-        () => {
-          running = s.evaluate!({ policy, step, checkpointDir, ...(s.signal ? { signal: s.signal } : {}) });
-          return untilStopped(running, s.signal);
-        },
-        stopped,
-      );
+      await turns.run(() => {
+        if (stopped()) throw new EvalStopped();
+        const signal = s.signal ? { signal: s.signal } : {};
+        const running = s.evaluate!({ policy: policyAt(step), step, checkpointDir, ...signal });
+        running.catch(() => undefined); // abandoned on a stop: its failure is nobody's
+        return untilStopped(running, s.signal);
+      });
       return !stopped();
     } catch (e) {
-      if (!(e instanceof EvalStopped)) throw e;
-      // The sampler drops what it is generating at its next chunk, so the evaluation unwinds in about a second;
-      // the worker is closed only once it is idle (ending a thread inside an onnxruntime run can abort the process).
-      await cancelSampling();
-      await Promise.race([(running as Promise<void> | null)?.catch(() => undefined), sleep(CANCEL_WAIT_MS)]);
-      return false;
+      if (e instanceof EvalStopped) return false;
+      throw e;
     }
   };
+  const rollouts = new RolloutsAhead({
+    first,
+    last: t.steps,
+    aheadSteps: t.aheadSteps,
+    versions,
+    stopped,
+    play: (step, version, signal) =>
+      turns.run(() =>
+        playRollout(s, lc, policyAt(version), step, version, signal, (done) =>
+          phase({ phase: 'rollout', step, done, total: tasksPerStep }),
+        ),
+      ),
+  });
 
   let last = first;
   try {
     if (first === 0 && s.evaluate) await evaluate(0, null);
-    for (let step = first + 1; step <= t.steps; step++) {
-      if (stopped()) break;
+    for (let step = first + 1; step <= t.steps && !stopped(); step++) {
       phase({ phase: 'rollout', step, total: tasksPerStep });
-      const tWait = performance.now();
-      const r = await rollouts.wait(step);
-      if (r instanceof Error) throw r;
-      const idleS = (performance.now() - tWait) / 1000;
+      const waited = performance.now();
+      const r = await rollouts.take(step);
+      const idleS = seconds(waited);
       phase({ phase: 'train', step });
       const t0 = performance.now();
-      const credit = assignCredit(r.lifecycles, {
-        returns: t.returns,
-        baseline: { stdNormalize: t.stdNormalize, filterZeroVariance: t.filterZeroVariance },
-        redWeight: t.redWeight,
-      });
+      const credit = assignCredit(r.lifecycles, creditOptions(t));
       const staleness = step - 1 - r.version;
-      const keep = staleness <= t.maxStaleness;
-      const samples: PgSample[] = keep ? credit.samples : [];
-      const built = buildSequences(samples, { packEpisodes: t.packEpisodes });
-      let stats: PgStepResult | null = null;
-      let weights = versions.get(step - 1)!;
-      if (built.sequences.length > 0) {
-        const res = await trainWorker.call<{ stats: PgStepResult; weights: unknown }>('step', {
-          sequences: built.sequences,
-          options: pgOptions(t, lc),
-        });
-        stats = res.stats;
-        weights = unpackWeights(config, res.weights, 'trainer step');
-      }
-      const trainS = (performance.now() - t0) / 1000;
-      versions.set(step, weights);
-      for (const v of [...versions.keys()]) if (v < step - t.aheadSteps) versions.delete(v);
-      versionLatch.set(step, true);
-
-      const metrics = stepMetrics(
-        r.lifecycles,
-        stats,
-        {
-          redTemperature: credit.redTemperature,
-          staleness,
-          droppedSamples: keep ? 0 : credit.samples.length,
-          fallbackEpisodes: built.fallbackEpisodes,
-          sampledTokens: r.sampledTokens,
-        },
-        { rolloutS: r.rolloutS, trainS, idleS, wallS: idleS + trainS },
-      );
-      const creditOf = new Map(credit.samples.map((c) => [c.record, c]));
-      s.store.commitStep(s.runId, step, {
-        timing: { rolloutS: r.rolloutS, trainS, idleS },
-        policyVersion: r.version,
-        metrics,
-        lifecycles: r.lifecycles.map((l) => lifecycleRow(l, l.lifecycleId, { split: 'train' })),
-        samples: r.lifecycles.flatMap((l) =>
-          l.records.map((rec) => sampleRow(rec, rec.lifecycleId, creditOf.get(rec))),
-        ),
-      });
+      const samples = staleness <= t.maxStaleness ? credit.samples : [];
+      const batch = buildSequences(samples, { packEpisodes: t.packEpisodes });
+      const update = batch.sequences.length ? await updatePolicy(model, batch.sequences, objective, reference) : null;
+      await versions.publish(step);
+      await versions.keepFrom(step - t.aheadSteps);
+      const dropped = credit.samples.length - samples.length;
+      commitStep(s, r, credit, batch, update, { staleness, dropped, idleS, trainS: seconds(t0) });
       last = step;
-      s.onEvent?.({ event: 'step', step, steps: t.steps, metrics });
-
-      const final = step === t.steps || stopped();
-      let checkpointDir: string | null = null;
-      if (step % t.saveEvery === 0 || final) {
+      const saveDue = step % t.saveEvery === 0 || step === t.steps || stopped();
+      let dir: string | null = null;
+      const checkpoint = async (): Promise<void> => {
         phase({ phase: 'checkpoint', step });
-        checkpointDir = await saveCheckpoint(s, config, step, versions, trainWorker);
-      }
+        const saved = await saveCheckpoint(s, model, versions, step);
+        if (lastState) await free(s.backend, lastState);
+        [dir, lastState] = [saved.dir, saved.state];
+      };
+      if (saveDue) await checkpoint();
       if (s.evaluate && t.evalEvery !== undefined && (step % t.evalEvery === 0 || step === t.steps)) {
-        const completed = await evaluate(step, checkpointDir);
+        const completed = await evaluate(step, dir);
         // Stopped during the evaluation: keep what resuming needs of this step (its checkpoint) before ending.
-        if (!completed && checkpointDir === null) {
-          phase({ phase: 'checkpoint', step });
-          await saveCheckpoint(s, config, step, versions, trainWorker);
-        }
+        if (!completed && dir === null) await checkpoint();
       }
     }
   } finally {
-    // End the rollout chain: it stops at its next check instead of waiting for versions that will not come.
-    ended = last < t.steps;
-    for (let v = last + 1; v <= t.steps; v++) versionLatch.set(v, true);
+    await rollouts.end();
   }
-  const status = last === t.steps ? 'finished' : 'stopped';
-  if (status === 'stopped') {
-    // A rollout running ahead for a step that will not be trained: drop its sampling rather than finish it.
-    await cancelSampling();
-    await rolloutChain.catch(() => undefined);
-  } else await rolloutChain;
-  return { status, lastStep: last };
+  return { status: last === t.steps ? 'finished' : 'stopped', lastStep: last };
 }
 
+async function playRollout(
+  s: TrainerSetup,
+  lc: LifecycleConfig,
+  policy: Policy,
+  step: number,
+  version: number,
+  signal: AbortSignal,
+  onTask: (done: number) => void,
+): Promise<Rollout> {
+  const t0 = performance.now();
+  let done = 0;
+  const r = await runRollout({
+    host: s.host,
+    policy,
+    packs: trainingPacks(s.curriculum, s.trainer.seed, step),
+    groupSize: s.curriculum.train.groupSize,
+    config: lc,
+    runId: s.runId,
+    seed: `${s.trainer.seed}:${step}`,
+    signal,
+    onRecord: (rec) => {
+      if (rec.episodeKind === 'solve' && rec.turn === 0) onTask(++done);
+    },
+  });
+  const sampledTokens = r.lifecycles.reduce(
+    (a, l) => a + l.records.reduce((x, rec) => x + (rec.tokenIds?.length ?? 0), 0),
+    0,
+  );
+  return { step, version, lifecycles: r.lifecycles, rolloutS: seconds(t0), sampledTokens };
+}
+
+/** The step's metrics, lifecycles and samples: one store transaction. */
+function commitStep(
+  s: TrainerSetup,
+  r: Rollout,
+  credit: CreditResult,
+  batch: SequenceBuild,
+  update: UpdateStats | null,
+  o: { staleness: number; dropped: number; idleS: number; trainS: number },
+): void {
+  const metrics = stepMetrics(
+    r.lifecycles,
+    update,
+    {
+      redTemperature: credit.redTemperature,
+      staleness: o.staleness,
+      droppedSamples: o.dropped,
+      fallbackEpisodes: batch.fallbackEpisodes,
+      sampledTokens: r.sampledTokens,
+    },
+    { rolloutS: r.rolloutS, trainS: o.trainS, idleS: o.idleS, wallS: o.idleS + o.trainS },
+  );
+  const creditOf = new Map(credit.samples.map((c) => [c.record, c]));
+  s.store.commitStep(s.runId, r.step, {
+    timing: { rolloutS: r.rolloutS, trainS: o.trainS, idleS: o.idleS },
+    policyVersion: r.version,
+    metrics,
+    lifecycles: r.lifecycles.map((l) => lifecycleRow(l, l.lifecycleId, { split: 'train' })),
+    samples: r.lifecycles.flatMap((l) => l.records.map((rec) => sampleRow(rec, rec.lifecycleId, creditOf.get(rec)))),
+  });
+  s.onEvent?.({ event: 'step', step: r.step, steps: s.trainer.steps, metrics });
+}
+
+/**
+ * save_weights on the backend; its sampler weights' files and the resume state in the run's directory. Returns the
+ * directory and the save_weights path.
+ */
 async function saveCheckpoint(
   s: TrainerSetup,
-  config: ModelConfig,
+  model: TrainingModel,
+  versions: PolicyVersions,
   step: number,
-  versions: ReadonlyMap<number, Map<string, Float32Array>>,
-  trainWorker: WorkerHandle,
-): Promise<string> {
-  const st = await trainWorker.call<{ weights: unknown; m: unknown; v: unknown; step: number }>('state', null);
-  const dir = join(s.runDir, 'checkpoints', `step-${String(step).padStart(6, '0')}`);
-  // Versions still needed by rollouts after this step: step - aheadSteps … step - 1.
-  const keep = new Map([...versions].filter(([v]) => v < step && v >= step - s.trainer.aheadSteps));
-  const { sha256 } = await saveRunCheckpoint(dir, s.baseModelDir, {
+): Promise<{ dir: string; state: string }> {
+  const name = `step-${String(step).padStart(6, '0')}`;
+  const dir = join(s.runDir, 'checkpoints', name);
+  const { path: weights } = await model.saveWeights(name);
+  // What rollouts after this step sample (versions step − aheadSteps …), and this step's own weights.
+  const kept = versions.kept(step - s.trainer.aheadSteps, step);
+  const { sha256 } = await saveRunCheckpoint(dir, s.backend, s.chat.dir, {
     step,
-    config,
-    weights: unpackWeights(config, st.weights, 'trainer state'),
-    optimizer: {
-      step: st.step,
-      m: unpackWeights(config, st.m, 'optimizer m'),
-      v: unpackWeights(config, st.v, 'optimizer v'),
-    },
-    versions: keep,
+    backend: s.backend.name,
+    baseModel: s.model.baseModel,
+    weights,
+    versions: kept,
   });
   s.store.addCheckpoint(s.runId, { step, path: dir, sha256 });
+  await versions.pin(kept);
   s.onEvent?.({ event: 'checkpoint', step, path: dir });
-  return dir;
+  return { dir, state: weights };
 }

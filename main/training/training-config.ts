@@ -36,13 +36,15 @@ export const trainerConfigSchema = z.strictObject({
   aheadSteps: z.number().int().nonnegative().default(1),
   /** Samples more than this many policy versions old at training time are dropped. */
   maxStaleness: z.number().int().nonnegative().default(20),
-  /** Token budget of one micro-batch (rows × width). */
+  /** Token budget of one micro-batch (rows × width) of the local backend's engine runs. */
   microBatchTokens: z.number().int().positive().default(4096),
+  /** Most datum tokens in one forward / forward_backward request to the backend (a bigger step is split). */
+  tokensPerRequest: z.number().int().positive().default(32768),
   /** Pack each solve episode into one sequence (false: one sequence per model call; identical log-probs). */
   packEpisodes: z.boolean().default(true),
   saveEvery: z.number().int().positive().default(10),
   evalEvery: z.number().int().positive().optional(),
-  /** Intra-op threads of the rollout (sampler) and trainer workers. */
+  /** Intra-op threads of the local backend's sampler and trainer workers. */
   rolloutThreads: z.number().int().positive().default(1),
   trainThreads: z.number().int().positive().default(1),
 });

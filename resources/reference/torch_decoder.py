@@ -7,6 +7,13 @@ Written from the Hugging Face modelling equations, not from the engine's graph: 
   torch_decoder.py grads MODEL_DIR BATCH.json OUT.safetensors   -> mean masked next-token CE as `loss` + grads
   torch_decoder.py compare OURS.safetensors REF.safetensors     -> JSON loss rel. error, worst grad rel. L2
   torch_decoder.py bench MODEL_DIR ROWS WIDTH STEPS THREADS    -> JSON {tokens_per_s} of full AdamW train steps
+  torch_decoder.py lora-grads MODEL_DIR ADAPTER_DIR BATCH.json OUT.safetensors
+                                                                -> loss + gradient of every LoRA A/B tensor
+  torch_decoder.py logits MODEL_DIR BATCH.json OUT.safetensors [ADAPTER_DIR]
+                                                                -> logits of each sequence (base, or base + adapter)
+
+LoRA follows peft's definition (dropout 0, no rsLoRA): y = W x + (alpha / r) * B (A x), A [r, in], B [out, r],
+tensors named base_model.model.<module path>.lora_A.weight / lora_B.weight.
 """
 import json
 import math
@@ -78,6 +85,24 @@ class Decoder:
         self.L = cfg["num_hidden_layers"]
         self.w = {k: v.to(dtype).requires_grad_(True) for k, v in weights.items() if k != "lm_head.weight" or not self.tied}
         self.inv = inv_freq(cfg, self.hd).to(dtype)
+        self.lora, self.scale = {}, 0.0
+
+    def add_lora(self, adapter_dir, dtype):
+        acfg = json.load(open(f"{adapter_dir}/adapter_config.json"))
+        self.scale = acfg["lora_alpha"] / acfg["r"]
+        t = read_safetensors(f"{adapter_dir}/adapter_model.safetensors")
+        for name, v in t.items():
+            path = name[len("base_model.model."):].rsplit(".lora_", 1)[0]
+            self.lora.setdefault(path, {})["A" if ".lora_A." in name else "B"] = v.to(dtype).requires_grad_(True)
+        for w in self.w.values():
+            w.requires_grad_(False)
+
+    def lin(self, x, path, weight=None):
+        y = x @ self.w[weight or path + ".weight"].T
+        m = self.lora.get(path)
+        if m is not None:
+            y = y + self.scale * ((x @ m["A"].T) @ m["B"].T)
+        return y
 
     def rms(self, x, w):
         return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps) * w
@@ -99,9 +124,9 @@ class Decoder:
         for i in range(self.L):
             p = f"model.layers.{i}."
             x = self.rms(h, W[p + "input_layernorm.weight"])
-            q = x @ W[p + "self_attn.q_proj.weight"].T
-            k = x @ W[p + "self_attn.k_proj.weight"].T
-            v = x @ W[p + "self_attn.v_proj.weight"].T
+            q = self.lin(x, p + "self_attn.q_proj")
+            k = self.lin(x, p + "self_attn.k_proj")
+            v = self.lin(x, p + "self_attn.v_proj")
             if p + "self_attn.q_proj.bias" in W:
                 q = q + W[p + "self_attn.q_proj.bias"]
                 k = k + W[p + "self_attn.k_proj.bias"]
@@ -120,13 +145,12 @@ class Decoder:
             s = (q @ k.transpose(-1, -2)) / math.sqrt(self.hd)
             s = s.masked_fill(~causal, float("-inf"))
             o = (s.softmax(-1) @ v).transpose(1, 2).reshape(R, n, self.H * self.hd)
-            h = h + o @ W[p + "self_attn.o_proj.weight"].T
+            h = h + self.lin(o, p + "self_attn.o_proj")
             y = self.rms(h, W[p + "post_attention_layernorm.weight"])
-            g = torch.nn.functional.silu(y @ W[p + "mlp.gate_proj.weight"].T)
-            h = h + (g * (y @ W[p + "mlp.up_proj.weight"].T)) @ W[p + "mlp.down_proj.weight"].T
+            g = torch.nn.functional.silu(self.lin(y, p + "mlp.gate_proj"))
+            h = h + self.lin(g * self.lin(y, p + "mlp.up_proj"), p + "mlp.down_proj")
         h = self.rms(h, W["model.norm.weight"])
-        head = W["model.embed_tokens.weight"] if self.tied else W["lm_head.weight"]
-        return h @ head.T
+        return self.lin(h, "lm_head", "model.embed_tokens.weight" if self.tied else "lm_head.weight")
 
 
 def cmd_grads(model_dir, batch_path, out_path):
@@ -150,6 +174,63 @@ def cmd_grads(model_dir, batch_path, out_path):
     for k, v in model.w.items():
         out[k] = v.grad if v.grad is not None else torch.zeros_like(v)
     write_safetensors(out_path, out)
+
+
+def masked_ce(model, batch):
+    seqs, masks = batch["sequences"], batch["loss_mask"]
+    count = sum(sum(m[1:]) for m in masks)
+    total = torch.zeros((), dtype=torch.float64)
+    for ids, m in zip(seqs, masks):
+        if len(ids) < 2:
+            continue
+        lp = model.logits(torch.tensor([ids]))[0].log_softmax(-1)
+        picked = lp[:-1].gather(1, torch.tensor(ids[1:])[:, None])[:, 0]
+        total = total - (picked * torch.tensor(m[1:], dtype=torch.float64)).sum()
+    return total / count
+
+
+def cmd_lora_grads(model_dir, adapter_dir, batch_path, out_path):
+    cfg = json.load(open(f"{model_dir}/config.json"))
+    model = Decoder(cfg, read_safetensors(f"{model_dir}/model.safetensors"), torch.float64)
+    model.add_lora(adapter_dir, torch.float64)
+    loss = masked_ce(model, json.load(open(batch_path)))
+    loss.backward()
+    out = {"loss": loss.detach().reshape(())}
+    for path, m in model.lora.items():
+        out[f"base_model.model.{path}.lora_A.weight"] = m["A"].grad
+        out[f"base_model.model.{path}.lora_B.weight"] = m["B"].grad
+    write_safetensors(out_path, out)
+
+
+def cmd_logits(model_dir, batch_path, out_path, adapter_dir=None):
+    cfg = json.load(open(f"{model_dir}/config.json"))
+    model = Decoder(cfg, read_safetensors(f"{model_dir}/model.safetensors"), torch.float64)
+    if adapter_dir:
+        model.add_lora(adapter_dir, torch.float64)
+    with torch.no_grad():
+        out = {f"seq{i}": model.logits(torch.tensor([ids]))[0] for i, ids in enumerate(json.load(open(batch_path))["sequences"])}
+    write_safetensors(out_path, out)
+
+
+def cmd_lora_bench(model_dir, adapter_dir, T, threads):
+    """One LoRA AdamW step (float32, weights frozen, one sequence of T tokens): JSON seconds; peak RSS by the caller."""
+    torch.set_num_threads(int(threads))
+    torch.manual_seed(0)
+    cfg = json.load(open(f"{model_dir}/config.json"))
+    t0 = time.perf_counter()
+    model = Decoder(cfg, read_safetensors(f"{model_dir}/model.safetensors"), torch.float32)
+    model.add_lora(adapter_dir, torch.float32)
+    params = [t for m in model.lora.values() for t in m.values()]
+    opt = torch.optim.AdamW(params, lr=1e-4, weight_decay=0.0)
+    load_s = time.perf_counter() - t0
+    T = int(T)
+    ids = torch.randint(0, cfg["vocab_size"], (1, T))
+    t0 = time.perf_counter()
+    lp = model.logits(ids)[0].log_softmax(-1)
+    loss = -lp[:-1].gather(1, ids[0, 1:, None]).mean()
+    loss.backward()
+    opt.step()
+    print(json.dumps({"seconds": time.perf_counter() - t0, "load_seconds": load_s, "loss": loss.item(), "torch": torch.__version__}))
 
 
 def cmd_train(model_dir, batch_path, out_path, steps, lr, wd, clip, beta1="0.9", beta2="0.999"):
@@ -224,4 +305,12 @@ def cmd_bench(model_dir, rows, width, steps, threads):
 
 
 if __name__ == "__main__":
-    {"grads": cmd_grads, "train": cmd_train, "compare": cmd_compare, "bench": cmd_bench}[sys.argv[1]](*sys.argv[2:])
+    {
+        "grads": cmd_grads,
+        "train": cmd_train,
+        "compare": cmd_compare,
+        "bench": cmd_bench,
+        "lora-grads": cmd_lora_grads,
+        "logits": cmd_logits,
+        "lora-bench": cmd_lora_bench,
+    }[sys.argv[1]](*sys.argv[2:])

@@ -3,6 +3,8 @@
  *  - REC one-side through the API — forward for the current log-probs, keep mask and weights A·keep/N in TypeScript
  *    (main/training/rec-datums.ts), forward_backward with `cross_entropy` — has the engine's REC graph's gradient;
  *  - importance_sampling and ppo have the gradient of their closed forms (cross_entropy with weights = -dloss/dlogp);
+ *  - the trainer's other objectives through the API (main/training/policy-update.ts) have the engine graph's gradient:
+ *    PPO-clip through the backend's `ppo` loss and through cross_entropy weights, REC and PPO with a KL penalty;
  *  - forward and forward_backward report the same per-token log-probs and losses, and micro-batching changes nothing;
  *  - save_weights / load_weights carry weights and Adam state exactly: the next step is bit-identical.
  */
@@ -20,6 +22,8 @@ import { initWeights } from '../../main/models/init.ts';
 import { packBatch } from '../../main/models/packing.ts';
 import { ModelRuntime } from '../../main/models/runtime.ts';
 import { pgObjective } from '../../main/training/pg-objective.ts';
+import type { PgLossSpec } from '../../main/training/pg-objective.ts';
+import { ppoDatums, ppoLossConfig, ppoWeightDatums } from '../../main/training/ppo-datums.ts';
 import { recDatums, sequenceDatum } from '../../main/training/rec-datums.ts';
 import type { TrainSequence } from '../../main/training/sequences.ts';
 import { ThreadWorkerHost } from '../../main/workers/host.ts';
@@ -158,6 +162,98 @@ describe('local backend numerics', () => {
     expect(scale).toBeGreaterThan(1e-3); // a gradient that can fail the comparison
     await rt.dispose();
     await model.close();
+  });
+
+  it('PPO-clip and KL penalties through the API have the engine graph’s gradient (within 1e-5)', async () => {
+    const probe = await fresh();
+    const seqs0 = sequences();
+    const current = logprobsOf(await probe.forward({ data: seqs0.map(sequenceDatum), loss_fn: 'cross_entropy' }));
+    await probe.close();
+    // Behaviour log-probs around the current ones (ratios 1, e^0.5, e^-0.5), reference log-probs elsewhere.
+    const shifts = [0, 0.5, -0.5];
+    const seqs = seqs0.map((s, i) => ({
+      ...s,
+      oldLogp: s.ids.map((_, t) => (t === 0 ? 0 : current[i][t - 1] - shifts[(i + t) % 3])),
+    }));
+    const reference = current.map((lp, i) => lp.map((x, t) => x + 0.3 * Math.sin(i + t)));
+    const N = seqs.reduce((a, s) => a + s.mask.reduce((x, y) => x + y, 0), 0);
+    const KL_COEF = 0.5;
+
+    /** The engine's pg-objective graph's gradient on the same weights and tokens. */
+    async function engine(spec: PgLossSpec) {
+      const rt = new ModelRuntime(cfg, weights0, { threads: 1 });
+      const p = packBatch({ sequences: seqs.map((s) => s.ids), lossMask: seqs.map((s) => s.mask) });
+      const n = p.rows * p.width;
+      const [adv, old, w, ref] = [0, 1, 2, 3].map(() => new Float32Array(n));
+      seqs.forEach((s, i) => {
+        const { row, offset } = p.placements[i];
+        for (let t = 1; t < s.ids.length; t++) {
+          const c = row * p.width + offset + t - 1;
+          adv[c] = s.advantages[t];
+          old[c] = s.oldLogp[t];
+          w[c] = s.mask[t] / N;
+          ref[c] = reference[i][t - 1];
+        }
+      });
+      const f32 = (data: Float32Array): HostTensor => ({ dtype: 'float32', shape: [p.rows, p.width], data });
+      const scalar = (x: number): HostTensor => ({ dtype: 'float32', shape: [], data: Float32Array.of(x) });
+      const r = await rt.grads(p, pgObjective(spec), {
+        advantages: f32(adv),
+        old_logp: f32(old),
+        weights: f32(w),
+        eps_low: scalar(EPS_LOW),
+        eps_high: scalar(EPS_HIGH),
+        ...(spec.kl ? { ref_logp: f32(ref), kl_coef: scalar(KL_COEF) } : {}),
+      });
+      await rt.dispose();
+      return r.grads;
+    }
+
+    const kl = (estimator: 'k1' | 'k2' | 'k3') => ({ estimator, coef: KL_COEF, reference });
+    const eps = { epsLow: EPS_LOW, epsHigh: EPS_HIGH, norm: N };
+    const cases: Array<{ name: string; spec: PgLossSpec; data: Datum[]; loss: 'ppo' | 'cross_entropy' }> = [
+      { name: 'ppo loss', spec: { kind: 'ppo' }, data: ppoDatums(seqs, N), loss: 'ppo' },
+      { name: 'ppo weights', spec: { kind: 'ppo' }, data: ppoWeightDatums(seqs, current, eps), loss: 'cross_entropy' },
+      {
+        name: 'rec + k3',
+        spec: { kind: 'rec', kl: 'k3' },
+        data: recDatums(seqs, current, { ...eps, kl: kl('k3') }).datums,
+        loss: 'cross_entropy',
+      },
+      {
+        name: 'ppo + k2',
+        spec: { kind: 'ppo', kl: 'k2' },
+        data: ppoWeightDatums(seqs, current, { ...eps, kl: kl('k2') }),
+        loss: 'cross_entropy',
+      },
+      {
+        name: 'rec + k1',
+        spec: { kind: 'rec', kl: 'k1' },
+        data: recDatums(seqs, current, { ...eps, kl: kl('k1') }).datums,
+        loss: 'cross_entropy',
+      },
+    ];
+    for (const c of cases) {
+      const model = await fresh();
+      await model.forwardBackward({
+        data: c.data,
+        loss_fn: c.loss,
+        ...(c.loss === 'ppo' ? { loss_fn_config: ppoLossConfig({ epsLow: EPS_LOW, epsHigh: EPS_HIGH }) } : {}),
+      });
+      const api = await model.accumulatedGrads();
+      await model.close();
+      const ref = await engine(c.spec);
+      let worst = 0;
+      let scale = 0;
+      for (const [name, g] of ref) {
+        worst = Math.max(worst, maxAbs(api.get(name)!, g));
+        scale = Math.max(scale, maxAbs(g));
+        expect(relL2(api.get(name)!, g), `${c.name} ${name}`).toBeLessThan(1e-5);
+      }
+      console.log(`${c.name}: max abs grad diff ${worst.toExponential(2)}, max abs grad ${scale.toExponential(2)}`);
+      expect(worst).toBeLessThan(1e-5);
+      expect(scale).toBeGreaterThan(1e-3);
+    }
   });
 
   it('importance_sampling and ppo have the gradient of their closed forms', async () => {

@@ -2,9 +2,15 @@
  * RemoteBackend against a real `cod backend serve` process on loopback:
  *  - the same calls give bit-identical results through the server as through the in-process LocalBackend (same
  *    base model, same data, same seeds): losses, log-probs, grad norm, samples, and the weights after a step;
- *  - faults are reported naming the server and the call: no server, a refused key, a server killed mid-call.
+ *  - faults are reported naming the server and the call: no server, a refused key, a server killed mid-call;
+ *  - a checkpoint archive is unpacked safely: links are dropped, an archive with a path outside the destination is
+ *    refused whole, and the API key does not follow a redirect to another host.
  */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -135,5 +141,72 @@ describe('RemoteBackend over cod backend serve', () => {
     );
     expect(err!.message).toMatch(/request \d+/);
     await remote.close();
+  });
+
+  it('unpacks a checkpoint archive safely: no links, nothing outside; the key stays with the server', async () => {
+    // A plain tar written by hand (ustar headers), so it can hold what a hostile server would send.
+    const entry = (name: string, body: string, type = '0', link = ''): Buffer => {
+      const h = Buffer.alloc(512);
+      const data = Buffer.from(body);
+      h.write(name, 0);
+      h.write('0000644\0', 100);
+      h.write('0000000\0', 108);
+      h.write('0000000\0', 116);
+      h.write(`${data.length.toString(8).padStart(11, '0')}\0`, 124);
+      h.write('00000000000\0', 136);
+      h.write(type, 156);
+      h.write(link, 157);
+      h.write('ustar\0' + '00', 257);
+      h.fill(' ', 148, 156);
+      let sum = 0;
+      for (const b of h) sum += b;
+      h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
+      return Buffer.concat([h, data, Buffer.alloc((512 - (data.length % 512)) % 512)]);
+    };
+    const tarOf = (...entries: Buffer[]) => gzipSync(Buffer.concat([...entries, Buffer.alloc(1024)]));
+    let archive = tarOf(entry('ckpt/config.json', '{"ok":true}'), entry('ckpt/link', '', '2', '/etc/passwd'));
+    const seen: Array<{ url: string; headers: IncomingHttpHeaders }> = [];
+    const storage = createServer((req, res) => {
+      seen.push({ url: req.url ?? '', headers: req.headers });
+      res.writeHead(200, { 'content-type': 'application/gzip' }).end(archive);
+    });
+    await new Promise<void>((r) => storage.listen(0, '127.0.0.1', r));
+    // 'localhost' is another origin than 127.0.0.1: the signed URL of a storage service elsewhere.
+    const signed = `http://localhost:${(storage.address() as AddressInfo).port}/signed/archive.tar.gz`;
+    const api = createServer((req, res) => {
+      seen.push({ url: req.url ?? '', headers: req.headers });
+      res.writeHead(302, { location: signed }).end();
+    });
+    await new Promise<void>((r) => api.listen(0, '127.0.0.1', r));
+    const remote = new RemoteBackend({
+      baseUrl: `http://127.0.0.1:${(api.address() as AddressInfo).port}`,
+      apiKey: 'tml-k',
+    });
+    const out = join(home, 'unpacked', 'step-1');
+    const hostile = join(home, 'unpacked', 'step-2');
+    try {
+      await remote.downloadCheckpoint('tinker://model_1/sampler_weights/v1', out);
+      expect(readdirSync(out)).toEqual(['config.json']);
+      expect(readFileSync(join(out, 'config.json'), 'utf8')).toBe('{"ok":true}');
+      expect(seen.map((r) => r.url)).toEqual([
+        '/api/v1/training_runs/model_1/checkpoints/sampler_weights/v1/archive',
+        '/signed/archive.tar.gz',
+      ]);
+      expect(seen[0].headers['x-api-key']).toBe('tml-k');
+      expect(seen[1].headers['x-api-key']).toBeUndefined();
+      await expect(remote.downloadCheckpoint('tinker://model_1/sampler_weights/v1', out)).rejects.toThrow(
+        /already exists/,
+      );
+      // A path that climbs out of the destination: the archive is refused whole, nothing is left behind.
+      archive = tarOf(entry('ckpt/config.json', '{}'), entry('ckpt/../../escaped.txt', 'outside'));
+      await expect(remote.downloadCheckpoint('tinker://model_1/sampler_weights/v2', hostile)).rejects.toThrow(
+        /is not a readable tar archive: .*'\.\.'/,
+      );
+    } finally {
+      api.close();
+      storage.close();
+    }
+    expect(readdirSync(join(home, 'unpacked'))).toEqual(['step-1']);
+    expect(existsSync(join(home, 'escaped.txt'))).toBe(false);
   });
 });

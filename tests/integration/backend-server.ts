@@ -14,12 +14,17 @@ export interface BackendProcess {
   kill(): Promise<void>;
 }
 
-export async function startBackendServer(args: string[]): Promise<BackendProcess> {
-  const proc = spawn(process.execPath, [join(ROOT, 'bin', 'cod.mjs'), 'backend', 'serve', '--port', '0', ...args], {
-    cwd: ROOT,
-    env: { ...process.env, COD_DEBUG: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+/** Starts `cod backend serve ARGS` on `port` (default: a free one) and waits for its URL. */
+export async function startBackendServer(args: string[], port = 0): Promise<BackendProcess> {
+  const proc = spawn(
+    process.execPath,
+    [join(ROOT, 'bin', 'cod.mjs'), 'backend', 'serve', '--port', String(port), ...args],
+    {
+      cwd: ROOT,
+      env: { ...process.env, COD_DEBUG: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const log: string[] = [];
   createInterface({ input: proc.stderr! }).on('line', (l) => log.push(l));
   const url = await new Promise<string>((resolve, reject) => {

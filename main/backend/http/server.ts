@@ -4,17 +4,22 @@
  *
  * Queued calls (create_model, forward, forward_backward, optim_step, save/load weights, asample, unload_model) answer
  * a request id at once; retrieve_future waits up to `futureWaitMs` for the result, then answers 408 with a try_again
- * body. Bad requests (malformed JSON, a body over `maxBodyBytes`, a schema violation, input the backend refuses before
+ * body. Saved sampler weights come back as a tar.gz through Tinker's checkpoint archive route. Bad requests (malformed JSON, a body over `maxBodyBytes`, a schema violation, input the backend refuses before
  * queuing) get 400 with `detail`; the connection of an oversized body is closed, the server goes on serving. With an
  * API key every route but healthz wants `X-API-Key` (401 missing, 403 wrong). Without one it binds loopback only and
  * answers only Host names of this machine, so a web page cannot reach it through DNS rebinding.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage } from 'node:http';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { create as createTar } from 'tar';
 import type { z } from 'zod';
 import { CodError, isCodError } from '../../base/errors.ts';
 import { DEFAULT_LORA_ALPHA, type SampleSpec, type TrainingBackend, type TrainingModel } from '../backend.ts';
+import { formatTinkerPath } from '../tinker-path.ts';
 import * as wire from '../wire.ts';
 import { FutureStore } from './futures.ts';
 
@@ -109,6 +114,25 @@ function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
     });
     req.on('error', reject);
   });
+}
+
+/**
+ * A checkpoint archive route: `training_runs/ID/checkpoints/CHECKPOINT/archive|download`, CHECKPOINT being
+ * `sampler_weights/NAME` (the Tinker SDK's ParsedCheckpointTinkerPath.checkpoint_id) or `NAME` (SkyRL's form).
+ */
+const ARCHIVE_ROUTE =
+  /^training_runs\/([^/]+)\/checkpoints\/(?:(weights|sampler_weights)\/)?([^/]+)\/(archive|download)$/;
+
+/** Saved weights to delete (the Tinker SDK's delete_checkpoint): `training_runs/ID/checkpoints/KIND/NAME`. */
+const CHECKPOINT_ROUTE = /^training_runs\/([^/]+)\/checkpoints\/(weights|sampler_weights)\/([^/]+)$/;
+
+/** An answer that is not JSON: a redirect, or a stream of bytes. */
+interface RawReply {
+  readonly raw: true;
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  /** Writes the body and ends the response (after the status and headers went out). */
+  readonly send?: (res: ServerResponse) => Promise<void>;
 }
 
 interface ModelEntry {
@@ -288,7 +312,54 @@ export async function serveBackend(o: BackendServerOptions): Promise<RunningBack
     },
   };
 
-  async function route(req: IncomingMessage): Promise<[number, unknown]> {
+  /**
+   * Tinker's checkpoint archive (SkyRL's shape): `archive` answers 302 to `download`, which streams the sampler
+   * weights' files as a tar.gz (fetched from the backend into a scratch directory, removed afterwards).
+   */
+  async function archive(m: RegExpExecArray): Promise<RawReply> {
+    const [, modelId, kind, name, action] = m;
+    if (kind === 'weights')
+      throw new HttpError(400, 'only sampler weights (tinker://ID/sampler_weights/NAME) can be downloaded');
+    const path = formatTinkerPath({ modelId, kind: 'sampler_weights', name });
+    const here = `/api/v1/training_runs/${modelId}/checkpoints/sampler_weights/${name}`;
+    if (action === 'archive') {
+      const expires = new Date(Date.now() + 3_600_000).toUTCString();
+      return { raw: true, status: 302, headers: { location: `${here}/download`, expires, 'content-length': '0' } };
+    }
+    // The files first, so a missing checkpoint is still a 404 with detail; the scratch copy goes once sent.
+    const scratch = await mkdtemp(join(tmpdir(), 'cod-archive-'));
+    const dir = join(scratch, name);
+    try {
+      await backend.downloadCheckpoint(path, dir);
+    } catch (e) {
+      await rm(scratch, { recursive: true, force: true });
+      throw e;
+    }
+    return {
+      raw: true,
+      status: 200,
+      headers: {
+        'content-type': 'application/gzip',
+        'content-disposition': `attachment; filename="${modelId}_${name}.tar.gz"`,
+      },
+      async send(res) {
+        try {
+          const files = await readdir(dir);
+          await new Promise<void>((resolve, reject) => {
+            const tar = createTar({ gzip: true, cwd: dir, portable: true }, files);
+            tar.on('error', reject);
+            res.on('error', reject);
+            res.on('close', () => resolve());
+            tar.pipe(res);
+          });
+        } finally {
+          await rm(scratch, { recursive: true, force: true });
+        }
+      },
+    };
+  }
+
+  async function route(req: IncomingMessage): Promise<[number, unknown] | RawReply> {
     if (loopback && !o.apiKey) {
       const h = (req.headers.host ?? '').replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
       if (!LOOPBACK.has(h)) throw new HttpError(421, `this server answers only loopback host names, not '${h}'`);
@@ -303,6 +374,16 @@ export async function serveBackend(o: BackendServerOptions): Promise<RunningBack
       if (!sameKey(key, o.apiKey)) throw new HttpError(403, 'Invalid API key');
     }
     if (req.method === 'GET' && name === 'get_server_capabilities') return [200, await backend.capabilities()];
+    const archiveRoute = req.method === 'GET' ? ARCHIVE_ROUTE.exec(name) : null;
+    if (archiveRoute) return await archive(archiveRoute);
+    const deleteRoute = req.method === 'DELETE' ? CHECKPOINT_ROUTE.exec(name) : null;
+    if (deleteRoute) {
+      const [, modelId, kind, checkpoint] = deleteRoute;
+      await backend.deleteCheckpoint(
+        formatTinkerPath({ modelId, kind: kind as 'weights' | 'sampler_weights', name: checkpoint }),
+      );
+      return [200, null];
+    }
     if (req.method === 'POST' && name === 'retrieve_future') {
       const r = parse(wire.futureRetrieveRequest, await readJson(req, limit));
       const outcome = await futures.wait(r.request_id, waitMs);
@@ -312,7 +393,10 @@ export async function serveBackend(o: BackendServerOptions): Promise<RunningBack
     }
     const handler = req.method === 'POST' && Object.hasOwn(post, name) ? post[name] : undefined;
     if (!handler)
-      throw new HttpError(req.method === 'POST' || req.method === 'GET' ? 404 : 405, `no route ${req.method} ${path}`);
+      throw new HttpError(
+        req.method === 'POST' || req.method === 'GET' || req.method === 'DELETE' ? 404 : 405,
+        `no route ${req.method} ${path}`,
+      );
     return [200, await handler(await readJson(req, limit))];
   }
 
@@ -328,18 +412,26 @@ export async function serveBackend(o: BackendServerOptions): Promise<RunningBack
       res.end(text);
       o.log?.(`${req.method} ${req.url} ${status} ${(performance.now() - t0).toFixed(0)}ms`);
     };
-    route(req).then(
-      ([status, body]) => reply(status, body),
-      (e: unknown) => {
-        if (e instanceof HttpError) {
-          // A body that was cut off is not drained: answer and drop the connection.
-          const oversized = /exceeds the limit/.test(e.message);
-          reply(e.status, { detail: e.message }, oversized);
-          if (oversized) res.on('finish', () => req.destroy());
-        } else if (isCodError(e)) reply(statusOf(e), { detail: e.message });
-        else reply(500, { detail: `internal error: ${e instanceof Error ? e.message : String(e)}` });
-      },
-    );
+    const rawReply = async (r: RawReply): Promise<void> => {
+      res.writeHead(r.status, r.headers);
+      if (r.send) await r.send(res).catch((e: unknown) => res.destroy(e instanceof Error ? e : new Error(String(e))));
+      else res.end();
+      o.log?.(`${req.method} ${req.url} ${r.status} ${(performance.now() - t0).toFixed(0)}ms`);
+    };
+    route(req)
+      .then((r) => (Array.isArray(r) ? reply(r[0], r[1]) : rawReply(r)))
+      .then(
+        () => undefined,
+        (e: unknown) => {
+          if (e instanceof HttpError) {
+            // A body that was cut off is not drained: answer and drop the connection.
+            const oversized = /exceeds the limit/.test(e.message);
+            reply(e.status, { detail: e.message }, oversized);
+            if (oversized) res.on('finish', () => req.destroy());
+          } else if (isCodError(e)) reply(statusOf(e), { detail: e.message });
+          else reply(500, { detail: `internal error: ${e instanceof Error ? e.message : String(e)}` });
+        },
+      );
   });
   http.requestTimeout = 0; // retrieve_future holds requests open on purpose
 

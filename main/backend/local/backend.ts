@@ -9,17 +9,18 @@
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { CodError } from '../../base/errors.ts';
 import { loadCheckpoint } from '../../models/checkpoint.ts';
 import { readConfigFile, toHfConfig, type ModelConfig } from '../../models/config.ts';
+import { loadTokenizer, TOKENIZER_FILE } from '../../models/tokenizer/tokenizer.ts';
 import { parameterSpecs } from '../../models/transformer.ts';
 import type { WorkerHandle, WorkerHost } from '../compute-workers.ts';
 import { packWeights, unpackWeights } from '../../models/weight-list.ts';
 import type { CreateModelSpec, SampleSpec, TrainingBackend, TrainingModel } from '../backend.ts';
-import { formatTinkerPath, parseTinkerPath } from '../tinker-path.ts';
+import { formatTinkerPath, parseSavedPath, parseTinkerPath } from '../tinker-path.ts';
 import {
   adamParams,
   CHECKPOINT_NAME,
@@ -36,6 +37,7 @@ import {
 } from '../wire.ts';
 import { LOCAL_LOSSES } from './losses.ts';
 import { checkPass } from './model-pass.ts';
+import { SampleGather } from './sample-gather.ts';
 import { WeightsGate } from './weights-gate.ts';
 import {
   loadSamplerWeights,
@@ -61,6 +63,17 @@ export interface LocalBackendOptions {
   readonly samplerCache?: number;
   /** Most samples in one sample call (default 64). */
   readonly maxSamples?: number;
+  /**
+   * Sample calls arriving within this many ms of each other share a sampler batch (default 0: those of one tick).
+   * A server sets it, so a client's concurrent requests are batched as they would be in process (sample-gather.ts).
+   */
+  readonly sampleGatherMs?: number;
+}
+
+interface SampleResult {
+  readonly tokenIds: number[];
+  readonly logprobs: number[];
+  readonly finish: string;
 }
 
 const samplerStateSchema = z.strictObject({ format: z.literal('cod-backend-sampler/1'), baseModel: z.string() });
@@ -70,6 +83,8 @@ interface BaseModel {
   readonly name: string;
   readonly dir: string;
   readonly config: ModelConfig;
+  /** What ends generation: config.json's eos_token_id and the tokenizer's eos token (as vLLM stops on both). */
+  readonly eosIds: readonly number[];
 }
 
 /** A sampler worker for one base model and the weight versions it has been given, numbered on first use. */
@@ -78,11 +93,13 @@ class SamplerPool {
   private readonly keys = new Map<number, string>();
   private next = 1;
   private readonly gate: WeightsGate;
+  readonly gather: SampleGather<unknown, SampleResult>;
 
   constructor(
     readonly worker: WorkerHandle,
     baseKey: string,
     load: (key: string) => Promise<Weights>,
+    gatherMs: number,
   ) {
     this.versions.set(baseKey, 0);
     this.keys.set(0, baseKey);
@@ -90,10 +107,32 @@ class SamplerPool {
       const w = packWeights(await load(this.keys.get(version)!));
       await worker.call('setWeights', { version, weights: w.list }, w.transfer);
     });
+    this.gather = new SampleGather((key, reqs) => {
+      const call = this.run(key, () => worker.call<SampleResult[]>('sample', reqs));
+      this.inFlight.add(call);
+      void call.finally(() => this.inFlight.delete(call)).catch(() => undefined);
+      return call;
+    }, gatherMs);
+  }
+
+  private readonly inFlight = new Set<Promise<unknown>>();
+
+  /**
+   * Stops the worker. Sampling still running is cancelled first (it rejects at the sampler's next chunk) and waited
+   * for, at most `waitMs`: ending a thread inside an onnxruntime run can abort the whole process.
+   */
+  async close(waitMs = 30_000): Promise<void> {
+    if (this.inFlight.size > 0) {
+      await this.worker.call('cancel', null).catch(() => undefined);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.allSettled([...this.inFlight]), new Promise((r) => (timer = setTimeout(r, waitMs)))]);
+      clearTimeout(timer);
+    }
+    await this.worker.close();
   }
 
   /** Runs `fn` while the worker holds the weights named `key`. */
-  run<T>(key: string, fn: () => Promise<T>): Promise<T> {
+  private run<T>(key: string, fn: () => Promise<T>): Promise<T> {
     let v = this.versions.get(key);
     if (v === undefined) {
       v = this.next++;
@@ -116,7 +155,7 @@ export class LocalBackend implements TrainingBackend {
   private readonly pools = new Map<string, Promise<SamplerPool>>();
   private readonly models = new Map<string, LocalModel>();
   /** Sampler weights by tinker path: their base model, and (for the most recent few) the weights themselves. */
-  private readonly samplerBase = new Map<string, string>();
+  private readonly samplerBase = new Map<string, string | Promise<string>>();
   private readonly samplerCache = new Map<string, Weights>();
   private closed = false;
 
@@ -144,7 +183,14 @@ export class LocalBackend implements TrainingBackend {
     const dir = this.baseDir(name);
     let b = this.bases.get(name);
     if (!b) {
-      b = readConfigFile(join(dir, 'config.json')).then((config) => ({ name, dir, config }));
+      b = (async () => {
+        const config = await readConfigFile(join(dir, 'config.json'));
+        const tokenizerEos = existsSync(join(dir, TOKENIZER_FILE)) ? (await loadTokenizer(dir)).eosTokenId : undefined;
+        const eosIds = [
+          ...new Set([...(config.eosTokenId ?? []), ...(tokenizerEos !== undefined ? [tokenizerEos] : [])]),
+        ];
+        return { name, dir, config, eosIds };
+      })();
       this.bases.set(name, b);
     }
     return b;
@@ -235,19 +281,29 @@ export class LocalBackend implements TrainingBackend {
   }
 
   /** Which base model a sampler path belongs to (memory, else its directory's record). */
-  private async samplerBaseOf(path: string): Promise<string> {
+  /**
+   * Which base model a sampler path belongs to (memory, else its directory's record). One read per path, shared by
+   * every call waiting on it, so calls made together still reach the sampler together.
+   */
+  private samplerBaseOf(path: string): string | Promise<string> {
     const known = this.samplerBase.get(path);
     if (known) return known;
-    const dir = weightsDir(this.o.weightsRoot, parseTinkerPath(path, 'sampler_weights', 'model_path'));
-    let raw: unknown;
-    try {
-      raw = JSON.parse(await readFile(join(dir, SAMPLER_STATE), 'utf8'));
-    } catch {
-      throw new CodError('not_found', `no sampler weights at ${path}`, 'model_path');
-    }
-    const st = samplerStateSchema.parse(raw);
-    this.samplerBase.set(path, st.baseModel);
-    return st.baseModel;
+    const read = (async () => {
+      const dir = weightsDir(this.o.weightsRoot, parseTinkerPath(path, 'sampler_weights', 'model_path'));
+      let raw: unknown;
+      try {
+        raw = JSON.parse(await readFile(join(dir, SAMPLER_STATE), 'utf8'));
+      } catch {
+        throw new CodError('not_found', `no sampler weights at ${path}`, 'model_path');
+      }
+      return samplerStateSchema.parse(raw).baseModel;
+    })();
+    this.samplerBase.set(path, read);
+    read.then(
+      (name) => this.samplerBase.set(path, name),
+      () => this.samplerBase.delete(path),
+    );
+    return read;
   }
 
   private pool(base: BaseModel): Promise<SamplerPool> {
@@ -255,7 +311,15 @@ export class LocalBackend implements TrainingBackend {
     if (!p) {
       p = this.o.workers
         .start('policy', { modelDir: base.dir, threads: this.o.sampleThreads ?? 1, temperature: 1 })
-        .then((worker) => new SamplerPool(worker, `base:${base.name}`, (key) => this.samplerWeights(key, base)));
+        .then(
+          (worker) =>
+            new SamplerPool(
+              worker,
+              `base:${base.name}`,
+              (key) => this.samplerWeights(key, base),
+              this.o.sampleGatherMs ?? 0,
+            ),
+        );
       this.pools.set(base.name, p);
     }
     return p;
@@ -295,7 +359,7 @@ export class LocalBackend implements TrainingBackend {
         );
       const key = spec.modelPath ?? `base:${base.name}`;
       const pool = await this.pool(base);
-      const eosIds = [...new Set([...stopTokens, ...(base.config.eosTokenId ?? [])])];
+      const eosIds = [...new Set([...stopTokens, ...base.eosIds])];
       const reqs = Array.from({ length: n }, (_, i) => ({
         promptIds: [...spec.prompt],
         maxNewTokens: p.max_tokens!,
@@ -306,9 +370,7 @@ export class LocalBackend implements TrainingBackend {
         stop: stopStrings,
         eosIds,
       }));
-      const results = await pool.run(key, () =>
-        pool.worker.call<Array<{ tokenIds: number[]; logprobs: number[]; finish: string }>>('sample', reqs),
-      );
+      const results = await pool.gather.submit({ key, seed, prompt: spec.prompt, reqs });
       return sampleResponse.parse({
         sequences: results.map((r) => ({
           stop_reason: r.finish === 'eos' || r.finish === 'stop' ? 'stop' : 'length',
@@ -316,6 +378,29 @@ export class LocalBackend implements TrainingBackend {
           logprobs: r.logprobs,
         })),
       });
+    })();
+  }
+
+  downloadCheckpoint(path: string, dir: string): Promise<void> {
+    const src = weightsDir(this.o.weightsRoot, parseTinkerPath(path, 'sampler_weights', 'path'));
+    if (existsSync(dir)) throw new CodError('conflict', 'the download directory already exists', dir);
+    return (async () => {
+      if (!existsSync(join(src, SAMPLER_STATE)))
+        throw new CodError('not_found', `no sampler weights at ${path}`, 'path');
+      await mkdir(dir, { recursive: true });
+      // Everything but the backend's own record: what remains is the HF model directory it saved.
+      await cp(src, dir, { recursive: true, filter: (f) => !f.endsWith(`/${SAMPLER_STATE}`) });
+    })();
+  }
+
+  deleteCheckpoint(path: string): Promise<void> {
+    const p = parseSavedPath(path);
+    return (async () => {
+      if (p.kind === 'sampler_weights') {
+        this.samplerCache.delete(path);
+        for (const pool of this.pools.values()) void pool.then((x) => x.forget(path)).catch(() => undefined);
+      }
+      await rm(weightsDir(this.o.weightsRoot, p), { recursive: true, force: true });
     })();
   }
 
@@ -328,7 +413,7 @@ export class LocalBackend implements TrainingBackend {
     const models = [...this.models.values()];
     this.models.clear();
     for (const m of models) await m.close();
-    for (const p of this.pools.values()) await (await p.catch(() => null))?.worker.close();
+    for (const p of this.pools.values()) await (await p.catch(() => null))?.close();
     this.pools.clear();
   }
 }

@@ -13,7 +13,9 @@ import {
   type TrainingBackend,
   type TrainingModel,
 } from '../backend.ts';
+import { parseSavedPath } from '../tinker-path.ts';
 import * as wire from '../wire.ts';
+import { downloadArchive } from './archive.ts';
 import { requestBodies } from './requests.ts';
 import { Transport, type TransportOptions } from './transport.ts';
 
@@ -124,6 +126,28 @@ export class RemoteBackend implements TrainingBackend {
     return parsed(wire.sampleResponse, await this.transport.result(f.request_id, 'asample'), this.name, 'asample');
   }
 
+  downloadCheckpoint(path: string, dir: string): Promise<void> {
+    return downloadArchive(this.transport, path, dir);
+  }
+
+  async deleteCheckpoint(path: string): Promise<void> {
+    const p = parseSavedPath(path);
+    const what = `delete_checkpoint ${path}`;
+    const r = await this.transport.call(
+      'DELETE',
+      `training_runs/${p.modelId}/checkpoints/${p.kind}/${p.name}`,
+      undefined,
+      what,
+      true,
+    );
+    // Already gone (404) is what was asked.
+    if (r.status >= 300 && r.status !== 404)
+      throw new CodError(
+        r.status >= 500 ? 'internal' : 'bad_input',
+        `backend ${this.name} refused ${what}: HTTP ${r.status}`,
+      );
+  }
+
   forget(m: RemoteModel): void {
     this.models.delete(m);
   }
@@ -218,6 +242,8 @@ export class RemoteModel implements TrainingModel {
     if (this.closed) return;
     this.closed = true;
     this.backend.forget(this);
+    // A server that is gone has nothing to unload (and would take every retry to say so).
+    if (this.t.unreachable) return;
     const what = `unload_model ${this.modelId}`;
     const f = parsed(
       wire.untypedApiFuture,

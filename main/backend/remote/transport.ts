@@ -54,6 +54,8 @@ export class Transport {
   private readonly attempts: number;
   private readonly timeoutMs: number;
   readonly futureTimeoutMs: number;
+  /** The last call found nothing listening, after every attempt (cleared by any answer). */
+  unreachable = false;
 
   constructor(private readonly o: TransportOptions) {
     let u: URL;
@@ -72,7 +74,7 @@ export class Transport {
 
   /** One call; resolves with any HTTP answer that is not retried away, rejects with a CodError naming the server. */
   async call(
-    method: 'GET' | 'POST',
+    method: 'GET' | 'POST' | 'DELETE',
     endpoint: string,
     body: unknown,
     what: string,
@@ -106,6 +108,7 @@ export class Transport {
           await this.backoff(attempt, what, lastProblem);
           continue;
         }
+        this.unreachable = refused;
         throw new CodError(
           'io',
           refused
@@ -113,6 +116,7 @@ export class Transport {
             : `backend ${this.baseUrl} disappeared during ${what}: ${lastProblem}${attempt > 1 ? `, ${attempt} attempts` : ''}`,
         );
       }
+      this.unreachable = false;
       const text = await res.text().catch(() => '');
       let parsed: unknown = text;
       try {
@@ -131,6 +135,44 @@ export class Transport {
           `backend ${this.baseUrl} refused the API key (HTTP ${res.status}: ${detailOf(parsed)}); pass --api-key or set $TINKER_API_KEY`,
         );
       return { status: res.status, body: parsed };
+    }
+  }
+
+  /**
+   * A GET whose body is not JSON (a checkpoint archive): the raw response, redirects not followed. `url` is
+   * absolute or under /api/v1; the API key goes only to this server, never to another host a redirect names (a
+   * storage service's signed URL). A refused connection is retried; 401/403 are the key's fault.
+   */
+  async fetchRaw(url: string, what: string, timeoutMs: number): Promise<Response> {
+    const target = new URL(url, `${this.baseUrl}/api/v1/`);
+    const ours = target.origin === new URL(this.baseUrl).origin;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const res = await fetch(target, {
+          headers: ours && this.o.apiKey ? { 'x-api-key': this.o.apiKey } : {},
+          redirect: 'manual',
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+        if (res.status === 401 || res.status === 403)
+          throw new CodError(
+            'bad_config',
+            `backend ${this.baseUrl} refused the API key (HTTP ${res.status} during ${what}); pass --api-key or set $TINKER_API_KEY`,
+          );
+        return res;
+      } catch (e) {
+        if (e instanceof CodError) throw e;
+        const code = netCode(e);
+        const problem =
+          code === 'ECONNREFUSED' ? 'connection refused (ECONNREFUSED)' : `the connection failed (${code})`;
+        if (attempt < this.attempts) {
+          await this.backoff(attempt, what, problem);
+          continue;
+        }
+        throw new CodError(
+          'io',
+          `backend ${this.baseUrl} is unreachable during ${what}: ${problem}, ${attempt} attempt(s)`,
+        );
+      }
     }
   }
 

@@ -16,10 +16,12 @@ export const backendServe: CliCommand = {
   summary: 'Serve the local training backend over the Tinker HTTP API (loopback by default)',
   usage:
     '[--port P] [--host 127.0.0.1] [--api-key K] [--model NAME=DIR ...] [--weights DIR]\n' +
-    '        [--train-threads N] [--sample-threads N] [--max-body-mb M] [--future-wait-s S]\n\n' +
+    '        [--train-threads N] [--sample-threads N] [--sample-gather-ms G] [--max-body-mb M] [--future-wait-s S]\n\n' +
     'Prints `listening on URL` and serves until interrupted. --model adds a base model clients can name\n' +
     '(default: builtin=the built-in model). Saved weights go under --weights (default $COD_HOME/backend-weights).\n' +
-    'A --host other than loopback requires --api-key (or $COD_BACKEND_API_KEY); clients send it as X-API-Key.',
+    'A --host other than loopback requires --api-key (or $COD_BACKEND_API_KEY); clients send it as X-API-Key.\n' +
+    '--sample-gather-ms (default 20): sample requests arriving within G ms of each other share one sampler batch,\n' +
+    "ordered by content, so a client's concurrent requests sample exactly as they would in process.",
   async run(argv) {
     const { values } = parseFlags(argv, {
       port: { type: 'string' },
@@ -29,6 +31,7 @@ export const backendServe: CliCommand = {
       weights: { type: 'string' },
       'train-threads': { type: 'string' },
       'sample-threads': { type: 'string' },
+      'sample-gather-ms': { type: 'string' },
       'max-body-mb': { type: 'string' },
       'future-wait-s': { type: 'string' },
     });
@@ -45,12 +48,16 @@ export const backendServe: CliCommand = {
       if (!(n > 0)) throw new CodError('bad_input', `--${name} must be positive, got ${n}`);
       return n;
     };
+    const gatherMs = numberFlag(values['sample-gather-ms'], 'sample-gather-ms', 20);
+    if (!(gatherMs >= 0 && gatherMs <= 10_000))
+      throw new CodError('bad_input', `--sample-gather-ms must be 0..10000, got ${gatherMs}`);
     const backend = new LocalBackend({
       models,
       weightsRoot: path.resolve(values.weights ?? path.join(codHome(), 'backend-weights')),
       workers: new ThreadWorkerHost(),
       trainThreads: positive(values['train-threads'], 'train-threads', 1),
       sampleThreads: positive(values['sample-threads'], 'sample-threads', 1),
+      sampleGatherMs: gatherMs,
     });
     const apiKey = values['api-key'] ?? process.env.COD_BACKEND_API_KEY;
     const server = await serveBackend({

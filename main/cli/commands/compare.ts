@@ -1,12 +1,20 @@
 import type { CompareResult } from '../../api/jobs.ts';
 import { CodError } from '../../base/errors.ts';
-import { openCheckpointPolicy, type CheckpointPolicy } from '../../training/checkpoint-policy.ts';
+import type { EvalPolicy } from '../../training/eval-policy.ts';
 import { compareSuites, type SuiteComparison } from '../../training/compare.ts';
 import { formatComparison } from '../../training/eval-format.ts';
 import { suiteSummary } from '../../training/evaluate.ts';
 import { parseFlags, requireFlag } from '../args.ts';
 import type { CliCommand } from '../command.ts';
-import { EVAL_FLAGS, evaluateCheckpoint, progressSink, selectSuites, threadsFlag, totalTasks } from './eval.ts';
+import {
+  EVAL_FLAGS,
+  evaluateCheckpoint,
+  openCheckpoint,
+  progressSink,
+  selectSuites,
+  threadsFlag,
+  totalTasks,
+} from './eval.ts';
 
 const USAGE =
   'A_DIR B_DIR --curriculum FILE [--suite NAME]... [--seeds 1,2,3] [--threads N] [--json] [--events]\n\n' +
@@ -32,15 +40,14 @@ export const compareCommand: CliCommand = {
     const total = 2 * totalTasks(suites);
     const progress = progressSink(`cod compare`, values.events ?? false);
     // Both opened (and so checked) before any lifecycle runs: a bad B_DIR fails at once, not after A's evals.
-    const opts = threads ? { threads } : {};
-    const cpA = await openCheckpointPolicy(aDir, opts);
+    const cpA = await openCheckpoint(aDir, threads);
     let comparisons: SuiteComparison[];
     try {
-      const cpB = await openCheckpointPolicy(bDir, opts);
+      const cpB = await openCheckpoint(bDir, threads);
       try {
         let done = 0;
         progress(0, total);
-        const side = (checkpoint: CheckpointPolicy) =>
+        const side = (checkpoint: EvalPolicy) =>
           evaluateCheckpoint({ checkpoint, loaded, suites, onTask: () => progress(++done, total) });
         // Sequential sides; both play suitePacks(suite) with the same sampling seeds (evaluate.ts).
         const a = await side(cpA);

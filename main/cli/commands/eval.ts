@@ -2,7 +2,8 @@ import type { ProgressEvent, SuiteSummary } from '../../api/jobs.ts';
 import { CodError } from '../../base/errors.ts';
 import { loadCurriculum, type LoadedCurriculum } from '../../training/curriculum/load.ts';
 import type { EvalSuite } from '../../training/curriculum/schema.ts';
-import { openCheckpointPolicy, type CheckpointPolicy } from '../../training/checkpoint-policy.ts';
+import { openEvalPolicy, type EvalPolicy } from '../../training/eval-policy.ts';
+import { ThreadWorkerHost } from '../../workers/host.ts';
 import { CurriculumEnvHost } from '../../training/eval-host.ts';
 import { formatSuiteResult } from '../../training/eval-format.ts';
 import {
@@ -72,9 +73,14 @@ export function threadsFlag(value: string | undefined): number | undefined {
   return n;
 }
 
+/** A checkpoint directory served by a local training backend (its sampler in a worker thread). */
+export function openCheckpoint(dir: string, threads: number | undefined): Promise<EvalPolicy> {
+  return openEvalPolicy(dir, { workers: new ThreadWorkerHost(), ...(threads ? { threads } : {}) });
+}
+
 /** Plays the suites on one opened checkpoint; `onTask` is called once per task (pack position) played. */
 export async function evaluateCheckpoint(args: {
-  checkpoint: CheckpointPolicy;
+  checkpoint: EvalPolicy;
   loaded: LoadedCurriculum;
   suites: readonly EvalSuite[];
   baseline?: EvalBaseline;
@@ -135,7 +141,7 @@ export const evalCommand: CliCommand = {
     const { loaded, suites } = selectSuites(requireFlag(values.curriculum, 'curriculum'), values.suite, values.seeds);
     const total = totalTasks(suites);
     const progress = progressSink(`cod eval ${positionals[0]}`, values.events ?? false);
-    const checkpoint = await openCheckpointPolicy(positionals[0], { ...(threads ? { threads } : {}) });
+    const checkpoint = await openCheckpoint(positionals[0], threads);
     let results: SuiteResult[];
     try {
       let done = 0;

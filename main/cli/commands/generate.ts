@@ -1,7 +1,8 @@
 import { readFile, stat } from 'node:fs/promises';
 import { CodError } from '../../base/errors.ts';
 import { loadChatRenderer } from '../../models/chat-template/source.ts';
-import { loadCheckpoint } from '../../models/checkpoint.ts';
+import { loadAdapter } from '../../models/adapter.ts';
+import { loadCheckpoint, loadStoredCheckpoint } from '../../models/checkpoint.ts';
 import { Sampler } from '../../models/sampler/sampler.ts';
 import { loadTokenizer } from '../../models/tokenizer/tokenizer.ts';
 import type { ChatTurn } from '../../models/chat-template/render.ts';
@@ -47,7 +48,7 @@ export const generate: CliCommand = {
   path: ['generate'],
   summary: 'Sample completions from a checkpoint (KV-cache decoding, in-graph sampling)',
   usage:
-    '--model DIR (--prompt TEXT | --chat FILE.json) [--n K] [--temperature T] [--top-k K] [--top-p P] [--seed S]\n' +
+    '--model DIR [--adapter ADAPTER] (--prompt TEXT | --chat FILE.json) [--n K] [--temperature T] [--top-k K] [--top-p P] [--seed S]\n' +
     '         [--max-new-tokens M] [--stop STR]... [--threads N] [--json]\n\n' +
     '  --prompt TEXT is encoded as is; --chat renders messages with the checkpoint chat template and stops at its\n' +
     '  end-of-turn token. Sample k uses seed "S:k".',
@@ -65,6 +66,7 @@ export const generate: CliCommand = {
       stop: { type: 'string', multiple: true },
       threads: { type: 'string' },
       json: { type: 'boolean' },
+      adapter: { type: 'string' },
     });
     const dir = requireFlag(values.model, 'model');
     if ((values.prompt === undefined) === (values.chat === undefined))
@@ -73,7 +75,10 @@ export const generate: CliCommand = {
     if (n < 1) throw new CodError('bad_input', '--n must be at least 1');
     const maxNewTokens = intFlag(values['max-new-tokens'], 'max-new-tokens', 64);
     await requireDir(dir);
-    const model = await loadCheckpoint(dir);
+    // With an adapter the base stays as stored (bf16 too) inside the decode graphs; only the adapter is fed.
+    const stored = values.adapter ? await loadStoredCheckpoint(dir) : null;
+    const adapter = stored ? await loadAdapter(values.adapter!, stored.config) : null;
+    const model = stored ? { config: stored.config, weights: adapter!.weights } : await loadCheckpoint(dir);
     const tokenizer = await loadTokenizer(dir);
     if (tokenizer.vocabSize > model.config.vocabSize)
       throw new CodError(
@@ -103,6 +108,7 @@ export const generate: CliCommand = {
       decode: (ids) => tokenizer.decode(ids),
       maxBatch: Math.min(n, 64),
       threads: intFlag(values.threads, 'threads', 0) || undefined,
+      ...(stored && adapter ? { lora: { base: stored.tensors, settings: adapter.settings } } : {}),
     });
     const seed = values.seed ?? '0';
     try {

@@ -7,6 +7,8 @@ import { envsTraces } from './envs-traces.ts';
 import { modelInit } from './model-init.ts';
 import { modelImport } from './model-import.ts';
 import { modelScore } from './model-score.ts';
+import { loraInit, loraMerge } from './lora.ts';
+import { doctor } from './doctor.ts';
 import { generate } from './generate.ts';
 import { serveCommand } from './serve.ts';
 import { tokenizerTrain } from './tokenizer-train.ts';
@@ -22,6 +24,9 @@ export const commands: CliCommand[] = [
   modelInit,
   modelImport,
   modelScore,
+  loraInit,
+  loraMerge,
+  doctor,
   generate,
   tokenizerTrain,
   engineGrads,

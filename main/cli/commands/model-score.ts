@@ -1,8 +1,7 @@
 import { CodError } from '../../base/errors.ts';
 import { readBatchFile } from '../../models/batch-file.ts';
-import { loadCheckpoint } from '../../models/checkpoint.ts';
 import { packBatch, unpackPerToken } from '../../models/packing.ts';
-import { ModelRuntime } from '../../models/runtime.ts';
+import { ENGINE_FLAGS, ENGINE_FLAGS_USAGE, engineOptions, openRuntime } from './engine-grads.ts';
 import { intFlag, parseFlags, requireFlag } from '../args.ts';
 import type { CliCommand } from '../command.ts';
 import { requireDir } from './generate.ts';
@@ -10,17 +9,23 @@ import { requireDir } from './generate.ts';
 export const modelScore: CliCommand = {
   path: ['model', 'score'],
   summary: 'Log-prob of every token given the tokens before it (null at position 0), for a batch of sequences',
-  usage: '--model DIR --batch BATCH.json [--threads N] [--json]',
+  usage: `--model DIR [--adapter ADAPTER] --batch BATCH.json [--threads N] [--json] ${ENGINE_FLAGS_USAGE}`,
   async run(argv) {
     const { values } = parseFlags(argv, {
       model: { type: 'string' },
       batch: { type: 'string' },
       threads: { type: 'string' },
       json: { type: 'boolean' },
+      adapter: { type: 'string' },
+      ...ENGINE_FLAGS,
     });
     const dir = requireFlag(values.model, 'model');
     await requireDir(dir);
-    const model = await loadCheckpoint(dir);
+    const rt = await openRuntime(dir, values.adapter, {
+      threads: intFlag(values.threads, 'threads', 0) || undefined,
+      ...engineOptions(values),
+    });
+    const model = { config: rt.config };
     const batchPath = requireFlag(values.batch, 'batch');
     const batch = await readBatchFile(batchPath, model.config.vocabSize);
     // Positions past max_position_embeddings are outside what the model was built for: refuse, naming the row.
@@ -34,9 +39,6 @@ export const modelScore: CliCommand = {
         );
     });
     const packed = packBatch(batch);
-    const rt = new ModelRuntime(model.config, model.weights, {
-      threads: intFlag(values.threads, 'threads', 0) || undefined,
-    });
     try {
       const { logp } = await rt.score(packed);
       const logprobs = unpackPerToken(packed, logp);

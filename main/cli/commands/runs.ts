@@ -4,6 +4,7 @@ import { CodError } from '../../base/errors.ts';
 import { hasLiveTrainer, openStore, type RunStore } from '../../store/index.ts';
 import type { CheckpointRecord, JsonObject, JsonValue, RunRecord } from '../../store/types.ts';
 import { defaultStorePath } from '../../training/locations.ts';
+import { describeRunBackend } from '../../training/run-backend.ts';
 import { runConfigView } from '../../training/run-session.ts';
 import { parseFlags } from '../args.ts';
 import type { CliCommand } from '../command.ts';
@@ -66,6 +67,7 @@ function configSummary(stored: JsonObject): string[] {
   const lines: string[] = [];
   if (typeof config.name === 'string') lines.push(`curriculum: ${config.name}`);
   if (view.model !== null) lines.push(`model: ${view.model}`);
+  if (view.backend !== null) lines.push(`backend: ${describeRunBackend(view.backend)}`);
   if (config.rendering !== undefined || config.memory !== undefined)
     lines.push(`rendering: ${String(config.rendering ?? '—')}, memory: ${String(config.memory ?? '—')}`);
   if (train) {

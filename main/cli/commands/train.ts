@@ -108,6 +108,7 @@ async function train(
   events: boolean,
   resume: boolean,
   maxMinutes?: number,
+  apiKey?: string,
 ): Promise<number> {
   const stop = new StopRequest('cod train');
   // A time budget stops the run like a signal: after the step in progress, with a checkpoint.
@@ -126,6 +127,7 @@ async function train(
       config,
       resume,
       workers: new ThreadWorkerHost(),
+      ...(apiKey ? { apiKey } : {}),
       signal: stop.signal,
       onEvent: out.onEvent,
     });
@@ -142,9 +144,14 @@ export const trainCommand: CliCommand = {
   path: ['train'],
   summary: 'Train a policy with CoD RL on a curriculum (or --resume a run from its last checkpoint)',
   usage:
-    '(CURRICULUM.yaml [--model DIR] [--out RUN_DIR] [--name NAME] | --resume RUN_ID) [--steps N] [--max-minutes M]\n' +
-    '      [--store FILE] [--store-max-mb N] [--events]\n\n' +
-    '  --model DIR   starting model (default: the built-in model, resources/models/builtin)\n' +
+    '(CURRICULUM.yaml [--model DIR] [--out RUN_DIR] [--name NAME] [--backend URL [--base-model NAME]] | --resume RUN_ID)\n' +
+    '      [--api-key K] [--steps N] [--max-minutes M] [--store FILE] [--store-max-mb N] [--events]\n\n' +
+    '  --model DIR   starting model (default: the built-in model, resources/models/builtin); with --backend, the\n' +
+    "                directory of the base model's tokenizer and chat template\n" +
+    '  --backend URL train on a Tinker-compatible server (cod backend serve, skyrl-tx, hosted Tinker) instead of\n' +
+    "                this machine's engine; overrides the curriculum's backend: section\n" +
+    "  --base-model NAME  the server's base model (default: the curriculum's backend.baseModel, else its only one)\n" +
+    "  --api-key K   the server's key (default $TINKER_API_KEY; never stored: give it again with --resume)\n" +
     '  --out DIR     run directory for checkpoints (default: $COD_HOME/runs/RUN_ID)\n' +
     '  --store FILE  run store (default: $COD_HOME/runs.db; COD_HOME defaults to ~/.cod)\n' +
     '  --steps N     override training.steps (e.g. to extend a finished run)\n' +
@@ -166,9 +173,15 @@ export const trainCommand: CliCommand = {
         events: { type: 'boolean' },
         'max-minutes': { type: 'string' },
         'store-max-mb': { type: 'string' },
+        backend: { type: 'string' },
+        'base-model': { type: 'string' },
+        'api-key': { type: 'string' },
       },
       true,
     );
+    const apiKey = values['api-key'];
+    if (values['base-model'] !== undefined && values.backend === undefined)
+      throw new CodError('bad_input', '--base-model names a model on a --backend server; give --backend URL too');
     const storePath = resolve(values.store ?? defaultStorePath());
     const maxMb = values['store-max-mb'] !== undefined ? Number(values['store-max-mb']) : undefined;
     if (maxMb !== undefined && !(maxMb > 0))
@@ -180,19 +193,31 @@ export const trainCommand: CliCommand = {
     if (maxMinutes !== undefined && !(maxMinutes > 0))
       throw new CodError('bad_input', `--max-minutes must be a positive number, got '${values['max-minutes']}'`);
     if (values.resume !== undefined) {
-      if (positionals.length > 0 || values.model || values.out)
-        throw new CodError('bad_input', '--resume takes a run id only (the run keeps its curriculum and model)');
+      if (positionals.length > 0 || values.model || values.out || values.backend)
+        throw new CodError(
+          'bad_input',
+          '--resume takes a run id only (the run keeps its curriculum, model and backend)',
+        );
       const store = openStore(storePath, storeOpts);
       try {
         const config = resumeConfig(store, values.resume, stepsOverride);
-        return await train(store, values.resume, config, values.events ?? false, true, maxMinutes);
+        return await train(store, values.resume, config, values.events ?? false, true, maxMinutes, apiKey);
       } finally {
         store.close();
       }
     }
     if (positionals.length !== 1) throw new CodError('bad_input', 'expected one CURRICULUM.yaml (or --resume RUN_ID)');
-    const plan = planRun({
+    const plan = await planRun({
       curriculumFile: positionals[0],
+      ...(values.backend !== undefined
+        ? {
+            backend: {
+              url: values.backend,
+              ...(values['base-model'] !== undefined ? { baseModel: values['base-model'] } : {}),
+            },
+          }
+        : {}),
+      ...(apiKey ? { apiKey } : {}),
       ...(values.model !== undefined ? { model: values.model } : {}),
       ...(values.out !== undefined ? { runDir: values.out } : {}),
       ...(values.name !== undefined ? { name: values.name } : {}),
@@ -201,7 +226,7 @@ export const trainCommand: CliCommand = {
     const store = openStore(storePath, storeOpts);
     try {
       const id = createRun(store, plan);
-      return await train(store, id, plan.config, values.events ?? false, false, maxMinutes);
+      return await train(store, id, plan.config, values.events ?? false, false, maxMinutes, apiKey);
     } finally {
       store.close();
     }

@@ -6,8 +6,30 @@ import { ATTR_TYPE, ModelProto } from './proto.ts';
 export const OPSET = 21;
 export const IR_VERSION = 10;
 
+/** External initializer bytes collected during emission: onnxruntime reads them from memory by `path`. */
+export interface ExternalData {
+  readonly path: string;
+  readonly data: Uint8Array;
+}
+let externals: ExternalData[] | null = null;
+
 function tensorProto(t: TensorData, name?: string): Record<string, unknown> {
   const bytes = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+  if (t.external && externals && name) {
+    const path = `ext${externals.length}.bin`;
+    externals.push({ path, data: bytes });
+    return {
+      dims: [...t.shape],
+      dataType: ONNX_DTYPE[t.dtype],
+      name,
+      dataLocation: 1,
+      externalData: [
+        { key: 'location', value: path },
+        { key: 'offset', value: '0' },
+        { key: 'length', value: String(bytes.byteLength) },
+      ],
+    };
+  }
   return { dims: [...t.shape], dataType: ONNX_DTYPE[t.dtype], rawData: bytes, ...(name ? { name } : {}) };
 }
 
@@ -58,12 +80,22 @@ function graphProto(g: Graph, formalInputs?: number): Record<string, unknown> {
   );
   // Backward liveness from the outputs.
   const needed = new Set<number>(g.outputs.map((o) => o.value.id));
+  // A subgraph reads values of this graph by name (outer scope): those are inputs of its node too.
+  const named = new Map<string, Value>();
+  for (const n of g.nodes) for (const o of n.outputs) if (o.name) named.set(o.name, o);
+  const outerReads = (n: (typeof g.nodes)[number]): Value[] =>
+    Object.values(n.attrs)
+      .filter((a): a is SubgraphAttr => typeof a === 'object' && a !== null && (a as SubgraphAttr).kind === 'subgraph')
+      .flatMap((a) => a.graph.inputs.filter((i) => i.kind === 'input').slice(a.formalInputs))
+      .map((i) => named.get(i.value.name!))
+      .filter((v): v is Value => v !== undefined);
   const liveNodes = [];
   for (let k = g.nodes.length - 1; k >= 0; k--) {
     const n = g.nodes[k];
     if (n.outputs.some((o) => needed.has(o.id))) {
       liveNodes.push(n);
       for (const x of n.inputs) needed.add(x.id);
+      for (const x of outerReads(n)) needed.add(x.id);
     }
   }
   liveNodes.reverse();
@@ -82,7 +114,8 @@ function graphProto(g: Graph, formalInputs?: number): Record<string, unknown> {
   const nameOf = (v: Value): string => {
     let n = names.get(v.id);
     if (!n) {
-      n = outputAlias.get(v.id) ?? `${prefix}v${v.id}`;
+      // An intermediate may carry a name (e.g. a cast frozen weight a Loop body reads from the outer scope).
+      n = outputAlias.get(v.id) ?? (v.name ? prefix + v.name : `${prefix}v${v.id}`);
       names.set(v.id, n);
     }
     return n;
@@ -123,6 +156,28 @@ function graphProto(g: Graph, formalInputs?: number): Record<string, unknown> {
 }
 
 export function emitModel(g: Graph, opts: EmitOptions = {}): Uint8Array {
+  return emitModelWithData(g, opts, false).model;
+}
+
+/**
+ * The model, with every initializer marked `external` kept out of the protobuf and returned as in-memory external
+ * data (pass both to EngineSession.create). With `external` false, everything is inline.
+ */
+export function emitModelWithData(
+  g: Graph,
+  opts: EmitOptions = {},
+  external = true,
+): { model: Uint8Array; externalData: ExternalData[] } {
+  externals = external ? [] : null;
+  try {
+    const model = encodeModel(g, opts);
+    return { model, externalData: externals ?? [] };
+  } finally {
+    externals = null;
+  }
+}
+
+function encodeModel(g: Graph, opts: EmitOptions): Uint8Array {
   const model = {
     irVersion: IR_VERSION,
     producerName: 'cod-workbench',

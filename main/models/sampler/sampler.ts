@@ -21,11 +21,20 @@
  * temperature / top-k / top-p: that is what the trainer's scoring graph recomputes.
  */
 import { CodError } from '../../base/errors.ts';
-import { emitModel, EngineSession, type HostTensor, type ProviderName } from '../../engine/index.ts';
+import {
+  emitModelWithData,
+  EngineSession,
+  type Graph,
+  type HostTensor,
+  type ProviderName,
+  providersFromEnv,
+} from '../../engine/index.ts';
+import { adapterSpecs, type LoraSettings } from '../adapter.ts';
+import type { StoredTensor } from '../checkpoint.ts';
 import type { ModelConfig } from '../config.ts';
 import { buildLoopGraph, buildPrefillGraph, buildStepGraph, cacheName, recentName } from '../decode-graph.ts';
 import { bucketWidth } from '../packing.ts';
-import { parameterSpecs } from '../transformer.ts';
+import { parameterSpecs, type WeightSource } from '../transformer.ts';
 import { SeededRng } from './rng.ts';
 
 export interface SampleRequest {
@@ -76,6 +85,11 @@ export interface SamplerOptions {
    * grew past 16 GB.
    */
   readonly memArena?: boolean;
+  /**
+   * LoRA: the frozen base weights (as stored; initializers of every decode graph) and the adapter's settings. The
+   * sampler's `params` are then the live adapter tensors (e.g. a LoRA ModelRuntime's `params`).
+   */
+  readonly lora?: { readonly base: ReadonlyMap<string, StoredTensor>; readonly settings: LoraSettings };
 }
 
 export interface SamplerStats {
@@ -158,7 +172,10 @@ export class Sampler {
     if (!(this.maxBatch >= 1 && this.chunkSteps >= 1 && this.prefillRows >= 1))
       throw new CodError('bad_input', 'maxBatch, chunkSteps and prefillRows must be at least 1', 'sampler');
     this.rowSize = config.numKvHeads * config.headDim;
+    this.source = opts.lora ? { kind: 'lora', ...opts.lora } : { kind: 'full' };
   }
+
+  private readonly source: WeightSource;
 
   /**
    * Abandon every request queued or being sampled: they reject with `reason` at the next chunk boundary (one
@@ -328,11 +345,13 @@ export class Sampler {
     }
   }
 
-  private session(key: string, build: () => Uint8Array): Promise<EngineSession> {
+  private session(key: string, build: () => Graph): Promise<EngineSession> {
     let s = this.sessions.get(key);
     if (!s) {
-      s = EngineSession.create(build(), {
-        providers: this.opts.providers ?? ['cpu'],
+      const { model, externalData } = emitModelWithData(build());
+      s = EngineSession.create(model, {
+        externalData,
+        providers: this.opts.providers ?? providersFromEnv(),
         threads: this.opts.threads,
         memArena: this.opts.memArena ?? false,
       });
@@ -342,7 +361,8 @@ export class Sampler {
   }
 
   private paramFeeds(feeds: Record<string, HostTensor>): void {
-    for (const spec of parameterSpecs(this.config)) {
+    const specs = this.opts.lora ? adapterSpecs(this.config, this.opts.lora.settings) : parameterSpecs(this.config);
+    for (const spec of specs) {
       const data = this.params.get(spec.name);
       if (!data) throw new CodError('internal', `sampler: no weights for ${spec.name}`);
       feeds[`p.${spec.name}`] = { dtype: 'float32', shape: spec.shape, data };
@@ -358,7 +378,7 @@ export class Sampler {
       const group = todo.slice(at, at + this.prefillRows);
       const T = bucketWidth(Math.max(...group.map((s) => s.pos)));
       const P = pow2ceil(group.length);
-      const sess = await this.session(`prefill|${P}x${T}`, () => emitModel(buildPrefillGraph(this.config, P, T)));
+      const sess = await this.session(`prefill|${P}x${T}`, () => buildPrefillGraph(this.config, P, T, this.source));
       const ids = new Array<number>(P * T).fill(0);
       group.forEach((s, r) => {
         for (let t = 0; t < s.pos; t++) ids[r * T + t] = s.req.promptIds[t];
@@ -394,7 +414,9 @@ export class Sampler {
     const loopMode = this.mode === 'loop';
     const key = `${this.mode}|${filtered}`;
     const sess = await this.session(key, () =>
-      emitModel(loopMode ? buildLoopGraph(this.config, filtered) : buildStepGraph(this.config, filtered)),
+      loopMode
+        ? buildLoopGraph(this.config, filtered, this.source)
+        : buildStepGraph(this.config, filtered, this.source),
     );
     const tok = new Array<number>(B).fill(0);
     const pos = new Array<number>(B).fill(0);

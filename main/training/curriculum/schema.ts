@@ -61,6 +61,42 @@ export const lifecycleSchema = z.strictObject({
 });
 
 /**
+ * Where the run trains: a Tinker-compatible server (skyrl-tx, hosted Tinker, `cod backend serve`) instead of the
+ * local backend. The API key is not written here: `cod train --api-key K` or $TINKER_API_KEY.
+ */
+export const backendSectionSchema = z.strictObject({
+  url: z
+    .string()
+    .regex(/^https?:\/\/[^\s/]+(\/\S*)?$/, 'must be an http(s) URL like http://gpu-box:8000')
+    .max(2048),
+  /** The server's name of the base model (default: the one model the server offers). */
+  baseModel: z.string().min(1).max(256).optional(),
+});
+
+/**
+ * The model a run trains: its base directory (config.json, tokenizer, chat template; the weights too for the local
+ * backend), relative to the curriculum file, and LoRA settings (absent: a full fine-tune). `cod train --model DIR`
+ * overrides `base`. LoRA's defaults are the Tinker API's (alpha 32, every target on).
+ */
+export const modelSectionSchema = z.strictObject({
+  base: z.string().min(1).max(4096).optional(),
+  lora: z
+    .strictObject({
+      rank: z.number().int().min(1).max(1024),
+      alpha: z.number().positive().default(32),
+      seed: z.number().int().nonnegative().default(0),
+      targets: z
+        .strictObject({
+          attn: z.boolean().default(true),
+          mlp: z.boolean().default(true),
+          unembed: z.boolean().default(true),
+        })
+        .default({ attn: true, mlp: true, unembed: true }),
+    })
+    .optional(),
+});
+
+/**
  * Trainer options: the common ones typed, everything else kept as written (the trainer validates its own keys
  * through loadCurriculum's `trainingSchema`).
  */
@@ -95,6 +131,8 @@ export const curriculumSchema = z.strictObject({
   /** Plugin directories (or folders of plugins), relative to the curriculum file. */
   plugins: z.array(z.string().min(1)).optional(),
   training: trainingSchema.default({}),
+  model: modelSectionSchema.optional(),
+  backend: backendSectionSchema.optional(),
 });
 
 /** A curriculum as loadCurriculum returns it, every eval's pack strategy resolved: how a run stores it. */

@@ -38,6 +38,8 @@ export function stringifyCurriculum(c: Curriculum): string {
     })),
     ...(c.plugins !== undefined ? { plugins: c.plugins } : {}),
     training: c.training,
+    ...(c.model !== undefined ? { model: c.model } : {}),
+    ...(c.backend !== undefined ? { backend: c.backend } : {}),
   };
   // lineWidth 0: never fold long strings (prompt templates must come back byte for byte).
   return stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false });

@@ -155,6 +155,28 @@ const cases: Record<string, GradCase> = {
     build: (_g, [a]) => E.cast(E.mul(E.cast(a, 'float32'), E.cast(a, 'float32')), 'float64'),
   },
   'Composite: SiLU': { shapes: [[2, 4]], build: (_g, [a]) => E.silu(a) },
+  // Runtime start 2 of 6 along axis 1; the cotangent is weighted so every kept element's gradient differs.
+  'SliceDyn (runtime start)': {
+    shapes: [[2, 6]],
+    build: (g, [a]) => {
+      const s = E.sliceDyn(a, i64(g, [1], [2]), 1, 5, 'n');
+      return E.reduceSum(E.mul(s, s), [1], true);
+    },
+  },
+  'PadDyn (runtime before)': {
+    shapes: [[3, 2]],
+    build: (g, [a]) => E.padDyn(E.mul(a, a), i64(g, [1], [1]), 0, 2, 6),
+  },
+  'Remat (recomputed region = direct)': {
+    shapes: [
+      [3, 4],
+      [4, 4],
+    ],
+    build: (_g, [a, b]) => {
+      const [y] = E.remat('t', [a, b], ([x, w]) => [E.softmax(E.matmul(E.tanh(x), w))]);
+      return E.mul(y, y);
+    },
+  },
 };
 
 describe('every op gradient matches central finite differences (float64)', () => {

@@ -1,0 +1,128 @@
+/**
+ * Recomputation (gradient checkpointing) for a static-graph compiler: `remat(inputs, fn)` builds fn's forward once
+ * for the forward pass and, when autodiff reaches the region, builds it AGAIN inside the backward pass and
+ * differentiates that copy. The forward copy's intermediates then die as soon as the region's outputs exist
+ * (onnxruntime frees a tensor after its last reader), and the backward copy's live only while that region's
+ * gradient is computed: memory is the region's inputs and outputs, not everything inside it.
+ *
+ * Two things would silently undo that in onnxruntime, and both are handled by "tying" the recomputation's inputs to
+ * the incoming cotangent (x' = x + 0·Σg, a cheap pass over x):
+ *   - common-subexpression elimination would merge the two identical copies back into one, and
+ *   - the topological order could run the copy early, in the forward pass.
+ * With the tie, the copy depends on a value that exists only in the backward pass. Frozen weights (values computed
+ * from initializers alone) and float graph inputs (trainable parameters, which live for the whole run anyway) are not
+ * tied: a pass over a weight matrix per region would cost more than it saves.
+ *
+ * A region must be a pure function of its inputs: any value it reads that is not one of `inputs` must be derived from
+ * initializers only (checked when it is built), so the recomputed copy sees exactly what the first one saw and no
+ * gradient can leak around the region.
+ */
+import { vjp } from './autodiff.ts';
+import { defineGradient } from './gradients.ts';
+import { isFloat } from './dtype.ts';
+import type { Graph, Node, OpDef, Value } from './graph.ts';
+import { constLike } from './ops/constant.ts';
+import { add, mul, stopGradient } from './ops/elementwise.ts';
+import { cast } from './ops/index-ops.ts';
+import { sumAll } from './ops/reduce.ts';
+
+const constantCache = new WeakMap<Graph, Map<number, boolean>>();
+
+/** True when `v` is computed from initializers alone (frozen weights, constants): onnxruntime folds or keeps it. */
+export function isConstantDerived(v: Value): boolean {
+  let memo = constantCache.get(v.graph);
+  if (!memo) constantCache.set(v.graph, (memo = new Map()));
+  const stack: Value[] = [v];
+  while (stack.length > 0) {
+    const x = stack[stack.length - 1];
+    if (memo.has(x.id)) {
+      stack.pop();
+      continue;
+    }
+    if (!x.producer) {
+      memo.set(x.id, x.graph.inputs.find((i) => i.value === x)?.kind === 'initializer');
+      stack.pop();
+      continue;
+    }
+    const pending = x.producer.inputs.filter((i) => !memo.has(i.id));
+    if (pending.length > 0) {
+      stack.push(...pending);
+      continue;
+    }
+    memo.set(
+      x.id,
+      x.producer.inputs.every((i) => memo.get(i.id)),
+    );
+    stack.pop();
+  }
+  return memo.get(v.id)!;
+}
+
+function isGraphInput(v: Value): boolean {
+  return !v.producer && v.graph.inputs.some((i) => i.value === v && i.kind === 'input');
+}
+
+/** Whether a region input is tied to the cotangent when recomputed (see the module comment). */
+function needsTie(v: Value): boolean {
+  if (isConstantDerived(v)) return false;
+  return !(isGraphInput(v) && isFloat(v.dtype));
+}
+
+export class RematError extends Error {}
+
+/**
+ * Runs `fn(inputs)` as a recomputed region: returns its outputs; their VJP recomputes fn. `name` labels errors.
+ * Pass every non-constant value the region reads (activations, trainable parameters, integer inputs) in `inputs`.
+ */
+export function remat(name: string, inputs: readonly Value[], fn: (xs: Value[]) => Value[]): Value[] {
+  const g = inputs[0].graph;
+  for (const x of inputs)
+    if (x.dtype === 'bool') throw new RematError(`remat '${name}': bool inputs are not supported (pass int64)`);
+  const detached = inputs.map((x) => stopGradient(x));
+  const first = g.nodes.length;
+  const inner = fn(detached);
+  checkPure(name, g.nodes.slice(first), new Set(detached.map((d) => d.id)));
+
+  const nIn = inputs.length;
+  const op: OpDef = {
+    name: 'Remat',
+    infer: (ins) => ins.slice(nIn).map((o) => ({ dtype: o.dtype, shape: o.shape })),
+    emit: (_n, i, o) => o.map((out, k) => ({ opType: 'Identity', inputs: [i[nIn + k]], outputs: [out] })),
+  };
+  defineGradient(op, (node: Node, grads) => {
+    const seed = grads.find((x): x is Value => x !== null)!;
+    const zero = mul(sumAll(seed), constLike(seed, 0)); // 0, but only once the cotangent exists
+    const tied = node.inputs.slice(0, nIn).map((x) => {
+      if (!needsTie(x)) return x;
+      if (isFloat(x.dtype)) return add(x, x.dtype === zero.dtype ? zero : cast(zero, x.dtype));
+      return add(x, cast(zero, x.dtype));
+    });
+    // Differentiate through the recomputed copy only: the region's inputs are leaves here (the outer walk carries
+    // their gradient on), even where an input itself depends on another input (a tied embedding feeds both).
+    const from = g.nodes.length;
+    const outs = fn(tied);
+    const wrt = tied.map((t) => (isFloat(t.dtype) ? t : null));
+    const floatWrt = wrt.filter((w): w is Value => w !== null);
+    const cots = outs.map((o, k) => (isFloat(o.dtype) ? grads[k] : null));
+    if (floatWrt.length === 0 || cots.every((c) => c === null)) return node.inputs.map(() => null);
+    const gs = vjp(outs, cots, floatWrt, from);
+    let at = 0;
+    return [...wrt.map((w) => (w ? gs[at++] : null)), ...inner.map(() => null)];
+  });
+  return g.apply(op, [...inputs, ...inner]);
+}
+
+/** Every value the region's nodes read is produced inside it, is one of its inputs, or is constant-derived. */
+function checkPure(name: string, nodes: readonly Node[], inputIds: ReadonlySet<number>): void {
+  const produced = new Set<number>(inputIds);
+  for (const n of nodes) {
+    for (const x of n.inputs) {
+      if (produced.has(x.id) || isConstantDerived(x)) continue;
+      throw new RematError(
+        `remat '${name}': the region reads ${x.name ?? `v${x.id}`} (${x.dtype} [${x.shape.join(', ')}]) ` +
+          'that is neither one of its inputs nor constant; pass it as an input',
+      );
+    }
+    for (const o of n.outputs) produced.add(o.id);
+  }
+}
