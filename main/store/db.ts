@@ -5,6 +5,7 @@
 import { mkdirSync, openSync, readSync, closeSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { LIMITS } from '../base/budget.ts';
 import { CodError } from '../base/errors.ts';
 import { checkNotNewer, migrate, readUserVersion } from './migrate.ts';
 import { APPLICATION_ID } from './schema.ts';
@@ -16,6 +17,14 @@ export interface OpenStoreOptions {
   readonly busyTimeoutMs?: number;
   /** Size quota for the store file; writes past it fail like a full disk (CodError 'io'), nothing partial kept. */
   readonly maxBytes?: number;
+  /** How much of the change feed this handle's writes keep (default LIMITS.changeFeedKeep / changeFeedKeepMs). */
+  readonly changeFeed?: ChangeFeedRetention;
+}
+
+/** Feed rows are pruned once they are both older than `keepMs` and not among the newest `keep`. */
+export interface ChangeFeedRetention {
+  readonly keep: number;
+  readonly keepMs: number;
 }
 
 /** The open connection plus what every store module needs next to it. */
@@ -27,6 +36,8 @@ export interface StoreDb {
   afterCommit: (events: RowsEvent[]) => void;
   /** A prepared statement, prepared once per connection and reused. */
   stmt(sql: string): StatementSync;
+  /** The change feed's retention, and the feed version this handle last pruned at (changes.ts). */
+  readonly feed: ChangeFeedRetention & { prunedAt: number };
 }
 
 const SQLITE_HEADER = Buffer.from('SQLite format 3\u0000', 'latin1');
@@ -116,6 +127,11 @@ export function openDatabase(file: string, opts: OpenStoreOptions = {}): StoreDb
     path,
     inTransaction: false,
     afterCommit: () => {},
+    feed: {
+      keep: opts.changeFeed?.keep ?? LIMITS.changeFeedKeep,
+      keepMs: opts.changeFeed?.keepMs ?? LIMITS.changeFeedKeepMs,
+      prunedAt: -Infinity,
+    },
     stmt(sql) {
       let s = cache.get(sql);
       if (!s) {

@@ -33,6 +33,11 @@ export interface FollowOptions {
   readonly fromVersion?: number;
   /** Poll failures (e.g. the store busy past its timeout); the next tick tries again. */
   readonly onError?: (e: unknown) => void;
+  /**
+   * The follower fell behind the feed's retention and some changes were pruned before it read them: re-read what
+   * it shows. Without it, RunStore.follow reports every run's tables as updated (a repeated event is harmless).
+   */
+  readonly onMissed?: () => void;
 }
 
 /**
@@ -60,6 +65,13 @@ export function followChanges(
         return;
       }
       version = batch.version;
+      if (batch.missed) {
+        try {
+          opts.onMissed?.();
+        } catch (e) {
+          report(e);
+        }
+      }
       for (const ev of batch.changes) {
         try {
           listener(ev);

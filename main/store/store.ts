@@ -39,6 +39,7 @@ import {
 } from './runs.ts';
 import { deleteAfter, insertStep, prepareStep, selectSteps } from './steps.ts';
 import { guarded, readTx, writeTx } from './tx.ts';
+import { STORE_TABLES } from './types.ts';
 import type {
   ChangeBatch,
   CheckpointRecord,
@@ -286,7 +287,14 @@ export class RunStore {
   /** Every process's commits, by polling the change feed. Returns stop(). */
   follow(listener: RowsListener, opts: FollowOptions = {}): () => void {
     const start = opts.fromVersion ?? this.changeVersion();
-    const stop = followChanges((v) => this.changesSince(v), start, listener, opts);
+    // A follower that missed pruned changes hears every run's tables as updated: it re-reads them all.
+    const onMissed =
+      opts.onMissed ??
+      (() => {
+        for (const run of this.listRuns())
+          for (const table of STORE_TABLES) listener({ table, runId: run.id, step: null, op: 'update' });
+      });
+    const stop = followChanges((v) => this.changesSince(v), start, listener, { ...opts, onMissed });
     const stopAndForget = (): void => {
       stop();
       this.follows.delete(stopAndForget);

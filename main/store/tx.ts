@@ -5,7 +5,7 @@
  * listeners only after COMMIT, so nobody hears about rows that do not exist.
  */
 import { CodError } from '../base/errors.ts';
-import { recordChange } from './changes.ts';
+import { pruneIfDue, recordChange } from './changes.ts';
 import type { StoreDb } from './db.ts';
 import { rollbackQuietly, toCodError } from './sqlite-errors.ts';
 import type { RowsEvent, RowsOp, StoreTable } from './types.ts';
@@ -39,7 +39,9 @@ export function writeTx<T>(ctx: StoreDb, doing: string, body: (tx: WriteTx) => T
   try {
     ctx.db.exec('BEGIN IMMEDIATE');
     result = body(tx);
-    for (const ev of events()) recordChange(ctx, ev, now);
+    let version = 0;
+    for (const ev of events()) version = recordChange(ctx, ev, now);
+    if (version > 0) pruneIfDue(ctx, version, now);
     ctx.db.exec('COMMIT');
   } catch (e) {
     rollbackQuietly(ctx.db);

@@ -13,7 +13,8 @@ export type RunStatus = (typeof RUN_STATUSES)[number];
 export type Split = 'train' | 'eval';
 
 /** Tables whose rows the live feed reports. */
-export type StoreTable = 'runs' | 'steps' | 'metrics' | 'lifecycles' | 'samples' | 'checkpoints';
+export const STORE_TABLES = ['runs', 'steps', 'metrics', 'lifecycles', 'samples', 'checkpoints'] as const;
+export type StoreTable = (typeof STORE_TABLES)[number];
 
 export interface NewRun {
   /** Optional caller-chosen id (e.g. when importing a remote run); otherwise a short random id is made. */
@@ -265,4 +266,9 @@ export interface ChangeBatch {
   /** Pass this back to changesSince to get only later changes. */
   readonly version: number;
   readonly changes: RowsEvent[];
+  /**
+   * Changes after the version asked for were pruned from the feed before they were read (the reader fell behind
+   * its retention): `changes` is empty, `version` is the latest, and the reader must re-read what it shows.
+   */
+  readonly missed?: true;
 }
