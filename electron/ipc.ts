@@ -1,5 +1,6 @@
 /**
- * The api's IPC handler, free of Electron imports so it is tested as is: the sender frame must be the app's own
+ * The api's IPC handler, free of Electron imports so it is tested as is: the sender frame must be the window's top
+ * frame (an iframe never calls, whatever its URL: the page could embed its own index.html) showing the app's own
  * page, and the request is checked against the method's schema (by the workbench) before anything runs. A refused
  * call answers one clear error and executes nothing.
  */
@@ -7,7 +8,8 @@ import type { Answer } from '../main/api/protocol.ts';
 
 /** The part of Electron's IpcMainInvokeEvent the check reads. */
 export interface InvokeEventLike {
-  readonly senderFrame: { readonly url: string } | null;
+  /** Electron's WebFrameMain: `parent` is null only for a window's top frame. */
+  readonly senderFrame: { readonly url: string; readonly parent: unknown } | null;
 }
 
 export interface ApiHandler {
@@ -16,8 +18,8 @@ export interface ApiHandler {
 
 export function makeCallHandler(workbench: ApiHandler, isTrusted: (url: string) => boolean) {
   return async (event: InvokeEventLike, method: unknown, params: unknown): Promise<Answer> => {
-    const url = event.senderFrame?.url ?? '';
-    if (!isTrusted(url))
+    const frame = event.senderFrame;
+    if (!frame || frame.parent !== null || !isTrusted(frame.url))
       return {
         ok: false,
         error: { code: 'bad_input', message: 'refused: the call did not come from the workbench window', where: 'ipc' },

@@ -39,7 +39,10 @@ beforeEach(() => {
 });
 afterEach(() => wb.close());
 
-const from = (url: string | null) => ({ senderFrame: url === null ? null : { url } });
+/** A top frame showing `url` (Electron's WebFrameMain has parent null there), or no frame. */
+const from = (url: string | null) => ({ senderFrame: url === null ? null : { url, parent: null } });
+/** A subframe of the app's window showing `url`. */
+const iframe = (url: string) => ({ senderFrame: { url, parent: { url: APP_URL, parent: null } } });
 
 describe('IPC handler', () => {
   it('answers the app page', async () => {
@@ -66,6 +69,16 @@ describe('IPC handler', () => {
     expect(existsSync(path.join(home, 'curricula', 'x.yaml'))).toBe(false);
     expect(host.started).toEqual([]);
     expect(wb.store.listRuns()).toEqual([]);
+  });
+
+  it("refuses an iframe even when it shows the app's own page, and runs nothing", async () => {
+    const a = await call(iframe(APP_URL), 'curricula.save', {
+      name: 'x',
+      text: 'name: x\ntrain:\n  domains:\n    - id: frozenlake\n',
+    });
+    expect(a).toMatchObject({ ok: false, error: { code: 'bad_input' } });
+    if (!a.ok) expect(a.error.message).toMatch(/refused/);
+    expect(existsSync(path.join(home, 'curricula', 'x.yaml'))).toBe(false);
   });
 
   it.each([
