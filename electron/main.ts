@@ -21,17 +21,23 @@ const devUrl = !app.isPackaged ? process.env.ELECTRON_RENDERER_URL : undefined;
 app.enableSandbox();
 let client: ApiHostClient | null = null;
 
+/** The services host, restarted by ApiHostClient when it dies (its calls fail fast meanwhile). */
 function startApiHost(appRoot: string): ApiHostClient {
   const codBin = path.join(appRoot, 'bin', 'cod.mjs');
-  const host = utilityProcess.fork(apiHostEntry, [], {
-    serviceName: 'cod workbench services',
-    env: { ...process.env, COD_APP_ROOT: appRoot },
-  });
-  const c = new ApiHostClient({ post: (m) => host.postMessage(m), onMessage: (fn) => host.on('message', fn) }, (args) =>
-    forkCod(codBin, args),
+  return new ApiHostClient(
+    () => {
+      const host = utilityProcess.fork(apiHostEntry, [], {
+        serviceName: 'cod workbench services',
+        env: { ...process.env, COD_APP_ROOT: appRoot },
+      });
+      return {
+        post: (m) => host.postMessage(m),
+        onMessage: (fn) => void host.on('message', fn),
+        onExit: (fn) => void host.on('exit', fn),
+      };
+    },
+    (args) => forkCod(codBin, args),
   );
-  host.on('exit', (code) => c.hostExited(code));
-  return c;
 }
 
 function createWindow(c: ApiHostClient): BrowserWindow {

@@ -40,6 +40,14 @@ export const LIMITS = {
   /** `cod serve`: open WebSocket connections, and requests one connection may have unanswered at once. */
   serveConnections: 16,
   serveInFlight: 32,
+  /**
+   * The Electron window's calls to the services host: a call with no answer in this long fails (the host is wedged,
+   * or a call is far slower than any should be). A host that died fails its calls at once and is restarted after
+   * hostRestartMs, doubling while it keeps dying young, and left down after hostRestarts quick deaths in a row.
+   */
+  hostCallMs: 60_000,
+  hostRestartMs: 500,
+  hostRestarts: 5,
   /** Jobs the services run at once: trainers and comparisons (each is a process using the CPU fully). */
   trainers: 4,
   comparisons: 4,
