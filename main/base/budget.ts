@@ -48,6 +48,12 @@ export const LIMITS = {
   hostCallMs: 60_000,
   hostRestartMs: 500,
   hostRestarts: 5,
+  /**
+   * `cod serve` stopping (SIGTERM, Ctrl-C): how long its jobs get to stop cleanly (a trainer finishes its step and
+   * saves a checkpoint), then how long after they are told to quit at once.
+   */
+  serveStopGraceMs: 30_000,
+  serveStopForceMs: 5_000,
   /** Jobs the services run at once: trainers and comparisons (each is a process using the CPU fully). */
   trainers: 4,
   comparisons: 4,

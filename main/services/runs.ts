@@ -138,7 +138,24 @@ export class RunsService {
     for (const t of this.trainers.values()) t.proc.stop();
   }
 
+  /** Marks a run its trainer left 'running': 'stopped' when it was asked to stop, else 'failed' with why. */
+  private settleRun(runId: string, stopped: boolean, error: string | undefined): void {
+    try {
+      if (this.store.getRun(runId).status !== 'running') return;
+      this.store.setRunStatus(
+        runId,
+        stopped ? 'stopped' : 'failed',
+        stopped
+          ? 'the trainer was stopped in the middle of a step; resuming continues from the last checkpoint'
+          : (error ?? 'the trainer ended without saying why'),
+      );
+    } catch (e) {
+      process.emitWarning(`run ${runId}: could not record how its trainer ended: ${String(e)}`);
+    }
+  }
+
   private startTrainer(argv: string[], label: string): Promise<{ runId: string; job: JobView }> {
+    this.jobs.checkRoom('train');
     const proc = this.host.start({ args: argv });
     const job = this.jobs.create('train', label, { cancel: () => proc.stop() });
     const log = new TrainerLogWriter(['cod', ...argv]);
@@ -221,10 +238,13 @@ export class RunsService {
         clearTimeout(timer);
         if (runId) this.trainers.delete(runId);
         const ok = exit.code === 0;
-        const stopped = doneStatus === 'stopped' || (!ok && exit.signal === 'SIGTERM');
+        const asked = this.jobs.get(job.id)?.stopping === true;
+        const stopped = doneStatus === 'stopped' || (!ok && (exit.signal === 'SIGTERM' || asked));
         const error = ok || stopped ? undefined : failureMessage(stderr, exit);
         log.line(`trainer exited (${exit.signal ? `signal ${exit.signal}` : `status ${exit.code}`})`);
         log.close();
+        // A trainer that ended without saying how (killed, or quit at a second stop request) left its run 'running'.
+        if (runId && doneStatus === null) this.settleRun(runId, stopped, error);
         this.jobs.update(job.id, {
           state: stopped ? 'stopped' : ok ? 'done' : 'failed',
           ...(error ? { error } : {}),

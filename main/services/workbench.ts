@@ -7,8 +7,9 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Answer } from '../api/protocol.ts';
-import type { ApiEvent, AppInfo, CompareSpec } from '../api/types.ts';
+import type { ApiEvent, AppInfo, CompareSpec, JobView } from '../api/types.ts';
 import { checkRequest } from '../api/validate.ts';
+import { LIMITS } from '../base/budget.ts';
 import { Emitter } from '../base/emitter.ts';
 import type { MethodName } from '../api/methods.ts';
 import { PACK_STRATEGIES } from '../cod/packs.ts';
@@ -19,7 +20,7 @@ import { CompareService } from './compare.ts';
 import { CurriculaService } from './curricula.ts';
 import { errorBody } from './errors.ts';
 import { evalCurves } from './eval-curves.ts';
-import { Jobs } from './jobs.ts';
+import { Jobs, type StopProgress } from './jobs.ts';
 import { listDomainViews, previewPack } from './packs.ts';
 import {
   APP_ROOT,
@@ -48,6 +49,19 @@ export interface Workbench {
   handle(method: unknown, params: unknown): Promise<Answer>;
   onEvent(listener: (e: ApiEvent) => void): () => void;
   readonly store: RunStore;
+  /**
+   * Stops every job and waits for them (the server is shutting down), then closes: trainers finish their step, save
+   * a checkpoint and mark their run 'stopped'; comparisons are cancelled (kept in the history as 'stopped'). A job
+   * still running after the grace (LIMITS.serveStopGraceMs) is ended at once (its run marked 'stopped' here). Returns the jobs
+   * that would not end even then (their processes are left to the OS).
+   */
+  shutdown(opts?: {
+    onProgress?: (p: StopProgress) => void;
+    hurry?: AbortSignal;
+    /** Default LIMITS.serveStopGraceMs. */
+    graceMs?: number;
+  }): Promise<JobView[]>;
+  /** Closes at once: trainers are asked to stop, comparisons cancelled, without waiting for them. */
   close(): void;
 }
 
@@ -74,6 +88,19 @@ export function createWorkbench(opts: WorkbenchOptions): Workbench {
     intervalMs: opts.followIntervalMs ?? 250,
     onError: () => {}, // busy past the timeout: the next poll asks again from the same version
   });
+
+  const close = (): void => {
+    stopFollow();
+    runs.stopAll();
+    for (const j of jobs.active('compare')) {
+      try {
+        jobs.cancel(j.id);
+      } catch {
+        // not started yet: no worker to stop
+      }
+    }
+    store.close();
+  };
 
   const version = packageVersion(appRoot);
   // The job commands (JOB_COMMANDS) are registered in every build's `cod` (tests/unit/services pins that); what
@@ -143,10 +170,11 @@ export function createWorkbench(opts: WorkbenchOptions): Workbench {
       }
     },
     onEvent: (listener) => events.on(listener),
-    close() {
-      stopFollow();
-      runs.stopAll();
-      store.close();
+    shutdown: async (o = {}) => {
+      const left = await jobs.stopAll(o.graceMs ?? LIMITS.serveStopGraceMs, LIMITS.serveStopForceMs, o);
+      close();
+      return left;
     },
+    close,
   };
 }

@@ -27,11 +27,16 @@ export function tempHome(prefix: string): string {
 }
 
 /** Start `cod serve --port PORT` (0: any free port) on `home` and wait for the URL it prints. */
-export async function startServe(home: string, env: Record<string, string> = {}, port = 0): Promise<Served> {
+export async function startServe(
+  home: string,
+  env: Record<string, string> = {},
+  port = 0,
+  extraArgs: readonly string[] = [],
+): Promise<Served> {
   const storePath = path.join(home, 'runs.db');
   const proc = spawn(
     process.execPath,
-    [path.join(ROOT, 'bin', 'cod.mjs'), 'serve', '--port', String(port), '--store', storePath],
+    [path.join(ROOT, 'bin', 'cod.mjs'), 'serve', '--port', String(port), '--store', storePath, ...extraArgs],
     {
       cwd: ROOT,
       env: { ...process.env, COD_HOME: home, ...env },

@@ -45,4 +45,36 @@ describe('Jobs', () => {
     expect(() => jobs.cancel(job.id)).toThrow(/already ended/);
     expect(() => jobs.cancel('train-00000000')).toThrow(CodError);
   });
+
+  it('refuses a job over the limit of its kind at once with one line, and takes one again after one ends', () => {
+    const jobs = new Jobs(() => {});
+    const ids = [1, 2, 3, 4].map((i) => jobs.create('train', `train ${i}`, { cancel: () => {} }).id);
+    jobs.create('compare', 'a vs b'); // comparisons count apart
+    expect(() => jobs.create('train', 'train 5')).toThrow(
+      'jobs: 4 trainers are running, the limit is 4 at once; stop one or wait for it to end',
+    );
+    jobs.update(ids[0], { state: 'failed', error: 'x' });
+    expect(jobs.create('train', 'train 5').state).toBe('starting');
+  });
+
+  it('stopAll asks every job to stop, asks again after the grace, and reports those that never end', async () => {
+    const jobs = new Jobs(() => {});
+    const asked = new Map<string, number>();
+    const ask = (id: () => string) => () => asked.set(id(), (asked.get(id()) ?? 0) + 1);
+    let a = '';
+    let b = '';
+    let c = '';
+    a = jobs.create('train', 'clean', { cancel: ask(() => a) }).id;
+    b = jobs.create('train', 'stubborn', { cancel: ask(() => b) }).id;
+    c = jobs.create('compare', 'never ends', { cancel: ask(() => c) }).id;
+    const phases: string[] = [];
+    const ending = jobs.stopAll(100, 100, { onProgress: (p) => phases.push(`${p.phase}:${p.waiting.length}`) });
+    jobs.update(a, { state: 'stopped' }); // stopped at the first request
+    await new Promise((r) => setTimeout(r, 150));
+    jobs.update(b, { state: 'stopped' }); // stopped at the second
+    const left = await ending;
+    expect(left.map((j) => j.label)).toEqual(['never ends']);
+    expect(phases).toEqual(['stopping:3', 'forcing:2']);
+    expect([asked.get(a), asked.get(b), asked.get(c)]).toEqual([1, 2, 2]);
+  });
 });
