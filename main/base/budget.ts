@@ -40,6 +40,8 @@ export const LIMITS = {
   /** `cod serve`: open WebSocket connections, and requests one connection may have unanswered at once. */
   serveConnections: 16,
   serveInFlight: 32,
+  /** `cod serve`: unsent bytes a connection may hold (a client that stops reading) before it is dropped. */
+  serveBufferedBytes: 64 * MiB,
   /**
    * The Electron window's calls to the services host: a call with no answer in this long fails (the host is wedged,
    * or a call is far slower than any should be). A host that died fails its calls at once and is restarted after

@@ -7,6 +7,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { LIMITS } from '../base/budget.ts';
 import { CodError } from '../base/errors.ts';
 import { requestFrame, SESSION_PATH, TOKEN_PARAM, WS_PATH } from '../api/protocol.ts';
 import type { Workbench } from '../services/workbench.ts';
@@ -90,6 +91,16 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
       socket.destroy();
       return;
     }
+    // Each connection holds an event subscription and its send buffer: their number is capped.
+    if (wss.clients.size >= LIMITS.serveConnections) {
+      const body = `too many connections to cod serve (limit ${LIMITS.serveConnections}); close another tab or client`;
+      socket.write(
+        `HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Type: text/plain\r\n` +
+          `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
+      socket.destroy();
+      return;
+    }
     wss.handleUpgrade(req, socket, head, (ws) => attach(ws, opts.workbench));
   });
 
@@ -118,10 +129,20 @@ function attach(ws: WebSocket, workbench: Workbench): void {
   // opcode, an unmasked client frame) as an 'error' and closes with the matching code (1009, 1007, 1002). Without a
   // listener that 'error' would be thrown and take the whole server down.
   ws.on('error', () => ws.terminate());
-  const unsubscribe = workbench.onEvent((event) => {
-    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ event }));
-  });
+  // A client that stops reading would make the server buffer every event and answer for it: past the cap it is
+  // dropped (a page reconnects and re-reads).
+  const send = (frame: unknown): void => {
+    if (ws.readyState !== ws.OPEN) return;
+    if (ws.bufferedAmount > LIMITS.serveBufferedBytes) {
+      ws.close(1008, `not reading: over ${LIMITS.serveBufferedBytes / (1024 * 1024)} MiB unsent`);
+      ws.terminate();
+      return;
+    }
+    ws.send(JSON.stringify(frame));
+  };
+  const unsubscribe = workbench.onEvent((event) => send({ event }));
   ws.on('close', unsubscribe);
+  let inFlight = 0;
   ws.on('message', async (data, isBinary) => {
     let frame: unknown;
     try {
@@ -132,10 +153,20 @@ function attach(ws: WebSocket, workbench: Workbench): void {
     const r = requestFrame.safeParse(frame);
     if (!r.success) {
       // No id to answer to: say so once and keep the connection (the client may just be buggy).
-      ws.send(JSON.stringify({ id: -1, ok: false, error: { code: 'bad_input', message: 'malformed request frame' } }));
+      send({ id: -1, ok: false, error: { code: 'bad_input', message: 'malformed request frame' } });
       return;
     }
-    const answer = await workbench.handle(r.data.method, r.data.params);
-    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: r.data.id, ...answer }));
+    if (inFlight >= LIMITS.serveInFlight) {
+      const message = `too many requests in flight on this connection (limit ${LIMITS.serveInFlight}); wait for answers`;
+      send({ id: r.data.id, ok: false, error: { code: 'conflict', message } });
+      return;
+    }
+    inFlight++;
+    try {
+      const answer = await workbench.handle(r.data.method, r.data.params);
+      send({ id: r.data.id, ...answer });
+    } finally {
+      inFlight--;
+    }
   });
 }

@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AddressInfo } from 'node:net';
 import { WebSocket as NodeWebSocket, WebSocketServer } from 'ws';
 import type { ApiEvent } from '../../../main/api/types.ts';
+import { LIMITS } from '../../../main/base/budget.ts';
 import { serve, type RunningServer } from '../../../main/server/server.ts';
 import { createWorkbench, type Workbench } from '../../../main/services/workbench.ts';
 import { openStore } from '../../../main/store/index.ts';
@@ -139,5 +140,69 @@ describe('the server and the WebSocket client', () => {
     expect(await c.call('runs.list', {})).toEqual([]);
     c.close();
     await new Promise((r) => wss.close(r));
+  });
+
+  it('caps connections: one over the limit is refused with 503 naming it, and a slot frees when one closes', async () => {
+    const origin = `http://127.0.0.1:${server.port}`;
+    const url = `ws://127.0.0.1:${server.port}/api?token=${server.token}`;
+    const open = (): Promise<NodeWebSocket> =>
+      new Promise((resolve, reject) => {
+        const ws = new NodeWebSocket(url, { origin });
+        ws.once('open', () => resolve(ws));
+        ws.once('unexpected-response', (_req, res) => {
+          let body = '';
+          res.on('data', (d: Buffer) => (body += d.toString()));
+          res.on('end', () => reject(new Error(`${res.statusCode} ${body}`)));
+        });
+        ws.once('error', reject);
+      });
+    const held: NodeWebSocket[] = [];
+    for (let i = 0; i < LIMITS.serveConnections; i++) held.push(await open());
+    await expect(open()).rejects.toThrow(
+      `503 too many connections to cod serve (limit ${LIMITS.serveConnections}); close another tab or client`,
+    );
+    const closed = new Promise((r) => held[0].once('close', r));
+    held[0].close();
+    await closed;
+    await new Promise((r) => setTimeout(r, 50)); // the server sees the close
+    const again = await open();
+    for (const ws of [...held.slice(1), again]) ws.close();
+  });
+
+  it('caps the requests one connection has in flight: the excess is answered at once, the rest served', async () => {
+    const ws = new NodeWebSocket(`ws://127.0.0.1:${server.port}/api?token=${server.token}`, {
+      origin: `http://127.0.0.1:${server.port}`,
+    });
+    await new Promise((r) => ws.once('open', r));
+    const n = LIMITS.serveInFlight * 3;
+    const answers = new Map<number, { ok: boolean; error?: { code: string; message: string } }>();
+    const all = new Promise<void>((resolve) =>
+      ws.on('message', (d) => {
+        const m = JSON.parse(d.toString()) as { id?: number; ok: boolean };
+        if (typeof m.id === 'number') answers.set(m.id, m as { ok: boolean });
+        if (answers.size === n) resolve();
+      }),
+    );
+    // All in one burst: the server reads them before it has answered any.
+    for (let id = 1; id <= n; id++) ws.send(JSON.stringify({ id, method: 'runs.list', params: {} }));
+    await all;
+    const refused = [...answers.values()].filter((a) => !a.ok);
+    expect(refused.length).toBeGreaterThan(0);
+    expect(n - refused.length).toBeGreaterThanOrEqual(LIMITS.serveInFlight);
+    for (const a of refused)
+      expect(a.error).toEqual({
+        code: 'conflict',
+        message: `too many requests in flight on this connection (limit ${LIMITS.serveInFlight}); wait for answers`,
+      });
+    // The connection still serves.
+    const later = new Promise<{ ok: boolean }>((resolve) =>
+      ws.on('message', (d) => {
+        const m = JSON.parse(d.toString()) as { id?: number; ok: boolean };
+        if (m.id === n + 1) resolve(m);
+      }),
+    );
+    ws.send(JSON.stringify({ id: n + 1, method: 'runs.list', params: {} }));
+    expect(await later).toMatchObject({ ok: true });
+    ws.close();
   });
 });
