@@ -5,7 +5,7 @@ export default defineConfig({
   // Renderer component tests import .vue files.
   plugins: [vue()],
   test: {
-    include: ['tests/unit/**/*.test.ts', 'tests/integration/**/*.test.ts'],
+    include: ['tests/unit/**/*.test.ts', 'tests/integration/**/*.test.ts', 'tests/faults/**/*.test.ts'],
     setupFiles: ['tests/support/loop-guard.ts'],
     // onnxruntime sessions and torch references are CPU-heavy: keep the suite from oversubscribing 2 cores.
     pool: 'forks',
