@@ -212,7 +212,22 @@ export function resumeConfig(store: RunStore, runId: string, steps?: number): St
   return { ...stored, trainer };
 }
 
-/** Every eval suite of the curriculum on the policy at `step`, stored with that step (and its checkpoint). */
+/**
+ * Whether a suite's evaluation at `step` is stored whole: its lifecycles (one transaction, commitEval) and, at a
+ * checkpoint, the summary on the checkpoint row (a second transaction: a kill between the two re-runs the suite).
+ */
+function evalStored(store: RunStore, runId: string, suite: string, step: number, atCheckpoint: boolean): boolean {
+  if (store.listLifecycles(runId, { split: 'eval', suite, checkpoint: step, limit: 1 }).length === 0) return false;
+  if (!atCheckpoint) return true;
+  const cp = store.listCheckpoints(runId).find((c) => c.step === step);
+  return cp !== undefined && Object.hasOwn(cp.eval, suite);
+}
+
+/**
+ * Every eval suite of the curriculum on the policy at `step`, stored with that step (and its checkpoint). Suites
+ * already stored whole for that step are skipped: a run resumed after a kill during a checkpoint's evaluation
+ * evaluates only what is missing (the trainer calls this again for the checkpoint it resumes from).
+ */
 function storeEvals(
   store: RunStore,
   runId: string,
@@ -222,6 +237,7 @@ function storeEvals(
 ): EvalHook {
   return async ({ policy, step, checkpointDir, signal }) => {
     for (const suite of c.evals) {
+      if (evalStored(store, runId, suite.name, step, checkpointDir !== null)) continue;
       const result = await evaluateSuite({
         suite,
         curriculum: c,

@@ -264,9 +264,18 @@ async function trainSteps(
       ),
   });
 
+  /** Steps whose policy is evaluated: every evalEvery steps and the last. */
+  const evalDue = (step: number): boolean =>
+    t.evalEvery !== undefined && (step % t.evalEvery === 0 || step === t.steps);
   let last = first;
   try {
-    if (first === 0 && s.evaluate) await evaluate(0, null);
+    // The starting policy's evaluation, and on a resume the evaluation due at the checkpoint resumed from: a kill
+    // between that checkpoint and the end of its evaluation would otherwise lose it for good (the hook evaluates
+    // only the suites not yet stored).
+    if (s.evaluate && (first === 0 || evalDue(first))) {
+      const completed = await evaluate(first, first === 0 ? null : (s.resume?.dir ?? null));
+      if (!completed) return { status: 'stopped', lastStep: first };
+    }
     for (let step = first + 1; step <= t.steps && !stopped(); step++) {
       phase({ phase: 'rollout', step, total: tasksPerStep });
       const waited = performance.now();
@@ -293,7 +302,7 @@ async function trainSteps(
         [dir, lastState] = [saved.dir, saved.state];
       };
       if (saveDue) await checkpoint();
-      if (s.evaluate && t.evalEvery !== undefined && (step % t.evalEvery === 0 || step === t.steps)) {
+      if (s.evaluate && evalDue(step)) {
         const completed = await evaluate(step, dir);
         // Stopped during the evaluation: keep what resuming needs of this step (its checkpoint) before ending.
         if (!completed && dir === null) await checkpoint();
