@@ -119,7 +119,12 @@ export class ApiHostClient implements ApiHandler {
     this.closed = true;
     clearTimeout(this.restartTimer);
     this.down = new CodError('internal', 'the workbench service is closing');
-    this.gen.conn.post({ type: 'close' });
+    this.rpc.failAll(this.down);
+    try {
+      this.gen.conn.post({ type: 'close' });
+    } catch {
+      // the host is already gone (it died and was not restarted yet)
+    }
   }
 
   private start(): void {

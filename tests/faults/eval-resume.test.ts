@@ -3,7 +3,7 @@
  * every evaluation stored once and the metrics of an uninterrupted run (issue 19: a kill between a checkpoint and the
  * end of its evaluation used to lose that evaluation for good). The first kill lands inside the evaluation of the
  * step-2 checkpoint; the others after a seeded-random number of trainer events. COD_FAULT_KILLS sets how many kills
- * (default 3; `npm run test:faults` runs 10).
+ * (default 1, the defect's case, in `npm test`; `npm run test:faults` runs 10: 1128 s on a loaded 2-core machine).
  */
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -14,7 +14,7 @@ import { cod } from '../support/cod.ts';
 import { tempDir } from '../support/temp.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
-const KILLS = Number(process.env.COD_FAULT_KILLS ?? 3);
+const KILLS = Number(process.env.COD_FAULT_KILLS ?? 1);
 
 const CURRICULUM = `name: eval-resume
 rendering: compact
@@ -39,7 +39,7 @@ evals:
     seeds: [2]
 training:
   lr: 1.0e-3
-  steps: 4
+  steps: 6
   saveEvery: 2
   evalEvery: 2
   seed: 5
@@ -129,7 +129,8 @@ describe('evaluations at checkpoints survive kills', () => {
     let kills = 1;
     let finished = false;
     while (!finished) {
-      const stopAfter = kills < KILLS ? 1 + Math.floor(random() * 30) : Infinity;
+      // After the run event and at most 21 events: often before the next checkpoint (no progress), sometimes after.
+      const stopAfter = kills < KILLS ? 2 + Math.floor(random() * 20) : Infinity;
       r = await trainUntil(['--resume', runId, '--store', store], (_e, n) => n >= stopAfter);
       if (r.killed) kills++;
       else finished = true;
@@ -139,7 +140,7 @@ describe('evaluations at checkpoints survive kills', () => {
     const b = openStore(store);
     try {
       expect(b.getRun(runId).status).toBe('finished');
-      expect(b.listSteps(runId).map((s) => s.step)).toEqual([1, 2, 3, 4]);
+      expect(b.listSteps(runId).map((s) => s.step)).toEqual([1, 2, 3, 4, 5, 6]);
       // Every evaluation present once: the same lifecycles as the uninterrupted run's, no duplicates.
       const ka = evalKeys(a, wholeId);
       const kb = evalKeys(b, runId);
