@@ -261,8 +261,8 @@ export interface CachedSuiteResult {
 }
 
 /**
- * evaluateSuite, read from the cache when the key is there (progress then jumps to the end), and kept there when it
- * was played whole.
+ * evaluateSuite, read from the cache when the key is there (nothing is played: no progress calls; `cached` says so),
+ * and kept there when it was played whole.
  */
 export async function evaluateSuiteCached(args: CachedSuiteArgs): Promise<CachedSuiteResult> {
   const { cache, ...evalArgs } = args;
@@ -271,8 +271,6 @@ export async function evaluateSuiteCached(args: CachedSuiteArgs): Promise<Cached
     const hit = await cache.store.read(cache.key, suiteLifecycleIds(args.suite), keepRecords);
     if (hit) {
       const lifecycles = keepRecords ? hit.lifecycles : hit.lifecycles.map((l) => ({ ...l, records: [] }));
-      const total = lifecycles.reduce((a, l) => a + l.tasks.length, 0);
-      args.onProgress?.(total, total);
       return { result: suiteResultOf(evalArgs, lifecycles), cached: hit };
     }
   }

@@ -40,7 +40,7 @@ export interface EvalPolicy {
   readonly backend: TrainingBackend;
   /** What the lifecycle scheduler needs to keep every sampler busy. */
   readonly scheduler: Pick<SchedulerOptions, 'maxInFlight'>;
-  /** Stops the sampler. */
+  /** Stops the samplers (again: the same promise). */
   dispose(): Promise<void>;
 }
 
@@ -78,14 +78,14 @@ export async function openEvalPolicy(dir: string, o: EvalPolicyOptions): Promise
         sampleThreads: o.threads ?? 1,
       }),
   );
+  let closing: Promise<void> | undefined;
   const parts = backends.map((b) => new BackendPolicy(b, chat, { baseModel: MODEL_NAME }, { name, temperature }));
   return {
     policy: parts.length === 1 ? parts[0] : new SpreadPolicy(name, parts),
     chat,
     backend: backends[0],
     scheduler: { maxInFlight: samplers },
-    dispose: async () => {
-      await Promise.all(backends.map((b) => b.close()));
-    },
+    // Once: a stop closes the samplers at once (cancelling what they sample), the command's own cleanup again.
+    dispose: () => (closing ??= Promise.all(backends.map((b) => b.close())).then(() => undefined)),
   };
 }
