@@ -56,7 +56,14 @@ async function play(layout: string): Promise<{ s: number; rewards: string }> {
   const host = new CurriculumEnvHost(plugins);
   try {
     // A warm-up call per sampler: worker start and weight loading are not the layout's throughput.
-    await evaluateSuite({ suite: { ...suite, packs: L.samplers }, curriculum: c, policy: ev.policy, host, keepRecords: false, scheduler: { maxInFlight: L.inFlight } }).catch(() => undefined);
+    await evaluateSuite({
+      suite: { ...suite, packs: L.samplers },
+      curriculum: c,
+      policy: ev.policy,
+      host,
+      keepRecords: false,
+      scheduler: { maxInFlight: L.inFlight },
+    }).catch(() => undefined);
     const t0 = performance.now();
     const r = await evaluateSuite({
       suite,

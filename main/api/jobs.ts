@@ -82,7 +82,14 @@ export const stepEvent = z.object({
   metrics: z.record(z.string(), z.number().nullable()),
 });
 export const checkpointEvent = z.object({ event: z.literal('checkpoint'), step, path: z.string() });
-export const evalEvent = z.object({ event: z.literal('eval'), step, suite: z.string(), summary: suiteSummary });
+export const evalEvent = z.object({
+  event: z.literal('eval'),
+  step,
+  suite: z.string(),
+  summary: suiteSummary,
+  /** Read from the eval cache (the starting model evaluated before on this suite), not played. */
+  cached: z.boolean().optional(),
+});
 export const doneEvent = z.object({
   event: z.literal('done'),
   status: z.enum(['finished', 'stopped', 'failed']),

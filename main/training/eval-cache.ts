@@ -106,7 +106,11 @@ export async function modelIdentity(dir: string): Promise<ModelIdentity> {
   for (const f of [...new Set(TEXT_FILES)].sort()) {
     const p = join(dir, f);
     if (!existsSync(p)) continue;
-    text.update(f).update('\u0000').update(await readFile(p)).update('\u0000');
+    text
+      .update(f)
+      .update('\u0000')
+      .update(await readFile(p))
+      .update('\u0000');
   }
   return {
     weights: await sha256Stream(files.map((f) => join(dir, f))),
@@ -196,7 +200,11 @@ export class EvalCache {
    * The evaluation stored under `key`, or undefined. It must hold exactly the lifecycles `lifecycleIds` names, in
    * order; `needRecords`: an entry without the model calls does not do.
    */
-  async read(key: EvalCacheKey, lifecycleIds: readonly string[], needRecords: boolean): Promise<CachedEval | undefined> {
+  async read(
+    key: EvalCacheKey,
+    lifecycleIds: readonly string[],
+    needRecords: boolean,
+  ): Promise<CachedEval | undefined> {
     const file = this.fileOf(key);
     let entry: Entry;
     try {

@@ -204,7 +204,10 @@ export async function stoppable(
   label: string,
   work: (signal: AbortSignal, onStop: (fn: () => Promise<void>) => void) => Promise<number>,
 ): Promise<number> {
-  const stop = new StopRequest(label, 'stopping: the evaluation in progress is dropped and not cached (signal again to quit now)');
+  const stop = new StopRequest(
+    label,
+    'stopping: the evaluation in progress is dropped and not cached (signal again to quit now)',
+  );
   const cleanups: Array<() => Promise<void>> = [];
   stop.signal.addEventListener('abort', () => {
     for (const fn of cleanups) void fn().catch(() => undefined);
@@ -228,7 +231,7 @@ const USAGE =
   "  --seeds     replaces the suites' dataset seeds (other or more held-out packs)\n" +
   '  --baseline  none: empty context every task; append_log: the truncated log of past trajectories;\n' +
   "              oracle_notes: the domain's scripted oracle writes the notes, the model still solves\n" +
-  '  --samplers  policy workers sharing the lifecycles (default: one per core, at most 2); --threads: each one\'s\n' +
+  "  --samplers  policy workers sharing the lifecycles (default: one per core, at most 2); --threads: each one's\n" +
   '              onnxruntime threads (default 1)\n' +
   '  --no-cache  play every suite even if the eval cache has it, and keep nothing there\n' +
   '  --json      [{"suite", "positions": [{"k", "mean", "ci_low", "ci_high", "n", ...}], ...}] on stdout\n' +
@@ -236,7 +239,7 @@ const USAGE =
   '              "lifecyclesTotal"} (tasks played, lifecycles ended), {"event":"cached","suite",...} per suite read\n' +
   '              from the cache\n\n' +
   '  A suite evaluated before on the same model (weights, adapter, config and tokenizer), suite definition, seeds\n' +
-  "  and code version of its environment is read from $COD_HOME/cache/evals instead of played, and says so.\n" +
+  '  and code version of its environment is read from $COD_HOME/cache/evals instead of played, and says so.\n' +
   '  SIGINT/SIGTERM stop at once (exit 130); a suite stopped half-way is not cached.';
 
 export const evalCommand: CliCommand = {
