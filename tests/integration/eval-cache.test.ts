@@ -1,0 +1,180 @@
+/**
+ * The eval cache through the real `cod eval` / `cod compare` with the built-in model on small suites, $COD_HOME in a
+ * temp dir: a second comparison of the same two checkpoints reads both sides from the cache and says so (the same
+ * result, no task played); a changed environment (a plugin file edited) or suite definition is played again; a
+ * SIGINT stops an evaluation within a bound and caches nothing. (Timings: npm run bench:eval, docs/evaluation.md.)
+ */
+import { spawn } from 'node:child_process';
+import { appendFileSync, cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { BUILTIN_MODEL_DIR } from '../../main/training/locations.ts';
+import { cod } from '../support/cod.ts';
+import { tempDir } from '../support/temp.ts';
+
+const SWITCHBOARD = fileURLToPath(new URL('../fixtures/plugins/switchboard', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+const curriculumText = (updateTokens: number) => `name: eval-cache
+rendering: compact
+train:
+  domains:
+    - id: frozenlake
+lifecycle:
+  solveMaxNewTokens: 16
+  updateMaxNewTokens: ${updateTokens}
+plugins:
+  - ./switchboard
+evals:
+  - name: fl
+    kind: in_domain
+    domain: frozenlake
+    packSize: 2
+    packs: 2
+    seeds: [1]
+  - name: sw
+    kind: cross_domain
+    domain: switchboard
+    preset: easy
+    packSize: 2
+    packs: 2
+    seeds: [1]
+  - name: long
+    kind: in_domain
+    domain: frozenlake
+    packSize: 8
+    packs: 16
+    seeds: [3]
+`;
+
+let dir: string;
+let curriculum: string;
+let other: string;
+
+interface Event {
+  event: string;
+  done?: number;
+  total?: number;
+  side?: string;
+  suite?: string;
+}
+const events = (stderr: string): Event[] =>
+  stderr
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Event);
+
+function ok(r: { code: number; stdout: string; stderr: string }): string {
+  if (r.code !== 0) throw new Error(`exit ${r.code}: ${r.stderr}`);
+  return r.stdout;
+}
+
+beforeAll(() => {
+  dir = tempDir('evalcache');
+  process.env.COD_HOME = join(dir, 'home');
+  cpSync(SWITCHBOARD, join(dir, 'switchboard'), { recursive: true });
+  curriculum = join(dir, 'curriculum.yaml');
+  writeFileSync(curriculum, curriculumText(24));
+  // Another checkpoint: the built-in model with one weight's lowest byte changed (other weights, same behaviour
+  // class), so the two sides have different keys.
+  other = join(dir, 'other');
+  cpSync(BUILTIN_MODEL_DIR, other, { recursive: true });
+  const w = readFileSync(join(other, 'model.safetensors'));
+  w[w.length - 4] ^= 1;
+  writeFileSync(join(other, 'model.safetensors'), w);
+});
+
+describe('cod compare with the eval cache', () => {
+  it('a second comparison of the same checkpoints reads both sides from the cache and says so', async () => {
+    const args = ['compare', BUILTIN_MODEL_DIR, other, '--curriculum', curriculum, '--suite', 'fl', '--json'];
+    const first = await cod([...args, '--events']);
+    const firstEvents = events(first.stderr);
+    expect(firstEvents.filter((e) => e.event === 'cached')).toEqual([]);
+    // Played task by task: 2 sides × 2 packs × 2 tasks.
+    expect(firstEvents.filter((e) => e.event === 'progress').map((e) => e.done)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
+
+    const second = await cod([...args, '--events']);
+    expect(ok(second)).toBe(ok(first));
+    const secondEvents = events(second.stderr);
+    expect(secondEvents.filter((e) => e.event === 'cached').map((e) => [e.side, e.suite])).toEqual([
+      ['a', 'fl'],
+      ['b', 'fl'],
+    ]);
+    // Nothing played: the count jumps by a side at a time.
+    expect(secondEvents.filter((e) => e.event === 'progress').map((e) => e.done)).toEqual([0, 4, 8]);
+
+    const human = await cod(args);
+    expect(ok(human)).toBe(ok(first));
+    expect(human.stderr).toMatch(/cod compare: A on suite fl: read from the eval cache \(played .* in [\d.]+ s; /);
+    expect(human.stderr).toMatch(/cod compare: B on suite fl: read from the eval cache/);
+
+    // --no-cache plays both sides again, to the same result.
+    const fresh = await cod([...args, '--no-cache', '--events']);
+    expect(ok(fresh)).toBe(ok(first));
+    expect(events(fresh.stderr).filter((e) => e.event === 'cached')).toEqual([]);
+  });
+
+  it('a changed environment (a plugin file edited) or suite definition is played again, not served', async () => {
+    const evalSw = async (file = curriculum) => {
+      const r = await cod(['eval', BUILTIN_MODEL_DIR, '--curriculum', file, '--suite', 'sw', '--json', '--events']);
+      const ev = events(r.stderr);
+      return { out: ok(r), cached: ev.some((e) => e.event === 'cached') };
+    };
+    const first = await evalSw();
+    expect(first.cached).toBe(false);
+    expect(await evalSw()).toEqual({ out: first.out, cached: true });
+
+    appendFileSync(join(dir, 'switchboard', 'index.js'), '\n// edited: another code version of the environment\n');
+    expect((await evalSw()).cached).toBe(false);
+    expect((await evalSw()).cached).toBe(true);
+
+    const changed = join(dir, 'changed.yaml');
+    writeFileSync(changed, curriculumText(20));
+    expect((await evalSw(changed)).cached).toBe(false);
+    expect((await evalSw(changed)).cached).toBe(true);
+  });
+});
+
+describe('stopping an evaluation', () => {
+  it('SIGINT stops cod eval within a bound (exit 130) and caches nothing', async () => {
+    const home = join(dir, 'home-stop');
+    const child = spawn(
+      process.execPath,
+      [
+        join(ROOT, 'bin', 'cod.mjs'),
+        'eval',
+        BUILTIN_MODEL_DIR,
+        '--curriculum',
+        curriculum,
+        '--suite',
+        'long',
+        '--events',
+      ],
+      { cwd: ROOT, env: { ...process.env, COD_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stderr = '';
+    let signalledAt = 0;
+    const exited = new Promise<{ code: number | null; ms: number }>((resolve) =>
+      child.on('close', (code) => resolve({ code, ms: performance.now() - signalledAt })),
+    );
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+      // Two tasks in: the evaluation is running on both samplers.
+      if (!signalledAt && events(stderr).some((e) => e.event === 'progress' && (e.done ?? 0) >= 2)) {
+        signalledAt = performance.now();
+        child.kill('SIGINT');
+      }
+    });
+    const { code, ms } = await exited;
+    expect(signalledAt).toBeGreaterThan(0);
+    expect(code).toBe(130);
+    expect(stderr).toMatch(/stopping: the evaluation in progress is dropped and not cached/);
+    expect(stderr).toMatch(/cod eval .*: stopped/);
+    // The bound is generous for a loaded 2-core machine; measured: docs/evaluation.md.
+    expect(ms).toBeLessThan(30_000);
+    const cacheDir = join(home, 'cache', 'evals');
+    expect(existsSync(cacheDir) ? readdirSync(cacheDir) : []).toEqual([]);
+  });
+});
