@@ -35,6 +35,8 @@ export class CompareService {
     private readonly curricula: CurriculaService,
     private readonly builtinModel: () => string | null,
     private readonly scratchDir: string,
+    /** The workbench's home: the worker keeps and reads its eval cache there ($COD_HOME/cache/evals). */
+    private readonly codHome?: string,
   ) {}
 
   /** The model directory of a side, checked to be a model (config.json) before any worker starts. */
@@ -124,7 +126,7 @@ export class CompareService {
     }
     const args = [JOB_COMMANDS.compare, aDir, bDir, '--curriculum', file, '--suite', spec.suite, '--json', '--events'];
     if (spec.seeds) args.push('--seeds', spec.seeds.join(','));
-    const proc = this.host.start({ args });
+    const proc = this.host.start({ args, ...(this.codHome ? { env: { COD_HOME: this.codHome } } : {}) });
     // Asked to stop: the worker is ended (by a signal headless; an Electron utility process reports only a code).
     let cancelled = false;
     this.jobs.setCancel(job.id, () => {

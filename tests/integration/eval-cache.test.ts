@@ -9,6 +9,8 @@ import { appendFileSync, cpSync, existsSync, readdirSync, readFileSync, writeFil
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { JobView } from '../../main/api/types.ts';
+import { createWorkbench } from '../../main/services/workbench.ts';
 import { BUILTIN_MODEL_DIR } from '../../main/training/locations.ts';
 import { cod } from '../support/cod.ts';
 import { tempDir } from '../support/temp.ts';
@@ -134,6 +136,59 @@ describe('cod compare with the eval cache', () => {
     writeFileSync(changed, curriculumText(20));
     expect((await evalSw(changed)).cached).toBe(false);
     expect((await evalSw(changed)).cached).toBe(true);
+  });
+});
+
+describe("the app's Compare (services)", () => {
+  it('a second comparison reads both sides from the cache; the job says so in its phase line', async () => {
+    const home = join(dir, 'home-app');
+    const wb = createWorkbench({ codHome: home, appRoot: ROOT });
+    try {
+      const call = async <T>(method: string, params: unknown): Promise<T> => {
+        const a = await wb.handle(method, params);
+        if (!a.ok) throw new Error(a.error.message);
+        return a.result as T;
+      };
+      await call('curricula.save', {
+        name: 'cache-app',
+        text: curriculumText(24)
+          .replace(/plugins:\n.*\n/, '')
+          .replace(/  - name: sw[\s\S]*$/, ''),
+      });
+      const compare = async () => {
+        const labels: string[] = [];
+        let end!: (j: JobView) => void;
+        const ended = new Promise<JobView>((r) => (end = r));
+        const off = wb.onEvent((e) => {
+          if (e.type !== 'job' || e.job.kind !== 'compare') return;
+          if (e.job.phase) labels.push(e.job.phase.label);
+          if (['done', 'failed', 'stopped'].includes(e.job.state)) end(e.job);
+        });
+        try {
+          await call('compare.start', {
+            a: { kind: 'builtin' },
+            b: { kind: 'dir', path: other },
+            suites: { kind: 'preset', name: 'cache-app', source: 'user' },
+            suite: 'fl',
+          });
+          const job = await ended;
+          expect(job.state, job.error ?? '').toBe('done');
+          return { job, labels };
+        } finally {
+          off();
+        }
+      };
+      const first = await compare();
+      expect(first.labels.filter((l) => l.includes('eval cache'))).toEqual([]);
+      const second = await compare();
+      expect(second.job.result).toEqual(first.job.result);
+      expect(second.labels).toContain('A (built-in model) read from the eval cache');
+      expect(second.labels).toContain('B (other) read from the eval cache');
+      // The worker kept its cache in the workbench's home.
+      expect(readdirSync(join(home, 'cache', 'evals'))).toHaveLength(2);
+    } finally {
+      wb.close();
+    }
   });
 });
 
