@@ -153,7 +153,7 @@ describe("the app's Compare (services)", () => {
         name: 'cache-app',
         text: curriculumText(24)
           .replace(/plugins:\n.*\n/, '')
-          .replace(/  - name: sw[\s\S]*$/, ''),
+          .replace(/ {2}- name: sw[\s\S]*$/, ''),
       });
       const compare = async () => {
         const labels: string[] = [];
@@ -228,6 +228,7 @@ describe('stopping an evaluation', () => {
     expect(stderr).toMatch(/stopping: the evaluation in progress is dropped and not cached/);
     expect(stderr).toMatch(/cod eval .*: stopped/);
     // The bound is generous for a loaded 2-core machine; measured: docs/evaluation.md.
+    console.log(`eval-cache: SIGINT two tasks into cod eval -> exited ${code} after ${Math.round(ms)} ms`);
     expect(ms).toBeLessThan(30_000);
     const cacheDir = join(home, 'cache', 'evals');
     expect(existsSync(cacheDir) ? readdirSync(cacheDir) : []).toEqual([]);

@@ -6,7 +6,6 @@
  * keeps nothing.
  */
 import { copyFileSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ScriptedPolicy } from '../../../main/cod/scripted-policy.ts';
