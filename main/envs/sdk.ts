@@ -5,9 +5,12 @@
  * (hidden structure derived from the pack seed) plus any state the domain keeps across the pack's tasks.
  * Everything is deterministic given (pack seed, preset, task index, actions).
  */
+import type { HistoryCompression } from './history-compression.ts';
 
 /** `chat`: full natural-language prompts for real LLMs. `compact`: terse, same information and action syntax. */
 export type Rendering = 'chat' | 'compact';
+
+export type { HistoryCompression };
 
 export interface DomainInfo {
   /** Stable id used in curricula and CLIs, e.g. 'frozenlake'. */
@@ -92,6 +95,11 @@ export interface TaskEpisode {
   /** Short stable id of the task inside its pack, e.g. 'frozenlake/ab12cd/3'. */
   readonly taskId: string;
   readonly maxTurns: number;
+  /**
+   * Optional, for presets whose reference shortens old turns of the running conversation (the paper's PDE): how
+   * the lifecycle shows earlier user turns in each solve request. Absent: every turn whole.
+   */
+  readonly historyCompression?: HistoryCompression;
   /** The task rules: the system prompt of the solve episode, without any hint section. */
   rules(): string;
   /** The observation the agent sees now (the next user turn). */
