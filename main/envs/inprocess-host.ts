@@ -146,7 +146,14 @@ class InProcessPack implements PackHandle {
       const historyCompression = checkHistory(ep.historyCompression);
       this.episode = ep;
       this.episodeDone = false;
-      return { taskId: ep.taskId, maxTurns, rules, observation, view, ...(historyCompression ? { historyCompression } : {}) };
+      return {
+        taskId: ep.taskId,
+        maxTurns,
+        rules,
+        observation,
+        view,
+        ...(historyCompression ? { historyCompression } : {}),
+      };
     });
   }
 

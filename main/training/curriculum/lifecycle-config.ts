@@ -15,7 +15,9 @@ export function curriculumLifecycleConfig(
   const paperChat = knobs.protocol === 'paper' && c.rendering === 'chat';
   // Paper (chat) evals take the paper's eval length line (per domain: main/cod/config.ts) unless set for evals.
   const length =
-    phase === 'eval' ? (evalLengthInstructionTokens ?? (paperChat ? undefined : lengthInstructionTokens)) : lengthInstructionTokens;
+    phase === 'eval'
+      ? (evalLengthInstructionTokens ?? (paperChat ? undefined : lengthInstructionTokens))
+      : lengthInstructionTokens;
   return lifecycleConfig({
     rendering: c.rendering,
     memory,
