@@ -35,6 +35,12 @@ export interface OpenPackArgs {
    * on it (the paper's Alchemy draws S targets) may use it; the others ignore it.
    */
   readonly packSize?: number;
+  /**
+   * The pack's index within its dataset (an eval suite's pack 0, 1, …), when known. A preset whose reference
+   * assigns hidden structure by pack index (the paper PDE bench: template = pack index mod 25) uses it; the others
+   * ignore it.
+   */
+  readonly packIndex?: number;
 }
 
 export interface Domain extends DomainInfo {

@@ -314,6 +314,35 @@ describe('paper protocol: a lifecycle', () => {
     return { policy, requests };
   }
 
+  it("opens each pack with its index in the suite (the PDE bench's template assignment reads it)", async () => {
+    const seen: number[] = [];
+    const recordingDomain: DomainWithAgents = {
+      ...hiddenOffsetDomain,
+      openPack(a) {
+        seen.push(a.packIndex ?? -1);
+        return hiddenOffsetDomain.openPack(a);
+      },
+    };
+    const three = planPacks({
+      datasetId: 'ix',
+      domain: 'hidden-offset',
+      preset: 'train',
+      split: 'eval',
+      strategy: 'cod',
+      packSize: 1,
+      count: 3,
+    });
+    const oracle = new ScriptedPolicy(recordingDomain, { kind: 'oracle', seed: 't' });
+    await runRollout({
+      host: new InProcessEnvHost([recordingDomain]),
+      policy: oracle,
+      packs: three,
+      groupSize: 1,
+      config: paper,
+    });
+    expect(seen.sort()).toEqual([0, 1, 2]);
+  });
+
   it('asks for no stop strings, shows z_0 as Hints: null, scores an empty hints block -0.1', async () => {
     const { policy, requests } = recording();
     const { lifecycles } = await runRollout({ host, policy, packs, groupSize: 1, config: paper });
