@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { JobView } from '../../main/api/types.ts';
 import { createWorkbench } from '../../main/services/workbench.ts';
+import { openStore } from '../../main/store/index.ts';
 import { BUILTIN_MODEL_DIR } from '../../main/training/locations.ts';
 import { cod } from '../support/cod.ts';
 import { tempDir } from '../support/temp.ts';
@@ -137,6 +138,48 @@ describe('cod compare with the eval cache', () => {
     expect((await evalSw(changed)).cached).toBe(false);
     expect((await evalSw(changed)).cached).toBe(true);
   });
+});
+
+describe('cod train', () => {
+  it("a run's step-0 evaluation of the built-in model is played once, then read from the cache with its model calls", async () => {
+    const file = join(dir, 'train.yaml');
+    writeFileSync(
+      file,
+      curriculumText(24)
+        .replace(/plugins:\n.*\n/, '')
+        .replace(/ {2}- name: sw[\s\S]*$/, '')
+        .replace('    - id: frozenlake\n', '    - id: frozenlake\n  packSize: 2\n  groupSize: 2\n  packsPerStep: 1\n') +
+        'training:\n  steps: 1\n  seed: 1\n',
+    );
+    const store = join(dir, 'train-runs.db');
+    const train = async () => {
+      const out = ok(await cod(['train', file, '--store', store, '--events']));
+      const evs = out
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { event: string; runId?: string; cached?: boolean; summary?: unknown });
+      return { runId: evs[0].runId!, evals: evs.filter((e) => e.event === 'eval') };
+    };
+    const first = await train();
+    expect(first.evals.map((e) => e.cached)).toEqual([undefined]);
+    const second = await train();
+    expect(second.evals.map((e) => e.cached)).toEqual([true]);
+    expect(second.evals[0].summary).toEqual(first.evals[0].summary);
+    // The run store holds the same eval rows either way, model calls included.
+    const s = openStore(store);
+    try {
+      const rows = (runId: string) =>
+        s.listLifecycles(runId, { split: 'eval', checkpoint: 0 }).map((l) => {
+          const d = s.getLifecycle(l.id);
+          return { rewards: d.rewards, hints: d.hints, samples: d.samples.map((x) => [x.kind, x.response]) };
+        });
+      expect(rows(second.runId)).toHaveLength(2);
+      expect(rows(second.runId)[0].samples.length).toBeGreaterThan(0);
+      expect(rows(second.runId)).toEqual(rows(first.runId));
+    } finally {
+      s.close();
+    }
+  }, 600_000); // two training runs: minutes on a loaded 2-core machine
 });
 
 describe("the app's Compare (services)", () => {
