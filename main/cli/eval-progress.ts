@@ -36,7 +36,6 @@ export function evalProgress(
   let phase = '';
   // Time left from the tasks played here (a cached suite's tasks took no time and say nothing of the rate).
   let played = 0;
-  let skipped = 0;
   const t0 = performance.now();
   const eta = (): number => {
     const s = (performance.now() - t0) / 1000;
@@ -70,7 +69,6 @@ export function evalProgress(
         write(JSON.stringify({ event: 'cached', ...e } satisfies CachedEvent));
         tasks += t;
         lifecycles += l;
-        skipped += t;
         emit();
       },
       say: () => undefined,
@@ -105,7 +103,6 @@ export function evalProgress(
       cached: (e, t, l) => {
         tasks += t;
         lifecycles += l;
-        skipped += t;
         bar.update(tasks, payload());
         // cli-progress keeps its line at the bottom: a line of our own goes above it.
         bar.stop();
@@ -132,7 +129,6 @@ export function evalProgress(
     );
   };
   line();
-  void skipped;
   return {
     phase: (l) => void (phase = l),
     task: () => {

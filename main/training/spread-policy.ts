@@ -16,11 +16,6 @@ export class SpreadPolicy implements Policy {
     this.load = parts.map(() => 0);
   }
 
-  /** Batches worth sending at once: one per worker. */
-  get width(): number {
-    return this.parts.length;
-  }
-
   async respond(batch: readonly PolicyRequest[]): Promise<PolicyResponse[]> {
     let i = 0;
     for (let j = 1; j < this.load.length; j++) if (this.load[j] < this.load[i]) i = j;
