@@ -12,15 +12,9 @@
  *   0.1, the response-length part zero under len_zero_penalty 1e6), else 0.
  * The compact rendering keeps the workbench's terse text for the same state.
  */
-import {
-  shapedReward,
-  type EpisodeEnd,
-  type Outcome,
-  type Rendering,
-  type StepResult,
-  type TaskEpisode,
-} from '../../sdk.ts';
+import type { Rendering, StepResult } from '../../sdk.ts';
 import { inBounds, type Cell } from '../shared/grid.ts';
+import { SolveEpisode, type EndResult } from '../shared/solve-episode.ts';
 import { DELTA } from './directions.ts';
 import { observationText, rulesText } from './render.ts';
 import { GOAL, HOLE, PLAYER, type FrozenLakeTask } from './task.ts';
@@ -117,11 +111,10 @@ export function paperObservationText(v: FrozenLakeView, map: string): string {
   return `Step ${v.turn + 1}/${v.maxTurns}\n${feedback}\nCurrent map:\n${map}\n${goal}`;
 }
 
-export class PaperFrozenLakeEpisode implements TaskEpisode {
+export class PaperFrozenLakeEpisode extends SolveEpisode {
   private position: Cell;
   private turns = 0;
   private last: LastMove | null = null;
-  private end: EpisodeEnd | undefined;
 
   constructor(
     readonly taskId: string,
@@ -129,6 +122,7 @@ export class PaperFrozenLakeEpisode implements TaskEpisode {
     readonly maxTurns: number,
     private readonly rendering: Rendering,
   ) {
+    super();
     this.position = task.start;
   }
 
@@ -164,14 +158,13 @@ export class PaperFrozenLakeEpisode implements TaskEpisode {
     };
   }
 
-  step(action: string): StepResult {
-    if (this.end) return { done: true, observation: this.observation(), ...this.end };
+  protected play(action: string): StepResult {
     const m = typeof action === 'string' ? ACTION.exec(action.trim()) : null;
-    if (!m) return this.finish('format_error', PAPER_FORMAT_ERROR);
+    if (!m) return this.closeShaped('format_error', PAPER_FORMAT_ERROR);
     const digits = m[1].replace(/^0+(?=\d)/, '');
     const code = digits.length > 1 ? 0 : Number(digits);
     if (code < 1 || code > 4) {
-      return this.finish(
+      return this.closeShaped(
         'format_error',
         `Invalid format: Direction ${digits} is not a valid action. Expected: Direction 1, 2, 3, or 4. Game over.`,
       );
@@ -187,10 +180,10 @@ export class PaperFrozenLakeEpisode implements TaskEpisode {
       const tile = this.task.tiles[to[0]][to[1]];
       this.last = { code, from, to, result: tile === HOLE ? 'hole' : tile === GOAL ? 'goal' : 'moved' };
     }
-    if (this.last.result === 'goal') return this.finish('success', PAPER_FEEDBACK.success);
-    if (this.last.result === 'hole') return this.finish('failure', PAPER_FEEDBACK.hole);
+    if (this.last.result === 'goal') return this.closeShaped('success', PAPER_FEEDBACK.success);
+    if (this.last.result === 'hole') return this.closeShaped('failure', PAPER_FEEDBACK.hole);
     if (this.turns >= this.maxTurns) {
-      return this.finish(
+      return this.closeShaped(
         'out_of_turns',
         `Failed: Ran out of steps (${this.turns}/${this.maxTurns}) without reaching the goal. Try to find a shorter path.`,
       );
@@ -199,15 +192,7 @@ export class PaperFrozenLakeEpisode implements TaskEpisode {
   }
 
   /** A response without one valid `<answer>` block: the reference's parse failure, whatever the reason. */
-  formatError(_reason: string): EpisodeEnd {
-    if (this.end) return this.end;
-    const { done: _d, observation: _o, ...end } = this.finish('format_error', PAPER_FORMAT_ERROR);
-    return end;
-  }
-
-  private finish(outcome: Outcome, feedback: string): StepResult & { done: true } {
-    const success = outcome === 'success';
-    this.end = { outcome, success, reward: shapedReward(success, this.turns, this.maxTurns), feedback };
-    return { done: true, observation: this.observation(), ...this.end };
+  protected failFormat(): EndResult {
+    return this.closeShaped('format_error', PAPER_FORMAT_ERROR);
   }
 }
