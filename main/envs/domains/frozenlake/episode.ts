@@ -11,29 +11,20 @@ import type { FrozenLakeView, LastMove } from './view.ts';
 /** "Direction X" in any case and spacing; the digits are capped so the number always parses. */
 const ACTION = /^\s*direction\s*(\d{1,9})\s*\.?\s*$/i;
 
-export class FrozenLakeEpisode extends SolveEpisode {
-  readonly maxTurns: number;
-  private position: Cell;
-  private turns = 0;
-  private last: LastMove | null = null;
+/** The lake both variants play (this one and the paper's): position, turns, the last move and the public view. */
+export abstract class LakeEpisode extends SolveEpisode {
+  protected position: Cell;
+  protected turns = 0;
+  protected last: LastMove | null = null;
 
   constructor(
     readonly taskId: string,
-    private readonly task: FrozenLakeTask,
-    maxTurns: number,
-    private readonly rendering: Rendering,
+    protected readonly task: FrozenLakeTask,
+    readonly maxTurns: number,
+    protected readonly rendering: Rendering,
   ) {
     super();
-    this.maxTurns = maxTurns;
     this.position = task.start;
-  }
-
-  rules(): string {
-    return rulesText(this.rendering, this.maxTurns);
-  }
-
-  observation(): string {
-    return observationText(this.rendering, this.view());
   }
 
   turnsUsed(): number {
@@ -57,6 +48,32 @@ export class FrozenLakeEpisode extends SolveEpisode {
     };
   }
 
+  /** Action code 1-4 takes one turn: the player moves one tile its hidden direction, unless the edge is there. */
+  protected move(code: number): LastMove {
+    const dir = this.task.mapping[code - 1];
+    const from = this.position;
+    const to: Cell = [from[0] + DELTA[dir][0], from[1] + DELTA[dir][1]];
+    this.turns++;
+    if (!inBounds(this.task.size, to[0], to[1])) {
+      this.last = { code, from, to: from, result: 'blocked' };
+    } else {
+      this.position = to;
+      const tile = this.task.tiles[to[0]][to[1]];
+      this.last = { code, from, to, result: tile === HOLE ? 'hole' : tile === GOAL ? 'goal' : 'moved' };
+    }
+    return this.last;
+  }
+}
+
+export class FrozenLakeEpisode extends LakeEpisode {
+  rules(): string {
+    return rulesText(this.rendering, this.maxTurns);
+  }
+
+  observation(): string {
+    return observationText(this.rendering, this.view());
+  }
+
   protected play(action: string): StepResult {
     const m = typeof action === 'string' ? ACTION.exec(action) : null;
     if (!m) {
@@ -73,24 +90,14 @@ export class FrozenLakeEpisode extends SolveEpisode {
         `Illegal action: Direction ${code} is not a valid action (valid: Direction 1, 2, 3, 4). Game over.`,
       );
     }
-    const dir = this.task.mapping[code - 1];
-    const from = this.position;
-    const to: Cell = [from[0] + DELTA[dir][0], from[1] + DELTA[dir][1]];
-    this.turns++;
-    if (!inBounds(this.task.size, to[0], to[1])) {
-      this.last = { code, from, to: from, result: 'blocked' };
-    } else {
-      this.position = to;
-      const tile = this.task.tiles[to[0]][to[1]];
-      this.last = { code, from, to, result: tile === HOLE ? 'hole' : tile === GOAL ? 'goal' : 'moved' };
-    }
-    if (this.last.result === 'hole') {
+    const last = this.move(code);
+    if (last.result === 'hole') {
       return this.closeShaped(
         'failure',
         `Failed: fell into a hole at ${cellText(this.position)} after ${this.turns} steps.`,
       );
     }
-    if (this.last.result === 'goal') {
+    if (last.result === 'goal') {
       return this.closeShaped(
         'success',
         `Success: reached the goal at ${cellText(this.task.goal)} in ${this.turns} steps.`,

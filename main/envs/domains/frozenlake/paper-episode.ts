@@ -12,10 +12,10 @@
  *   0.1, the response-length part zero under len_zero_penalty 1e6), else 0.
  * The compact rendering keeps the workbench's terse text for the same state.
  */
-import type { Rendering, StepResult } from '../../sdk.ts';
-import { inBounds, type Cell } from '../shared/grid.ts';
-import { SolveEpisode, type EndResult } from '../shared/solve-episode.ts';
-import { DELTA } from './directions.ts';
+import type { StepResult } from '../../sdk.ts';
+import type { Cell } from '../shared/grid.ts';
+import type { EndResult } from '../shared/solve-episode.ts';
+import { LakeEpisode } from './episode.ts';
 import { observationText, rulesText } from './render.ts';
 import { GOAL, HOLE, PLAYER, type FrozenLakeTask } from './task.ts';
 import type { FrozenLakeView, LastMove } from './view.ts';
@@ -111,21 +111,7 @@ export function paperObservationText(v: FrozenLakeView, map: string): string {
   return `Step ${v.turn + 1}/${v.maxTurns}\n${feedback}\nCurrent map:\n${map}\n${goal}`;
 }
 
-export class PaperFrozenLakeEpisode extends SolveEpisode {
-  private position: Cell;
-  private turns = 0;
-  private last: LastMove | null = null;
-
-  constructor(
-    readonly taskId: string,
-    private readonly task: FrozenLakeTask,
-    readonly maxTurns: number,
-    private readonly rendering: Rendering,
-  ) {
-    super();
-    this.position = task.start;
-  }
-
+export class PaperFrozenLakeEpisode extends LakeEpisode {
   rules(): string {
     return this.rendering === 'chat' ? PAPER_RULES : rulesText('compact', this.maxTurns);
   }
@@ -135,27 +121,6 @@ export class PaperFrozenLakeEpisode extends SolveEpisode {
     return this.rendering === 'chat'
       ? paperObservationText(v, paperMapText(this.task, this.position))
       : observationText('compact', v);
-  }
-
-  turnsUsed(): number {
-    return this.turns;
-  }
-
-  view(): FrozenLakeView {
-    const [pr, pc] = this.position;
-    return {
-      domain: 'frozenlake',
-      taskId: this.taskId,
-      turn: this.turns,
-      maxTurns: this.maxTurns,
-      size: this.task.size,
-      grid: this.task.tiles.map((row, r) => (r === pr ? row.slice(0, pc) + PLAYER + row.slice(pc + 1) : row)),
-      position: this.position,
-      goal: this.task.goal,
-      reached: pr === this.task.goal[0] && pc === this.task.goal[1],
-      last: this.last,
-      done: this.end !== undefined,
-    };
   }
 
   protected play(action: string): StepResult {
@@ -169,19 +134,9 @@ export class PaperFrozenLakeEpisode extends SolveEpisode {
         `Invalid format: Direction ${digits} is not a valid action. Expected: Direction 1, 2, 3, or 4. Game over.`,
       );
     }
-    this.turns++;
-    const dir = this.task.mapping[code - 1];
-    const from = this.position;
-    const to: Cell = [from[0] + DELTA[dir][0], from[1] + DELTA[dir][1]];
-    if (!inBounds(this.task.size, to[0], to[1])) {
-      this.last = { code, from, to: from, result: 'blocked' };
-    } else {
-      this.position = to;
-      const tile = this.task.tiles[to[0]][to[1]];
-      this.last = { code, from, to, result: tile === HOLE ? 'hole' : tile === GOAL ? 'goal' : 'moved' };
-    }
-    if (this.last.result === 'goal') return this.closeShaped('success', PAPER_FEEDBACK.success);
-    if (this.last.result === 'hole') return this.closeShaped('failure', PAPER_FEEDBACK.hole);
+    const last = this.move(code);
+    if (last.result === 'goal') return this.closeShaped('success', PAPER_FEEDBACK.success);
+    if (last.result === 'hole') return this.closeShaped('failure', PAPER_FEEDBACK.hole);
     if (this.turns >= this.maxTurns) {
       return this.closeShaped(
         'out_of_turns',
