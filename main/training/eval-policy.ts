@@ -5,15 +5,14 @@
  * (config.json, the weights' headers against it, tokenizer and chat template), so a bad one is one clear error before
  * any lifecycle runs.
  */
-import { stat } from 'node:fs/promises';
 import type { TrainingBackend } from '../backend/backend.ts';
 import { LocalBackend } from '../backend/local/backend.ts';
 import type { WorkerHost } from '../backend/compute-workers.ts';
-import { CodError } from '../base/errors.ts';
 import type { Policy } from '../cod/policy.ts';
 import { checkTensorsAgainstConfig, readCheckpointTensorInfo } from '../models/checkpoint-files.ts';
 import { openChatModel, type ChatModel } from '../models/model-dir.ts';
 import { BackendPolicy } from './backend-policy.ts';
+import { checkSamplingArgs } from './checkpoint-policy.ts';
 
 export interface EvalPolicyOptions {
   /** Where the local backend's sampler runs. */
@@ -37,18 +36,7 @@ export interface EvalPolicy {
 const MODEL_NAME = 'checkpoint';
 
 export async function openEvalPolicy(dir: string, o: EvalPolicyOptions): Promise<EvalPolicy> {
-  let isDir: boolean;
-  try {
-    isDir = (await stat(dir)).isDirectory();
-  } catch {
-    throw new CodError('not_found', 'checkpoint directory not found', dir);
-  }
-  if (!isDir) throw new CodError('bad_checkpoint', 'not a directory', dir);
-  const temperature = o.temperature ?? 1;
-  if (!(Number.isFinite(temperature) && temperature >= 0))
-    throw new CodError('bad_input', `temperature must be a number ≥ 0, got ${String(o.temperature)}`, 'temperature');
-  if (o.threads !== undefined && !(Number.isInteger(o.threads) && o.threads >= 1))
-    throw new CodError('bad_input', `threads must be a positive integer, got ${String(o.threads)}`, 'threads');
+  const temperature = await checkSamplingArgs(dir, o.temperature, o.threads);
   const chat = await openChatModel(dir);
   checkTensorsAgainstConfig(await readCheckpointTensorInfo(dir), chat.config, dir);
   const backend = new LocalBackend({
