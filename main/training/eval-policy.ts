@@ -5,7 +5,6 @@
  * (config.json, the weights' headers against it, tokenizer and chat template), so a bad one is one clear error before
  * any lifecycle runs.
  */
-import { stat } from 'node:fs/promises';
 import type { TrainingBackend } from '../backend/backend.ts';
 import { LocalBackend } from '../backend/local/backend.ts';
 import type { WorkerHost } from '../backend/compute-workers.ts';
@@ -15,6 +14,7 @@ import { checkTensorsAgainstConfig, readCheckpointTensorInfo } from '../models/c
 import { openChatModel, type ChatModel } from '../models/model-dir.ts';
 import type { SchedulerOptions } from '../cod/scheduler.ts';
 import { BackendPolicy } from './backend-policy.ts';
+import { checkSamplingArgs } from './checkpoint-policy.ts';
 import { SpreadPolicy } from './spread-policy.ts';
 
 export interface EvalPolicyOptions {
@@ -49,18 +49,7 @@ const MODEL_NAME = 'checkpoint';
 export const MAX_SAMPLERS = 64;
 
 export async function openEvalPolicy(dir: string, o: EvalPolicyOptions): Promise<EvalPolicy> {
-  let isDir: boolean;
-  try {
-    isDir = (await stat(dir)).isDirectory();
-  } catch {
-    throw new CodError('not_found', 'checkpoint directory not found', dir);
-  }
-  if (!isDir) throw new CodError('bad_checkpoint', 'not a directory', dir);
-  const temperature = o.temperature ?? 1;
-  if (!(Number.isFinite(temperature) && temperature >= 0))
-    throw new CodError('bad_input', `temperature must be a number ≥ 0, got ${String(o.temperature)}`, 'temperature');
-  if (o.threads !== undefined && !(Number.isInteger(o.threads) && o.threads >= 1))
-    throw new CodError('bad_input', `threads must be a positive integer, got ${String(o.threads)}`, 'threads');
+  const temperature = await checkSamplingArgs(dir, o.temperature, o.threads);
   const samplers = o.samplers ?? 1;
   if (!(Number.isInteger(samplers) && samplers >= 1 && samplers <= MAX_SAMPLERS))
     throw new CodError('bad_input', `samplers must be an integer from 1 to ${MAX_SAMPLERS}, got ${String(samplers)}`);
