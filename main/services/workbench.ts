@@ -83,7 +83,7 @@ export function createWorkbench(opts: WorkbenchOptions): Workbench {
   const models = new ModelAccess(modelRoots(appRoot, home), home, store);
   const runs = new RunsService(store, host, jobs, curricula, model, models);
   const replay = new ReplayService(store);
-  const compare = new CompareService(store, host, jobs, curricula, model, path.join(home, 'tmp'), models);
+  const compare = new CompareService(store, host, jobs, curricula, model, path.join(home, 'tmp'), models, home);
   const stopFollow = store.follow((ev) => emit({ type: 'rows', ...ev }), {
     intervalMs: opts.followIntervalMs ?? 250,
     onError: () => {}, // busy past the timeout: the next poll asks again from the same version

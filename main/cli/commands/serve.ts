@@ -7,7 +7,7 @@ import path from 'node:path';
 import { serve } from '../../server/server.ts';
 import { APP_ROOT, codHome, defaultStorePath } from '../../training/locations.ts';
 import { createWorkbench } from '../../services/workbench.ts';
-import { intFlag, parseFlags } from '../args.ts';
+import { flagTable, intFlag, parseFlags } from '../args.ts';
 import type { CliCommand } from '../command.ts';
 import type { JobView } from '../../api/types.ts';
 import { LIMITS } from '../../base/budget.ts';
@@ -33,11 +33,7 @@ export const serveCommand: CliCommand = {
     "signal, jobs still running are ended at once (a trainer's run is marked 'stopped'; it resumes from its last\n" +
     'checkpoint).',
   async run(argv) {
-    const { values } = parseFlags(argv, {
-      port: { type: 'string' },
-      store: { type: 'string' },
-      'stop-grace': { type: 'string' },
-    });
+    const { values } = parseFlags(argv, flagTable(['port', 'store', 'stop-grace']));
     const port = intFlag(values.port, 'port', 0);
     const graceS = intFlag(values['stop-grace'], 'stop-grace', LIMITS.serveStopGraceMs / 1000);
     if (graceS < 0 || graceS > 3600)
