@@ -17,11 +17,14 @@ import {
 } from './eval.ts';
 
 const USAGE =
-  'A_DIR B_DIR --curriculum FILE [--suite NAME]... [--seeds 1,2,3] [--threads N] [--json] [--events]\n\n' +
+  'A_DIR B_DIR [--adapter-a ADAPTER] [--adapter-b ADAPTER] --curriculum FILE [--suite NAME]... [--seeds 1,2,3]\n' +
+  '         [--threads N] [--json] [--events]\n\n' +
   '  Evaluates both checkpoints on the same held-out packs with the same sampling seeds and prints, per suite and\n' +
   '  pack position, both means and the paired delta B − A with a Student-t 95% interval over the per-lifecycle\n' +
   '  differences (* marks a delta whose interval excludes 0).\n' +
   "  --seeds   replaces the suites' dataset seeds (other or more held-out packs), the same for both\n" +
+  '  --adapter-a, --adapter-b  a PEFT LoRA adapter of A_DIR / B_DIR (played as base + adapter); a LoRA run\'s\n' +
+  '            checkpoint (an adapter naming its base directory) can also be given as a side alone\n' +
   '  --json    [{"suite", "a": {"positions": [...]}, "b": {"positions": [...]}, "delta": [{"k", "mean", "ci_low",\n' +
   '            "ci_high", "n", "excludesZero"}]}] on stdout\n' +
   '  --events  progress as JSON lines {"event":"progress","done","total"} (tasks played) on stderr';
@@ -31,7 +34,11 @@ export const compareCommand: CliCommand = {
   summary: 'Compare two checkpoints on identical held-out packs: per-position paired deltas with 95% intervals',
   usage: USAGE,
   async run(argv) {
-    const { values, positionals } = parseFlags(argv, EVAL_FLAGS, true);
+    const { values, positionals } = parseFlags(
+      argv,
+      { ...EVAL_FLAGS, 'adapter-a': { type: 'string' }, 'adapter-b': { type: 'string' } },
+      true,
+    );
     if (positionals.length !== 2)
       throw new CodError('bad_input', `expected two checkpoint directories A_DIR B_DIR, got ${positionals.length}`);
     const [aDir, bDir] = positionals;
@@ -40,10 +47,10 @@ export const compareCommand: CliCommand = {
     const total = 2 * totalTasks(suites);
     const progress = progressSink(`cod compare`, values.events ?? false);
     // Both opened (and so checked) before any lifecycle runs: a bad B_DIR fails at once, not after A's evals.
-    const cpA = await openCheckpoint(aDir, threads);
+    const cpA = await openCheckpoint(aDir, threads, values['adapter-a']);
     let comparisons: SuiteComparison[];
     try {
-      const cpB = await openCheckpoint(bDir, threads);
+      const cpB = await openCheckpoint(bDir, threads, values['adapter-b']);
       try {
         let done = 0;
         progress(0, total);

@@ -74,8 +74,12 @@ export function threadsFlag(value: string | undefined): number | undefined {
 }
 
 /** A checkpoint directory served by a local training backend (its sampler in a worker thread). */
-export function openCheckpoint(dir: string, threads: number | undefined): Promise<EvalPolicy> {
-  return openEvalPolicy(dir, { workers: new ThreadWorkerHost(), ...(threads ? { threads } : {}) });
+export function openCheckpoint(dir: string, threads: number | undefined, adapter?: string): Promise<EvalPolicy> {
+  return openEvalPolicy(dir, {
+    workers: new ThreadWorkerHost(),
+    ...(threads ? { threads } : {}),
+    ...(adapter !== undefined ? { adapter } : {}),
+  });
 }
 
 /** Plays the suites on one opened checkpoint; `onTask` is called once per task (pack position) played. */
@@ -118,10 +122,12 @@ export function totalTasks(suites: readonly EvalSuite[]): number {
 }
 
 const USAGE =
-  'CHECKPOINT_DIR --curriculum FILE [--suite NAME]... [--seeds 1,2,3] [--baseline none|append_log|oracle_notes]\n' +
+  'CHECKPOINT_DIR [--adapter ADAPTER] --curriculum FILE [--suite NAME]... [--seeds 1,2,3] [--baseline none|append_log|oracle_notes]\n' +
   '         [--threads N] [--json] [--events]\n\n' +
   "  Plays the curriculum's eval suites (all of them unless --suite is given) on held-out packs, one rollout per\n" +
   '  pack, and prints the mean task reward by pack position with a Student-t 95% interval over lifecycles.\n' +
+  '  --adapter   a PEFT LoRA adapter of CHECKPOINT_DIR (played as base + adapter); a LoRA run\'s checkpoint\n' +
+  '              (an adapter naming its base directory) can also be given as CHECKPOINT_DIR alone\n' +
   "  --seeds     replaces the suites' dataset seeds (other or more held-out packs)\n" +
   '  --baseline  none: empty context every task; append_log: the truncated log of past trajectories;\n' +
   "              oracle_notes: the domain's scripted oracle writes the notes, the model still solves\n" +
@@ -133,7 +139,11 @@ export const evalCommand: CliCommand = {
   summary: 'Evaluate a checkpoint on a curriculum’s held-out suites: reward by pack position with 95% intervals',
   usage: USAGE,
   async run(argv) {
-    const { values, positionals } = parseFlags(argv, { ...EVAL_FLAGS, baseline: { type: 'string' } }, true);
+    const { values, positionals } = parseFlags(
+      argv,
+      { ...EVAL_FLAGS, baseline: { type: 'string' }, adapter: { type: 'string' } },
+      true,
+    );
     if (positionals.length !== 1)
       throw new CodError('bad_input', `expected exactly one CHECKPOINT_DIR (usage: cod eval ${USAGE.split('\n')[0]})`);
     const baseline = values.baseline === undefined ? undefined : checkBaseline(values.baseline);
@@ -141,7 +151,7 @@ export const evalCommand: CliCommand = {
     const { loaded, suites } = selectSuites(requireFlag(values.curriculum, 'curriculum'), values.suite, values.seeds);
     const total = totalTasks(suites);
     const progress = progressSink(`cod eval ${positionals[0]}`, values.events ?? false);
-    const checkpoint = await openCheckpoint(positionals[0], threads);
+    const checkpoint = await openCheckpoint(positionals[0], threads, values.adapter);
     let results: SuiteResult[];
     try {
       let done = 0;
