@@ -136,7 +136,17 @@ export class CompareService {
       this.jobs.update(job.id, { state: 'failed', error: e instanceof Error ? e.message : String(e) });
       throw e;
     }
-    const args = [JOB_COMMANDS.compare, a.dir, b.dir, '--curriculum', file, '--suite', spec.suite, '--json', '--events'];
+    const args = [
+      JOB_COMMANDS.compare,
+      a.dir,
+      b.dir,
+      '--curriculum',
+      file,
+      '--suite',
+      spec.suite,
+      '--json',
+      '--events',
+    ];
     if (a.adapter) args.push('--adapter-a', a.adapter);
     if (b.adapter) args.push('--adapter-b', b.adapter);
     if (spec.seeds) args.push('--seeds', spec.seeds.join(','));

@@ -61,7 +61,8 @@ export async function evalModelOf(dir: string, adapter?: string): Promise<{ dir:
   const cfgPath = join(dir, ADAPTER_CONFIG_FILE);
   let base: unknown;
   try {
-    base = (JSON.parse(await readFile(cfgPath, 'utf8')) as { base_model_name_or_path?: unknown }).base_model_name_or_path;
+    base = (JSON.parse(await readFile(cfgPath, 'utf8')) as { base_model_name_or_path?: unknown })
+      .base_model_name_or_path;
   } catch (e) {
     throw new CodError('bad_checkpoint', `not valid JSON (${(e as Error).message})`, cfgPath);
   }

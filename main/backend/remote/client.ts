@@ -98,7 +98,11 @@ export class RemoteBackend implements TrainingBackend {
         'lora.targets',
       );
     if (spec.lora?.init && spec.lora.init !== 'zero-b')
-      throw new CodError('unsupported', `remote services start adapters with B = 0; got init ${spec.lora.init}`, 'lora.init');
+      throw new CodError(
+        'unsupported',
+        `remote services start adapters with B = 0; got init ${spec.lora.init}`,
+        'lora.init',
+      );
     if (spec.lora?.adapter)
       throw new CodError(
         'unsupported',

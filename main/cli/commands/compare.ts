@@ -23,7 +23,7 @@ const USAGE =
   '  pack position, both means and the paired delta B − A with a Student-t 95% interval over the per-lifecycle\n' +
   '  differences (* marks a delta whose interval excludes 0).\n' +
   "  --seeds   replaces the suites' dataset seeds (other or more held-out packs), the same for both\n" +
-  '  --adapter-a, --adapter-b  a PEFT LoRA adapter of A_DIR / B_DIR (played as base + adapter); a LoRA run\'s\n' +
+  "  --adapter-a, --adapter-b  a PEFT LoRA adapter of A_DIR / B_DIR (played as base + adapter); a LoRA run's\n" +
   '            checkpoint (an adapter naming its base directory) can also be given as a side alone\n' +
   '  --json    [{"suite", "a": {"positions": [...]}, "b": {"positions": [...]}, "delta": [{"k", "mean", "ci_low",\n' +
   '            "ci_high", "n", "excludesZero"}]}] on stdout\n' +

@@ -126,7 +126,7 @@ const USAGE =
   '         [--threads N] [--json] [--events]\n\n' +
   "  Plays the curriculum's eval suites (all of them unless --suite is given) on held-out packs, one rollout per\n" +
   '  pack, and prints the mean task reward by pack position with a Student-t 95% interval over lifecycles.\n' +
-  '  --adapter   a PEFT LoRA adapter of CHECKPOINT_DIR (played as base + adapter); a LoRA run\'s checkpoint\n' +
+  "  --adapter   a PEFT LoRA adapter of CHECKPOINT_DIR (played as base + adapter); a LoRA run's checkpoint\n" +
   '              (an adapter naming its base directory) can also be given as CHECKPOINT_DIR alone\n' +
   "  --seeds     replaces the suites' dataset seeds (other or more held-out packs)\n" +
   '  --baseline  none: empty context every task; append_log: the truncated log of past trajectories;\n' +
