@@ -9,7 +9,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { z } from 'zod';
 import { CodError } from '../base/errors.ts';
 import { parseHfConfig } from '../models/config.ts';
-import { ModelRuntime, type OptimizerHyper } from '../models/runtime.ts';
+import { ModelRuntime, type OptimizerHyper, type RuntimeOptions } from '../models/runtime.ts';
 import { modelPass } from '../backend/local/model-pass.ts';
 import { adamParams, forwardBackwardInput } from '../backend/wire.ts';
 import { messagePort, serveRpc } from '../base/rpc.ts';
@@ -18,10 +18,7 @@ import { trainerLoraInit, type TrainerLoraInit } from '../backend/local/worker-i
 import { openModelRuntime } from '../models/runtime-open.ts';
 
 /** A LoRA runtime on the stored base of `l.modelDir`: a fresh adapter, or the one in `l.adapter`. */
-async function openLoraRuntime(
-  l: TrainerLoraInit,
-  opts: { threads: number; memArena: boolean },
-): Promise<ModelRuntime> {
+async function openLoraRuntime(l: TrainerLoraInit, opts: RuntimeOptions): Promise<ModelRuntime> {
   return openModelRuntime(
     l.adapter
       ? { modelDir: l.modelDir, adapter: l.adapter }
@@ -40,6 +37,7 @@ const initSchema = z.looseObject({
     .optional(),
   threads: z.number().int().positive(),
   microBatchTokens: z.number().int().positive().optional(),
+  recomputeLayers: z.boolean().optional(),
 });
 
 async function main(): Promise<void> {
@@ -47,7 +45,7 @@ async function main(): Promise<void> {
   const init = initSchema.parse(workerData);
   const config = parseHfConfig(init.hfConfig, 'trainer init');
   // No memory arena: a step over long packed rows peaks at gigabytes, which the arena would keep for good.
-  const opts = { threads: init.threads, memArena: false };
+  const opts = { threads: init.threads, memArena: false, ...(init.recomputeLayers ? { recomputeLayers: true } : {}) };
   const runtime = init.lora
     ? await openLoraRuntime(init.lora, opts)
     : new ModelRuntime(config, unpackWeights(config, init.weights, 'trainer init'), { ...opts, maxSessions: 4 });

@@ -71,6 +71,8 @@ export interface LocalBackendOptions {
   readonly sampleThreads?: number;
   /** Most tokens (rows × width) in one engine run of forward / forward_backward (default 4096). */
   readonly microBatchTokens?: number;
+  /** Recompute each decoder layer's activations in the backward pass (default off). */
+  readonly recomputeLayers?: boolean;
   /** Sampler weight versions kept in memory besides on disk (default 4). */
   readonly samplerCache?: number;
   /** Most samples in one sample call (default 64). */
@@ -266,6 +268,7 @@ export class LocalBackend implements TrainingBackend {
         hfConfig: toHfConfig(base.config),
         threads: this.o.trainThreads ?? 1,
         microBatchTokens: this.o.microBatchTokens ?? 4096,
+        ...(this.o.recomputeLayers ? { recomputeLayers: true } : {}),
       };
       let worker: WorkerHandle;
       let lora: LoraSettings | undefined;
