@@ -1,10 +1,10 @@
 /**
  * A whole CoD training run of the Qwen3-0.6B shape with LoRA on the CPU (issue 16's "Must show"): a random bf16
  * checkpoint of that shape (hidden 1024, 28 layers, 16/8 heads, head_dim 128, vocab 151936, tied), a rank-16 adapter
- * on every linear module,  2 steps of `cod train` on a tiny curriculum (one pack of 2 frozenlake tasks, played by a group of 2 lifecycles per step,
- * 8 new tokens per answer), through the local backend as any run. Then the run is opened as Replay and Compare open
- * it: `cod runs show`, a lifecycle read back from the store, `cod eval` of its last checkpoint (an adapter naming its
- * base) on one held-out pack.
+ * on every linear module, 2 steps of `cod train` on a tiny curriculum (one pack of 2 frozenlake tasks played by a
+ * group of 2 lifecycles per step, 8 new tokens per answer), through the local backend as any run. Then the run is
+ * opened as Replay and Compare open it: `cod runs show`, a lifecycle read back from the store, `cod eval` of its last
+ * checkpoint (an adapter naming its base) on one held-out pack.
  *
  *   npm run bench:lora-run -- [--dir DIR] [--threads 2] [--write-docs]
  *
