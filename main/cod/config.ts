@@ -28,7 +28,19 @@ export interface LifecycleConfig {
    * solve prompt only, the paper's in both prompts.
    */
   readonly lengthInstructionTokens?: number;
+  /** Budgets that replace the three above for one domain (paper, chat: PDE, Optimal Control, Grid Navigation; see budgetsFor). */
+  readonly domainBudgets: Readonly<Record<string, ResponseBudgets>>;
 }
+
+/** The response budgets a lifecycle of one domain uses. */
+export interface ResponseBudgets {
+  readonly solveMaxNewTokens: number;
+  readonly updateMaxNewTokens: number;
+  readonly lengthInstructionTokens?: number;
+}
+
+/** Training rollouts or evaluations: they may differ in the soft length line (the paper: 1000 vs 1500). */
+export type LifecyclePhase = 'train' | 'eval';
 
 export interface LifecycleConfigInput {
   readonly rendering?: Rendering;
@@ -39,7 +51,10 @@ export interface LifecycleConfigInput {
   readonly memoryCharBudget?: number;
   readonly solveMaxNewTokens?: number;
   readonly updateMaxNewTokens?: number;
+  /** Set: every domain's length line (paper defaults otherwise: per phase and domain). */
   readonly lengthInstructionTokens?: number;
+  /** Which of the paper's default budgets apply: training's or evaluation's (default 'train'). */
+  readonly phase?: LifecyclePhase;
 }
 
 const TOKENS: Readonly<Record<Rendering, { solve: number; update: number }>> = {
@@ -48,12 +63,44 @@ const TOKENS: Readonly<Record<Rendering, { solve: number; update: number }>> = {
   compact: { solve: 128, update: 256 },
 };
 
+/** One phase's budgets: hard new tokens per response (`model.max_response_tokens`) and the soft length line. */
+interface PhaseBudgets {
+  readonly maxNewTokens: number;
+  readonly lengthTokens: number;
+}
+
+interface PaperBudgets {
+  readonly train: PhaseBudgets;
+  readonly eval: PhaseBudgets;
+}
+
 /**
  * The paper's budgets (chat): 2000 tokens hard for every response (`model.max_response_tokens`), a soft length line
- * of 1000 in training (`max_response_tokens_restraint`; exp_plan_final/train/frozen_lake_obscure.yaml @ 041ef5cf)
- * and 1500 in evaluation (exp_plan_final/bench/eval_terminal.yaml @ 1d7fae4a).
+ * of 1000 in training (`max_response_tokens_restraint`; exp_plan_final/train/frozen_lake_obscure.yaml @ 041ef5cf,
+ * mixed_flobs_alchran.yaml @ 0333f933) and 1500 in evaluation (bench/eval_terminal.yaml and eval_alchemy_easy.yaml
+ * @ 1d7fae4a, eval_alchemy_hard.yaml @ 139d1c43, shiweijiezero/Trinity-RFT eval_frozenlake_obscure_hard.yaml
+ * @ 622ba7ee). FrozenLake, Alchemy and Terminal use these (Terminal has no training config: OOD eval only).
  */
-export const PAPER_BUDGETS = { maxNewTokens: 2000, trainLengthTokens: 1000, evalLengthTokens: 1500 } as const;
+export const PAPER_BUDGETS: PaperBudgets = {
+  train: { maxNewTokens: 2000, lengthTokens: 1000 },
+  eval: { maxNewTokens: 2000, lengthTokens: 1500 },
+};
+
+/**
+ * Domains whose reference configs (the Qwen3.6-27B runs) set other budgets, for solve and update responses alike;
+ * evaluations follow bench/eval_source_checkpoints_all_domains.yaml @ 1d7fae4a (`max_response_tokens` 4000,
+ * `max_response_tokens_restraint` 4000 for PDE, Optimal Control and Grid Navigation). Training:
+ * - pde: exp_plan_final/train/pde_discovery_cod_600steps_hard.yaml @ 139d1c43, 4000 hard, length line 4000;
+ * - control: train/optimal_control_improve.yaml @ 1d7fae4a, 4000 hard, length line 4000;
+ * - gridnav: train/grid_navigation_27b.yaml @ 139d1c43 (the config the README trains, whose map parameters the
+ *   `paper` preset follows), 3999 hard (its max_model_len 26000 = 22000 prompt + 3999 + 1), length line 4000.
+ * A curriculum's explicit budgets still apply to every domain, as the reference's one config does.
+ */
+export const PAPER_DOMAIN_BUDGETS: Readonly<Record<string, PaperBudgets>> = {
+  pde: { train: { maxNewTokens: 4000, lengthTokens: 4000 }, eval: { maxNewTokens: 4000, lengthTokens: 4000 } },
+  control: { train: { maxNewTokens: 4000, lengthTokens: 4000 }, eval: { maxNewTokens: 4000, lengthTokens: 4000 } },
+  gridnav: { train: { maxNewTokens: 3999, lengthTokens: 4000 }, eval: { maxNewTokens: 4000, lengthTokens: 4000 } },
+};
 
 export const DEFAULT_MEMORY_CHAR_BUDGET = 2000;
 
@@ -89,10 +136,19 @@ export function lifecycleConfig(input: LifecycleConfigInput = {}): LifecycleConf
     throw new CodError('bad_config', `unknown memory mode '${String(memory)}' (${MEMORY_MODES.join(', ')})`, 'memory');
   const prompts = resolvePrompts(rendering, input.prompts, protocol);
   const paperChat = protocol === 'paper' && rendering === 'chat';
-  const tokens = paperChat
-    ? { solve: PAPER_BUDGETS.maxNewTokens, update: PAPER_BUDGETS.maxNewTokens }
-    : TOKENS[rendering];
-  const lengthTokens = input.lengthInstructionTokens ?? (paperChat ? PAPER_BUDGETS.trainLengthTokens : undefined);
+  const phase = input.phase ?? 'train';
+  if (phase !== 'train' && phase !== 'eval')
+    throw new CodError('bad_config', `unknown phase '${String(phase)}' (train, eval)`, 'phase');
+  const paperDefaults = (b: PaperBudgets): BudgetDefaults => ({
+    solve: b[phase].maxNewTokens,
+    update: b[phase].maxNewTokens,
+    length: b[phase].lengthTokens,
+  });
+  const own = responseBudgets(input, paperChat ? paperDefaults(PAPER_BUDGETS) : TOKENS[rendering]);
+  const domainBudgets: Record<string, ResponseBudgets> = {};
+  if (paperChat)
+    for (const [domain, b] of Object.entries(PAPER_DOMAIN_BUDGETS))
+      domainBudgets[domain] = responseBudgets(input, paperDefaults(b));
   return {
     rendering,
     protocol,
@@ -100,12 +156,42 @@ export function lifecycleConfig(input: LifecycleConfigInput = {}): LifecycleConf
     domainPrompts: protocol === 'paper' ? paperDomainPrompts(rendering, prompts, input.prompts) : {},
     memory,
     memoryCharBudget: positiveInt(input.memoryCharBudget ?? DEFAULT_MEMORY_CHAR_BUDGET, 'memoryCharBudget'),
-    solveMaxNewTokens: positiveInt(input.solveMaxNewTokens ?? tokens.solve, 'solveMaxNewTokens'),
-    updateMaxNewTokens: positiveInt(input.updateMaxNewTokens ?? tokens.update, 'updateMaxNewTokens'),
-    ...(lengthTokens !== undefined
-      ? { lengthInstructionTokens: positiveInt(lengthTokens, 'lengthInstructionTokens') }
-      : {}),
+    ...own,
+    domainBudgets,
   };
+}
+
+interface BudgetDefaults {
+  readonly solve: number;
+  readonly update: number;
+  readonly length?: number;
+}
+
+/** Explicit budgets win; the defaults fill the rest. */
+function responseBudgets(input: LifecycleConfigInput, d: BudgetDefaults): ResponseBudgets {
+  const length = input.lengthInstructionTokens ?? d.length;
+  return {
+    solveMaxNewTokens: positiveInt(input.solveMaxNewTokens ?? d.solve, 'solveMaxNewTokens'),
+    updateMaxNewTokens: positiveInt(input.updateMaxNewTokens ?? d.update, 'updateMaxNewTokens'),
+    ...(length !== undefined ? { lengthInstructionTokens: positiveInt(length, 'lengthInstructionTokens') } : {}),
+  };
+}
+
+/** The budgets a lifecycle of `domain` uses. */
+export function budgetsFor(config: LifecycleConfig, domain: string): ResponseBudgets {
+  if (Object.hasOwn(config.domainBudgets, domain)) return config.domainBudgets[domain];
+  const { solveMaxNewTokens, updateMaxNewTokens, lengthInstructionTokens } = config;
+  return {
+    solveMaxNewTokens,
+    updateMaxNewTokens,
+    ...(lengthInstructionTokens !== undefined ? { lengthInstructionTokens } : {}),
+  };
+}
+
+/** The most new tokens any call of this config may ask for (a backend's generation budget). */
+export function maxNewTokensOf(config: LifecycleConfig): number {
+  const all = [config, ...Object.values(config.domainBudgets)];
+  return Math.max(...all.flatMap((b) => [b.solveMaxNewTokens, b.updateMaxNewTokens]));
 }
 
 /** The templates a lifecycle uses for one domain. */

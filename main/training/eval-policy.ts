@@ -8,7 +8,7 @@
  * adapter; the adapter is read and checked against the base before anything is played.
  */
 import { existsSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ADAPTER_CONFIG_FILE, loadAdapter } from '../models/adapter.ts';
 import type { TrainingBackend } from '../backend/backend.ts';
@@ -19,6 +19,7 @@ import type { Policy } from '../cod/policy.ts';
 import { checkTensorsAgainstConfig, readCheckpointTensorInfo } from '../models/checkpoint-files.ts';
 import { openChatModel, type ChatModel } from '../models/model-dir.ts';
 import { BackendPolicy } from './backend-policy.ts';
+import { checkSamplingArgs } from './checkpoint-policy.ts';
 
 export interface EvalPolicyOptions {
   /** Where the local backend's sampler runs. */
@@ -76,18 +77,7 @@ export async function evalModelOf(dir: string, adapter?: string): Promise<{ dir:
 }
 
 export async function openEvalPolicy(dir: string, o: EvalPolicyOptions): Promise<EvalPolicy> {
-  let isDir: boolean;
-  try {
-    isDir = (await stat(dir)).isDirectory();
-  } catch {
-    throw new CodError('not_found', 'checkpoint directory not found', dir);
-  }
-  if (!isDir) throw new CodError('bad_checkpoint', 'not a directory', dir);
-  const temperature = o.temperature ?? 1;
-  if (!(Number.isFinite(temperature) && temperature >= 0))
-    throw new CodError('bad_input', `temperature must be a number ≥ 0, got ${String(o.temperature)}`, 'temperature');
-  if (o.threads !== undefined && !(Number.isInteger(o.threads) && o.threads >= 1))
-    throw new CodError('bad_input', `threads must be a positive integer, got ${String(o.threads)}`, 'threads');
+  const temperature = await checkSamplingArgs(dir, o.temperature, o.threads);
   const side = await evalModelOf(dir, o.adapter);
   const chat = await openChatModel(side.dir);
   checkTensorsAgainstConfig(await readCheckpointTensorInfo(side.dir), chat.config, side.dir);
