@@ -33,6 +33,7 @@ import { crossEntropyObjective } from '../main/models/objectives.ts';
 import { packBatch } from '../main/models/packing.ts';
 import { writeRandomCheckpoint } from '../main/models/random-checkpoint.ts';
 import { ModelRuntime } from '../main/models/runtime.ts';
+import { QWEN3_06B } from './qwen3-shape.ts';
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: string): string => {
@@ -42,22 +43,6 @@ const flag = (name: string, fallback: string): string => {
 const threads = Number(flag('threads', '2'));
 const ROOT = join(import.meta.dirname, '..');
 
-export const QWEN3_06B = {
-  architectures: ['Qwen3ForCausalLM'],
-  model_type: 'qwen3',
-  vocab_size: 151936,
-  hidden_size: 1024,
-  intermediate_size: 3072,
-  num_hidden_layers: 28,
-  num_attention_heads: 16,
-  num_key_value_heads: 8,
-  head_dim: 128,
-  rms_norm_eps: 1e-6,
-  rope_theta: 1000000,
-  max_position_embeddings: 40960,
-  tie_word_embeddings: true,
-  torch_dtype: 'bfloat16',
-};
 const LORA: LoraSettings = { rank: 16, alpha: 32, targets: [...ALL_LINEAR] };
 
 /** Child mode: one LoRA step at T tokens; prints {seconds, loadSeconds, loss}. */

@@ -27,12 +27,13 @@ import type {
   SampleResponse,
   SamplingParams,
 } from './wire.ts';
+import { checkLoraSettings, type LoraSettings, type LoraTarget } from '../models/adapter.ts';
 
 /**
  * A LoRA adapter (PEFT's meaning). `alpha` scales the update by alpha / rank; the wire's lora_config has no alpha
- * (hosted Tinker and SkyRL fix it at 32), so a request from the wire gets DEFAULT_LORA_ALPHA. For the engine's
- * adapters (branch `models`: LoraSettings {rank, alpha, targets}, initAdapter(config, settings, seed)) the targets
- * map to modules as attn → q/k/v/o_proj, mlp → gate/up/down_proj, unembed → lm_head.
+ * (hosted Tinker and SkyRL fix it at 32), so a request from the wire gets DEFAULT_LORA_ALPHA. The targets are the
+ * wire's groups — attn → q/k/v/o_proj, mlp → gate/up/down_proj, unembed → lm_head — unless `modules` names the HF
+ * modules exactly (the local engine only; loraSettingsOf gives the engine's settings either way).
  */
 export interface LoraSpec {
   readonly rank: number;
@@ -41,6 +42,41 @@ export interface LoraSpec {
   readonly seed: number;
   /** Which modules get adapters: attention projections, MLP projections, the unembedding. */
   readonly targets: { readonly attn: boolean; readonly mlp: boolean; readonly unembed: boolean };
+  /** The adapted modules by HF name, when not whole groups (local backend only). */
+  readonly modules?: readonly LoraTarget[];
+  /** 'zero-b' (default: the adapted model starts as the base) or 'random' (B drawn too; for tests). Local only. */
+  readonly init?: 'zero-b' | 'random';
+  /** Start from this PEFT adapter directory instead of a fresh adapter (local backend only; its settings win). */
+  readonly adapter?: string;
+}
+
+const GROUPS = {
+  attn: ['q_proj', 'k_proj', 'v_proj', 'o_proj'],
+  mlp: ['gate_proj', 'up_proj', 'down_proj'],
+  unembed: ['lm_head'],
+} as const satisfies Record<keyof LoraSpec['targets'], readonly LoraTarget[]>;
+
+/** The HF modules a LoRA spec adapts: `modules` when given, else the expansion of its target groups. */
+export function loraModulesOf(spec: Pick<LoraSpec, 'targets' | 'modules'>): LoraTarget[] {
+  if (spec.modules) return [...spec.modules];
+  return (Object.keys(GROUPS) as Array<keyof typeof GROUPS>).flatMap((g) => (spec.targets[g] ? [...GROUPS[g]] : []));
+}
+
+/** The wire's target groups of a module list, or null when the list is not a union of whole groups. */
+export function loraGroupsOf(modules: readonly LoraTarget[]): LoraSpec['targets'] | null {
+  const has = (g: keyof typeof GROUPS) => GROUPS[g].filter((m) => modules.includes(m)).length;
+  const groups = { attn: has('attn') > 0, mlp: has('mlp') > 0, unembed: has('unembed') > 0 };
+  const whole = (Object.keys(GROUPS) as Array<keyof typeof GROUPS>).every(
+    (g) => has(g) === 0 || has(g) === GROUPS[g].length,
+  );
+  return whole ? groups : null;
+}
+
+/** The engine's settings of a spec (rank, alpha, HF target modules), checked: one clear error for a bad one. */
+export function loraSettingsOf(spec: LoraSpec, where = 'lora_config'): LoraSettings {
+  const s: LoraSettings = { rank: spec.rank, alpha: spec.alpha, targets: loraModulesOf(spec) };
+  checkLoraSettings(s, where);
+  return s;
 }
 
 export const DEFAULT_LORA_ALPHA = 32;

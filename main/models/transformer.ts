@@ -9,6 +9,7 @@ import {
   and,
   argMax,
   cast,
+  identity,
   isConstantDerived,
   reduceMinKeep,
   remat,
@@ -387,7 +388,10 @@ export function declareWeights(g: Graph, c: ModelConfig, src: WeightSource, pref
     if (!dtype) throw new Error(`base weight ${s.name} has dtype ${t.dtype}`);
     const external = t.data.byteLength >= 65536;
     const init = g.constant({ ...tensorData(dtype, s.shape, typedView(t)), external }, `base.${s.name}`);
-    params.set(s.name, dtype === 'float32' ? init : g.nameValue(cast(init, 'float32'), `w.${s.name}`));
+    // A float32 base goes through Identity: a decode Loop's body reads it from the outer scope, and onnxruntime
+    // refuses a subgraph whose outer-scope input is a bare initializer of the main graph ("Nodes in a graph must be
+    // topologically sorted, however input 'base.…'"); a node output (as the Cast of a bf16 base is) resolves.
+    params.set(s.name, g.nameValue(dtype === 'float32' ? identity(init) : cast(init, 'float32'), `w.${s.name}`));
   }
   const trainable = adapterSpecs(c, src.settings).map((s) => {
     const value = g.input(prefix + s.name, 'float32', s.shape);

@@ -11,7 +11,17 @@ export function packWeights(params: ReadonlyMap<string, Float32Array>): { list: 
   return { list, transfer: list.map(([, a]) => a.buffer as ArrayBuffer) };
 }
 
+/** Every parameter of `config`, checked by unpackTensors. */
 export function unpackWeights(config: ModelConfig, list: unknown, where: string): Map<string, Float32Array> {
+  return unpackTensors(parameterSpecs(config), list, where);
+}
+
+/** A weight list checked against `specs` (a model's parameters, or a LoRA adapter's tensors): each there, each sized. */
+export function unpackTensors(
+  specs: ReadonlyArray<{ readonly name: string; readonly shape: readonly number[] }>,
+  list: unknown,
+  where: string,
+): Map<string, Float32Array> {
   if (!Array.isArray(list)) throw new CodError('bad_input', 'weights must be a list of [name, Float32Array]', where);
   const got = new Map<string, Float32Array>();
   for (const e of list as unknown[]) {
@@ -19,7 +29,7 @@ export function unpackWeights(config: ModelConfig, list: unknown, where: string)
       throw new CodError('bad_input', 'weights must be a list of [name, Float32Array]', where);
     got.set(e[0], e[1]);
   }
-  for (const s of parameterSpecs(config)) {
+  for (const s of specs) {
     const a = got.get(s.name);
     const n = s.shape.reduce((x, y) => x * y, 1);
     if (!a || a.length !== n) throw new CodError('bad_input', `weight ${s.name} missing or of the wrong size`, where);

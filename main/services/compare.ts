@@ -23,6 +23,7 @@ import type { CompareSpec, ComparisonView, JobView, ModelRef, SuiteSource } from
 import type { ComparisonRecord, JsonObject, RunStore } from '../store/index.ts';
 import { parseCurriculum, readCurriculumText } from '../training/curriculum/load.ts';
 import { runConfigView } from '../training/run-session.ts';
+import { isAdapterOnlyDir } from '../training/eval-policy.ts';
 import type { CurriculaService } from './curricula.ts';
 import type { ModelAccess } from './model-access.ts';
 import { failureMessage, type Jobs } from './jobs.ts';
@@ -41,8 +42,11 @@ export class CompareService {
     private readonly codHome?: string,
   ) {}
 
-  /** The model directory of a side, checked to be a model (config.json) before any worker starts. */
-  async modelDir(ref: ModelRef): Promise<string> {
+  /**
+   * The model directory of a side, checked to be a model (config.json) before any worker starts; with `adapter`
+   * when the side is a LoRA run's checkpoint (a PEFT adapter of the model the run started from).
+   */
+  async modelSide(ref: ModelRef): Promise<{ dir: string; adapter?: string }> {
     let dir: string;
     switch (ref.kind) {
       case 'builtin': {
@@ -63,15 +67,27 @@ export class CompareService {
         const cp = this.store.listCheckpoints(ref.runId).find((c) => c.step === ref.step);
         if (!cp)
           throw new CodError('not_found', `run ${ref.runId} has no checkpoint at step ${ref.step}`, 'checkpoint');
+        if (isAdapterOnlyDir(cp.path)) {
+          const base = this.store.getRun(ref.runId).config.model;
+          if (typeof base !== 'string' || !existsSync(path.join(base, 'config.json')))
+            throw new CodError(
+              'not_found',
+              `run ${ref.runId}'s checkpoint is a LoRA adapter, and the model the run started from is not here`,
+              'model',
+            );
+          return { dir: base, adapter: cp.path };
+        }
         dir = cp.path;
         break;
       }
       case 'dir':
-        return this.models.check(ref.path); // a path from the client: only where the api may start work
+        dir = await this.models.check(ref.path); // a path from the client: only where the api may start work
+        break;
     }
-    if (!existsSync(path.join(dir, 'config.json')))
-      throw new CodError('not_found', 'not a model directory (no config.json in it)', dir);
-    return dir;
+    // An adapter-only directory names its base in adapter_config.json (`cod compare` resolves it).
+    if (!existsSync(path.join(dir, 'config.json')) && !isAdapterOnlyDir(dir))
+      throw new CodError('not_found', 'not a model directory (no config.json or adapter_config.json in it)', dir);
+    return { dir };
   }
 
   /** How a side reads in a job's label and the history. */
@@ -114,8 +130,8 @@ export class CompareService {
   }
 
   async start(spec: CompareSpec): Promise<JobView> {
-    const aDir = await this.modelDir(spec.a);
-    const bDir = await this.modelDir(spec.b);
+    const a = await this.modelSide(spec.a);
+    const b = await this.modelSide(spec.b);
     const label = `${this.describe(spec.a)} vs ${this.describe(spec.b)} on ${spec.suite}`;
     const job = this.jobs.create('compare', label, { compare: spec });
     let file: string;
@@ -125,7 +141,19 @@ export class CompareService {
       this.jobs.update(job.id, { state: 'failed', error: e instanceof Error ? e.message : String(e) });
       throw e;
     }
-    const args = [JOB_COMMANDS.compare, aDir, bDir, '--curriculum', file, '--suite', spec.suite, '--json', '--events'];
+    const args = [
+      JOB_COMMANDS.compare,
+      a.dir,
+      b.dir,
+      '--curriculum',
+      file,
+      '--suite',
+      spec.suite,
+      '--json',
+      '--events',
+    ];
+    if (a.adapter) args.push('--adapter-a', a.adapter);
+    if (b.adapter) args.push('--adapter-b', b.adapter);
     if (spec.seeds) args.push('--seeds', spec.seeds.join(','));
     const proc = this.host.start({ args, ...(this.codHome ? { env: { COD_HOME: this.codHome } } : {}) });
     // Asked to stop: the worker is ended (by a signal headless; an Electron utility process reports only a code).

@@ -76,11 +76,23 @@ export function runDetailExtra(store: RunStore, r: RunRecord, storePath: string)
   const curriculumFile = str(c.curriculumFile);
   const trainer = view.trainer;
   const backend = str(c.backend) ?? str(obj(c.backend)?.kind) ?? 'local';
-  const adapter = obj(c.adapter) ?? obj(c.lora) ?? obj(trainer?.lora) ?? null;
+  // A LoRA run: the curriculum's model.lora, with the adapter directory it started from (cod train --adapter).
+  const lora = obj(obj(view.curriculum?.model)?.lora);
+  const startedFrom = str(c.adapter);
+  const adapter =
+    lora || startedFrom
+      ? { ...(lora ?? {}), ...(startedFrom ? { from: startedFrom } : {}) }
+      : (obj(c.lora) ?? obj(trainer?.lora) ?? null);
   const command = log.command
     ? [log.command]
     : [
-        ['cod', 'train', curriculumFile ?? 'CURRICULUM.yaml', ...(model ? ['--model', model] : [])]
+        [
+          'cod',
+          'train',
+          curriculumFile ?? 'CURRICULUM.yaml',
+          ...(model ? ['--model', model] : []),
+          ...(startedFrom ? ['--adapter', startedFrom] : []),
+        ]
           .map(shellWord)
           .join(' '),
       ];

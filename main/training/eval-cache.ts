@@ -99,9 +99,11 @@ async function sha256Stream(files: readonly string[]): Promise<string> {
 const TEXT_FILES = ['config.json', 'generation_config.json', 'chat_template.json', ...TOKENIZER_FILES];
 
 /** What identifies a model directory's behaviour: its weights, its adapter, its config and text side. */
-export async function modelIdentity(dir: string): Promise<ModelIdentity> {
+export async function modelIdentity(dir: string, adapterDir?: string): Promise<ModelIdentity> {
   const { files } = await locateWeightFiles(dir);
-  const adapter = join(dir, 'adapter_model.safetensors');
+  // A LoRA adapter played on the model: its weights and its config (rank, alpha, targets change what it samples).
+  const adapterFiles = ['adapter_model.safetensors', 'adapter_config.json'].map((f) => join(adapterDir ?? dir, f));
+  const adapter = adapterFiles[0];
   const text = createHash('sha256');
   for (const f of [...new Set(TEXT_FILES)].sort()) {
     const p = join(dir, f);
@@ -114,7 +116,7 @@ export async function modelIdentity(dir: string): Promise<ModelIdentity> {
   }
   return {
     weights: await sha256Stream(files.map((f) => join(dir, f))),
-    adapter: existsSync(adapter) ? await sha256Stream([adapter]) : null,
+    adapter: existsSync(adapter) ? await sha256Stream(adapterFiles.filter((f) => existsSync(f))) : null,
     text: text.digest('hex'),
   };
 }

@@ -3,8 +3,14 @@
  * or any model directory) served by a local training backend — its sampler in a worker thread — and played through
  * a BackendPolicy, exactly as the trainer's rollouts and evals sample. The directory is checked as one unit first
  * (config.json, the weights' headers against it, tokenizer and chat template), so a bad one is one clear error before
- * any lifecycle runs.
+ * any lifecycle runs. With a PEFT LoRA adapter (`--adapter`, or a directory that holds only an adapter — a LoRA run's
+ * checkpoint — whose adapter_config.json names its base directory) the sampler runs the base as stored plus the
+ * adapter; the adapter is read and checked against the base before anything is played.
  */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ADAPTER_CONFIG_FILE, loadAdapter } from '../models/adapter.ts';
 import type { TrainingBackend } from '../backend/backend.ts';
 import { LocalBackend } from '../backend/local/backend.ts';
 import type { WorkerHost } from '../backend/compute-workers.ts';
@@ -31,6 +37,8 @@ export interface EvalPolicyOptions {
   readonly samplers?: number;
   /** Name shown in reports (default: the directory). */
   readonly name?: string;
+  /** A PEFT LoRA adapter of the model in `dir`. */
+  readonly adapter?: string;
 }
 
 export interface EvalPolicy {
@@ -48,19 +56,53 @@ const MODEL_NAME = 'checkpoint';
 /** More samplers than cores only adds copies of the weights. */
 export const MAX_SAMPLERS = 64;
 
+/** A directory holding a PEFT adapter and no model of its own (a LoRA run's checkpoint). */
+export function isAdapterOnlyDir(dir: string): boolean {
+  return existsSync(join(dir, ADAPTER_CONFIG_FILE)) && !existsSync(join(dir, 'config.json'));
+}
+
+/**
+ * The model to play: `dir` itself, `dir` with `adapter`, or — for an adapter-only directory — the base directory its
+ * adapter_config.json names, with the adapter.
+ */
+export async function evalModelOf(dir: string, adapter?: string): Promise<{ dir: string; adapter?: string }> {
+  if (adapter !== undefined) {
+    if (!existsSync(adapter)) throw new CodError('not_found', 'adapter directory not found', adapter);
+    return { dir, adapter };
+  }
+  if (!isAdapterOnlyDir(dir)) return { dir };
+  const cfgPath = join(dir, ADAPTER_CONFIG_FILE);
+  let base: unknown;
+  try {
+    base = (JSON.parse(await readFile(cfgPath, 'utf8')) as { base_model_name_or_path?: unknown })
+      .base_model_name_or_path;
+  } catch (e) {
+    throw new CodError('bad_checkpoint', `not valid JSON (${(e as Error).message})`, cfgPath);
+  }
+  if (typeof base !== 'string' || !existsSync(join(base, 'config.json')))
+    throw new CodError(
+      'bad_input',
+      `this directory holds only a LoRA adapter whose base (${JSON.stringify(base ?? null)}) is not a model directory here; give the base model's directory and the adapter with --adapter`,
+      dir,
+    );
+  return { dir: base, adapter: dir };
+}
+
 export async function openEvalPolicy(dir: string, o: EvalPolicyOptions): Promise<EvalPolicy> {
   const temperature = await checkSamplingArgs(dir, o.temperature, o.threads);
   const samplers = o.samplers ?? 1;
   if (!(Number.isInteger(samplers) && samplers >= 1 && samplers <= MAX_SAMPLERS))
     throw new CodError('bad_input', `samplers must be an integer from 1 to ${MAX_SAMPLERS}, got ${String(samplers)}`);
-  const chat = await openChatModel(dir);
-  checkTensorsAgainstConfig(await readCheckpointTensorInfo(dir), chat.config, dir);
+  const side = await evalModelOf(dir, o.adapter);
+  const chat = await openChatModel(side.dir);
+  checkTensorsAgainstConfig(await readCheckpointTensorInfo(side.dir), chat.config, side.dir);
+  if (side.adapter) await loadAdapter(side.adapter, chat.config);
   const name = o.name ?? dir;
   const backends = Array.from(
     { length: samplers },
     () =>
       new LocalBackend({
-        models: { [MODEL_NAME]: dir },
+        models: { [MODEL_NAME]: side.adapter ? { dir: side.dir, adapter: side.adapter } : side.dir },
         // Nothing is trained or saved: sampling from the directory itself.
         weightsRoot: dir,
         workers: o.workers,

@@ -76,6 +76,7 @@ export function openRunBackend(a: OpenBackendArgs): { backend: TrainingBackend; 
       trainThreads: a.trainer.trainThreads,
       sampleThreads: a.trainer.rolloutThreads,
       microBatchTokens: a.trainer.microBatchTokens,
+      ...(a.trainer.recomputeLayers ? { recomputeLayers: true } : {}),
     }),
     baseModel: LOCAL_BASE_MODEL,
   };

@@ -36,6 +36,7 @@ import { openRunBackend, resolveRunBackend, runBackendSchema, type BackendReques
 import { runTrainer, type EvalHook, type TrainerOutcome } from './trainer.ts';
 import { parseTrainerConfig, trainerConfigSchema } from './training-config.ts';
 import { verifyRunCheckpoint } from './run-checkpoint.ts';
+import { runLoraSpec } from './run-model.ts';
 
 /** The marker in a run directory naming the run (and store) it belongs to, so a second run cannot take it. */
 export const RUN_FILE = 'run.json';
@@ -52,6 +53,8 @@ export const storedRunConfigSchema = z.strictObject({
   trainer: trainerConfigSchema,
   /** Where it trains; absent in runs stored before training backends: the local backend. */
   backend: runBackendSchema.optional(),
+  /** The PEFT adapter a LoRA run started from (`cod train --adapter`), absolute; absent: a fresh adapter or none. */
+  adapter: z.string().min(1).optional(),
 });
 export type StoredRunConfig = z.output<typeof storedRunConfigSchema>;
 
@@ -137,6 +140,8 @@ export interface NewRunRequest {
   readonly backend?: BackendRequest;
   /** The server's key (`--api-key`, else $TINKER_API_KEY); never stored. */
   readonly apiKey?: string;
+  /** Start LoRA training from this PEFT adapter (its settings; the curriculum's model.lora must agree). */
+  readonly adapter?: string;
 }
 
 /** A new run, checked but not yet stored: every problem with the request is found before the store is opened. */
@@ -161,12 +166,15 @@ export async function planRun(req: NewRunRequest): Promise<NewRunPlan> {
     throw new CodError('not_found', 'model directory has no config.json', model);
   const runDir = req.runDir !== undefined ? resolve(req.runDir) : undefined;
   if (runDir !== undefined) checkRunDirFree(runDir, req.runDir ?? runDir);
+  const adapter = req.adapter !== undefined ? resolve(req.adapter) : undefined;
+  // The LoRA settings and a starting adapter are checked against the base now, before anything is stored.
+  await runLoraSpec(model, loaded.curriculum.model?.lora, adapter, file);
   const backend = await resolveRunBackend(req.backend ?? loaded.curriculum.backend, req.apiKey);
-  if (loaded.curriculum.model?.lora && backend.kind === 'local')
+  if (adapter !== undefined && backend.kind === 'remote')
     throw new CodError(
       'unsupported',
-      "model.lora needs a backend that trains LoRA adapters: the local engine's are not on main yet; train on a remote backend (--backend URL)",
-      file,
+      'a remote backend cannot start from a local adapter directory (--adapter); train it on the local backend',
+      adapter,
     );
   return {
     name: req.name ?? loaded.curriculum.name,
@@ -177,6 +185,7 @@ export async function planRun(req: NewRunRequest): Promise<NewRunPlan> {
       model,
       trainer,
       backend,
+      ...(adapter !== undefined ? { adapter } : {}),
     },
     runDir,
   };
@@ -356,7 +365,7 @@ export async function trainRun(s: TrainSession): Promise<TrainerOutcome> {
         ...(s.apiKey ? { apiKey: s.apiKey } : {}),
       });
       backend = trainingBackend;
-      const lora = cfg.curriculum.model?.lora;
+      const lora = await runLoraSpec(cfg.model, cfg.curriculum.model?.lora, cfg.adapter, cfg.curriculumFile);
       const out = await runTrainer({
         store,
         runId,

@@ -195,6 +195,8 @@ export async function runTrainer(s: TrainerSetup): Promise<TrainerOutcome> {
     // The KL penalty's reference: the starting model, never stepped.
     if (t.kl) reference = await s.backend.createModel(s.model);
     const versions = new PolicyVersions(model, s.model.baseModel, (p) => free(s.backend, p), resumed?.versions);
+    // A LoRA run's version 0 is its starting adapter (a given one, or random B), sampled as the graphs train it.
+    if (!resumed && s.model.lora) await versions.publish(0);
     return await trainSteps(s, model, versions, resumed?.step ?? 0, reference, resumed?.weights ?? null);
   } finally {
     // Freeing the models must not hide why the run ended (a server that went away cannot free them).

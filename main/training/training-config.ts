@@ -47,6 +47,8 @@ export const trainerConfigSchema = z.strictObject({
   /** Intra-op threads of the local backend's sampler and trainer workers. */
   rolloutThreads: z.number().int().positive().default(1),
   trainThreads: z.number().int().positive().default(1),
+  /** Recompute each decoder layer's activations in the backward pass (less memory for large models, ~1/3 slower). */
+  recomputeLayers: z.boolean().default(false),
 });
 
 export type TrainerConfig = z.output<typeof trainerConfigSchema>;

@@ -9,13 +9,53 @@ import { z } from 'zod';
 import { CodError } from '../base/errors.ts';
 import { openCheckpointPolicy } from '../training/checkpoint-policy.ts';
 import { messagePort, serveRpc } from '../base/rpc.ts';
-import { unpackWeights } from '../models/weight-list.ts';
+import { unpackTensors } from '../models/weight-list.ts';
+import { adapterSpecs, initAdapter, loadAdapter } from '../models/adapter.ts';
+import { samplerLoraInit } from '../backend/local/worker-init.ts';
+import { loadStoredCheckpoint } from '../models/checkpoint.ts';
+import type { ModelConfig } from '../models/config.ts';
+import { Sampler } from '../models/sampler/sampler.ts';
+import { loadTokenizer } from '../models/tokenizer/tokenizer.ts';
+import { parameterSpecs } from '../models/transformer.ts';
+
+interface OpenSampler {
+  readonly config: ModelConfig;
+  /** The live weight map the sampler reads (every parameter, or the adapter's tensors). */
+  readonly weights: Map<string, Float32Array>;
+  readonly specs: ReadonlyArray<{ name: string; shape: number[] }>;
+  readonly sampler: Sampler;
+}
+
+async function openFullSampler(init: PolicyWorkerInit): Promise<OpenSampler> {
+  const { model, sampler } = await openCheckpointPolicy(init.modelDir, {
+    threads: init.threads,
+    temperature: init.temperature,
+    ...(init.maxBatch ? { sampler: { maxBatch: init.maxBatch } } : {}),
+  });
+  return { config: model.config, weights: model.weights, specs: parameterSpecs(model.config), sampler };
+}
+
+async function openLoraSampler(init: PolicyWorkerInit): Promise<OpenSampler> {
+  const l = init.lora!;
+  const { config, tensors } = await loadStoredCheckpoint(init.modelDir);
+  const tokenizer = await loadTokenizer(init.modelDir);
+  const first = l.adapter ? await loadAdapter(l.adapter, config) : initAdapter(config, l.settings, 0);
+  const weights = new Map(first.weights);
+  const sampler = new Sampler(config, weights, {
+    lora: { base: tensors, settings: first.settings },
+    decode: (ids) => tokenizer.decode(ids),
+    threads: init.threads,
+    ...(init.maxBatch ? { maxBatch: init.maxBatch } : {}),
+  });
+  return { config, weights, specs: adapterSpecs(config, first.settings), sampler };
+}
 
 const initSchema = z.strictObject({
   modelDir: z.string().min(1),
   threads: z.number().int().positive(),
   temperature: z.number().positive(),
   maxBatch: z.number().int().positive().optional(),
+  lora: samplerLoraInit.optional(),
 });
 export type PolicyWorkerInit = z.infer<typeof initSchema>;
 
@@ -34,18 +74,14 @@ async function main(): Promise<void> {
   if (!parentPort) throw new Error('policy worker must run in a worker thread');
   const init = initSchema.parse(workerData);
   // The sampler reads the model's weight map at every run: setWeights replaces its entries in place.
-  const { model, sampler } = await openCheckpointPolicy(init.modelDir, {
-    threads: init.threads,
-    temperature: init.temperature,
-    ...(init.maxBatch ? { sampler: { maxBatch: init.maxBatch } } : {}),
-  });
+  const { config, weights, specs, sampler } = init.lora ? await openLoraSampler(init) : await openFullSampler(init);
   let version = 0;
   serveRpc(messagePort(parentPort), {
-    ready: () => ({ result: { vocabSize: model.config.vocabSize } }),
+    ready: () => ({ result: { vocabSize: config.vocabSize } }),
     setWeights(p) {
       const o = p as { version?: unknown; weights?: unknown };
       if (!Number.isInteger(o?.version)) throw new CodError('bad_input', 'version must be an integer', 'setWeights');
-      for (const [n, a] of unpackWeights(model.config, o.weights, 'setWeights')) model.weights.set(n, a);
+      for (const [n, a] of unpackTensors(specs, o.weights, 'setWeights')) weights.set(n, a);
       version = o.version as number;
       return { result: { version } };
     },

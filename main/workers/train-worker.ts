@@ -9,20 +9,35 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { z } from 'zod';
 import { CodError } from '../base/errors.ts';
 import { parseHfConfig } from '../models/config.ts';
-import { ModelRuntime, type OptimizerHyper } from '../models/runtime.ts';
+import { ModelRuntime, type OptimizerHyper, type RuntimeOptions } from '../models/runtime.ts';
 import { modelPass } from '../backend/local/model-pass.ts';
 import { adamParams, forwardBackwardInput } from '../backend/wire.ts';
 import { messagePort, serveRpc } from '../base/rpc.ts';
-import { packWeights, unpackWeights } from '../models/weight-list.ts';
+import { packWeights, unpackTensors, unpackWeights } from '../models/weight-list.ts';
+import { trainerLoraInit, type TrainerLoraInit } from '../backend/local/worker-init.ts';
+import { openModelRuntime } from '../models/runtime-open.ts';
+
+/** A LoRA runtime on the stored base of `l.modelDir`: a fresh adapter, or the one in `l.adapter`. */
+async function openLoraRuntime(l: TrainerLoraInit, opts: RuntimeOptions): Promise<ModelRuntime> {
+  return openModelRuntime(
+    l.adapter
+      ? { modelDir: l.modelDir, adapter: l.adapter }
+      : { modelDir: l.modelDir, newAdapter: { settings: l.settings, seed: l.seed, init: l.init } },
+    opts,
+  );
+}
 
 const initSchema = z.looseObject({
   hfConfig: z.record(z.string(), z.unknown()),
-  weights: z.array(z.unknown()),
+  /** Full fine-tune: every parameter. Absent with `lora`. */
+  weights: z.array(z.unknown()).optional(),
+  lora: trainerLoraInit.optional(),
   optimizer: z
     .strictObject({ step: z.number().int().nonnegative(), m: z.array(z.unknown()), v: z.array(z.unknown()) })
     .optional(),
   threads: z.number().int().positive(),
   microBatchTokens: z.number().int().positive().optional(),
+  recomputeLayers: z.boolean().optional(),
 });
 
 async function main(): Promise<void> {
@@ -30,23 +45,24 @@ async function main(): Promise<void> {
   const init = initSchema.parse(workerData);
   const config = parseHfConfig(init.hfConfig, 'trainer init');
   // No memory arena: a step over long packed rows peaks at gigabytes, which the arena would keep for good.
-  const runtime = new ModelRuntime(config, unpackWeights(config, init.weights, 'trainer init'), {
-    threads: init.threads,
-    memArena: false,
-    maxSessions: 4,
-  });
+  const opts = { threads: init.threads, memArena: false, ...(init.recomputeLayers ? { recomputeLayers: true } : {}) };
+  const runtime = init.lora
+    ? await openLoraRuntime(init.lora, opts)
+    : new ModelRuntime(config, unpackWeights(config, init.weights, 'trainer init'), { ...opts, maxSessions: 4 });
+  // What crosses the thread boundary is checked against the trainable tensors (all parameters, or the adapter's).
+  const unpack = (list: unknown, where: string) => unpackTensors(runtime.specs, list, where);
   if (init.optimizer)
     runtime.loadOptimizerState({
       step: init.optimizer.step,
-      m: unpackWeights(config, init.optimizer.m, 'optimizer m'),
-      v: unpackWeights(config, init.optimizer.v, 'optimizer v'),
+      m: unpack(init.optimizer.m, 'optimizer m'),
+      v: unpack(init.optimizer.v, 'optimizer v'),
     });
   // Gradients summed by forwardBackward until optimStep applies them.
   let accumulated: Map<string, Float32Array> | null = null;
   const microBatchTokens = init.microBatchTokens ?? 4096;
 
   serveRpc(messagePort(parentPort), {
-    ready: () => ({ result: { params: runtime.numParams } }),
+    ready: () => ({ result: { params: runtime.numParams, specs: runtime.specs } }),
     async forward(p) {
       const input = forwardBackwardInput.parse(p);
       return { result: (await modelPass(runtime, input, { backward: false, microBatchTokens })).output };
@@ -80,7 +96,8 @@ async function main(): Promise<void> {
       accumulated = null;
       return { result: { metrics: { grad_norm: gradNorm, learning_rate: a.learning_rate, step: runtime.step } } };
     },
-    weights() {
+    async weights() {
+      await runtime.syncHost(); // LoRA on WebGPU keeps the adapter on the device between steps
       const w = packWeights(runtime.params);
       return { result: w.list, transfer: w.transfer };
     },
@@ -90,20 +107,21 @@ async function main(): Promise<void> {
     },
     loadState(p) {
       const o = p as { weights?: unknown; optimizer?: { step?: unknown; m?: unknown; v?: unknown } | null };
-      const weights = unpackWeights(config, o?.weights, 'loadState weights');
+      const weights = unpack(o?.weights, 'loadState weights');
       for (const [n, a] of weights) runtime.params.set(n, a);
       if (o.optimizer) {
         if (!Number.isInteger(o.optimizer.step)) throw new CodError('bad_input', 'optimizer step', 'loadState');
         runtime.loadOptimizerState({
           step: o.optimizer.step as number,
-          m: unpackWeights(config, o.optimizer.m, 'loadState m'),
-          v: unpackWeights(config, o.optimizer.v, 'loadState v'),
+          m: unpack(o.optimizer.m, 'loadState m'),
+          v: unpack(o.optimizer.v, 'loadState v'),
         });
       }
       accumulated = null;
       return { result: { step: runtime.step } };
     },
-    state() {
+    async state() {
+      await runtime.syncHost();
       const w = packWeights(runtime.params);
       const s = runtime.optimizerState();
       const m = packWeights(s.m);

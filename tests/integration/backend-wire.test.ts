@@ -230,10 +230,12 @@ describe('Tinker wire API of cod backend serve', () => {
     expect(unknownLoss.status).toBe(400);
     expect((unknownLoss.body as { detail: string }).detail).toMatch(/cispo.*not implemented/);
 
-    // LoRA waits for the engine's adapters: a clear refusal, not a silent full fine-tune.
-    const lora = await send('POST', '/api/v1/create_model', substitute(fx('create_model.lora').request));
-    expect(lora.status).toBe(400);
-    expect((lora.body as { detail: string }).detail).toMatch(/LoRA/);
+    // A LoRA model (the engine's adapters on the frozen base): created in the fixture's shapes, and get_info says so.
+    const lora = await exchange('create_model.lora');
+    const loraInfo = await send('POST', '/api/v1/get_info', { model_id: lora.response.model_id });
+    expect(loraInfo.status).toBe(200);
+    expect(loraInfo.body).toMatchObject({ is_lora: true, lora_rank: 8 });
+    expect(shape(loraInfo.body)).toEqual(shape({ ...(fx('get_info').response as object), lora_rank: 8 }));
 
     const huge = {
       model_id: live.get(FIX_MODEL),

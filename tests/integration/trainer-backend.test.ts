@@ -209,10 +209,6 @@ describe('cod train --backend URL (cod backend serve on loopback)', () => {
       new RegExp(`backend ${gone.url} is unreachable during get_server_capabilities`),
     );
     oneLine(
-      await cod(['train', write('lora.yaml', 'model: { lora: { rank: 8 } }\n'), '--store', db]),
-      /model\.lora needs a backend that trains LoRA adapters/,
-    );
-    oneLine(
       await cod(['train', '--resume', 'x', '--backend', server.url, '--store', db]),
       /--resume takes a run id only/,
     );

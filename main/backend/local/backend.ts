@@ -18,8 +18,16 @@ import { readConfigFile, toHfConfig, type ModelConfig } from '../../models/confi
 import { loadTokenizer, TOKENIZER_FILE } from '../../models/tokenizer/tokenizer.ts';
 import { parameterSpecs } from '../../models/transformer.ts';
 import type { WorkerHandle, WorkerHost } from '../compute-workers.ts';
-import { packWeights, unpackWeights } from '../../models/weight-list.ts';
-import type { CreateModelSpec, SampleSpec, TrainingBackend, TrainingModel } from '../backend.ts';
+import { packWeights, unpackTensors } from '../../models/weight-list.ts';
+import { adapterSpecs, loadAdapter, type LoraSettings } from '../../models/adapter.ts';
+import { loraSettingsSchema, type TrainerLoraInit } from './worker-init.ts';
+import {
+  loraSettingsOf,
+  type CreateModelSpec,
+  type SampleSpec,
+  type TrainingBackend,
+  type TrainingModel,
+} from '../backend.ts';
 import { formatTinkerPath, parseSavedPath, parseTinkerPath } from '../tinker-path.ts';
 import {
   adamParams,
@@ -42,15 +50,19 @@ import { WeightsGate } from './weights-gate.ts';
 import {
   loadSamplerWeights,
   loadTrainingState,
+  saveSamplerAdapter,
   saveSamplerWeights,
   saveTrainingState,
   weightsDir,
   type Weights,
 } from './weights-store.ts';
 
+/** A base model: its directory, or its directory with a PEFT adapter applied (sampled as base + adapter). */
+export type LocalBaseModel = string | { readonly dir: string; readonly adapter: string };
+
 export interface LocalBackendOptions {
   /** Base models by name (what create_model's base_model and sample's base_model name). */
-  readonly models: Readonly<Record<string, string>>;
+  readonly models: Readonly<Record<string, LocalBaseModel>>;
   /** Where save_weights and save_weights_for_sampler write (ROOT/<model_id>/…). */
   readonly weightsRoot: string;
   readonly workers: WorkerHost;
@@ -59,6 +71,8 @@ export interface LocalBackendOptions {
   readonly sampleThreads?: number;
   /** Most tokens (rows × width) in one engine run of forward / forward_backward (default 4096). */
   readonly microBatchTokens?: number;
+  /** Recompute each decoder layer's activations in the backward pass (default off). */
+  readonly recomputeLayers?: boolean;
   /** Sampler weight versions kept in memory besides on disk (default 4). */
   readonly samplerCache?: number;
   /** Most samples in one sample call (default 64). */
@@ -76,7 +90,13 @@ interface SampleResult {
   readonly finish: string;
 }
 
-const samplerStateSchema = z.strictObject({ format: z.literal('cod-backend-sampler/1'), baseModel: z.string() });
+const samplerStateSchema = z.strictObject({
+  format: z.literal('cod-backend-sampler/1'),
+  baseModel: z.string(),
+  /** A LoRA model's sampler weights: the adapter's settings (the directory is a PEFT adapter). */
+  lora: loraSettingsSchema.optional(),
+});
+type SamplerState = z.infer<typeof samplerStateSchema>;
 const SAMPLER_STATE = 'backend-sampler.json';
 
 interface BaseModel {
@@ -85,6 +105,18 @@ interface BaseModel {
   readonly config: ModelConfig;
   /** What ends generation: config.json's eos_token_id and the tokenizer's eos token (as vLLM stops on both). */
   readonly eosIds: readonly number[];
+  /** A base registered with an adapter: sampling it samples base + adapter; it cannot be trained. */
+  readonly adapter?: { readonly dir: string; readonly settings: LoraSettings };
+}
+
+/** The tensors a model of `config` trains and publishes: every parameter, or a LoRA adapter's. */
+function trainableSpecs(config: ModelConfig, lora: LoraSettings | undefined) {
+  return lora ? adapterSpecs(config, lora) : parameterSpecs(config);
+}
+
+/** Sampler workers are per base and per LoRA shape (an adapter's settings fix its tensors and its graphs). */
+function poolKey(base: string, lora: LoraSettings | undefined): string {
+  return lora ? `${base}#lora:${lora.rank}:${lora.alpha}:${[...lora.targets].sort().join(',')}` : base;
 }
 
 /** A sampler worker for one base model and the weight versions it has been given, numbered on first use. */
@@ -155,27 +187,30 @@ export class LocalBackend implements TrainingBackend {
   private readonly pools = new Map<string, Promise<SamplerPool>>();
   private readonly models = new Map<string, LocalModel>();
   /** Sampler weights by tinker path: their base model, and (for the most recent few) the weights themselves. */
-  private readonly samplerBase = new Map<string, string | Promise<string>>();
+  private readonly samplerBase = new Map<string, SamplerState | Promise<SamplerState>>();
   private readonly samplerCache = new Map<string, Weights>();
   private closed = false;
 
   constructor(private readonly o: LocalBackendOptions) {
-    for (const [name, dir] of Object.entries(o.models))
+    for (const [name, m] of Object.entries(o.models))
       if (!CHECKPOINT_NAME.test(name))
         throw new CodError('bad_config', `model name '${name}' must be letters, digits, _ and -`, 'models');
-      else if (!existsSync(dir)) throw new CodError('not_found', 'model directory not found', dir);
+      else if (!existsSync(typeof m === 'string' ? m : m.dir))
+        throw new CodError('not_found', 'model directory not found', typeof m === 'string' ? m : m.dir);
+      else if (typeof m !== 'string' && !existsSync(m.adapter))
+        throw new CodError('not_found', 'adapter directory not found', m.adapter);
   }
 
   /** A base model's directory; throws at once for a name this backend does not have. */
   private baseDir(name: string): string {
-    const dir = Object.hasOwn(this.o.models, name) ? this.o.models[name] : undefined;
-    if (!dir)
+    const m = Object.hasOwn(this.o.models, name) ? this.o.models[name] : undefined;
+    if (!m)
       throw new CodError(
         'not_found',
         `no base model '${name}' (this backend has ${Object.keys(this.o.models).join(', ')})`,
         'base_model',
       );
-    return dir;
+    return typeof m === 'string' ? m : m.dir;
   }
 
   /** The base model's config (read once). */
@@ -189,7 +224,13 @@ export class LocalBackend implements TrainingBackend {
         const eosIds = [
           ...new Set([...(config.eosTokenId ?? []), ...(tokenizerEos !== undefined ? [tokenizerEos] : [])]),
         ];
-        return { name, dir, config, eosIds };
+        const m = this.o.models[name];
+        // The adapter is read whole against the base now: one that does not fit fails here, not mid-sampling.
+        const adapter =
+          typeof m === 'string'
+            ? undefined
+            : { dir: m.adapter, settings: (await loadAdapter(m.adapter, config)).settings };
+        return { name, dir, config, eosIds, ...(adapter ? { adapter } : {}) };
       })();
       this.bases.set(name, b);
     }
@@ -213,23 +254,40 @@ export class LocalBackend implements TrainingBackend {
     const modelId = spec.modelId ?? `model_${randomBytes(4).toString('hex')}`;
     if (!CHECKPOINT_NAME.test(modelId) || this.models.has(modelId))
       throw new CodError('bad_input', `model id '${modelId}' is malformed or taken`, 'model_id');
-    if (spec.lora)
-      throw new CodError(
-        'unsupported',
-        'LoRA adapters are not in the local engine yet; leave lora_config out for a full fine-tune',
-        'lora_config',
-      );
+    const specLora = spec.lora;
+    const fresh = specLora ? loraSettingsOf(specLora) : undefined;
     return (async () => {
       const base = await this.base(spec.baseModel);
-      const { weights } = await loadCheckpoint(base.dir);
-      const w = packWeights(weights);
-      const worker = await this.o.workers.start('trainer', {
+      if (base.adapter)
+        throw new CodError(
+          'unsupported',
+          `base model '${base.name}' is served with an adapter for sampling only; it cannot be trained`,
+          'base_model',
+        );
+      const common = {
         hfConfig: toHfConfig(base.config),
-        weights: w.list,
         threads: this.o.trainThreads ?? 1,
         microBatchTokens: this.o.microBatchTokens ?? 4096,
-      });
-      const model = new LocalModel(this, modelId, base, worker);
+        ...(this.o.recomputeLayers ? { recomputeLayers: true } : {}),
+      };
+      let worker: WorkerHandle;
+      let lora: LoraSettings | undefined;
+      if (specLora && fresh) {
+        // A given adapter is read (and checked against the base) here, for its settings and a clear error.
+        lora = specLora.adapter ? (await loadAdapter(specLora.adapter, base.config)).settings : fresh;
+        const init: TrainerLoraInit = {
+          modelDir: base.dir,
+          settings: { rank: lora.rank, alpha: lora.alpha, targets: [...lora.targets] },
+          seed: specLora.seed,
+          init: specLora.init ?? 'zero-b',
+          ...(specLora.adapter ? { adapter: specLora.adapter } : {}),
+        };
+        worker = await this.o.workers.start('trainer', { ...common, lora: init });
+      } else {
+        const w = packWeights((await loadCheckpoint(base.dir)).weights);
+        worker = await this.o.workers.start('trainer', { ...common, weights: w.list });
+      }
+      const model = new LocalModel(this, modelId, base, worker, lora);
       this.models.set(model.modelId, model);
       return model;
     })();
@@ -248,16 +306,17 @@ export class LocalBackend implements TrainingBackend {
   }
 
   /** Registers sampler weights under `path` (memory, and disk for later or for another process). */
-  async publishSampler(path: string, base: BaseModel, weights: Weights): Promise<void> {
+  async publishSampler(path: string, base: BaseModel, weights: Weights, lora?: LoraSettings): Promise<void> {
     const dir = weightsDir(this.o.weightsRoot, parseTinkerPath(path, 'sampler_weights'));
-    await saveSamplerWeights(dir, base.dir, base.config, weights);
-    await writeFile(
-      join(dir, SAMPLER_STATE),
-      JSON.stringify({ format: 'cod-backend-sampler/1', baseModel: base.name } satisfies z.infer<
-        typeof samplerStateSchema
-      >),
-    );
-    this.samplerBase.set(path, base.name);
+    if (lora) await saveSamplerAdapter(dir, base.dir, base.config, lora, weights);
+    else await saveSamplerWeights(dir, base.dir, base.config, weights);
+    const state: SamplerState = {
+      format: 'cod-backend-sampler/1',
+      baseModel: base.name,
+      ...(lora ? { lora: { rank: lora.rank, alpha: lora.alpha, targets: [...lora.targets] } } : {}),
+    };
+    await writeFile(join(dir, SAMPLER_STATE), JSON.stringify(state));
+    this.samplerBase.set(path, state);
     this.remember(path, weights);
     // A name saved again holds new weights: drop the version the workers had for it.
     for (const p of this.pools.values()) void p.then((pool) => pool.forget(path)).catch(() => undefined);
@@ -274,18 +333,19 @@ export class LocalBackend implements TrainingBackend {
     const hit = this.samplerCache.get(key);
     if (hit) return hit;
     const w = key.startsWith('base:')
-      ? (await loadCheckpoint(base.dir)).weights
-      : await loadSamplerWeights(weightsDir(this.o.weightsRoot, parseTinkerPath(key, 'sampler_weights')));
+      ? base.adapter
+        ? (await loadAdapter(base.adapter.dir, base.config)).weights
+        : (await loadCheckpoint(base.dir)).weights
+      : await loadSamplerWeights(weightsDir(this.o.weightsRoot, parseTinkerPath(key, 'sampler_weights')), base.config);
     this.remember(key, w);
     return w;
   }
 
-  /** Which base model a sampler path belongs to (memory, else its directory's record). */
   /**
-   * Which base model a sampler path belongs to (memory, else its directory's record). One read per path, shared by
-   * every call waiting on it, so calls made together still reach the sampler together.
+   * Which base model (and LoRA shape) a sampler path belongs to (memory, else its directory's record). One read per
+   * path, shared by every call waiting on it, so calls made together still reach the sampler together.
    */
-  private samplerBaseOf(path: string): string | Promise<string> {
+  private samplerBaseOf(path: string): SamplerState | Promise<SamplerState> {
     const known = this.samplerBase.get(path);
     if (known) return known;
     const read = (async () => {
@@ -296,31 +356,44 @@ export class LocalBackend implements TrainingBackend {
       } catch {
         throw new CodError('not_found', `no sampler weights at ${path}`, 'model_path');
       }
-      return samplerStateSchema.parse(raw).baseModel;
+      return samplerStateSchema.parse(raw);
     })();
     this.samplerBase.set(path, read);
     read.then(
-      (name) => this.samplerBase.set(path, name),
+      (st) => this.samplerBase.set(path, st),
       () => this.samplerBase.delete(path),
     );
     return read;
   }
 
-  private pool(base: BaseModel): Promise<SamplerPool> {
-    let p = this.pools.get(base.name);
+  /**
+   * The sampler worker of a base and LoRA shape. Its first weights: the base's own (or the adapter it is registered
+   * with), or for a LoRA shape of a plain base a fresh zero-B adapter (key `init:…`, which nothing samples by name).
+   */
+  private pool(base: BaseModel, lora: LoraSettings | undefined): Promise<SamplerPool> {
+    const key = poolKey(base.name, lora);
+    let p = this.pools.get(key);
     if (!p) {
+      const settings = base.adapter?.settings ?? lora;
+      const first = base.adapter || !lora ? `base:${base.name}` : `init:${key}`;
       p = this.o.workers
-        .start('policy', { modelDir: base.dir, threads: this.o.sampleThreads ?? 1, temperature: 1 })
+        .start('policy', {
+          modelDir: base.dir,
+          threads: this.o.sampleThreads ?? 1,
+          temperature: 1,
+          ...(settings
+            ? {
+                lora: {
+                  settings: { rank: settings.rank, alpha: settings.alpha, targets: [...settings.targets] },
+                  ...(base.adapter ? { adapter: base.adapter.dir } : {}),
+                },
+              }
+            : {}),
+        })
         .then(
-          (worker) =>
-            new SamplerPool(
-              worker,
-              `base:${base.name}`,
-              (key) => this.samplerWeights(key, base),
-              this.o.sampleGatherMs ?? 0,
-            ),
+          (worker) => new SamplerPool(worker, first, (k) => this.samplerWeights(k, base), this.o.sampleGatherMs ?? 0),
         );
-      this.pools.set(base.name, p);
+      this.pools.set(key, p);
     }
     return p;
   }
@@ -345,8 +418,8 @@ export class LocalBackend implements TrainingBackend {
       throw new CodError('bad_input', 'stop strings must not be empty', 'sampling_params.stop');
     const seed = p.seed ?? randomInt(0, 2 ** 31 - 1);
     return (async () => {
-      const baseName = spec.baseModel ?? (await this.samplerBaseOf(spec.modelPath!));
-      const base = await this.base(baseName);
+      const saved = spec.modelPath != null ? await this.samplerBaseOf(spec.modelPath) : undefined;
+      const base = await this.base(saved?.baseModel ?? spec.baseModel!);
       const V = base.config.vocabSize;
       const bad = spec.prompt.findIndex((t) => !Number.isInteger(t) || t < 0 || t >= V);
       if (bad >= 0)
@@ -358,7 +431,7 @@ export class LocalBackend implements TrainingBackend {
           'prompt',
         );
       const key = spec.modelPath ?? `base:${base.name}`;
-      const pool = await this.pool(base);
+      const pool = await this.pool(base, saved ? saved.lora : base.adapter?.settings);
       const eosIds = [...new Set([...stopTokens, ...base.eosIds])];
       const reqs = Array.from({ length: n }, (_, i) => ({
         promptIds: [...spec.prompt],
@@ -429,7 +502,14 @@ export class LocalModel implements TrainingModel {
     readonly modelId: string,
     private readonly base: BaseModel,
     private readonly worker: WorkerHandle,
+    /** A LoRA model's adapter settings (absent: a full fine-tune). */
+    readonly lora?: LoraSettings,
   ) {}
+
+  /** The tensors this model trains: every parameter, or its adapter's. */
+  private get specs() {
+    return trainableSpecs(this.base.config, this.lora);
+  }
 
   get baseModel(): string {
     return this.base.name;
@@ -449,7 +529,8 @@ export class LocalModel implements TrainingModel {
       type: 'get_info',
       model_data: { arch: this.base.config.architecture, model_name: this.base.name, tokenizer_id: this.base.name },
       model_id: this.modelId,
-      is_lora: false,
+      is_lora: this.lora !== undefined,
+      ...(this.lora ? { lora_rank: this.lora.rank } : {}),
       model_name: this.base.name,
     };
   }
@@ -473,15 +554,20 @@ export class LocalModel implements TrainingModel {
     const path = formatTinkerPath({ modelId: this.modelId, kind: 'weights', name: checkName(name) });
     return this.enqueue(async () => {
       const st = await this.worker.call<{ weights: unknown; m: unknown; v: unknown; step: number }>('state', null);
-      const c = this.base.config;
+      const specs = this.specs;
       await saveTrainingState(
         weightsDir(this.backend.weightsRoot, parseTinkerPath(path, 'weights')),
         this.base.name,
         this.base.dir,
         {
-          config: c,
-          weights: unpackWeights(c, st.weights, 'state'),
-          optimizer: { step: st.step, m: unpackWeights(c, st.m, 'state m'), v: unpackWeights(c, st.v, 'state v') },
+          config: this.base.config,
+          weights: unpackTensors(specs, st.weights, 'state'),
+          optimizer: {
+            step: st.step,
+            m: unpackTensors(specs, st.m, 'state m'),
+            v: unpackTensors(specs, st.v, 'state v'),
+          },
+          ...(this.lora ? { lora: this.lora } : {}),
         },
       );
       return { path };
@@ -491,8 +577,8 @@ export class LocalModel implements TrainingModel {
   saveWeightsForSampler(name: string): Promise<{ path: string }> {
     const path = formatTinkerPath({ modelId: this.modelId, kind: 'sampler_weights', name: checkName(name) });
     return this.enqueue(async () => {
-      const w = unpackWeights(this.base.config, await this.worker.call('weights', null), 'weights');
-      await this.backend.publishSampler(path, this.base, w);
+      const w = unpackTensors(this.specs, await this.worker.call('weights', null), 'weights');
+      await this.backend.publishSampler(path, this.base, w, this.lora);
       return { path };
     });
   }
@@ -506,7 +592,17 @@ export class LocalModel implements TrainingModel {
       );
     const dir = weightsDir(this.backend.weightsRoot, parseTinkerPath(path, 'weights'));
     return this.enqueue(async () => {
-      const st = await loadTrainingState(dir);
+      const st = await loadTrainingState(dir, this.base.config);
+      const shape = (lora: LoraSettings | undefined) =>
+        lora
+          ? `a LoRA adapter (rank ${lora.rank}, alpha ${lora.alpha}, ${[...lora.targets].sort().join(' ')})`
+          : 'a full fine-tune';
+      if (shape(st.lora) !== shape(this.lora))
+        throw new CodError(
+          'bad_checkpoint',
+          `saved weights are ${shape(st.lora)} but model ${this.modelId} is ${shape(this.lora)}`,
+          path,
+        );
       const want = parameterSpecs(this.base.config);
       const got = parameterSpecs(st.config);
       if (JSON.stringify(want) !== JSON.stringify(got))
@@ -536,7 +632,7 @@ export class LocalModel implements TrainingModel {
   /** The current weights (inspection; not part of the wire API). */
   async weights(): Promise<Weights> {
     await this.queue;
-    return unpackWeights(this.base.config, await this.worker.call('weights', null), 'weights');
+    return unpackTensors(this.specs, await this.worker.call('weights', null), 'weights');
   }
 
   async close(): Promise<void> {

@@ -2,7 +2,9 @@
  * Where the local backend keeps saved weights: `ROOT/<model_id>/weights/<name>/` (save_weights: an HF checkpoint
  * directory plus `optimizer.safetensors` and `backend-state.json`, the state file written last so a directory
  * without it is incomplete and refused) and `ROOT/<model_id>/sampler_weights/<name>/` (save_weights_for_sampler: an
- * HF checkpoint directory with the base model's tokenizer files, so it opens as a model anywhere). Saving over a name
+ * HF checkpoint directory with the base model's tokenizer files, so it opens as a model anywhere). A LoRA model's
+ * weights are its adapter in the PEFT format (adapter_config.json + adapter_model.safetensors, naming the base
+ * directory) in place of the HF checkpoint: never a copy of the frozen base. Saving over a name
  * writes beside it and swaps the new directory in, so a crash mid-save leaves the old one whole.
  */
 import { copyFile, mkdir, readFile, rename, rm } from 'node:fs/promises';
@@ -21,7 +23,15 @@ import {
   writeSafetensorsFile,
 } from '../../models/safetensors.ts';
 import { parameterSpecs } from '../../models/transformer.ts';
+import {
+  ADAPTER_CONFIG_FILE,
+  adapterSpecs,
+  loadAdapter,
+  saveAdapter,
+  type LoraSettings,
+} from '../../models/adapter.ts';
 import type { TinkerPath } from '../tinker-path.ts';
+import { loraSettingsSchema } from './worker-init.ts';
 
 export type Weights = Map<string, Float32Array>;
 
@@ -33,8 +43,10 @@ export interface OptimizerState {
 
 export interface TrainingState {
   readonly config: ModelConfig;
+  /** Every parameter (full fine-tune), or the adapter's tensors (with `lora`). */
   readonly weights: Weights;
   readonly optimizer: OptimizerState;
+  readonly lora?: LoraSettings;
 }
 
 const STATE_FILE = 'backend-state.json';
@@ -43,6 +55,8 @@ const stateSchema = z.strictObject({
   format: z.literal('cod-backend-weights/1'),
   baseModel: z.string(),
   optimizerStep: z.number().int().nonnegative(),
+  /** Present for a LoRA model: the adapter's settings (also in adapter_config.json). */
+  lora: loraSettingsSchema.optional(),
 });
 
 export function weightsDir(root: string, p: TinkerPath): string {
@@ -72,13 +86,36 @@ export async function saveSamplerWeights(dir: string, baseDir: string, config: M
   });
 }
 
-export async function loadSamplerWeights(dir: string): Promise<Weights> {
+/** A LoRA model's sampler weights: its adapter (naming the base directory) and the base's tokenizer files. */
+export async function saveSamplerAdapter(
+  dir: string,
+  baseDir: string,
+  config: ModelConfig,
+  settings: LoraSettings,
+  w: Weights,
+): Promise<void> {
+  await writeBeside(dir, async (tmp) => {
+    await saveAdapter(tmp, { settings, weights: w, baseModel: baseDir }, config);
+    await copyTokenizer(baseDir, tmp);
+  });
+}
+
+/** Sampler weights as saved: every parameter, or (an adapter directory, read against `config`) the adapter's. */
+export async function loadSamplerWeights(dir: string, config: ModelConfig): Promise<Weights> {
   if (!existsSync(dir)) throw new CodError('not_found', 'no such sampler weights', dir);
+  if (existsSync(join(dir, ADAPTER_CONFIG_FILE))) return (await loadAdapter(dir, config)).weights;
   return (await loadCheckpoint(dir)).weights;
 }
 
-function tensorsOf(config: ModelConfig, prefix: string, params: Weights) {
-  return parameterSpecs(config).map((s) => fromFloat32(`${prefix}${s.name}`, s.shape, params.get(s.name)!));
+type Specs = ReadonlyArray<{ readonly name: string; readonly shape: number[] }>;
+
+/** The tensors a state holds: every parameter, or the adapter's. */
+function specsOf(config: ModelConfig, lora: LoraSettings | undefined): Specs {
+  return lora ? adapterSpecs(config, lora) : parameterSpecs(config);
+}
+
+function tensorsOf(specs: Specs, prefix: string, params: Weights) {
+  return specs.map((s) => fromFloat32(`${prefix}${s.name}`, s.shape, params.get(s.name)!));
 }
 
 export async function saveTrainingState(
@@ -87,23 +124,35 @@ export async function saveTrainingState(
   baseDir: string,
   s: TrainingState,
 ): Promise<void> {
+  const specs = specsOf(s.config, s.lora);
   await writeBeside(dir, async (tmp) => {
-    await saveCheckpoint(tmp, s.config, s.weights, { producer: 'cod backend' });
-    await copyTokenizer(baseDir, tmp);
+    if (s.lora) await saveAdapter(tmp, { settings: s.lora, weights: s.weights, baseModel: baseDir }, s.config);
+    else {
+      await saveCheckpoint(tmp, s.config, s.weights, { producer: 'cod backend' });
+      await copyTokenizer(baseDir, tmp);
+    }
     await writeSafetensorsFile(join(tmp, OPTIMIZER_FILE), [
-      ...tensorsOf(s.config, 'm.', s.optimizer.m),
-      ...tensorsOf(s.config, 'v.', s.optimizer.v),
+      ...tensorsOf(specs, 'm.', s.optimizer.m),
+      ...tensorsOf(specs, 'v.', s.optimizer.v),
     ]);
     const state: z.infer<typeof stateSchema> = {
       format: 'cod-backend-weights/1',
       baseModel,
       optimizerStep: s.optimizer.step,
+      ...(s.lora ? { lora: { rank: s.lora.rank, alpha: s.lora.alpha, targets: [...s.lora.targets] } } : {}),
     };
     await writeFileAtomic(join(tmp, STATE_FILE), JSON.stringify(state, null, 2) + '\n');
   });
 }
 
-export async function loadTrainingState(dir: string): Promise<TrainingState & { baseModel: string }> {
+/**
+ * Saved weights and optimizer state. A LoRA state's adapter is read against `baseConfig` (the model loading it), so
+ * an adapter of another base is refused with the tensor that does not fit.
+ */
+export async function loadTrainingState(
+  dir: string,
+  baseConfig: ModelConfig,
+): Promise<TrainingState & { baseModel: string }> {
   let raw: unknown;
   try {
     raw = JSON.parse(await readFile(join(dir, STATE_FILE), 'utf8'));
@@ -112,12 +161,15 @@ export async function loadTrainingState(dir: string): Promise<TrainingState & { 
   }
   const st = stateSchema.safeParse(raw);
   if (!st.success) throw new CodError('bad_checkpoint', `malformed ${STATE_FILE}: ${st.error.issues[0].message}`, dir);
-  const { config, weights } = await loadCheckpoint(dir);
+  const lora = st.data.lora;
+  const { config, weights } = lora
+    ? { config: baseConfig, weights: (await loadAdapter(dir, baseConfig)).weights }
+    : await loadCheckpoint(dir);
   const opt = await readSafetensorsFile(join(dir, OPTIMIZER_FILE));
   const named = new Map(opt.tensors.map((t) => [t.name, t]));
   const part = (prefix: string): Weights => {
     const out: Weights = new Map();
-    for (const s of parameterSpecs(config)) {
+    for (const s of specsOf(config, lora)) {
       const t = named.get(`${prefix}${s.name}`);
       if (!t) throw new CodError('bad_checkpoint', `missing tensor ${prefix}${s.name}`, join(dir, OPTIMIZER_FILE));
       const a = toFloat32(t, join(dir, OPTIMIZER_FILE));
@@ -132,5 +184,6 @@ export async function loadTrainingState(dir: string): Promise<TrainingState & { 
     config,
     weights,
     optimizer: { step: st.data.optimizerStep, m: part('m.'), v: part('v.') },
+    ...(lora ? { lora } : {}),
   };
 }

@@ -8,6 +8,7 @@ import type { z } from 'zod';
 import { CodError } from '../../base/errors.ts';
 import {
   DEFAULT_LORA_ALPHA,
+  loraGroupsOf,
   type CreateModelSpec,
   type SampleSpec,
   type TrainingBackend,
@@ -88,6 +89,25 @@ export class RemoteBackend implements TrainingBackend {
         'unsupported',
         `remote services fix LoRA alpha at ${DEFAULT_LORA_ALPHA}; got ${spec.lora.alpha}`,
         'lora.alpha',
+      );
+    // The wire's lora_config has target groups, a seed and rank only.
+    if (spec.lora?.modules && !loraGroupsOf(spec.lora.modules))
+      throw new CodError(
+        'unsupported',
+        `remote services adapt whole groups of modules (attention q/k/v/o_proj, MLP gate/up/down_proj, lm_head); got ${spec.lora.modules.join(', ')}`,
+        'lora.targets',
+      );
+    if (spec.lora?.init && spec.lora.init !== 'zero-b')
+      throw new CodError(
+        'unsupported',
+        `remote services start adapters with B = 0; got init ${spec.lora.init}`,
+        'lora.init',
+      );
+    if (spec.lora?.adapter)
+      throw new CodError(
+        'unsupported',
+        'a remote service cannot start from a local adapter directory (--adapter); train it on the local backend',
+        'lora.adapter',
       );
     const session = await this.sessionId();
     const body = requestBodies.createModel(session, this.modelSeq++, spec.baseModel, spec.lora);

@@ -21,12 +21,14 @@ import {
 } from './eval.ts';
 
 const USAGE =
-  'A_DIR B_DIR --curriculum FILE [--suite NAME]... [--seeds 1,2,3] [--samplers N] [--threads N] [--no-cache]\n' +
-  '         [--json] [--events]\n\n' +
+  'A_DIR B_DIR [--adapter-a ADAPTER] [--adapter-b ADAPTER] --curriculum FILE [--suite NAME]... [--seeds 1,2,3]\n' +
+  '         [--samplers N] [--threads N] [--no-cache] [--json] [--events]\n\n' +
   '  Evaluates both checkpoints on the same held-out packs with the same sampling seeds and prints, per suite and\n' +
   '  pack position, both means and the paired delta B − A with a Student-t 95% interval over the per-lifecycle\n' +
   '  differences (* marks a delta whose interval excludes 0).\n' +
   "  --seeds   replaces the suites' dataset seeds (other or more held-out packs), the same for both\n" +
+  "  --adapter-a, --adapter-b  a PEFT LoRA adapter of A_DIR / B_DIR (played as base + adapter); a LoRA run's\n" +
+  '            checkpoint (an adapter naming its base directory) can also be given as a side alone\n' +
   '  --json    [{"suite", "a": {"positions": [...]}, "b": {"positions": [...]}, "delta": [{"k", "mean", "ci_low",\n' +
   '            "ci_high", "n", "excludesZero"}]}] on stdout\n' +
   '  --samplers, --threads, --no-cache, --events: as cod eval (A plays first, then B; progress counts both sides,\n' +
@@ -40,7 +42,11 @@ export const compareCommand: CliCommand = {
   summary: 'Compare two checkpoints on identical held-out packs: per-position paired deltas with 95% intervals',
   usage: USAGE,
   async run(argv) {
-    const { values, positionals } = parseFlags(argv, EVAL_FLAGS, true);
+    const { values, positionals } = parseFlags(
+      argv,
+      { ...EVAL_FLAGS, 'adapter-a': { type: 'string' }, 'adapter-b': { type: 'string' } },
+      true,
+    );
     if (positionals.length !== 2)
       throw new CodError('bad_input', `expected two checkpoint directories A_DIR B_DIR, got ${positionals.length}`);
     const [aDir, bDir] = positionals;
@@ -51,12 +57,14 @@ export const compareCommand: CliCommand = {
     const cache = commandCache(values['no-cache'], label);
     let comparisons: SuiteComparison[] = [];
     const code = await stoppable(label, async (signal, onStop) => {
-      const open = (dir: string) => openCheckpoint(dir, { ...(threads ? { threads } : {}), samplers });
+      const adapters = { a: values['adapter-a'], b: values['adapter-b'] };
+      const open = (dir: string, adapter: string | undefined) =>
+        openCheckpoint(dir, { ...(threads ? { threads } : {}), samplers, adapter });
       // Both opened (and so checked) before any lifecycle runs: a bad B_DIR fails at once, not after A's evals.
-      const cpA = await open(aDir);
+      const cpA = await open(aDir, adapters.a);
       onStop(() => cpA.dispose());
       try {
-        const cpB = await open(bDir);
+        const cpB = await open(bDir, adapters.b);
         onStop(() => cpB.dispose());
         const progress = evalProgress(
           label,
@@ -68,7 +76,18 @@ export const compareCommand: CliCommand = {
           // (evaluate.ts). A side evaluated before (or B = A) is read from the cache.
           const side = (s: 'a' | 'b', dir: string, checkpoint: EvalPolicy) => {
             progress.phase(`evaluating ${s.toUpperCase()} (${dir})`);
-            return evaluateCheckpoint({ dir, checkpoint, loaded, suites, cache, progress, side: s, signal });
+            const adapter = adapters[s];
+            return evaluateCheckpoint({
+              dir,
+              ...(adapter !== undefined ? { adapter } : {}),
+              checkpoint,
+              loaded,
+              suites,
+              cache,
+              progress,
+              side: s,
+              signal,
+            });
           };
           const a = await side('a', aDir, cpA);
           await cpA.dispose(); // its samplers' cores and memory go to B

@@ -12,7 +12,7 @@ import {
 } from '../../training/eval-cache.ts';
 import { loadCurriculum, type LoadedCurriculum } from '../../training/curriculum/load.ts';
 import type { EvalSuite } from '../../training/curriculum/schema.ts';
-import { MAX_SAMPLERS, openEvalPolicy, type EvalPolicy } from '../../training/eval-policy.ts';
+import { evalModelOf, MAX_SAMPLERS, openEvalPolicy, type EvalPolicy } from '../../training/eval-policy.ts';
 import { ThreadWorkerHost } from '../../workers/host.ts';
 import { CurriculumEnvHost } from '../../training/eval-host.ts';
 import { formatSuiteResult } from '../../training/eval-format.ts';
@@ -94,10 +94,14 @@ export function samplersFlag(value: string | undefined): number {
 }
 
 /** A checkpoint directory served by `samplers` local sampler workers (threads), its requests spread over them. */
-export function openCheckpoint(dir: string, o: { threads?: number; samplers?: number } = {}): Promise<EvalPolicy> {
+export function openCheckpoint(
+  dir: string,
+  o: { threads?: number; samplers?: number; adapter?: string | undefined } = {},
+): Promise<EvalPolicy> {
   return openEvalPolicy(dir, {
     workers: new ThreadWorkerHost(),
     ...(o.threads ? { threads: o.threads } : {}),
+    ...(o.adapter !== undefined ? { adapter: o.adapter } : {}),
     samplers: o.samplers ?? DEFAULT_SAMPLERS,
   });
 }
@@ -116,6 +120,8 @@ const EVAL_TEMPERATURE = 1;
  */
 export async function evaluateCheckpoint(args: {
   dir: string;
+  /** The LoRA adapter played on `dir` (part of the cache key). */
+  adapter?: string;
   checkpoint: EvalPolicy;
   loaded: LoadedCurriculum;
   suites: readonly EvalSuite[];
@@ -131,7 +137,10 @@ export async function evaluateCheckpoint(args: {
     args.progress.say(`eval cache not used for ${args.dir}: ${e instanceof Error ? e.message : String(e)}`);
     cache = null;
   };
-  if (cache) model = await modelIdentity(args.dir).catch((e: unknown) => void off(e));
+  if (cache)
+    model = await evalModelOf(args.dir, args.adapter)
+      .then((side) => modelIdentity(side.dir, side.adapter))
+      .catch((e: unknown) => void off(e));
   const host = new CurriculumEnvHost(args.loaded.plugins);
   try {
     const out: SuiteResult[] = [];
@@ -225,10 +234,12 @@ export async function stoppable(
 }
 
 const USAGE =
-  'CHECKPOINT_DIR --curriculum FILE [--suite NAME]... [--seeds 1,2,3] [--baseline none|append_log|oracle_notes]\n' +
-  '         [--samplers N] [--threads N] [--no-cache] [--json] [--events]\n\n' +
+  'CHECKPOINT_DIR [--adapter ADAPTER] --curriculum FILE [--suite NAME]... [--seeds 1,2,3]\n' +
+  '         [--baseline none|append_log|oracle_notes] [--samplers N] [--threads N] [--no-cache] [--json] [--events]\n\n' +
   "  Plays the curriculum's eval suites (all of them unless --suite is given) on held-out packs, one rollout per\n" +
   '  pack, and prints the mean task reward by pack position with a Student-t 95% interval over lifecycles.\n' +
+  "  --adapter   a PEFT LoRA adapter of CHECKPOINT_DIR (played as base + adapter); a LoRA run's checkpoint\n" +
+  '              (an adapter naming its base directory) can also be given as CHECKPOINT_DIR alone\n' +
   "  --seeds     replaces the suites' dataset seeds (other or more held-out packs)\n" +
   '  --baseline  none: empty context every task; append_log: the truncated log of past trajectories;\n' +
   "              oracle_notes: the domain's scripted oracle writes the notes, the model still solves\n" +
@@ -248,7 +259,11 @@ export const evalCommand: CliCommand = {
   summary: 'Evaluate a checkpoint on a curriculum’s held-out suites: reward by pack position with 95% intervals',
   usage: USAGE,
   async run(argv) {
-    const { values, positionals } = parseFlags(argv, { ...EVAL_FLAGS, baseline: { type: 'string' } }, true);
+    const { values, positionals } = parseFlags(
+      argv,
+      { ...EVAL_FLAGS, baseline: { type: 'string' }, adapter: { type: 'string' } },
+      true,
+    );
     if (positionals.length !== 1)
       throw new CodError('bad_input', `expected exactly one CHECKPOINT_DIR (usage: cod eval ${USAGE.split('\n')[0]})`);
     const baseline = values.baseline === undefined ? undefined : checkBaseline(values.baseline);
@@ -259,7 +274,11 @@ export const evalCommand: CliCommand = {
     const cache = commandCache(values['no-cache'], label);
     let results: SuiteResult[] = [];
     const code = await stoppable(label, async (signal, onStop) => {
-      const checkpoint = await openCheckpoint(positionals[0], { ...(threads ? { threads } : {}), samplers });
+      const checkpoint = await openCheckpoint(positionals[0], {
+        ...(threads ? { threads } : {}),
+        samplers,
+        adapter: values.adapter,
+      });
       onStop(() => checkpoint.dispose());
       const progress = evalProgress(
         label,
@@ -269,6 +288,7 @@ export const evalCommand: CliCommand = {
       try {
         results = await evaluateCheckpoint({
           dir: positionals[0],
+          ...(values.adapter !== undefined ? { adapter: values.adapter } : {}),
           checkpoint,
           loaded,
           suites,

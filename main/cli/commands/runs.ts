@@ -68,6 +68,14 @@ function configSummary(stored: JsonObject): string[] {
   if (typeof config.name === 'string') lines.push(`curriculum: ${config.name}`);
   if (view.model !== null) lines.push(`model: ${view.model}`);
   if (view.backend !== null) lines.push(`backend: ${describeRunBackend(view.backend)}`);
+  const lora = o(o(config.model)?.lora);
+  const startedFrom = typeof stored.adapter === 'string' ? stored.adapter : undefined;
+  if (lora || startedFrom)
+    lines.push(
+      `LoRA: ${lora ? `rank ${String(lora.rank)}, alpha ${String(lora.alpha)}, targets ${JSON.stringify(lora.targets)}` : 'the settings of its starting adapter'}` +
+        (startedFrom ? `, from adapter ${startedFrom}` : '') +
+        ' (checkpoints are PEFT adapters)',
+    );
   if (config.rendering !== undefined || config.memory !== undefined)
     lines.push(`rendering: ${String(config.rendering ?? '—')}, memory: ${String(config.memory ?? '—')}`);
   if (train) {

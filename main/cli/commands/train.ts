@@ -145,10 +145,12 @@ export const trainCommand: CliCommand = {
   path: ['train'],
   summary: 'Train a policy with CoD RL on a curriculum (or --resume a run from its last checkpoint)',
   usage:
-    '(CURRICULUM.yaml [--model DIR] [--out RUN_DIR] [--name NAME] [--backend URL [--base-model NAME]] | --resume RUN_ID)\n' +
+    '(CURRICULUM.yaml [--model DIR] [--adapter ADAPTER] [--out RUN_DIR] [--name NAME] [--backend URL [--base-model NAME]] | --resume RUN_ID)\n' +
     '      [--api-key K] [--steps N] [--max-minutes M] [--store FILE] [--store-max-mb N] [--events]\n\n' +
     '  --model DIR   starting model (default: the built-in model, resources/models/builtin); with --backend, the\n' +
     "                directory of the base model's tokenizer and chat template\n" +
+    "  --adapter ADAPTER  train this PEFT LoRA adapter of --model (its rank, alpha and targets; the curriculum's\n" +
+    '                model.lora, when given, must agree); only the adapter and its AdamW state train\n' +
     '  --backend URL train on a Tinker-compatible server (cod backend serve, skyrl-tx, hosted Tinker) instead of\n' +
     "                this machine's engine; overrides the curriculum's backend: section\n" +
     "  --base-model NAME  the server's base model (default: the curriculum's backend.baseModel, else its only one)\n" +
@@ -166,6 +168,7 @@ export const trainCommand: CliCommand = {
       argv,
       {
         model: { type: 'string' },
+        adapter: { type: 'string' },
         out: { type: 'string' },
         name: { type: 'string' },
         resume: { type: 'string' },
@@ -194,7 +197,7 @@ export const trainCommand: CliCommand = {
     if (maxMinutes !== undefined && !(maxMinutes > 0))
       throw new CodError('bad_input', `--max-minutes must be a positive number, got '${values['max-minutes']}'`);
     if (values.resume !== undefined) {
-      if (positionals.length > 0 || values.model || values.out || values.backend)
+      if (positionals.length > 0 || values.model || values.adapter || values.out || values.backend)
         throw new CodError(
           'bad_input',
           '--resume takes a run id only (the run keeps its curriculum, model and backend)',
@@ -220,6 +223,7 @@ export const trainCommand: CliCommand = {
         : {}),
       ...(apiKey ? { apiKey } : {}),
       ...(values.model !== undefined ? { model: values.model } : {}),
+      ...(values.adapter !== undefined ? { adapter: values.adapter } : {}),
       ...(values.out !== undefined ? { runDir: values.out } : {}),
       ...(values.name !== undefined ? { name: values.name } : {}),
       ...(stepsOverride !== undefined ? { steps: stepsOverride } : {}),

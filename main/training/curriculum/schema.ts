@@ -13,6 +13,7 @@ import {
 } from '../../cod/packs.ts';
 import { PROTOCOLS, type Protocol } from '../../cod/prompts.ts';
 import { MEMORY_MODES, type MemoryMode } from '../../cod/records.ts';
+import { LORA_TARGETS, type LoraTarget } from '../../models/adapter.ts';
 
 const domainId = z.string().regex(DOMAIN_ID_RE, 'must be a domain id like frozenlake');
 const preset = z.string().min(1).max(128);
@@ -76,8 +77,51 @@ export const backendSectionSchema = z.strictObject({
 /**
  * The model a run trains: its base directory (config.json, tokenizer, chat template; the weights too for the local
  * backend), relative to the curriculum file, and LoRA settings (absent: a full fine-tune). `cod train --model DIR`
- * overrides `base`. LoRA's defaults are the Tinker API's (alpha 32, every target on).
+ * overrides `base`. LoRA's defaults are the Tinker API's (alpha 32, every target on). `targets` is either the
+ * Tinker API's groups ({attn, mlp, unembed}) or HF module names (`[q_proj, v_proj]`, or `all-linear`: every
+ * projection but lm_head); a remote backend takes whole groups only. `init: random` draws B too (tests; local only).
  */
+const loraGroupsSchema = z
+  .strictObject({
+    attn: z.boolean().default(true),
+    mlp: z.boolean().default(true),
+    unembed: z.boolean().default(true),
+  })
+  .refine((t) => t.attn || t.mlp || t.unembed, 'at least one target group must be on');
+
+const loraModuleListSchema = z
+  .array(z.string())
+  .min(1, 'at least one target module')
+  .superRefine((list, ctx) =>
+    list.forEach((t, i) => {
+      if (!(LORA_TARGETS as readonly string[]).includes(t))
+        ctx.addIssue({
+          code: 'custom',
+          path: [i],
+          message: `unknown LoRA target module '${t}' (known: ${LORA_TARGETS.join(', ')})`,
+        });
+    }),
+  )
+  .transform((list) => list as LoraTarget[]);
+
+/**
+ * The groups, 'all-linear', or a module list. Dispatched on the value's type rather than a z.union, whose failure
+ * is one 'Invalid input': a wrong module is named with its index.
+ */
+export const loraTargetsSchema = z.unknown().transform((v, ctx) => {
+  const r =
+    typeof v === 'string'
+      ? z
+          .literal('all-linear', { error: "must be 'all-linear', a list of modules or {attn, mlp, unembed}" })
+          .safeParse(v)
+      : Array.isArray(v)
+        ? loraModuleListSchema.safeParse(v)
+        : loraGroupsSchema.safeParse(v);
+  if (r.success) return r.data;
+  for (const issue of r.error.issues) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+  return z.NEVER;
+});
+
 export const modelSectionSchema = z.strictObject({
   base: z.string().min(1).max(4096).optional(),
   lora: z
@@ -85,16 +129,12 @@ export const modelSectionSchema = z.strictObject({
       rank: z.number().int().min(1).max(1024),
       alpha: z.number().positive().default(32),
       seed: z.number().int().nonnegative().default(0),
-      targets: z
-        .strictObject({
-          attn: z.boolean().default(true),
-          mlp: z.boolean().default(true),
-          unembed: z.boolean().default(true),
-        })
-        .default({ attn: true, mlp: true, unembed: true }),
+      targets: loraTargetsSchema.default({ attn: true, mlp: true, unembed: true }),
+      init: z.enum(['zero-b', 'random']).default('zero-b'),
     })
     .optional(),
 });
+export type LoraSection = z.output<typeof modelSectionSchema>['lora'] & object;
 
 /**
  * Trainer options: the common ones typed, everything else kept as written (the trainer validates its own keys

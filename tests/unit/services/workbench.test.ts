@@ -4,7 +4,7 @@
  * from the update prompt; runs read through their stored config's schema; and the refusals of resume, stop and
  * compare, which must come before any worker starts.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { JOB_COMMANDS } from '../../../main/api/jobs.ts';
@@ -168,5 +168,26 @@ evals:
       call('compare.start', { a: b, b, suites: { kind: 'run', runId: bare.id }, suite: 'held' }),
     ).rejects.toThrow(/stores no curriculum/);
     expect(host.started).toEqual([]);
+  });
+
+  it("compare.start plays a LoRA run's checkpoint as the run's model plus that adapter", async () => {
+    const id = trainedRun('finished');
+    const model = modelDirAt('model');
+    // Its step-2 checkpoint made a LoRA one: an adapter, no model of its own.
+    const cp = path.join(home, 'cp2');
+    rmSync(path.join(cp, 'config.json'));
+    writeFileSync(path.join(cp, 'adapter_config.json'), '{}');
+    await expect(
+      call('compare.start', {
+        a: { kind: 'checkpoint', runId: id, step: 2 },
+        b: { kind: 'base', runId: id },
+        suites: { kind: 'run', runId: id },
+        suite: 'held',
+      }),
+    ).rejects.toThrow(/unexpected worker/);
+    const args = host.started[0].args;
+    expect(args.slice(0, 3)).toEqual([JOB_COMMANDS.compare, model, model]);
+    expect(args.slice(args.indexOf('--adapter-a'), args.indexOf('--adapter-a') + 2)).toEqual(['--adapter-a', cp]);
+    expect(args).not.toContain('--adapter-b');
   });
 });
