@@ -25,15 +25,23 @@ const initSchema = z.looseObject({
   microBatchTokens: z.number().int().positive().optional(),
 });
 
+/** Models up to this many parameters train with onnxruntime's memory arena on. */
+const ARENA_MAX_PARAMS = 50_000_000;
+
 async function main(): Promise<void> {
   if (!parentPort) throw new Error('trainer worker must run in a worker thread');
   const init = initSchema.parse(workerData);
   const config = parseHfConfig(init.hfConfig, 'trainer init');
-  // No memory arena: a step over long packed rows peaks at gigabytes, which the arena would keep for good.
-  const runtime = new ModelRuntime(config, unpackWeights(config, init.weights, 'trainer init'), {
+  const weights = unpackWeights(config, init.weights, 'trainer init');
+  // Micro-batches are whole rows of a few fixed widths (model-pass.ts), so a run compiles a handful of graphs once.
+  // A small model's sessions keep onnxruntime's memory arena (tens of MB each): no allocations, page faults and
+  // kernel time per run. A large model's step peaks at gigabytes, which an arena would keep for good: none there.
+  let params = 0;
+  for (const w of weights.values()) params += w.length;
+  const runtime = new ModelRuntime(config, weights, {
     threads: init.threads,
-    memArena: false,
-    maxSessions: 4,
+    memArena: params <= ARENA_MAX_PARAMS,
+    maxSessions: 16,
   });
   if (init.optimizer)
     runtime.loadOptimizerState({
