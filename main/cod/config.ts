@@ -28,7 +28,19 @@ export interface LifecycleConfig {
    * solve prompt only, the paper's in both prompts.
    */
   readonly lengthInstructionTokens?: number;
+  /** Budgets that replace the three above for one domain (paper, chat: PDE's 4000; see budgetsFor). */
+  readonly domainBudgets: Readonly<Record<string, ResponseBudgets>>;
 }
+
+/** The response budgets a lifecycle of one domain uses. */
+export interface ResponseBudgets {
+  readonly solveMaxNewTokens: number;
+  readonly updateMaxNewTokens: number;
+  readonly lengthInstructionTokens?: number;
+}
+
+/** Training rollouts or evaluations: they may differ in the soft length line (the paper: 1000 vs 1500). */
+export type LifecyclePhase = 'train' | 'eval';
 
 export interface LifecycleConfigInput {
   readonly rendering?: Rendering;
@@ -39,7 +51,10 @@ export interface LifecycleConfigInput {
   readonly memoryCharBudget?: number;
   readonly solveMaxNewTokens?: number;
   readonly updateMaxNewTokens?: number;
+  /** Set: every domain's length line (paper defaults otherwise: per phase and domain). */
   readonly lengthInstructionTokens?: number;
+  /** Which of the paper's default length lines applies (default 'train'). */
+  readonly phase?: LifecyclePhase;
 }
 
 const TOKENS: Readonly<Record<Rendering, { solve: number; update: number }>> = {
@@ -53,7 +68,25 @@ const TOKENS: Readonly<Record<Rendering, { solve: number; update: number }>> = {
  * of 1000 in training (`max_response_tokens_restraint`; exp_plan_final/train/frozen_lake_obscure.yaml @ 041ef5cf)
  * and 1500 in evaluation (exp_plan_final/bench/eval_terminal.yaml @ 1d7fae4a).
  */
-export const PAPER_BUDGETS = { maxNewTokens: 2000, trainLengthTokens: 1000, evalLengthTokens: 1500 } as const;
+export const PAPER_BUDGETS: PaperBudgets = { maxNewTokens: 2000, trainLengthTokens: 1000, evalLengthTokens: 1500 };
+
+interface PaperBudgets {
+  readonly maxNewTokens: number;
+  readonly trainLengthTokens: number;
+  readonly evalLengthTokens: number;
+}
+
+/**
+ * Domains whose reference configs set other budgets. PDE: `model.max_response_tokens: 4000` and
+ * `cod_workflow_args.max_response_tokens_restraint: 4000` in training
+ * (exp_plan_final/train/pde_discovery_cod_600steps_hard.yaml @ 139d1c43) and in its bench
+ * (bench/eval_source_checkpoints_all_domains.yaml @ 1d7fae4a): 4000 tokens hard for solve and update responses and
+ * a 4000-token length line in both prompts, train and eval alike. A curriculum's explicit budgets still apply to
+ * every domain, as the reference's one config does.
+ */
+export const PAPER_DOMAIN_BUDGETS: Readonly<Record<string, PaperBudgets>> = {
+  pde: { maxNewTokens: 4000, trainLengthTokens: 4000, evalLengthTokens: 4000 },
+};
 
 export const DEFAULT_MEMORY_CHAR_BUDGET = 2000;
 
@@ -89,10 +122,19 @@ export function lifecycleConfig(input: LifecycleConfigInput = {}): LifecycleConf
     throw new CodError('bad_config', `unknown memory mode '${String(memory)}' (${MEMORY_MODES.join(', ')})`, 'memory');
   const prompts = resolvePrompts(rendering, input.prompts, protocol);
   const paperChat = protocol === 'paper' && rendering === 'chat';
-  const tokens = paperChat
-    ? { solve: PAPER_BUDGETS.maxNewTokens, update: PAPER_BUDGETS.maxNewTokens }
-    : TOKENS[rendering];
-  const lengthTokens = input.lengthInstructionTokens ?? (paperChat ? PAPER_BUDGETS.trainLengthTokens : undefined);
+  const phase = input.phase ?? 'train';
+  if (phase !== 'train' && phase !== 'eval')
+    throw new CodError('bad_config', `unknown phase '${String(phase)}' (train, eval)`, 'phase');
+  const paperDefaults = (b: PaperBudgets): BudgetDefaults => ({
+    solve: b.maxNewTokens,
+    update: b.maxNewTokens,
+    length: phase === 'eval' ? b.evalLengthTokens : b.trainLengthTokens,
+  });
+  const own = responseBudgets(input, paperChat ? paperDefaults(PAPER_BUDGETS) : TOKENS[rendering]);
+  const domainBudgets: Record<string, ResponseBudgets> = {};
+  if (paperChat)
+    for (const [domain, b] of Object.entries(PAPER_DOMAIN_BUDGETS))
+      domainBudgets[domain] = responseBudgets(input, paperDefaults(b));
   return {
     rendering,
     protocol,
@@ -100,12 +142,42 @@ export function lifecycleConfig(input: LifecycleConfigInput = {}): LifecycleConf
     domainPrompts: protocol === 'paper' ? paperDomainPrompts(rendering, prompts, input.prompts) : {},
     memory,
     memoryCharBudget: positiveInt(input.memoryCharBudget ?? DEFAULT_MEMORY_CHAR_BUDGET, 'memoryCharBudget'),
-    solveMaxNewTokens: positiveInt(input.solveMaxNewTokens ?? tokens.solve, 'solveMaxNewTokens'),
-    updateMaxNewTokens: positiveInt(input.updateMaxNewTokens ?? tokens.update, 'updateMaxNewTokens'),
-    ...(lengthTokens !== undefined
-      ? { lengthInstructionTokens: positiveInt(lengthTokens, 'lengthInstructionTokens') }
-      : {}),
+    ...own,
+    domainBudgets,
   };
+}
+
+interface BudgetDefaults {
+  readonly solve: number;
+  readonly update: number;
+  readonly length?: number;
+}
+
+/** Explicit budgets win; the defaults fill the rest. */
+function responseBudgets(input: LifecycleConfigInput, d: BudgetDefaults): ResponseBudgets {
+  const length = input.lengthInstructionTokens ?? d.length;
+  return {
+    solveMaxNewTokens: positiveInt(input.solveMaxNewTokens ?? d.solve, 'solveMaxNewTokens'),
+    updateMaxNewTokens: positiveInt(input.updateMaxNewTokens ?? d.update, 'updateMaxNewTokens'),
+    ...(length !== undefined ? { lengthInstructionTokens: positiveInt(length, 'lengthInstructionTokens') } : {}),
+  };
+}
+
+/** The budgets a lifecycle of `domain` uses. */
+export function budgetsFor(config: LifecycleConfig, domain: string): ResponseBudgets {
+  if (Object.hasOwn(config.domainBudgets, domain)) return config.domainBudgets[domain];
+  const { solveMaxNewTokens, updateMaxNewTokens, lengthInstructionTokens } = config;
+  return {
+    solveMaxNewTokens,
+    updateMaxNewTokens,
+    ...(lengthInstructionTokens !== undefined ? { lengthInstructionTokens } : {}),
+  };
+}
+
+/** The most new tokens any call of this config may ask for (a backend's generation budget). */
+export function maxNewTokensOf(config: LifecycleConfig): number {
+  const all = [config, ...Object.values(config.domainBudgets)];
+  return Math.max(...all.flatMap((b) => [b.solveMaxNewTokens, b.updateMaxNewTokens]));
 }
 
 /** The templates a lifecycle uses for one domain. */

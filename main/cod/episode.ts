@@ -8,7 +8,8 @@ import type { PackHandle, TaskStart } from '../envs/host.ts';
 import { stableSeed } from '../envs/seed.ts';
 import type { EpisodeEnd } from '../envs/sdk.ts';
 import { ANSWER_CLOSE, parseAnswer } from './answer.ts';
-import { promptsFor, type LifecycleConfig } from './config.ts';
+import { budgetsFor, promptsFor, type LifecycleConfig } from './config.ts';
+import { shownConversation } from './conversation.ts';
 import { HINTS_END, parseHints } from './hints.ts';
 import { renderSolveSystem, renderUpdateMessages, type TrajectoryStep } from './prompt-render.ts';
 import type { ChatMessage, EpisodeKind, PolicyRequest, PolicyResponse } from './policy.ts';
@@ -73,8 +74,8 @@ export interface SolveResult {
 
 /**
  * Solve task `task` with context `hints`: system = rules + hint section, user turns = observations, assistant
- * turns = the responses verbatim. Ends when the environment says so (a response without a valid answer block
- * ends it through `formatError`).
+ * turns = the responses verbatim; older user turns shortened where the task gives a HistoryCompression rule. Ends
+ * when the environment says so (a response without a valid answer block ends it through `formatError`).
  */
 export async function runSolveEpisode(
   handle: PackHandle,
@@ -85,10 +86,11 @@ export async function runSolveEpisode(
 ): Promise<SolveResult> {
   const start = await handle.startTask(task);
   const t = promptsFor(ctx.config, ctx.domain);
+  const budgets = budgetsFor(ctx.config, ctx.domain);
   // The paper protocol generates until EOS or the token budget, as the reference does (no stop strings).
   const stop = ctx.config.protocol === 'paper' ? [] : [ANSWER_CLOSE];
   let messages: ChatMessage[] = [
-    { role: 'system', content: renderSolveSystem(t, start.rules, hints, ctx.config.lengthInstructionTokens) },
+    { role: 'system', content: renderSolveSystem(t, start.rules, hints, budgets.lengthInstructionTokens) },
     { role: 'user', content: start.observation },
   ];
   const steps: TrajectoryStep[] = [];
@@ -103,9 +105,9 @@ export async function runSolveEpisode(
         `domain '${ctx.domain}'`,
       );
     const req = request(ctx, 'solve', turn, {
-      messages,
+      messages: shownConversation(messages, start.historyCompression),
       stop,
-      maxNewTokens: ctx.config.solveMaxNewTokens,
+      maxNewTokens: budgets.solveMaxNewTokens,
       view,
       hints,
     });
@@ -157,6 +159,7 @@ export async function runUpdateEpisode(
   drafts: CallDraft[],
 ): Promise<UpdateResult> {
   const paper = ctx.config.protocol === 'paper';
+  const budgets = budgetsFor(ctx.config, ctx.domain);
   const messages = renderUpdateMessages(promptsFor(ctx.config, ctx.domain), {
     previousHints: hints,
     rules: solved.start.rules,
@@ -167,12 +170,12 @@ export async function runUpdateEpisode(
     // The reference's own trajectory text where a paper preset supplies it.
     ...(paper && solved.end.trajectory !== undefined ? { trajectoryText: solved.end.trajectory } : {}),
     ...(paper && solved.end.trajectorySuffix !== undefined ? { trajectorySuffix: solved.end.trajectorySuffix } : {}),
-    ...(ctx.config.lengthInstructionTokens !== undefined ? { maxTokens: ctx.config.lengthInstructionTokens } : {}),
+    ...(budgets.lengthInstructionTokens !== undefined ? { maxTokens: budgets.lengthInstructionTokens } : {}),
   });
   const req = request(ctx, 'update', 0, {
     messages,
     stop: paper ? [] : [HINTS_END],
-    maxNewTokens: ctx.config.updateMaxNewTokens,
+    maxNewTokens: budgets.updateMaxNewTokens,
     view: solved.finalView,
     hints,
     end: solved.end,

@@ -124,6 +124,7 @@ export async function runLifecycle(
       rendering: config.rendering,
       ...(pack.options ? { options: pack.options } : {}),
       packSize: S,
+      packIndex: pack.index,
     });
     const log = config.memory === 'append_log' ? new AppendLog(config.memoryCharBudget) : undefined;
     let z = HINTS_NULL;

@@ -2,7 +2,7 @@
  * How the lifecycle runner talks to environments: asynchronously, through a host, so built-in domains
  * (in-process) and third-party plugins (sandboxed in a worker with time and memory limits) look the same.
  */
-import type { EpisodeEnd, OpenPackArgs, StepResult } from './sdk.ts';
+import type { EpisodeEnd, HistoryCompression, OpenPackArgs, StepResult } from './sdk.ts';
 
 export interface TaskStart {
   readonly taskId: string;
@@ -10,6 +10,8 @@ export interface TaskStart {
   readonly rules: string;
   readonly observation: string;
   readonly view: Readonly<Record<string, unknown>>;
+  /** The episode's rule for showing old user turns (TaskEpisode.historyCompression); absent: all whole. */
+  readonly historyCompression?: HistoryCompression;
 }
 
 export type HostStepResult = StepResult & {

@@ -5,6 +5,7 @@
  * CodError('env_fault') naming the domain; every later call on the handle repeats that error.
  */
 import { CodError, isCodError } from '../base/errors.ts';
+import { historyCompressionSchema, type HistoryCompression } from './history-compression.ts';
 import type { EnvHost, HostStepResult, PackHandle, TaskStart } from './host.ts';
 import { listDomains } from './registry.ts';
 import {
@@ -81,6 +82,16 @@ function checkTurns(n: unknown, what: string): number {
   return n;
 }
 
+function checkHistory(v: unknown): HistoryCompression | undefined {
+  if (v === undefined) return undefined;
+  const r = historyCompressionSchema.safeParse(v);
+  if (!r.success) {
+    const i = r.error.issues[0];
+    throw new ContractViolation(`historyCompression${i.path.map((k) => `.${String(k)}`).join('')}: ${i.message}`);
+  }
+  return r.data;
+}
+
 class InProcessPack implements PackHandle {
   private episode: TaskEpisode | undefined;
   private episodeDone = false;
@@ -132,9 +143,17 @@ class InProcessPack implements PackHandle {
       const maxTurns = checkTurns(ep.maxTurns, 'maxTurns');
       if (maxTurns < 1) throw new ContractViolation('maxTurns must be at least 1');
       const view = plainView(ep.view());
+      const historyCompression = checkHistory(ep.historyCompression);
       this.episode = ep;
       this.episodeDone = false;
-      return { taskId: ep.taskId, maxTurns, rules, observation, view };
+      return {
+        taskId: ep.taskId,
+        maxTurns,
+        rules,
+        observation,
+        view,
+        ...(historyCompression ? { historyCompression } : {}),
+      };
     });
   }
 

@@ -5,9 +5,12 @@
  * (hidden structure derived from the pack seed) plus any state the domain keeps across the pack's tasks.
  * Everything is deterministic given (pack seed, preset, task index, actions).
  */
+import type { HistoryCompression } from './history-compression.ts';
 
 /** `chat`: full natural-language prompts for real LLMs. `compact`: terse, same information and action syntax. */
 export type Rendering = 'chat' | 'compact';
+
+export type { HistoryCompression };
 
 export interface DomainInfo {
   /** Stable id used in curricula and CLIs, e.g. 'frozenlake'. */
@@ -32,6 +35,12 @@ export interface OpenPackArgs {
    * on it (the paper's Alchemy draws S targets) may use it; the others ignore it.
    */
   readonly packSize?: number;
+  /**
+   * The pack's index within its dataset (an eval suite's pack 0, 1, …), when known. A preset whose reference
+   * assigns hidden structure by pack index (the paper PDE bench: template = pack index mod 25) uses it; the others
+   * ignore it.
+   */
+  readonly packIndex?: number;
 }
 
 export interface Domain extends DomainInfo {
@@ -92,6 +101,11 @@ export interface TaskEpisode {
   /** Short stable id of the task inside its pack, e.g. 'frozenlake/ab12cd/3'. */
   readonly taskId: string;
   readonly maxTurns: number;
+  /**
+   * Optional, for presets whose reference shortens old turns of the running conversation (the paper's PDE): how
+   * the lifecycle shows earlier user turns in each solve request. Absent: every turn whole.
+   */
+  readonly historyCompression?: HistoryCompression;
   /** The task rules: the system prompt of the solve episode, without any hint section. */
   rules(): string;
   /** The observation the agent sees now (the next user turn). */

@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import type { TrainerEvent, TrainerPhase } from '../api/jobs.ts';
 import type { CreateModelSpec, TrainingBackend, TrainingModel } from '../backend/backend.ts';
 import { CodError } from '../base/errors.ts';
-import type { LifecycleConfig } from '../cod/config.ts';
+import { maxNewTokensOf, type LifecycleConfig } from '../cod/config.ts';
 import { assignCredit, type CreditOptions, type CreditResult } from '../cod/credit.ts';
 import { planPacks, type PackSpec } from '../cod/packs.ts';
 import type { Policy } from '../cod/policy.ts';
@@ -138,7 +138,7 @@ export function policyObjective(t: TrainerConfig, lc: LifecycleConfig, backend: 
     ...(t.kl ? { kl: t.kl } : {}),
     klCoef: t.klCoef,
     aggregation: t.aggregation,
-    generationBudget: Math.max(lc.solveMaxNewTokens, lc.updateMaxNewTokens),
+    generationBudget: maxNewTokensOf(lc),
     adam: {
       learning_rate: t.lr,
       beta1: t.beta1,

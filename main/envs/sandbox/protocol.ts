@@ -20,6 +20,7 @@ export const openPackArgsSchema = z.strictObject({
   rendering: z.enum(['chat', 'compact']),
   options: jsonRecord.optional(),
   packSize: z.number().int().positive().max(4096).optional(),
+  packIndex: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional(),
 });
 
 export const requestSchema = z.discriminatedUnion('op', [

@@ -1,10 +1,9 @@
 /** The lifecycle runner's settings a curriculum asks for (its rendering, prompts and knobs), for training and evals. */
-import { lifecycleConfig, PAPER_BUDGETS, type LifecycleConfig } from '../../cod/config.ts';
+import { lifecycleConfig, type LifecycleConfig, type LifecyclePhase } from '../../cod/config.ts';
 import type { MemoryMode } from '../../cod/records.ts';
 import type { Curriculum } from './schema.ts';
 
-/** Training rollouts or evaluations: they may differ in the soft length line (the paper: 1000 vs 1500). */
-export type LifecyclePhase = 'train' | 'eval';
+export type { LifecyclePhase };
 
 /** `memory` overrides the curriculum's (an eval baseline). */
 export function curriculumLifecycleConfig(
@@ -14,13 +13,15 @@ export function curriculumLifecycleConfig(
 ): LifecycleConfig {
   const { evalLengthInstructionTokens, lengthInstructionTokens, ...knobs } = c.lifecycle ?? {};
   const paperChat = knobs.protocol === 'paper' && c.rendering === 'chat';
+  // Paper (chat) evals take the paper's eval length line (per domain: main/cod/config.ts) unless set for evals.
   const length =
     phase === 'eval'
-      ? (evalLengthInstructionTokens ?? (paperChat ? PAPER_BUDGETS.evalLengthTokens : lengthInstructionTokens))
+      ? (evalLengthInstructionTokens ?? (paperChat ? undefined : lengthInstructionTokens))
       : lengthInstructionTokens;
   return lifecycleConfig({
     rendering: c.rendering,
     memory,
+    phase,
     ...(c.prompts ? { prompts: c.prompts } : {}),
     ...knobs,
     ...(length !== undefined ? { lengthInstructionTokens: length } : {}),

@@ -12,10 +12,16 @@ const args = (seed: string, options?: Record<string, unknown>): OpenPackArgs => 
 });
 
 /** A domain whose episodes break the SDK contract in a chosen way (each is a real, misbehaving domain). */
-function brokenDomain(mode: 'nan_reward' | 'function_view' | 'throw_open' | 'bad_outcome' | 'throw_rules'): Domain {
+function brokenDomain(
+  mode: 'nan_reward' | 'function_view' | 'throw_open' | 'bad_outcome' | 'throw_rules' | 'bad_history',
+): Domain {
   const episode = (): TaskEpisode => ({
     taskId: 'broken/0',
     maxTurns: 2,
+    // A rule that keeps no turn whole is outside the contract (keepWholeUserTurns ≥ 1).
+    ...(mode === 'bad_history'
+      ? { historyCompression: { keepWholeUserTurns: 0, marker: 'Action feedback:', replacement: '' } }
+      : {}),
     rules: () => {
       if (mode === 'throw_rules') throw new TypeError('rules exploded');
       return 'rules';
@@ -89,6 +95,7 @@ describe('InProcessEnvHost', () => {
     ['nan_reward', /reward must be a finite number/],
     ['function_view', /view\(\) is not plain data/],
     ['bad_outcome', /unknown outcome 'won'/],
+    ['bad_history', /historyCompression\.keepWholeUserTurns: /],
   ] as const)('contract violation %s → env_fault', async (mode, msg) => {
     const d = brokenDomain(mode);
     const host = new InProcessEnvHost([d]);

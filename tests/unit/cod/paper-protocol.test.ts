@@ -5,7 +5,14 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { lifecycleConfig, PAPER_BUDGETS, promptsFor } from '../../../main/cod/config.ts';
+import {
+  budgetsFor,
+  lifecycleConfig,
+  maxNewTokensOf,
+  PAPER_BUDGETS,
+  PAPER_DOMAIN_BUDGETS,
+  promptsFor,
+} from '../../../main/cod/config.ts';
 import {
   HINT_FORMAT_PENALTY,
   HINTS_END,
@@ -27,6 +34,8 @@ import { trainerConfigSchema } from '../../../main/training/training-config.ts';
 import { listDomains } from '../../../main/envs/registry.ts';
 import { control } from '../../../main/envs/domains/control/index.ts';
 import { gridNav } from '../../../main/envs/domains/gridnav/index.ts';
+import { pde } from '../../../main/envs/domains/pde/index.ts';
+import { PAPER_PDE_HISTORY } from '../../../main/envs/domains/pde/paper/episode.ts';
 import type { DomainWithAgents } from '../../../main/envs/sdk.ts';
 import { hiddenOffsetDomain } from '../../fixtures/domains/hidden-offset.ts';
 
@@ -153,6 +162,129 @@ describe('paper protocol: prompts (chat)', () => {
   });
 });
 
+describe('paper protocol: PDE budgets (train/pde_discovery_cod_600steps_hard.yaml @ 139d1c43, bench/eval_source_checkpoints_all_domains.yaml @ 1d7fae4a)', () => {
+  it('4000 hard for solve and update, a 4000-token length line in training and evaluations; other domains unchanged', () => {
+    expect(PAPER_DOMAIN_BUDGETS.pde).toEqual({ maxNewTokens: 4000, trainLengthTokens: 4000, evalLengthTokens: 4000 });
+    const pdeTrain = { solveMaxNewTokens: 4000, updateMaxNewTokens: 4000, lengthInstructionTokens: 4000 };
+    expect(budgetsFor(paper, 'pde')).toEqual(pdeTrain);
+    expect(budgetsFor(lifecycleConfig({ protocol: 'paper', phase: 'eval' }), 'pde')).toEqual(pdeTrain);
+    expect(budgetsFor(paper, 'frozenlake')).toEqual({
+      solveMaxNewTokens: 2000,
+      updateMaxNewTokens: 2000,
+      lengthInstructionTokens: 1000,
+    });
+    expect(budgetsFor(lifecycleConfig({ protocol: 'paper', phase: 'eval' }), 'alchemy').lengthInstructionTokens).toBe(
+      1500,
+    );
+    expect(maxNewTokensOf(paper)).toBe(4000);
+    // The workbench's protocol and the compact rendering have no per-domain budgets: PDE as every domain.
+    for (const own of [lifecycleConfig(), lifecycleConfig({ protocol: 'paper', rendering: 'compact' })]) {
+      expect(own.domainBudgets).toEqual({});
+      expect(budgetsFor(own, 'pde')).toEqual(budgetsFor(own, 'frozenlake'));
+      expect(maxNewTokensOf(own)).toBe(Math.max(own.solveMaxNewTokens, own.updateMaxNewTokens));
+    }
+    // A curriculum's explicit budgets hold for every domain, as the reference's one config does.
+    const set = lifecycleConfig({ protocol: 'paper', solveMaxNewTokens: 2000, lengthInstructionTokens: 1000 });
+    expect(budgetsFor(set, 'pde')).toEqual({
+      solveMaxNewTokens: 2000,
+      updateMaxNewTokens: 4000,
+      lengthInstructionTokens: 1000,
+    });
+    const { curriculum } = parseCurriculum(
+      'name: p\nlifecycle:\n  protocol: paper\ntrain:\n  domains:\n    - id: pde\n      preset: paper\n',
+      'p.yaml',
+    );
+    expect(budgetsFor(curriculumLifecycleConfig(curriculum), 'pde').lengthInstructionTokens).toBe(4000);
+    expect(budgetsFor(curriculumLifecycleConfig(curriculum, 'notes', 'eval'), 'pde').lengthInstructionTokens).toBe(
+      4000,
+    );
+    expect(
+      budgetsFor(curriculumLifecycleConfig(curriculum, 'notes', 'eval'), 'frozenlake').lengthInstructionTokens,
+    ).toBe(1500);
+    expect(() => lifecycleConfig({ phase: 'test' as 'eval' })).toThrow(/unknown phase 'test'/);
+  });
+});
+
+describe('paper protocol: the PDE solve conversation (pde_discovery/workflow.py @ 139d1c43, _compress_memory)', () => {
+  const SUMMARIZE = 'checking\n<answer>\n<summarize_pack_evidence/>\n</answer>';
+  /** Asks for the pack summary six times (the task's 6 steps), then writes a hint. */
+  async function play(preset: string) {
+    const host = new InProcessEnvHost([pde]);
+    const requests: PolicyRequest[] = [];
+    const policy: Policy = {
+      name: 'summarizer',
+      async respond(batch) {
+        requests.push(...batch);
+        return batch.map((r) => ({
+          text: r.kind === 'solve' ? SUMMARIZE : `${HINTS_START}\n- sample first\n${HINTS_END}`,
+        }));
+      },
+    };
+    const packs = planPacks({
+      datasetId: 'c',
+      domain: 'pde',
+      preset,
+      split: 'eval',
+      strategy: 'cod',
+      packSize: 2,
+      count: 1,
+    });
+    await runRollout({ host, policy, packs, groupSize: 1, config: paper });
+    await host.dispose();
+    return requests;
+  }
+  const users = (r: PolicyRequest) => r.messages.filter((m) => m.role === 'user').map((m) => m.content);
+
+  it('shows old feedback as "[History compressed.]", the last three user turns whole; 4000-token budgets', async () => {
+    const requests = await play('paper');
+    const solve = requests.filter((r) => r.kind === 'solve' && r.position === 0);
+    expect(solve).toHaveLength(6);
+    expect(solve.every((r) => r.maxNewTokens === 4000)).toBe(true);
+    expect(solve[0].messages[0].content).toMatch(
+      /\n\n## Response length limit\nPlease limit your response \(including your thinking process\) to 4000 tokens\.$/,
+    );
+    const update = requests.find((r) => r.kind === 'update')!;
+    expect(update.maxNewTokens).toBe(4000);
+    expect(update.messages[0].content.endsWith('\n\nPlease limit your response to 4000 tokens.')).toBe(true);
+    // Request 6 holds 6 user turns: the 1st has no feedback (whole), the 2nd and 3rd compressed, 4th-6th whole.
+    const last = users(solve[5]);
+    const whole = users(solve[5 - 1]).concat(last.slice(-1));
+    expect(last).toHaveLength(6);
+    expect(last[0]).toContain('No action has been taken in this task yet.');
+    for (const k of [1, 2]) {
+      expect(last[k]).toBe(
+        `Task 1/2 | Step ${k + 1}/6\nPoint budget: 6/6 remaining\n\nTask: Discover the nonlinear reaction term f(u) in ` +
+          'partial_t u = partial_xx u + f(u) using active sampling, sparse regression, and scientific context.\n\n' +
+          'Datasets: none\nLatest sampled-data max error: none\n\n\nAction feedback:\n[History compressed.]',
+      );
+    }
+    for (const k of [3, 4, 5]) {
+      expect(last[k]).toBe(whole[k]);
+      expect(last[k]).toContain('Action feedback:\nPack evidence summary: no prior task evidence has been recorded');
+    }
+    // Responses stay whole (context_compression_mode keep_all).
+    expect(solve[5].messages.filter((m) => m.role === 'assistant').every((m) => m.content === SUMMARIZE)).toBe(true);
+  });
+
+  it("only PDE's paper presets shorten the conversation; every other preset of every domain keeps its turns whole", async () => {
+    const host = new InProcessEnvHost();
+    for (const d of listDomains()) {
+      for (const preset of d.presets) {
+        const h = await host.openPack(d.id, { seed: 'h', preset, rendering: 'chat', packSize: 2 });
+        const start = await h.startTask(0);
+        const paperPde = d.id === 'pde' && preset.startsWith('paper');
+        expect([d.id, preset, start.historyCompression]).toEqual([
+          d.id,
+          preset,
+          paperPde ? PAPER_PDE_HISTORY : undefined,
+        ]);
+        await h.close();
+      }
+    }
+    await host.dispose();
+  });
+});
+
 describe('paper protocol: a lifecycle', () => {
   const host = new InProcessEnvHost([hiddenOffsetDomain]);
   const packs = planPacks({
@@ -181,6 +313,35 @@ describe('paper protocol: a lifecycle', () => {
     };
     return { policy, requests };
   }
+
+  it("opens each pack with its index in the suite (the PDE bench's template assignment reads it)", async () => {
+    const seen: number[] = [];
+    const recordingDomain: DomainWithAgents = {
+      ...hiddenOffsetDomain,
+      openPack(a) {
+        seen.push(a.packIndex ?? -1);
+        return hiddenOffsetDomain.openPack(a);
+      },
+    };
+    const three = planPacks({
+      datasetId: 'ix',
+      domain: 'hidden-offset',
+      preset: 'train',
+      split: 'eval',
+      strategy: 'cod',
+      packSize: 1,
+      count: 3,
+    });
+    const oracle = new ScriptedPolicy(recordingDomain, { kind: 'oracle', seed: 't' });
+    await runRollout({
+      host: new InProcessEnvHost([recordingDomain]),
+      policy: oracle,
+      packs: three,
+      groupSize: 1,
+      config: paper,
+    });
+    expect(seen.sort()).toEqual([0, 1, 2]);
+  });
 
   it('asks for no stop strings, shows z_0 as Hints: null, scores an empty hints block -0.1', async () => {
     const { policy, requests } = recording();

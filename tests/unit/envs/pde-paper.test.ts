@@ -265,6 +265,28 @@ describe('pde paper: the episode', () => {
     }
   });
 
+  it('assigns the bench template by pack index on paper-hard: pack k gets eligible template k mod 25 (get_pde_discovery_data.py @ 139d1c43, build_stratified_eval_template_assignments)', () => {
+    const eligible = LAW_FAMILIES.physical_full_eval_4000.filter((t) => t.terms.length >= 1 && t.terms.length <= 3);
+    expect(eligible).toHaveLength(25);
+    const inOrder = (ts: readonly string[]) => [...ts].sort((a, b) => DICT.indexOf(a) - DICT.indexOf(b)).join(' ');
+    const hard = PAPER_PDE_PRESETS['paper-hard'];
+    for (const k of [0, 7, 24, 25, 51]) {
+      const { law } = new PaperPdeWorld(`p-strat-${k}`, hard, 8, k);
+      expect(law.terms.join(' ')).toBe(inOrder(eligible[k % 25].terms));
+    }
+    // Without an index (a pack opened outside a suite) the template is drawn, as for training rows.
+    const drawn = new Set(
+      [0, 1, 2, 3, 4, 5].map((k) => new PaperPdeWorld(`p-strat-${k}`, hard, 8).law.terms.join(' ')),
+    );
+    expect(drawn.size).toBeGreaterThan(1);
+    // Training rows carry no template: `paper` ignores the index.
+    const train = PAPER_PDE_PRESETS.paper;
+    expect(new PaperPdeWorld('p-train', train, 4, 3).law).toEqual(new PaperPdeWorld('p-train', train, 4).law);
+    expect(() => pde.openPack({ seed: 's', preset: 'paper-hard', rendering: 'chat', packIndex: -1 })).toThrow(
+      /packIndex must be a non-negative integer, got -1/,
+    );
+  });
+
   it('answers a commit with the three diagnostic lines: never the true terms, never the reward', () => {
     const pack = open('p-feedback');
     const ep = pack.startTask(0);

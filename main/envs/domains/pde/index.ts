@@ -88,7 +88,7 @@ function openPaperPack(args: OpenPackArgs, preset: 'paper' | 'paper-hard'): Pack
     startTask(index: number): TaskEpisode {
       const i = checkTaskIndex('pde', index);
       // The law and the trajectories are drawn once per pack (on first use: calibration and simulation take time).
-      world ??= new PaperPdeWorld(seed, params, packSize);
+      world ??= new PaperPdeWorld(seed, params, packSize, args.packIndex);
       if (i === 0) state = new PaperPackState();
       return new PaperPdeEpisode(`pde/${packTag}/${i}`, i, world, state);
     },

@@ -110,6 +110,13 @@ export function checkPackArgs(domain: string, args: OpenPackArgs): void {
       `${domain}.packSize`,
     );
   }
+  if (args.packIndex !== undefined && !(Number.isSafeInteger(args.packIndex) && args.packIndex >= 0)) {
+    throw new CodError(
+      'bad_config',
+      `packIndex must be a non-negative integer, got ${String(args.packIndex)}`,
+      `${domain}.packIndex`,
+    );
+  }
   if (!RENDERINGS.includes(args.rendering)) {
     throw new CodError(
       'bad_config',

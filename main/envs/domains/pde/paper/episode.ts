@@ -7,8 +7,10 @@
  * the hidden-formula reward; running out of steps gives 0. The final feedback (_get_feedback) holds the latest
  * sampled-data diagnostic, finalised equation and regression candidate, never the law or the reward; the update
  * prompt's trajectory is the reference's (system prompt, then each step's user turn and whole response) with the
- * user turns before the last two reduced to "[History compressed.]" after their "Action feedback:" (_compress_memory).
+ * user turns before the last two reduced to "[History compressed.]" after their "Action feedback:" (_compress_memory);
+ * the same rule (PAPER_PDE_HISTORY) shortens the running conversation, applied by the lifecycle.
  */
+import { compressUserTurns, type HistoryCompression } from '../../../history-compression.ts';
 import { Rng } from '../../../seed.ts';
 import type { EpisodeEnd, Outcome, StepResult, TaskEpisode } from '../../../sdk.ts';
 import { paperSystemPrompt, paperUserPrompt, supportSizeHint, type EvidenceMemory } from './prompts.ts';
@@ -36,6 +38,17 @@ const LIST_TAGS: ReadonlySet<string> = new Set(['dictionary', 'candidate_equatio
 const DICTIONARY: readonly string[] = PAPER_DICTIONARY;
 const FORMAT_ERROR = 'Invalid format: expected exactly one XML action wrapped in <answer>...</answer>. Game over.';
 
+/**
+ * _compress_memory, after every step: user turns before the newest two lose what follows their first "Action
+ * feedback:" (split(...)[0] + "Action feedback:\n[History compressed.]"); the next request adds one more turn, so
+ * the model sees its last three user turns whole.
+ */
+export const PAPER_PDE_HISTORY: HistoryCompression = {
+  keepWholeUserTurns: 3,
+  marker: 'Action feedback:',
+  replacement: 'Action feedback:\n[History compressed.]',
+};
+
 type Handled = { readonly feedback: string; readonly terminated: boolean; readonly formatError: boolean };
 const info = (feedback: string): Handled => ({ feedback, terminated: false, formatError: false });
 
@@ -52,6 +65,7 @@ interface LastRegression {
 
 export class PaperPdeEpisode implements TaskEpisode {
   readonly maxTurns: number;
+  readonly historyCompression = PAPER_PDE_HISTORY;
   private readonly position: number;
   private readonly system: string;
   private steps = 0;
@@ -495,14 +509,14 @@ export class PaperPdeEpisode implements TaskEpisode {
 
   /** _build_trajectory over the memory as _compress_memory leaves it after the last step. */
   private trajectory(): string {
-    const cutoff = Math.max(1, this.steps - 1);
+    // No new turn follows the last step's compression: one fewer user turn than in a request stays whole.
+    const shown = compressUserTurns(
+      this.memory.map((m) => m.observation),
+      PAPER_PDE_HISTORY,
+      PAPER_PDE_HISTORY.keepWholeUserTurns - 1,
+    );
     const parts = [`System:\n${this.system}`];
-    this.memory.forEach((m, i) => {
-      let observation = m.observation;
-      const at = observation.indexOf('Action feedback:');
-      if (i + 1 < cutoff && at >= 0) observation = `${observation.slice(0, at)}Action feedback:\n[History compressed.]`;
-      parts.push(`Step ${i + 1}:\nObservation: ${observation}\nAction: ${m.response}`);
-    });
+    this.memory.forEach((m, i) => parts.push(`Step ${i + 1}:\nObservation: ${shown[i]}\nAction: ${m.response}`));
     return parts.join('\n\n');
   }
 

@@ -51,9 +51,9 @@ export function eligibleTemplates(
   return eligible;
 }
 
-/** One draw of sample_hidden_reaction. */
-export function sampleHiddenLaw(rng: Rng, eligible: readonly LawTemplate[]): HiddenLaw {
-  const template = eligible[rng.int(0, eligible.length - 1)];
+/** One draw of sample_hidden_reaction: of the given eligible template, else of one drawn uniformly. */
+export function sampleHiddenLaw(rng: Rng, eligible: readonly LawTemplate[], templateIndex?: number): HiddenLaw {
+  const template = eligible[templateIndex ?? rng.int(0, eligible.length - 1)];
   const order = (t: string) => (PAPER_DICTIONARY as readonly string[]).indexOf(t);
   const terms = [...template.terms].sort((a, b) => order(a) - order(b));
   const coefficients = new Map<string, number>();
@@ -199,17 +199,32 @@ export function isStableLaw(law: Coefficients, p: PackTrajectories, limit: numbe
   return true;
 }
 
-/** _ensure_hidden_reaction: draws until stable (the last draw after 128 tries). */
+/**
+ * _ensure_hidden_reaction: draws until stable (the last draw after 128 tries); with a template index (a bench row's
+ * ground_truth_template_index) every draw is of that eligible template.
+ */
 export function drawHiddenLaw(
   seed: string,
   eligible: readonly LawTemplate[],
   pack: PackTrajectories,
   limit: number,
+  templateIndex?: number,
 ): HiddenLaw {
+  if (
+    templateIndex !== undefined &&
+    !(Number.isInteger(templateIndex) && templateIndex >= 0 && templateIndex < eligible.length)
+  ) {
+    // sample_hidden_reaction's own check.
+    throw new CodError(
+      'bad_config',
+      `ground_truth_template_index=${templateIndex} is outside the eligible template range [0, ${eligible.length - 1}]`,
+      'pde.paper',
+    );
+  }
   const rng = Rng.of('pde-paper', seed, 'ground-truth');
-  let law = sampleHiddenLaw(rng, eligible);
+  let law = sampleHiddenLaw(rng, eligible, templateIndex);
   for (let attempt = 0; attempt < GT_STABILITY_MAX_ATTEMPTS; attempt++) {
-    if (attempt > 0) law = sampleHiddenLaw(rng, eligible);
+    if (attempt > 0) law = sampleHiddenLaw(rng, eligible, templateIndex);
     if (isStableLaw(law.coefficients, pack, limit)) break;
   }
   return law;

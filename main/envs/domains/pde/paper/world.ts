@@ -49,6 +49,8 @@ export class PaperPdeWorld {
     readonly seed: string,
     readonly params: PaperPdeParams,
     readonly packSize: number,
+    /** The pack's index in its suite (OpenPackArgs.packIndex): the bench's template assignment. */
+    packIndex?: number,
   ) {
     const templates = LAW_FAMILIES[params.family];
     this.amplitudeUpper = familyAmplitudeUpper(
@@ -63,6 +65,9 @@ export class PaperPdeWorld {
       eligibleTemplates(templates, params.minTerms, params.maxTerms),
       this.trajectorySpec(),
       params.stateAbsLimit,
+      params.evalTemplateCount !== undefined && packIndex !== undefined
+        ? packIndex % params.evalTemplateCount
+        : undefined,
     );
   }
 
