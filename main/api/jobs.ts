@@ -82,7 +82,14 @@ export const stepEvent = z.object({
   metrics: z.record(z.string(), z.number().nullable()),
 });
 export const checkpointEvent = z.object({ event: z.literal('checkpoint'), step, path: z.string() });
-export const evalEvent = z.object({ event: z.literal('eval'), step, suite: z.string(), summary: suiteSummary });
+export const evalEvent = z.object({
+  event: z.literal('eval'),
+  step,
+  suite: z.string(),
+  summary: suiteSummary,
+  /** Read from the eval cache (the starting model evaluated before on this suite), not played. */
+  cached: z.boolean().optional(),
+});
 export const doneEvent = z.object({
   event: z.literal('done'),
   status: z.enum(['finished', 'stopped', 'failed']),
@@ -115,8 +122,26 @@ export type TrainEvent = z.infer<typeof trainEvent>;
 export type TrainerEvent = Extract<TrainEvent, { event: 'step' | 'checkpoint' | 'eval' | 'phase' }>;
 
 // `cod eval|compare --events`: progress as JSON lines on stderr.
-export const progressEvent = z.object({ event: z.literal('progress'), done: z.number(), total: z.number() });
+/** Tasks played of all the command's tasks, and (newer commands) lifecycles ended of all its lifecycles. */
+export const progressEvent = z.object({
+  event: z.literal('progress'),
+  done: z.number(),
+  total: z.number(),
+  lifecycles: z.number().optional(),
+  lifecyclesTotal: z.number().optional(),
+});
 export type ProgressEvent = z.infer<typeof progressEvent>;
+/** A suite's evaluation read from the eval cache instead of played (`side`: which side of a comparison). */
+export const cachedEvent = z.object({
+  event: z.literal('cached'),
+  suite: z.string(),
+  side: z.enum(['a', 'b']).optional(),
+  /** When and in how many seconds the cached evaluation was played. */
+  playedAt: z.string(),
+  playedS: z.number(),
+  file: z.string(),
+});
+export type CachedEvent = z.infer<typeof cachedEvent>;
 
 /** A line that is `schema`, parsed, or undefined for anything else. */
 export function parseLine<T>(schema: z.ZodType<T>, line: string): T | undefined {

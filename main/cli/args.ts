@@ -30,3 +30,37 @@ export function numberFlag(value: string | undefined, name: string, fallback: nu
   if (!Number.isFinite(n)) throw new CodError('bad_input', `--${name} must be a number, got '${value}'`);
   return n;
 }
+
+type Valued<N extends string> = { [K in N]: { type: 'string' } };
+type Switched<N extends string> = { [K in N]: { type: 'boolean' } };
+type Listed<N extends string> = { [K in N]: { type: 'string'; multiple: true } };
+
+/**
+ * The option table of parseFlags from names: `valued` flags take a value, `switches` are booleans, `lists` may be
+ * given more than once. Numbers and choices are read from the value by intFlag, numberFlag and choiceFlag.
+ */
+export function flagTable<const V extends string, const S extends string = never, const L extends string = never>(
+  valued: readonly V[],
+  switches: readonly S[] = [],
+  lists: readonly L[] = [],
+): Valued<V> & Switched<S> & Listed<L> {
+  const table: Record<string, { type: 'string' | 'boolean'; multiple?: true }> = {};
+  for (const n of valued) table[n] = { type: 'string' };
+  for (const n of switches) table[n] = { type: 'boolean' };
+  for (const n of lists) table[n] = { type: 'string', multiple: true };
+  return table as Valued<V> & Switched<S> & Listed<L>;
+}
+
+/** One of a fixed set of words; the first is the default. */
+export function choiceFlag<const C extends readonly [string, ...string[]]>(
+  value: string | undefined,
+  name: string,
+  choices: C,
+): C[number] {
+  const v = value ?? choices[0];
+  if (!choices.includes(v)) {
+    const said = `${choices.slice(0, -1).join(', ')} or ${choices[choices.length - 1]}`;
+    throw new CodError('bad_input', `--${name} must be ${said}, got '${v}'`);
+  }
+  return v;
+}

@@ -7,10 +7,14 @@ export class StopRequest {
   readonly signal: AbortSignal = this.ctl.signal;
   private readonly onSignal = (): void => {
     if (this.signal.aborted) process.exit(130);
-    this.stop('stopping after the current step (signal again to quit now)');
+    this.stop(this.message);
   };
 
-  constructor(private readonly label: string) {
+  constructor(
+    private readonly label: string,
+    /** What the first signal says it does. */
+    private readonly message = 'stopping after the current step (signal again to quit now)',
+  ) {
     process.on('SIGINT', this.onSignal);
     process.on('SIGTERM', this.onSignal);
   }

@@ -28,7 +28,7 @@ export interface LifecycleConfig {
    * solve prompt only, the paper's in both prompts.
    */
   readonly lengthInstructionTokens?: number;
-  /** Budgets that replace the three above for one domain (paper, chat: PDE's 4000; see budgetsFor). */
+  /** Budgets that replace the three above for one domain (paper, chat: PDE, Optimal Control, Grid Navigation; see budgetsFor). */
   readonly domainBudgets: Readonly<Record<string, ResponseBudgets>>;
 }
 
@@ -53,7 +53,7 @@ export interface LifecycleConfigInput {
   readonly updateMaxNewTokens?: number;
   /** Set: every domain's length line (paper defaults otherwise: per phase and domain). */
   readonly lengthInstructionTokens?: number;
-  /** Which of the paper's default length lines applies (default 'train'). */
+  /** Which of the paper's default budgets apply: training's or evaluation's (default 'train'). */
   readonly phase?: LifecyclePhase;
 }
 
@@ -63,29 +63,43 @@ const TOKENS: Readonly<Record<Rendering, { solve: number; update: number }>> = {
   compact: { solve: 128, update: 256 },
 };
 
-/**
- * The paper's budgets (chat): 2000 tokens hard for every response (`model.max_response_tokens`), a soft length line
- * of 1000 in training (`max_response_tokens_restraint`; exp_plan_final/train/frozen_lake_obscure.yaml @ 041ef5cf)
- * and 1500 in evaluation (exp_plan_final/bench/eval_terminal.yaml @ 1d7fae4a).
- */
-export const PAPER_BUDGETS: PaperBudgets = { maxNewTokens: 2000, trainLengthTokens: 1000, evalLengthTokens: 1500 };
+/** One phase's budgets: hard new tokens per response (`model.max_response_tokens`) and the soft length line. */
+interface PhaseBudgets {
+  readonly maxNewTokens: number;
+  readonly lengthTokens: number;
+}
 
 interface PaperBudgets {
-  readonly maxNewTokens: number;
-  readonly trainLengthTokens: number;
-  readonly evalLengthTokens: number;
+  readonly train: PhaseBudgets;
+  readonly eval: PhaseBudgets;
 }
 
 /**
- * Domains whose reference configs set other budgets. PDE: `model.max_response_tokens: 4000` and
- * `cod_workflow_args.max_response_tokens_restraint: 4000` in training
- * (exp_plan_final/train/pde_discovery_cod_600steps_hard.yaml @ 139d1c43) and in its bench
- * (bench/eval_source_checkpoints_all_domains.yaml @ 1d7fae4a): 4000 tokens hard for solve and update responses and
- * a 4000-token length line in both prompts, train and eval alike. A curriculum's explicit budgets still apply to
- * every domain, as the reference's one config does.
+ * The paper's budgets (chat): 2000 tokens hard for every response (`model.max_response_tokens`), a soft length line
+ * of 1000 in training (`max_response_tokens_restraint`; exp_plan_final/train/frozen_lake_obscure.yaml @ 041ef5cf,
+ * mixed_flobs_alchran.yaml @ 0333f933) and 1500 in evaluation (bench/eval_terminal.yaml and eval_alchemy_easy.yaml
+ * @ 1d7fae4a, eval_alchemy_hard.yaml @ 139d1c43, shiweijiezero/Trinity-RFT eval_frozenlake_obscure_hard.yaml
+ * @ 622ba7ee). FrozenLake, Alchemy and Terminal use these (Terminal has no training config: OOD eval only).
+ */
+export const PAPER_BUDGETS: PaperBudgets = {
+  train: { maxNewTokens: 2000, lengthTokens: 1000 },
+  eval: { maxNewTokens: 2000, lengthTokens: 1500 },
+};
+
+/**
+ * Domains whose reference configs (the Qwen3.6-27B runs) set other budgets, for solve and update responses alike;
+ * evaluations follow bench/eval_source_checkpoints_all_domains.yaml @ 1d7fae4a (`max_response_tokens` 4000,
+ * `max_response_tokens_restraint` 4000 for PDE, Optimal Control and Grid Navigation). Training:
+ * - pde: exp_plan_final/train/pde_discovery_cod_600steps_hard.yaml @ 139d1c43, 4000 hard, length line 4000;
+ * - control: train/optimal_control_improve.yaml @ 1d7fae4a, 4000 hard, length line 4000;
+ * - gridnav: train/grid_navigation_27b.yaml @ 139d1c43 (the config the README trains, whose map parameters the
+ *   `paper` preset follows), 3999 hard (its max_model_len 26000 = 22000 prompt + 3999 + 1), length line 4000.
+ * A curriculum's explicit budgets still apply to every domain, as the reference's one config does.
  */
 export const PAPER_DOMAIN_BUDGETS: Readonly<Record<string, PaperBudgets>> = {
-  pde: { maxNewTokens: 4000, trainLengthTokens: 4000, evalLengthTokens: 4000 },
+  pde: { train: { maxNewTokens: 4000, lengthTokens: 4000 }, eval: { maxNewTokens: 4000, lengthTokens: 4000 } },
+  control: { train: { maxNewTokens: 4000, lengthTokens: 4000 }, eval: { maxNewTokens: 4000, lengthTokens: 4000 } },
+  gridnav: { train: { maxNewTokens: 3999, lengthTokens: 4000 }, eval: { maxNewTokens: 4000, lengthTokens: 4000 } },
 };
 
 export const DEFAULT_MEMORY_CHAR_BUDGET = 2000;
@@ -126,9 +140,9 @@ export function lifecycleConfig(input: LifecycleConfigInput = {}): LifecycleConf
   if (phase !== 'train' && phase !== 'eval')
     throw new CodError('bad_config', `unknown phase '${String(phase)}' (train, eval)`, 'phase');
   const paperDefaults = (b: PaperBudgets): BudgetDefaults => ({
-    solve: b.maxNewTokens,
-    update: b.maxNewTokens,
-    length: phase === 'eval' ? b.evalLengthTokens : b.trainLengthTokens,
+    solve: b[phase].maxNewTokens,
+    update: b[phase].maxNewTokens,
+    length: b[phase].lengthTokens,
   });
   const own = responseBudgets(input, paperChat ? paperDefaults(PAPER_BUDGETS) : TOKENS[rendering]);
   const domainBudgets: Record<string, ResponseBudgets> = {};

@@ -71,6 +71,7 @@ function checkStrategy(s: unknown): PackStrategy {
   return s as PackStrategy;
 }
 
+/** What every pack of one dataset chunk shares. */
 interface ChunkBase {
   readonly datasetId: string;
   readonly domain: string;
@@ -78,6 +79,7 @@ interface ChunkBase {
   readonly options?: Readonly<Record<string, unknown>>;
   readonly split: string;
   readonly strategy: PackStrategy;
+  /** S. */
   readonly packSize: number;
 }
 
@@ -105,15 +107,7 @@ function packsOfChunk(b: ChunkBase, index: number, chunkTasks: readonly number[]
   }
 }
 
-export interface PackPlan {
-  readonly datasetId: string;
-  readonly domain: string;
-  readonly preset: string;
-  readonly options?: Readonly<Record<string, unknown>>;
-  readonly split: string;
-  readonly strategy: PackStrategy;
-  /** S. */
-  readonly packSize: number;
+export interface PackPlan extends ChunkBase {
   /** Number of chunks (instances). `ralph_full` yields one pack per task of each chunk. */
   readonly count: number;
   /** Index of the first chunk (to continue a dataset across steps). Default 0. */

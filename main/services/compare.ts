@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import {
+  cachedEvent,
   compareResult,
   JOB_COMMANDS,
   parseCompareOutput,
@@ -34,6 +35,8 @@ export class CompareService {
     private readonly curricula: CurriculaService,
     private readonly builtinModel: () => string | null,
     private readonly scratchDir: string,
+    /** The workbench's home: the worker keeps and reads its eval cache there ($COD_HOME/cache/evals). */
+    private readonly codHome?: string,
   ) {}
 
   /** The model directory of a side, checked to be a model (config.json) before any worker starts. */
@@ -123,7 +126,7 @@ export class CompareService {
     }
     const args = [JOB_COMMANDS.compare, aDir, bDir, '--curriculum', file, '--suite', spec.suite, '--json', '--events'];
     if (spec.seeds) args.push('--seeds', spec.seeds.join(','));
-    const proc = this.host.start({ args });
+    const proc = this.host.start({ args, ...(this.codHome ? { env: { COD_HOME: this.codHome } } : {}) });
     // Asked to stop: the worker is ended (by a signal headless; an Electron utility process reports only a code).
     let cancelled = false;
     this.jobs.setCancel(job.id, () => {
@@ -135,19 +138,33 @@ export class CompareService {
     const stdout: string[] = [];
     const sides = { a: this.describe(spec.a), b: this.describe(spec.b) };
     proc.onStdoutLine((l) => stdout.push(l));
+    // Sides read from the eval cache instead of played: said in the phase line while the job runs.
+    const cached = new Set<'a' | 'b'>();
+    const fromCache = (s: 'a' | 'b') => `${s.toUpperCase()} (${sides[s]}) read from the eval cache`;
     proc.onStderrLine((l) => {
+      const c = parseLine(cachedEvent, l);
+      if (c?.side) {
+        cached.add(c.side);
+        this.jobs.update(job.id, {
+          state: 'running',
+          phase: { key: c.side, name: `evaluate ${c.side.toUpperCase()}`, label: fromCache(c.side) },
+        });
+        return;
+      }
       const p = parseLine(progressEvent, l);
       if (p) {
         // Side A plays the first half of the tasks, then side B the same packs.
         const half = p.total / 2;
         const onB = p.done >= half && p.done > 0;
+        const s = onB ? 'b' : 'a';
+        const note = onB && cached.has('a') ? ` · ${fromCache('a')}` : '';
         this.jobs.update(job.id, {
           state: 'running',
           progress: { done: p.done, total: p.total, unit: 'tasks' },
           phase: {
-            key: onB ? 'b' : 'a',
+            key: s,
             name: onB ? 'evaluate B' : 'evaluate A',
-            label: `evaluating ${onB ? 'B' : 'A'} (${onB ? sides.b : sides.a})`,
+            label: cached.has(s) ? fromCache(s) : `evaluating ${onB ? 'B' : 'A'} (${sides[s]})${note}`,
             done: onB ? p.done - half : p.done,
             total: half,
             unit: 'tasks',

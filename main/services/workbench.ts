@@ -67,7 +67,7 @@ export function createWorkbench(opts: WorkbenchOptions): Workbench {
   const curricula = new CurriculaService(path.join(appRoot, 'resources', 'curricula'), home);
   const runs = new RunsService(store, host, jobs, curricula, model);
   const replay = new ReplayService(store);
-  const compare = new CompareService(store, host, jobs, curricula, model, path.join(home, 'tmp'));
+  const compare = new CompareService(store, host, jobs, curricula, model, path.join(home, 'tmp'), home);
   const stopFollow = store.follow((ev) => emit({ type: 'rows', ...ev }), {
     intervalMs: opts.followIntervalMs ?? 250,
     onError: () => {}, // busy past the timeout: the next poll asks again from the same version

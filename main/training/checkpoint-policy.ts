@@ -29,8 +29,12 @@ export interface CheckpointPolicy {
   dispose(): Promise<void>;
 }
 
-export async function openCheckpointPolicy(dir: string, opts: CheckpointPolicyOptions = {}): Promise<CheckpointPolicy> {
-  // A clear "not found" before the loaders report the first file they miss inside a directory that is not there.
+/**
+ * What opening a checkpoint to sample from checks first: the directory is there (a clear "not found" before the
+ * loaders report the first file they miss inside it), the temperature (default 1) is >= 0 and the thread count a
+ * positive integer. Returns the temperature.
+ */
+export async function checkSamplingArgs(dir: string, temperature = 1, threads?: number): Promise<number> {
   let isDir: boolean;
   try {
     isDir = (await stat(dir)).isDirectory();
@@ -38,12 +42,15 @@ export async function openCheckpointPolicy(dir: string, opts: CheckpointPolicyOp
     throw new CodError('not_found', 'checkpoint directory not found', dir);
   }
   if (!isDir) throw new CodError('bad_checkpoint', 'not a directory', dir);
-  const temperature = opts.temperature ?? 1;
   if (!(Number.isFinite(temperature) && temperature >= 0))
-    throw new CodError('bad_input', `temperature must be a number ≥ 0, got ${String(opts.temperature)}`, 'temperature');
-  if (opts.threads !== undefined && !(Number.isInteger(opts.threads) && opts.threads >= 1))
-    throw new CodError('bad_input', `threads must be a positive integer, got ${String(opts.threads)}`, 'threads');
+    throw new CodError('bad_input', `temperature must be a number ≥ 0, got ${String(temperature)}`, 'temperature');
+  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1))
+    throw new CodError('bad_input', `threads must be a positive integer, got ${String(threads)}`, 'threads');
+  return temperature;
+}
 
+export async function openCheckpointPolicy(dir: string, opts: CheckpointPolicyOptions = {}): Promise<CheckpointPolicy> {
+  const temperature = await checkSamplingArgs(dir, opts.temperature, opts.threads);
   const model = await openModelDir(dir);
   const sampler = new Sampler(model.config, model.weights, {
     ...opts.sampler,

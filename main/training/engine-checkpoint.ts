@@ -5,7 +5,7 @@
  * without it is incomplete and is never used. (A CoD run's checkpoints live on the training backend's side:
  * run-checkpoint.ts.)
  */
-import { copyFile, mkdir, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdir, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -20,7 +20,7 @@ import {
   writeSafetensorsFile,
 } from '../models/safetensors.ts';
 import { TOKENIZER_FILES } from '../models/model-dir.ts';
-import { sha256File } from './run-checkpoint.ts';
+import { readTrainerState, sha256File } from './run-checkpoint.ts';
 import { parameterSpecs } from '../models/transformer.ts';
 
 export interface OptimizerSnapshot {
@@ -118,20 +118,7 @@ export async function verifyEngineCheckpoint(dir: string, sha256: string): Promi
 }
 
 export async function loadEngineCheckpoint(dir: string, expectSha256?: string): Promise<EngineCheckpoint> {
-  const statePath = join(dir, 'trainer', 'state.json');
-  let raw: unknown;
-  try {
-    raw = JSON.parse(await readFile(statePath, 'utf8'));
-  } catch (e) {
-    throw new CodError(
-      'bad_checkpoint',
-      `incomplete checkpoint: cannot read trainer state (${(e as Error).message})`,
-      statePath,
-    );
-  }
-  const st = stateSchema.safeParse(raw);
-  if (!st.success)
-    throw new CodError('bad_checkpoint', `trainer state is malformed: ${st.error.issues[0].message}`, statePath);
+  const state = await readTrainerState(dir, stateSchema);
   if (expectSha256 !== undefined) await verifyEngineCheckpoint(dir, expectSha256);
   const { config, weights } = await loadCheckpoint(dir);
   const optPath = join(dir, 'trainer', 'optimizer.safetensors');
@@ -141,12 +128,12 @@ export async function loadEngineCheckpoint(dir: string, expectSha256?: string): 
   const m = byPrefix(config, opt.tensors, 'm.', optPath);
   const v = byPrefix(config, opt.tensors, 'v.', optPath);
   const versions = new Map<number, Map<string, Float32Array>>();
-  if (st.data.versions.length > 0) {
+  if (state.versions.length > 0) {
     const vPath = join(dir, 'trainer', 'policy-versions.safetensors');
     const vs = await readSafetensorsFile(vPath).catch((e: Error) => {
       throw e instanceof CodError ? e : new CodError('bad_checkpoint', e.message, vPath);
     });
-    for (const n of st.data.versions) versions.set(n, byPrefix(config, vs.tensors, `v${n}.`, vPath));
+    for (const n of state.versions) versions.set(n, byPrefix(config, vs.tensors, `v${n}.`, vPath));
   }
-  return { step: st.data.step, config, weights, optimizer: { step: st.data.optimizerStep, m, v }, versions };
+  return { step: state.step, config, weights, optimizer: { step: state.optimizerStep, m, v }, versions };
 }

@@ -5,7 +5,6 @@
  * (config.json, the weights' headers against it, tokenizer and chat template), so a bad one is one clear error before
  * any lifecycle runs.
  */
-import { stat } from 'node:fs/promises';
 import type { TrainingBackend } from '../backend/backend.ts';
 import { LocalBackend } from '../backend/local/backend.ts';
 import type { WorkerHost } from '../backend/compute-workers.ts';
@@ -13,15 +12,23 @@ import { CodError } from '../base/errors.ts';
 import type { Policy } from '../cod/policy.ts';
 import { checkTensorsAgainstConfig, readCheckpointTensorInfo } from '../models/checkpoint-files.ts';
 import { openChatModel, type ChatModel } from '../models/model-dir.ts';
+import type { SchedulerOptions } from '../cod/scheduler.ts';
 import { BackendPolicy } from './backend-policy.ts';
+import { checkSamplingArgs } from './checkpoint-policy.ts';
+import { SpreadPolicy } from './spread-policy.ts';
 
 export interface EvalPolicyOptions {
   /** Where the local backend's sampler runs. */
   readonly workers: WorkerHost;
   /** Sampling temperature (cod-method.md §5: evaluation samples at 1.0). */
   readonly temperature?: number;
-  /** onnxruntime intra-op threads of the sampler (default 1). */
+  /** onnxruntime intra-op threads of each sampler (default 1). */
   readonly threads?: number;
+  /**
+   * Policy workers (samplers) sharing the requests (default 1): each its own thread with its own copy of the
+   * weights. Give the lifecycle scheduler `samplers` batches in flight (EvalPolicy.scheduler) to keep them all busy.
+   */
+  readonly samplers?: number;
   /** Name shown in reports (default: the directory). */
   readonly name?: string;
 }
@@ -29,35 +36,45 @@ export interface EvalPolicyOptions {
 export interface EvalPolicy {
   readonly policy: Policy;
   readonly chat: ChatModel;
+  /** The first sampler's backend. */
   readonly backend: TrainingBackend;
-  /** Stops the sampler. */
+  /** What the lifecycle scheduler needs to keep every sampler busy. */
+  readonly scheduler: Pick<SchedulerOptions, 'maxInFlight'>;
+  /** Stops the samplers (again: the same promise). */
   dispose(): Promise<void>;
 }
 
 const MODEL_NAME = 'checkpoint';
+/** More samplers than cores only adds copies of the weights. */
+export const MAX_SAMPLERS = 64;
 
 export async function openEvalPolicy(dir: string, o: EvalPolicyOptions): Promise<EvalPolicy> {
-  let isDir: boolean;
-  try {
-    isDir = (await stat(dir)).isDirectory();
-  } catch {
-    throw new CodError('not_found', 'checkpoint directory not found', dir);
-  }
-  if (!isDir) throw new CodError('bad_checkpoint', 'not a directory', dir);
-  const temperature = o.temperature ?? 1;
-  if (!(Number.isFinite(temperature) && temperature >= 0))
-    throw new CodError('bad_input', `temperature must be a number ≥ 0, got ${String(o.temperature)}`, 'temperature');
-  if (o.threads !== undefined && !(Number.isInteger(o.threads) && o.threads >= 1))
-    throw new CodError('bad_input', `threads must be a positive integer, got ${String(o.threads)}`, 'threads');
+  const temperature = await checkSamplingArgs(dir, o.temperature, o.threads);
+  const samplers = o.samplers ?? 1;
+  if (!(Number.isInteger(samplers) && samplers >= 1 && samplers <= MAX_SAMPLERS))
+    throw new CodError('bad_input', `samplers must be an integer from 1 to ${MAX_SAMPLERS}, got ${String(samplers)}`);
   const chat = await openChatModel(dir);
   checkTensorsAgainstConfig(await readCheckpointTensorInfo(dir), chat.config, dir);
-  const backend = new LocalBackend({
-    models: { [MODEL_NAME]: dir },
-    // Nothing is trained or saved: sampling from the directory itself.
-    weightsRoot: dir,
-    workers: o.workers,
-    sampleThreads: o.threads ?? 1,
-  });
-  const policy = new BackendPolicy(backend, chat, { baseModel: MODEL_NAME }, { name: o.name ?? dir, temperature });
-  return { policy, chat, backend, dispose: () => backend.close() };
+  const name = o.name ?? dir;
+  const backends = Array.from(
+    { length: samplers },
+    () =>
+      new LocalBackend({
+        models: { [MODEL_NAME]: dir },
+        // Nothing is trained or saved: sampling from the directory itself.
+        weightsRoot: dir,
+        workers: o.workers,
+        sampleThreads: o.threads ?? 1,
+      }),
+  );
+  let closing: Promise<void> | undefined;
+  const parts = backends.map((b) => new BackendPolicy(b, chat, { baseModel: MODEL_NAME }, { name, temperature }));
+  return {
+    policy: parts.length === 1 ? parts[0] : new SpreadPolicy(name, parts),
+    chat,
+    backend: backends[0],
+    scheduler: { maxInFlight: samplers },
+    // Once: a stop closes the samplers at once (cancelling what they sample), the command's own cleanup again.
+    dispose: () => (closing ??= Promise.all(backends.map((b) => b.close())).then(() => undefined)),
+  };
 }

@@ -21,6 +21,7 @@ import { planPacks, type PackSpec } from '../cod/packs.ts';
 import type { Policy } from '../cod/policy.ts';
 import type { LifecycleResult, MemoryMode } from '../cod/records.ts';
 import { lifecycleSpecs, runRollout } from '../cod/rollout.ts';
+import type { SchedulerOptions } from '../cod/scheduler.ts';
 import { ScriptedPolicy, requireScriptedAgents } from '../cod/scripted-policy.ts';
 import type { EnvHost } from '../envs/host.ts';
 import { getDomain } from '../envs/registry.ts';
@@ -132,6 +133,10 @@ export interface EvaluateSuiteArgs {
   readonly resolveDomain?: (id: string) => Domain;
   /** Stop the evaluation early: it rejects with the signal's reason and returns no result. */
   readonly signal?: AbortSignal;
+  /** The lifecycle scheduler's batching (default: DEFAULT_SCHEDULER); several samplers want a batch in flight each. */
+  readonly scheduler?: Partial<SchedulerOptions>;
+  /** Called as each lifecycle ends (progress by lifecycle; tasks come through onProgress). */
+  readonly onLifecycle?: (l: LifecycleResult) => void;
 }
 
 /** The lifecycle runner's settings for a suite: the curriculum's knobs, the memory mode a baseline needs. */
@@ -177,7 +182,8 @@ export function summarizeLifecycles(lifecycles: readonly LifecycleResult[]) {
   };
 }
 
-export async function evaluateSuite(args: EvaluateSuiteArgs): Promise<SuiteResult> {
+/** The suite's settings checked, and what writes its notes: the evaluation before any lifecycle runs. */
+function planSuite(args: SuitePlanArgs) {
   const { suite, curriculum } = args;
   if (!curriculum.evals.some((e) => e.name === suite.name))
     throw new CodError('bad_input', `suite '${suite.name}' is not one of curriculum '${curriculum.name}''s`, 'suite');
@@ -208,7 +214,49 @@ export async function evaluateSuite(args: EvaluateSuiteArgs): Promise<SuiteResul
       agentScope: 'task',
     });
   }
+  return { baseline, config, seedSalt, updatePolicy };
+}
 
+/** What names an evaluation's settings, without the environment host or progress. */
+export type SuitePlanArgs = Pick<
+  EvaluateSuiteArgs,
+  'suite' | 'curriculum' | 'policy' | 'updatePolicy' | 'baseline' | 'seedSalt' | 'resolveDomain'
+>;
+
+/** The lifecycle ids a suite's evaluation plays, in pack order: what a stored evaluation of it must hold. */
+export function suiteLifecycleIds(suite: EvalSuite): string[] {
+  return lifecycleSpecs(suitePacks(suite), 1).map((s) => s.lifecycleId);
+}
+
+/**
+ * The result of playing `lifecycles` as the evaluation `args` describes: evaluateSuite's own, and an evaluation read
+ * back from the cache (main/training/eval-cache.ts), built the same way.
+ */
+export function suiteResultOf(args: SuitePlanArgs, lifecycles: LifecycleResult[]): SuiteResult {
+  const { suite } = args;
+  const { baseline, config, seedSalt, updatePolicy } = planSuite(args);
+  const usesUpdates = config.memory === 'notes';
+  return {
+    suite: suite.name,
+    kind: suite.kind,
+    domain: suite.domain,
+    preset: suite.preset,
+    strategy: suite.packStrategy,
+    packSize: suite.packSize,
+    seeds: [...suite.seeds],
+    seedSalt,
+    baseline: baseline ?? null,
+    memory: config.memory,
+    policy: args.policy.name,
+    updatePolicy: usesUpdates ? (updatePolicy ?? args.policy).name : 'none',
+    ...summarizeLifecycles(lifecycles),
+    lifecycles,
+  };
+}
+
+export async function evaluateSuite(args: EvaluateSuiteArgs): Promise<SuiteResult> {
+  const { suite } = args;
+  const { config, seedSalt, updatePolicy } = planSuite(args);
   const packs = suitePacks(suite);
   const total = packs.reduce((a, p) => a + p.tasks.length, 0);
   const tasksOf = new Map(packs.map((p) => [lifecycleSpecs([p], 1)[0].lifecycleId, p.tasks.length]));
@@ -235,26 +283,16 @@ export async function evaluateSuite(args: EvaluateSuiteArgs): Promise<SuiteResul
     onRecord: (r) => {
       if (r.episodeKind === 'solve' && r.turn === 0) count(r.lifecycleId, 1);
     },
-    onLifecycle: (l) => count(l.lifecycleId, (tasksOf.get(l.lifecycleId) ?? 0) - (counted.get(l.lifecycleId) ?? 0)),
+    onLifecycle: (l) => {
+      count(l.lifecycleId, (tasksOf.get(l.lifecycleId) ?? 0) - (counted.get(l.lifecycleId) ?? 0));
+      args.onLifecycle?.(l);
+    },
     ...(args.signal ? { signal: args.signal } : {}),
+    ...(args.scheduler ? { scheduler: args.scheduler } : {}),
   });
-  const usesUpdates = config.memory === 'notes';
-  return {
-    suite: suite.name,
-    kind: suite.kind,
-    domain: suite.domain,
-    preset: suite.preset,
-    strategy: suite.packStrategy,
-    packSize: suite.packSize,
-    seeds: [...suite.seeds],
-    seedSalt,
-    baseline: baseline ?? null,
-    memory: config.memory,
-    policy: args.policy.name,
-    updatePolicy: usesUpdates ? (updatePolicy ?? args.policy).name : 'none',
-    ...summarizeLifecycles(lifecycles),
-    lifecycles,
-  };
+  // Stopped while the last lifecycles ended: what came back is not the whole evaluation.
+  if (args.signal?.aborted) throw args.signal.reason ?? new CodError('internal', 'evaluation stopped', suite.name);
+  return suiteResultOf(args, lifecycles);
 }
 
 /** A suite result without its lifecycles: what `--json` prints and a checkpoint row keeps. */

@@ -95,7 +95,15 @@ export async function saveRunCheckpoint(
   return { sha256: await sha256File(weights) };
 }
 
-async function readState(dir: string): Promise<z.infer<typeof stateSchema>> {
+/**
+ * A checkpoint's trainer/state.json read with `schema` (both checkpoint kinds keep one); `refuse` may reject what it
+ * recognises before the schema does. Unreadable or malformed is one bad_checkpoint error naming the file.
+ */
+export async function readTrainerState<S extends z.ZodType>(
+  dir: string,
+  schema: S,
+  refuse?: (raw: unknown) => void,
+): Promise<z.output<S>> {
   const statePath = join(dir, 'trainer', 'state.json');
   let raw: unknown;
   try {
@@ -107,16 +115,22 @@ async function readState(dir: string): Promise<z.infer<typeof stateSchema>> {
       statePath,
     );
   }
-  if ((raw as { format?: unknown } | null)?.format === 'cod-trainer-state/1')
-    throw new CodError(
-      'bad_checkpoint',
-      'written by the trainer before training backends (cod-trainer-state/1): it cannot be resumed; start a new run from its weights with --model',
-      dir,
-    );
-  const st = stateSchema.safeParse(raw);
+  refuse?.(raw);
+  const st = schema.safeParse(raw);
   if (!st.success)
     throw new CodError('bad_checkpoint', `trainer state is malformed: ${st.error.issues[0].message}`, statePath);
   return st.data;
+}
+
+function readState(dir: string): Promise<z.infer<typeof stateSchema>> {
+  return readTrainerState(dir, stateSchema, (raw) => {
+    if ((raw as { format?: unknown } | null)?.format === 'cod-trainer-state/1')
+      throw new CodError(
+        'bad_checkpoint',
+        'written by the trainer before training backends (cod-trainer-state/1): it cannot be resumed; start a new run from its weights with --model',
+        dir,
+      );
+  });
 }
 
 /** Cheap checks before a resume changes anything: the trainer state is readable and the weights match the store. */

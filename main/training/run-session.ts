@@ -12,17 +12,25 @@ import { resumeBlock } from '../api/run-state.ts';
 import type { TrainingBackend } from '../backend/backend.ts';
 import { CodError } from '../base/errors.ts';
 import type { EnvHost } from '../envs/host.ts';
-import { loadPlugins } from '../envs/plugin.ts';
+import { loadPlugins, type PluginInfo } from '../envs/plugin.ts';
 import { hasLiveTrainer, type RunRecord, type RunStore } from '../store/index.ts';
 import { newRunId } from '../store/runs.ts';
 import type { JsonObject, JsonValue } from '../store/types.ts';
 import type { WorkerHost } from '../backend/compute-workers.ts';
 import { openChatModel } from '../models/model-dir.ts';
 import { loadCurriculum } from './curriculum/load.ts';
-import { loadedCurriculumSchema, type Curriculum } from './curriculum/schema.ts';
+import { loadedCurriculumSchema, type Curriculum, type EvalSuite } from './curriculum/schema.ts';
 import { CurriculumEnvHost } from './eval-host.ts';
 import { evalCommit, evalSummaryJson } from './eval-store.ts';
-import { evaluateSuite, suiteSummary } from './evaluate.ts';
+import { suiteSummary } from './evaluate.ts';
+import {
+  EvalCache,
+  evalCacheKey,
+  evaluateSuiteCached,
+  modelIdentity,
+  type EvalCacheKey,
+  type ModelIdentity,
+} from './eval-cache.ts';
 import { BUILTIN_MODEL_DIR, codeVersion, defaultRunDir } from './locations.ts';
 import { openRunBackend, resolveRunBackend, runBackendSchema, type BackendRequest } from './run-backend.ts';
 import { runTrainer, type EvalHook, type TrainerOutcome } from './trainer.ts';
@@ -212,6 +220,41 @@ export function resumeConfig(store: RunStore, runId: string, steps?: number): St
   return { ...stored, trainer };
 }
 
+/** Where a step-0 evaluation is looked up and kept: the cache entry of that suite on the starting model. */
+type StartCache = (suite: EvalSuite) => Promise<{ store: EvalCache; key: EvalCacheKey } | undefined>;
+
+/**
+ * The eval cache of the run's starting model, when its step-0 policy samples that model's directory as `cod eval`
+ * does (the local backend, a full fine-tune): the built-in model's step-0 evaluation is then played once per suite
+ * and code version, not once per run. A key that cannot be made (sources missing) means no cache, with a warning.
+ */
+function startCache(cfg: StoredRunConfig, plugins: readonly PluginInfo[]): StartCache | undefined {
+  if ((cfg.backend ?? { kind: 'local' }).kind !== 'local' || cfg.curriculum.model?.lora) return undefined;
+  const store = new EvalCache();
+  let model: Promise<ModelIdentity | undefined> | undefined;
+  const warn = (e: unknown) => {
+    process.emitWarning(`eval cache not used for the step-0 evaluation: ${e instanceof Error ? e.message : String(e)}`);
+    return undefined;
+  };
+  return async (suite) => {
+    model ??= modelIdentity(cfg.model).catch(warn);
+    const m = await model;
+    if (!m) return undefined;
+    try {
+      const key = evalCacheKey({
+        model: m,
+        suite,
+        curriculum: cfg.curriculum,
+        plugins,
+        temperature: cfg.trainer.temperature,
+      });
+      return { store, key };
+    } catch (e) {
+      return warn(e);
+    }
+  };
+}
+
 /** Every eval suite of the curriculum on the policy at `step`, stored with that step (and its checkpoint). */
 function storeEvals(
   store: RunStore,
@@ -219,10 +262,12 @@ function storeEvals(
   c: Curriculum,
   host: EnvHost,
   onEvent: (e: TrainEvent) => void,
+  start: StartCache | undefined,
 ): EvalHook {
   return async ({ policy, step, checkpointDir, signal }) => {
     for (const suite of c.evals) {
-      const result = await evaluateSuite({
+      const cache = step === 0 && start ? await start(suite) : undefined;
+      const { result, cached } = await evaluateSuiteCached({
         suite,
         curriculum: c,
         policy,
@@ -230,11 +275,18 @@ function storeEvals(
         keepRecords: true,
         onProgress: (done, total) => onEvent({ event: 'phase', phase: 'eval', step, suite: suite.name, done, total }),
         ...(signal ? { signal } : {}),
+        ...(cache ? { cache } : {}),
       });
       if (signal?.aborted) return; // stopped: a suite that finished anyway is not stored half-way through a stop
       store.commitEval(runId, evalCommit(result, step));
       if (checkpointDir) store.setCheckpointEval(runId, step, suite.name, evalSummaryJson(result));
-      onEvent({ event: 'eval', step, suite: suite.name, summary: suiteSummary(result) });
+      onEvent({
+        event: 'eval',
+        step,
+        suite: suite.name,
+        summary: suiteSummary(result),
+        ...(cached ? { cached: true } : {}),
+      });
     }
   };
 }
@@ -273,7 +325,8 @@ export async function trainRun(s: TrainSession): Promise<TrainerOutcome> {
       if (cp) resume = { step: cp.step, dir: cp.path, sha256: cp.sha256 };
     }
     onEvent({ event: 'run', runId, runDir: run.runDir, resumedFrom: resume?.step ?? null });
-    const envHost = new CurriculumEnvHost(cfg.pluginDirs.length ? loadPlugins(cfg.pluginDirs) : []);
+    const plugins = cfg.pluginDirs.length ? loadPlugins(cfg.pluginDirs) : [];
+    const envHost = new CurriculumEnvHost(plugins);
     host = envHost;
     store.setRunStatus(runId, 'running');
     try {
@@ -302,7 +355,7 @@ export async function trainRun(s: TrainSession): Promise<TrainerOutcome> {
         ...(s.signal ? { signal: s.signal } : {}),
         onEvent,
         ...(cfg.curriculum.evals.length > 0
-          ? { evaluate: storeEvals(store, runId, cfg.curriculum, envHost, onEvent) }
+          ? { evaluate: storeEvals(store, runId, cfg.curriculum, envHost, onEvent, startCache(cfg, plugins)) }
           : {}),
       });
       store.setRunStatus(runId, out.status);

@@ -122,7 +122,17 @@ describe('RemoteBackend over cod backend serve', () => {
 
   it('reports a server killed in the middle of a call', async () => {
     const doomed = await startBackendServer(['--weights', join(home, 'doomed'), '--future-wait-s', '30']);
-    const remote = new RemoteBackend({ baseUrl: doomed.url, attempts: 3 });
+    // The server is killed once it has accepted forward_backward as a future (not after a fixed sleep, which a
+    // loaded machine can outlast before the POST is even answered).
+    let accepted: () => void = () => {};
+    const futureAccepted = new Promise<void>((r) => (accepted = r));
+    const remote = new RemoteBackend({
+      baseUrl: doomed.url,
+      attempts: 3,
+      onFuture: (what) => {
+        if (what.startsWith('forward_backward')) accepted();
+      },
+    });
     const m = await remote.createModel({ baseModel: 'builtin' });
     // A long first pass (graph compile + 3000 tokens); the client is holding a retrieve_future when the server dies.
     const long = Array.from({ length: 3000 }, (_, i) => (i * 7) % 500);
@@ -131,7 +141,7 @@ describe('RemoteBackend over cod backend serve', () => {
       () => null,
       (e: Error) => e,
     );
-    await new Promise((r) => setTimeout(r, 300));
+    await futureAccepted;
     await doomed.kill();
     const err = await outcome;
     console.log(`killed server: ${err?.message}`);

@@ -89,6 +89,8 @@ function oneLineError(r: { code: number; stdout: string; stderr: string }, re: R
 
 beforeAll(async () => {
   dir = tempDir('eval');
+  // The eval cache under this test's own home: runs here neither read nor leave the user's.
+  process.env.COD_HOME = join(dir, 'cod-home');
   m1 = join(dir, 'm1');
   m2 = join(dir, 'm2');
   // The same trained tokenizer in both (exactly the model's 512 ids).
@@ -191,15 +193,30 @@ describe('cod eval', () => {
     expect(human.stdout).toMatch(/attempt +mean +95% CI/);
     expect(human.stderr).toMatch(/4\/4 tasks/);
 
-    const ev = await cod(['eval', m1, '--curriculum', curriculum, '--suite', 'fl', '--threads', '1', '--events']);
+    // --no-cache: played now (earlier tests evaluated fl on m1), not read from the eval cache.
+    const ev = await cod([
+      'eval',
+      m1,
+      '--curriculum',
+      curriculum,
+      '--suite',
+      'fl',
+      '--threads',
+      '1',
+      '--events',
+      '--no-cache',
+    ]);
     ok(ev);
     const events = ev.stderr
       .trim()
       .split('\n')
-      .map((l) => JSON.parse(l) as { event: string; done: number; total: number });
-    // Tasks played (4 lifecycles of 3), one at a time.
+      .map(
+        (l) =>
+          JSON.parse(l) as { event: string; done: number; total: number; lifecycles: number; lifecyclesTotal: number },
+      );
+    // Tasks played (4 lifecycles of 3), one at a time, with the lifecycle count beside.
     expect(events.map((e) => e.done)).toEqual(Array.from({ length: 13 }, (_, i) => i));
-    expect(events.every((e) => e.event === 'progress' && e.total === 12)).toBe(true);
+    expect(events.every((e) => e.event === 'progress' && e.total === 12 && e.lifecyclesTotal === 4)).toBe(true);
   });
 
   it('baselines: empty context, truncated log, scripted oracle notes', async () => {

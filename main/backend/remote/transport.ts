@@ -22,6 +22,8 @@ export interface TransportOptions {
   readonly futureTimeoutMs?: number;
   /** Shown when a retry happens (default: silent). */
   readonly onRetry?: (message: string) => void;
+  /** Called once the server has accepted a call as a future and polling starts (a progress line, a test's cue). */
+  readonly onFuture?: (what: string, requestId: string) => void;
 }
 
 export interface Reply {
@@ -197,6 +199,7 @@ export class Transport {
   async result(requestId: string, what: string): Promise<unknown> {
     const t0 = Date.now();
     let idle = 0;
+    this.o.onFuture?.(what, requestId);
     for (;;) {
       if (Date.now() - t0 > this.futureTimeoutMs)
         throw new CodError(

@@ -8,7 +8,7 @@ import { serveBackend } from '../../backend/http/server.ts';
 import { LocalBackend } from '../../backend/local/backend.ts';
 import { BUILTIN_MODEL_DIR, codHome } from '../../training/locations.ts';
 import { ThreadWorkerHost } from '../../workers/host.ts';
-import { intFlag, numberFlag, parseFlags } from '../args.ts';
+import { flagTable, intFlag, numberFlag, parseFlags } from '../args.ts';
 import type { CliCommand } from '../command.ts';
 
 export const backendServe: CliCommand = {
@@ -23,18 +23,9 @@ export const backendServe: CliCommand = {
     '--sample-gather-ms (default 20): sample requests arriving within G ms of each other share one sampler batch,\n' +
     "ordered by content, so a client's concurrent requests sample exactly as they would in process.",
   async run(argv) {
-    const { values } = parseFlags(argv, {
-      port: { type: 'string' },
-      host: { type: 'string' },
-      'api-key': { type: 'string' },
-      model: { type: 'string', multiple: true },
-      weights: { type: 'string' },
-      'train-threads': { type: 'string' },
-      'sample-threads': { type: 'string' },
-      'sample-gather-ms': { type: 'string' },
-      'max-body-mb': { type: 'string' },
-      'future-wait-s': { type: 'string' },
-    });
+    const valued = ['port', 'host', 'api-key', 'weights', 'train-threads', 'sample-threads'] as const;
+    const limits = ['sample-gather-ms', 'max-body-mb', 'future-wait-s'] as const;
+    const { values } = parseFlags(argv, flagTable([...valued, ...limits], [], ['model']));
     const port = intFlag(values.port, 'port', 8000);
     if (port < 0 || port > 65535) throw new CodError('bad_input', `--port must be 0..65535, got ${port}`);
     const models: Record<string, string> = {};

@@ -9,7 +9,7 @@ import { readCheckpointTensorInfo } from '../../models/checkpoint-files.ts';
 import { readConfigFile } from '../../models/config.ts';
 import { estimateStepMemory } from '../../models/memory-estimate.ts';
 import { DTYPE_SIZE } from '../../models/safetensors.ts';
-import { intFlag, numberFlag, parseFlags } from '../args.ts';
+import { flagTable, intFlag, numberFlag, parseFlags } from '../args.ts';
 import type { CliCommand } from '../command.ts';
 
 /** Tries a one-op session on each provider: what loads here, and why the others do not. */
@@ -42,15 +42,7 @@ export const doctor: CliCommand = {
     '[--model DIR [--context T] [--rank R] [--alpha A] [--targets LIST] [--full]] [--json]\n\n' +
     '  --full estimates full fine-tuning instead of LoRA (default LoRA rank 16 on all-linear, T = 4096).',
   async run(argv) {
-    const { values } = parseFlags(argv, {
-      model: { type: 'string' },
-      context: { type: 'string' },
-      rank: { type: 'string' },
-      alpha: { type: 'string' },
-      targets: { type: 'string' },
-      full: { type: 'boolean' },
-      json: { type: 'boolean' },
-    });
+    const { values } = parseFlags(argv, flagTable(['model', 'context', 'rank', 'alpha', 'targets'], ['full', 'json']));
     const providers = await probeProviders();
     const report: Record<string, unknown> = { providers };
     const lines: string[] = ['execution providers (tried in this order by training and sampling sessions):'];

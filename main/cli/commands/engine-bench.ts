@@ -4,7 +4,7 @@ import { cpus } from 'node:os';
 import { CodError } from '../../base/errors.ts';
 import { benchSize, measurePeakGemm, PYTHON, type BenchEntry } from '../../models/bench.ts';
 import { MODEL_PRESETS } from '../../models/presets.ts';
-import { intFlag, parseFlags } from '../args.ts';
+import { flagTable, intFlag, parseFlags } from '../args.ts';
 import type { CliCommand } from '../command.ts';
 import { writeDocSection } from '../doc-section.ts';
 
@@ -48,15 +48,10 @@ export const engineBench: CliCommand = {
     'Training tokens/s of the engine vs PyTorch (same model, batch, AdamW) at three sizes, and GFLOP/s vs peak GEMM',
   usage: '[--json] [--sizes tiny,small,medium] [--rows N] [--width N] [--steps N] [--threads N] [--write-docs]',
   async run(argv) {
-    const { values } = parseFlags(argv, {
-      json: { type: 'boolean' },
-      sizes: { type: 'string' },
-      rows: { type: 'string' },
-      width: { type: 'string' },
-      steps: { type: 'string' },
-      threads: { type: 'string' },
-      'write-docs': { type: 'boolean' },
-    });
+    const { values } = parseFlags(
+      argv,
+      flagTable(['sizes', 'rows', 'width', 'steps', 'threads'], ['json', 'write-docs']),
+    );
     const sizes = (values.sizes ?? 'tiny,small,medium').split(',');
     for (const s of sizes) if (!MODEL_PRESETS[s]) throw new CodError('bad_input', `unknown size '${s}'`, '--sizes');
     const threads = intFlag(values.threads, 'threads', Math.min(2, cpus().length));

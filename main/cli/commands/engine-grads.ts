@@ -5,16 +5,11 @@ import { crossEntropyObjective } from '../../models/objectives.ts';
 import { packBatch } from '../../models/packing.ts';
 import type { ModelRuntime, RuntimeOptions } from '../../models/runtime.ts';
 import { fromFloat32, writeSafetensorsFile } from '../../models/safetensors.ts';
-import { intFlag, parseFlags, requireFlag } from '../args.ts';
+import { choiceFlag, flagTable, intFlag, parseFlags, requireFlag } from '../args.ts';
 import type { CliCommand } from '../command.ts';
 
 /** The engine's memory/compute options, shared by the commands that build training or scoring graphs. */
-export const ENGINE_FLAGS = {
-  attention: { type: 'string' },
-  block: { type: 'string' },
-  'loss-chunk': { type: 'string' },
-  'recompute-layers': { type: 'boolean' },
-} as const;
+export const ENGINE_FLAGS = flagTable(['attention', 'block', 'loss-chunk'], ['recompute-layers']);
 
 export const ENGINE_FLAGS_USAGE = '[--attention blocked|dense] [--block N] [--loss-chunk N] [--recompute-layers]';
 
@@ -24,9 +19,7 @@ export function engineOptions(values: {
   'loss-chunk'?: string;
   'recompute-layers'?: boolean;
 }): Pick<RuntimeOptions, 'attention' | 'blockSize' | 'lossChunk' | 'recomputeLayers'> {
-  const attention = values.attention ?? 'blocked';
-  if (attention !== 'blocked' && attention !== 'dense')
-    throw new CodError('bad_input', `--attention must be blocked or dense, got '${attention}'`);
+  const attention = choiceFlag(values.attention, 'attention', ['blocked', 'dense']);
   const blockSize = intFlag(values.block, 'block', 256);
   if (blockSize <= 0) throw new CodError('bad_input', `--block must be positive, got ${blockSize}`);
   const lossChunk = values['loss-chunk'] === undefined ? undefined : intFlag(values['loss-chunk'], 'loss-chunk', 0);
@@ -56,11 +49,7 @@ export const engineGrads: CliCommand = {
   usage: `--model DIR [--adapter ADAPTER] --batch BATCH.json --out FILE.safetensors [--threads N] ${ENGINE_FLAGS_USAGE}`,
   async run(argv) {
     const { values } = parseFlags(argv, {
-      model: { type: 'string' },
-      adapter: { type: 'string' },
-      batch: { type: 'string' },
-      out: { type: 'string' },
-      threads: { type: 'string' },
+      ...flagTable(['model', 'adapter', 'batch', 'out', 'threads']),
       ...ENGINE_FLAGS,
     });
     const engine = engineOptions(values);

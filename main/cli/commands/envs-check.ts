@@ -3,7 +3,7 @@ import { formatCodnessReport, runCodnessCheck } from '../../cod/codness-check.ts
 import { requireScriptedAgents } from '../../cod/scripted-policy.ts';
 import { InProcessEnvHost } from '../../envs/inprocess-host.ts';
 import { getDomain } from '../../envs/registry.ts';
-import { intFlag, parseFlags } from '../args.ts';
+import { choiceFlag, flagTable, intFlag, parseFlags } from '../args.ts';
 import type { CliCommand } from '../command.ts';
 
 /** Progress on stderr: a live line on a terminal, a line per 10% otherwise (logs stay short). */
@@ -22,6 +22,9 @@ export function progressReporter(label: string, unit = 'lifecycles'): (done: num
   };
 }
 
+/** The flags naming a pack of a domain, shared by the `cod envs` commands. */
+export const PACK_FLAGS = ['preset', 'pack-size', 'seed', 'rendering'] as const;
+
 /** The single positional DOMAIN argument. */
 export function domainArg(positionals: readonly string[], usage: string): string {
   if (positionals.length !== 1)
@@ -37,26 +40,12 @@ export const envsCheck: CliCommand = {
   summary: "A domain's CoD-ness table: oracle with notes vs empty context vs random, by pack position",
   usage: `${USAGE}\n\nExit status 0 when the domain passes the check, 1 when it fails, 2 on bad input.`,
   async run(argv) {
-    const { values, positionals } = parseFlags(
-      argv,
-      {
-        preset: { type: 'string' },
-        packs: { type: 'string' },
-        'pack-size': { type: 'string' },
-        seed: { type: 'string' },
-        rendering: { type: 'string' },
-        ralph: { type: 'boolean' },
-        json: { type: 'boolean' },
-      },
-      true,
-    );
+    const { values, positionals } = parseFlags(argv, flagTable([...PACK_FLAGS, 'packs'], ['ralph', 'json']), true);
     const domain = requireScriptedAgents(getDomain(domainArg(positionals, USAGE)));
     const packs = intFlag(values.packs, 'packs', 20);
     if (packs < 2)
       throw new CodError('bad_input', `--packs must be at least 2 (for confidence intervals), got ${packs}`);
-    const rendering = values.rendering ?? 'chat';
-    if (rendering !== 'chat' && rendering !== 'compact')
-      throw new CodError('bad_input', `--rendering must be chat or compact, got '${rendering}'`);
+    const rendering = choiceFlag(values.rendering, 'rendering', ['chat', 'compact']);
     const host = new InProcessEnvHost([domain]);
     try {
       const report = await runCodnessCheck({

@@ -17,8 +17,9 @@ import { listDomains } from '../../envs/registry.ts';
 import { SandboxEnvHost } from '../../envs/sandbox/host.ts';
 import type { Outcome, Rendering } from '../../envs/sdk.ts';
 import { stableSeed } from '../../envs/seed.ts';
-import { intFlag, parseFlags } from '../args.ts';
+import { choiceFlag, flagTable, intFlag, parseFlags } from '../args.ts';
 import type { CliCommand } from '../command.ts';
+import { PACK_FLAGS } from './envs-check.ts';
 
 const USAGE =
   'DOMAIN [--seed N] [--preset P] [--rendering chat|compact] [--pack-size S] [--plugins DIR]...\n\n' +
@@ -183,22 +184,10 @@ export const envsPlay: CliCommand = {
   summary: 'Play a pack of a domain yourself in the terminal, with notes between tasks',
   usage: USAGE,
   async run(argv) {
-    const { values, positionals } = parseFlags(
-      argv,
-      {
-        seed: { type: 'string' },
-        preset: { type: 'string' },
-        rendering: { type: 'string' },
-        'pack-size': { type: 'string' },
-        plugins: { type: 'string', multiple: true },
-      },
-      true,
-    );
+    const { values, positionals } = parseFlags(argv, flagTable(PACK_FLAGS, [], ['plugins']), true);
     if (positionals.length !== 1) throw new CodError('bad_input', `expected exactly one DOMAIN (usage: ${USAGE})`);
     const domain = positionals[0];
-    const rendering = values.rendering ?? 'chat';
-    if (rendering !== 'chat' && rendering !== 'compact')
-      throw new CodError('bad_input', `--rendering must be chat or compact, got '${rendering}'`);
+    const rendering = choiceFlag(values.rendering, 'rendering', ['chat', 'compact']);
     const packSize = intFlag(values['pack-size'], 'pack-size', TRAIN_PACK_SIZE);
     if (packSize < 1 || packSize > 64) throw new CodError('bad_input', `--pack-size must be 1..64, got ${packSize}`);
     const seed = intFlag(values.seed, 'seed', 0);

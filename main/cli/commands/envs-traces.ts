@@ -5,9 +5,9 @@ import { requireScriptedAgents } from '../../cod/scripted-policy.ts';
 import { exportTraces, type TraceLine } from '../../cod/traces.ts';
 import { InProcessEnvHost } from '../../envs/inprocess-host.ts';
 import { getDomain } from '../../envs/registry.ts';
-import { intFlag, numberFlag, parseFlags, requireFlag } from '../args.ts';
+import { choiceFlag, flagTable, intFlag, numberFlag, parseFlags, requireFlag } from '../args.ts';
 import type { CliCommand } from '../command.ts';
-import { domainArg, progressReporter } from './envs-check.ts';
+import { domainArg, PACK_FLAGS, progressReporter } from './envs-check.ts';
 
 const USAGE =
   'DOMAIN [--preset P] --packs N [--pack-size S] [--note-noise X] [--rendering compact|chat] [--seed X] --out FILE.jsonl';
@@ -17,19 +17,7 @@ export const envsTraces: CliCommand = {
   summary: "Export the scripted oracle's lifecycles as supervised warm-start data (one JSON line per model call)",
   usage: USAGE,
   async run(argv) {
-    const { values, positionals } = parseFlags(
-      argv,
-      {
-        preset: { type: 'string' },
-        packs: { type: 'string' },
-        'pack-size': { type: 'string' },
-        'note-noise': { type: 'string' },
-        rendering: { type: 'string' },
-        seed: { type: 'string' },
-        out: { type: 'string' },
-      },
-      true,
-    );
+    const { values, positionals } = parseFlags(argv, flagTable([...PACK_FLAGS, 'packs', 'note-noise', 'out']), true);
     const domain = requireScriptedAgents(getDomain(domainArg(positionals, USAGE)));
     const out = requireFlag(values.out, 'out');
     const packs = intFlag(requireFlag(values.packs, 'packs'), 'packs', 0);
@@ -39,9 +27,7 @@ export const envsTraces: CliCommand = {
     const noteNoise = numberFlag(values['note-noise'], 'note-noise', 0);
     if (noteNoise < 0 || noteNoise > 1)
       throw new CodError('bad_input', `--note-noise must be in [0, 1], got ${noteNoise}`);
-    const rendering = values.rendering ?? 'compact';
-    if (rendering !== 'chat' && rendering !== 'compact')
-      throw new CodError('bad_input', `--rendering must be compact or chat, got '${rendering}'`);
+    const rendering = choiceFlag(values.rendering, 'rendering', ['compact', 'chat']);
     const preset = values.preset ?? domain.defaultPreset;
     if (!domain.presets.includes(preset))
       throw new CodError('bad_input', `domain '${domain.id}' has no preset '${preset}' (${domain.presets.join(', ')})`);

@@ -1,14 +1,23 @@
-import type { ProgressEvent, SuiteSummary } from '../../api/jobs.ts';
+import { availableParallelism } from 'node:os';
+import type { SuiteSummary } from '../../api/jobs.ts';
 import { CodError } from '../../base/errors.ts';
+import {
+  defaultEvalCacheDir,
+  EvalCache,
+  evalCacheKey,
+  evaluateSuiteCached,
+  modelIdentity,
+  type EvalCacheKey,
+  type ModelIdentity,
+} from '../../training/eval-cache.ts';
 import { loadCurriculum, type LoadedCurriculum } from '../../training/curriculum/load.ts';
 import type { EvalSuite } from '../../training/curriculum/schema.ts';
-import { openEvalPolicy, type EvalPolicy } from '../../training/eval-policy.ts';
+import { MAX_SAMPLERS, openEvalPolicy, type EvalPolicy } from '../../training/eval-policy.ts';
 import { ThreadWorkerHost } from '../../workers/host.ts';
 import { CurriculumEnvHost } from '../../training/eval-host.ts';
 import { formatSuiteResult } from '../../training/eval-format.ts';
 import {
   checkBaseline,
-  evaluateSuite,
   findSuite,
   suitePacks,
   suiteSummary,
@@ -17,7 +26,8 @@ import {
 } from '../../training/evaluate.ts';
 import { intFlag, parseFlags, requireFlag } from '../args.ts';
 import type { CliCommand } from '../command.ts';
-import { progressReporter } from './envs-check.ts';
+import { evalProgress, type EvalProgress } from '../eval-progress.ts';
+import { StopRequest } from '../stop-request.ts';
 
 /** `--seeds 1,2,3`: the suites' dataset seeds, each a non-negative integer, none twice. */
 export function parseSeeds(text: string): number[] {
@@ -49,19 +59,14 @@ export function selectSuites(
   return { loaded, suites: override ? suites.map((s) => ({ ...s, seeds: override })) : suites };
 }
 
-/** Progress (tasks played) on stderr: a bar for people, or `{"event":"progress",...}` lines with --events. */
-export function progressSink(label: string, events: boolean): (done: number, total: number) => void {
-  if (!events) return progressReporter(label, 'tasks');
-  return (done, total) =>
-    process.stderr.write(JSON.stringify({ event: 'progress', done, total } satisfies ProgressEvent) + '\n');
-}
-
 /** The flags `cod eval` and `cod compare` share. */
 export const EVAL_FLAGS = {
   curriculum: { type: 'string' },
   suite: { type: 'string', multiple: true },
   seeds: { type: 'string' },
   threads: { type: 'string' },
+  samplers: { type: 'string' },
+  'no-cache': { type: 'boolean' },
   json: { type: 'boolean' },
   events: { type: 'boolean' },
 } as const;
@@ -73,38 +78,108 @@ export function threadsFlag(value: string | undefined): number | undefined {
   return n;
 }
 
-/** A checkpoint directory served by a local training backend (its sampler in a worker thread). */
-export function openCheckpoint(dir: string, threads: number | undefined): Promise<EvalPolicy> {
-  return openEvalPolicy(dir, { workers: new ThreadWorkerHost(), ...(threads ? { threads } : {}) });
+/**
+ * Policy workers by default: one per core, at most two (each holds a copy of the weights). Measured on the 2-core
+ * machine (npm run bench:eval, docs/evaluation.md): two samplers with a batch in flight each beat one sampler with two
+ * (25.5 s vs 36.6 s) and one sampler with one batch (181.6 s), on the same 64 tasks.
+ */
+export const DEFAULT_SAMPLERS = Math.max(1, Math.min(2, availableParallelism()));
+
+export function samplersFlag(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_SAMPLERS;
+  const n = intFlag(value, 'samplers', 0);
+  if (n < 1 || n > MAX_SAMPLERS)
+    throw new CodError('bad_input', `--samplers must be from 1 to ${MAX_SAMPLERS}, got ${n}`);
+  return n;
 }
 
-/** Plays the suites on one opened checkpoint; `onTask` is called once per task (pack position) played. */
+/** A checkpoint directory served by `samplers` local sampler workers (threads), its requests spread over them. */
+export function openCheckpoint(dir: string, o: { threads?: number; samplers?: number } = {}): Promise<EvalPolicy> {
+  return openEvalPolicy(dir, {
+    workers: new ThreadWorkerHost(),
+    ...(o.threads ? { threads: o.threads } : {}),
+    samplers: o.samplers ?? DEFAULT_SAMPLERS,
+  });
+}
+
+/** The eval cache a command uses: $COD_HOME's, warnings on stderr; none with --no-cache. */
+export function commandCache(noCache: boolean | undefined, label: string): EvalCache | null {
+  return noCache ? null : new EvalCache(defaultEvalCacheDir(), (m) => process.stderr.write(`${label}: ${m}\n`));
+}
+
+/** Evaluations sampled at temperature 1 (cod-method.md §5), as openEvalPolicy does by default. */
+const EVAL_TEMPERATURE = 1;
+
+/**
+ * Plays the suites on one opened checkpoint, reading each from the cache when it is there and keeping each played
+ * whole. `side` names the side of a comparison in the cache lines.
+ */
 export async function evaluateCheckpoint(args: {
+  dir: string;
   checkpoint: EvalPolicy;
   loaded: LoadedCurriculum;
   suites: readonly EvalSuite[];
   baseline?: EvalBaseline;
-  onTask: () => void;
+  cache: EvalCache | null;
+  progress: EvalProgress;
+  side?: 'a' | 'b';
+  signal?: AbortSignal;
 }): Promise<SuiteResult[]> {
+  let cache = args.cache;
+  let model: ModelIdentity | undefined;
+  const off = (e: unknown) => {
+    args.progress.say(`eval cache not used for ${args.dir}: ${e instanceof Error ? e.message : String(e)}`);
+    cache = null;
+  };
+  if (cache) model = await modelIdentity(args.dir).catch((e: unknown) => void off(e));
   const host = new CurriculumEnvHost(args.loaded.plugins);
   try {
     const out: SuiteResult[] = [];
     for (const suite of args.suites) {
+      let key: EvalCacheKey | undefined;
+      if (cache && model)
+        try {
+          key = evalCacheKey({
+            model,
+            suite,
+            curriculum: args.loaded.curriculum,
+            plugins: args.loaded.plugins,
+            ...(args.baseline ? { baseline: args.baseline } : {}),
+            temperature: EVAL_TEMPERATURE,
+          });
+        } catch (e) {
+          off(e);
+        }
       let seen = 0;
-      out.push(
-        await evaluateSuite({
-          suite,
-          curriculum: args.loaded.curriculum,
-          policy: args.checkpoint.policy,
-          host,
-          ...(args.baseline ? { baseline: args.baseline } : {}),
-          // Keep only what the tables need: the per-call records of a CLI eval are not stored.
-          keepRecords: false,
-          onProgress: (done) => {
-            for (; seen < done; seen++) args.onTask();
+      const { result, cached } = await evaluateSuiteCached({
+        suite,
+        curriculum: args.loaded.curriculum,
+        policy: args.checkpoint.policy,
+        host,
+        ...(args.baseline ? { baseline: args.baseline } : {}),
+        // Keep only what the tables need: the per-call records of a CLI eval are not stored.
+        keepRecords: false,
+        scheduler: args.checkpoint.scheduler,
+        onProgress: (done) => {
+          for (; seen < done; seen++) args.progress.task();
+        },
+        onLifecycle: () => args.progress.lifecycle(),
+        ...(args.signal ? { signal: args.signal } : {}),
+        ...(cache && key ? { cache: { store: cache, key } } : {}),
+      });
+      if (cached)
+        args.progress.cached(
+          {
+            suite: suite.name,
+            ...(args.side ? { side: args.side } : {}),
+            playedAt: cached.createdAt,
+            playedS: cached.wallS,
+            file: cached.file,
           },
-        }),
-      );
+          result.lifecycles.reduce((a, l) => a + l.tasks.length, 0),
+          result.lifecycles.length,
+        );
+      out.push(result);
     }
     return out;
   } finally {
@@ -117,16 +192,56 @@ export function totalTasks(suites: readonly EvalSuite[]): number {
   return suites.reduce((a, s) => a + suitePacks(s).reduce((b, p) => b + p.tasks.length, 0), 0);
 }
 
+/** Lifecycles the suites play (one per held-out pack). */
+export function totalLifecycles(suites: readonly EvalSuite[]): number {
+  return suites.reduce((a, s) => a + suitePacks(s).length, 0);
+}
+
+/**
+ * Runs `work` under a stop request: the first SIGINT/SIGTERM aborts the evaluation in progress at once (its policy
+ * workers are closed, cancelling what they sample) and nothing of it is cached; the command then exits 130.
+ */
+export async function stoppable(
+  label: string,
+  work: (signal: AbortSignal, onStop: (fn: () => Promise<void>) => void) => Promise<number>,
+): Promise<number> {
+  const stop = new StopRequest(
+    label,
+    'stopping: the evaluation in progress is dropped and not cached (signal again to quit now)',
+  );
+  const cleanups: Array<() => Promise<void>> = [];
+  stop.signal.addEventListener('abort', () => {
+    for (const fn of cleanups) void fn().catch(() => undefined);
+  });
+  try {
+    return await work(stop.signal, (fn) => cleanups.push(fn));
+  } catch (e) {
+    if (!stop.signal.aborted) throw e;
+    process.stderr.write(`${label}: stopped\n`);
+    return 130;
+  } finally {
+    stop.dispose();
+  }
+}
+
 const USAGE =
   'CHECKPOINT_DIR --curriculum FILE [--suite NAME]... [--seeds 1,2,3] [--baseline none|append_log|oracle_notes]\n' +
-  '         [--threads N] [--json] [--events]\n\n' +
+  '         [--samplers N] [--threads N] [--no-cache] [--json] [--events]\n\n' +
   "  Plays the curriculum's eval suites (all of them unless --suite is given) on held-out packs, one rollout per\n" +
   '  pack, and prints the mean task reward by pack position with a Student-t 95% interval over lifecycles.\n' +
   "  --seeds     replaces the suites' dataset seeds (other or more held-out packs)\n" +
   '  --baseline  none: empty context every task; append_log: the truncated log of past trajectories;\n' +
   "              oracle_notes: the domain's scripted oracle writes the notes, the model still solves\n" +
+  "  --samplers  policy workers sharing the lifecycles (default: one per core, at most 2); --threads: each one's\n" +
+  '              onnxruntime threads (default 1)\n' +
+  '  --no-cache  play every suite even if the eval cache has it, and keep nothing there\n' +
   '  --json      [{"suite", "positions": [{"k", "mean", "ci_low", "ci_high", "n", ...}], ...}] on stdout\n' +
-  '  --events    progress as JSON lines {"event":"progress","done","total"} (tasks played) on stderr';
+  '  --events    progress as JSON lines on stderr: {"event":"progress","done","total","lifecycles",\n' +
+  '              "lifecyclesTotal"} (tasks played, lifecycles ended), {"event":"cached","suite",...} per suite read\n' +
+  '              from the cache\n\n' +
+  '  A suite evaluated before on the same model (weights, adapter, config and tokenizer), suite definition, seeds\n' +
+  '  and code version of its environment is read from $COD_HOME/cache/evals instead of played, and says so.\n' +
+  '  SIGINT/SIGTERM stop at once (exit 130); a suite stopped half-way is not cached.';
 
 export const evalCommand: CliCommand = {
   path: ['eval'],
@@ -138,24 +253,37 @@ export const evalCommand: CliCommand = {
       throw new CodError('bad_input', `expected exactly one CHECKPOINT_DIR (usage: cod eval ${USAGE.split('\n')[0]})`);
     const baseline = values.baseline === undefined ? undefined : checkBaseline(values.baseline);
     const threads = threadsFlag(values.threads);
+    const samplers = samplersFlag(values.samplers);
     const { loaded, suites } = selectSuites(requireFlag(values.curriculum, 'curriculum'), values.suite, values.seeds);
-    const total = totalTasks(suites);
-    const progress = progressSink(`cod eval ${positionals[0]}`, values.events ?? false);
-    const checkpoint = await openCheckpoint(positionals[0], threads);
-    let results: SuiteResult[];
-    try {
-      let done = 0;
-      progress(0, total);
-      results = await evaluateCheckpoint({
-        checkpoint,
-        loaded,
-        suites,
-        ...(baseline ? { baseline } : {}),
-        onTask: () => progress(++done, total),
-      });
-    } finally {
-      await checkpoint.dispose();
-    }
+    const label = `cod eval ${positionals[0]}`;
+    const cache = commandCache(values['no-cache'], label);
+    let results: SuiteResult[] = [];
+    const code = await stoppable(label, async (signal, onStop) => {
+      const checkpoint = await openCheckpoint(positionals[0], { ...(threads ? { threads } : {}), samplers });
+      onStop(() => checkpoint.dispose());
+      const progress = evalProgress(
+        label,
+        { tasks: totalTasks(suites), lifecycles: totalLifecycles(suites) },
+        values.events ? 'events' : 'human',
+      );
+      try {
+        results = await evaluateCheckpoint({
+          dir: positionals[0],
+          checkpoint,
+          loaded,
+          suites,
+          ...(baseline ? { baseline } : {}),
+          cache,
+          progress,
+          signal,
+        });
+      } finally {
+        progress.stop();
+        await checkpoint.dispose();
+      }
+      return 0;
+    });
+    if (code !== 0) return code;
     if (values.json)
       console.log(
         JSON.stringify(

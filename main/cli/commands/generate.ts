@@ -6,7 +6,7 @@ import { loadCheckpoint, loadStoredCheckpoint } from '../../models/checkpoint.ts
 import { Sampler } from '../../models/sampler/sampler.ts';
 import { loadTokenizer } from '../../models/tokenizer/tokenizer.ts';
 import type { ChatTurn } from '../../models/chat-template/render.ts';
-import { intFlag, numberFlag, parseFlags, requireFlag } from '../args.ts';
+import { flagTable, intFlag, numberFlag, parseFlags, requireFlag } from '../args.ts';
 import type { CliCommand } from '../command.ts';
 
 async function readChat(path: string): Promise<ChatTurn[]> {
@@ -53,21 +53,11 @@ export const generate: CliCommand = {
     '  --prompt TEXT is encoded as is; --chat renders messages with the checkpoint chat template and stops at its\n' +
     '  end-of-turn token. Sample k uses seed "S:k".',
   async run(argv) {
-    const { values } = parseFlags(argv, {
-      model: { type: 'string' },
-      prompt: { type: 'string' },
-      chat: { type: 'string' },
-      n: { type: 'string' },
-      temperature: { type: 'string' },
-      'top-k': { type: 'string' },
-      'top-p': { type: 'string' },
-      seed: { type: 'string' },
-      'max-new-tokens': { type: 'string' },
-      stop: { type: 'string', multiple: true },
-      threads: { type: 'string' },
-      json: { type: 'boolean' },
-      adapter: { type: 'string' },
-    });
+    const sampling = ['n', 'temperature', 'top-k', 'top-p', 'seed', 'max-new-tokens'] as const;
+    const { values } = parseFlags(
+      argv,
+      flagTable(['model', 'adapter', 'prompt', 'chat', 'threads', ...sampling], ['json'], ['stop']),
+    );
     const dir = requireFlag(values.model, 'model');
     if ((values.prompt === undefined) === (values.chat === undefined))
       throw new CodError('bad_input', 'give exactly one of --prompt or --chat');

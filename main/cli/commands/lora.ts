@@ -15,7 +15,7 @@ import {
 } from '../../models/adapter.ts';
 import { loadCheckpoint, saveCheckpoint } from '../../models/checkpoint.ts';
 import { readConfigFile } from '../../models/config.ts';
-import { intFlag, numberFlag, parseFlags, requireFlag } from '../args.ts';
+import { choiceFlag, flagTable, intFlag, numberFlag, parseFlags, requireFlag } from '../args.ts';
 import type { CliCommand } from '../command.ts';
 
 export const loraInit: CliCommand = {
@@ -26,15 +26,7 @@ export const loraInit: CliCommand = {
     '  LIST: comma-separated HF module names (q_proj k_proj v_proj o_proj gate_proj up_proj down_proj lm_head)\n' +
     '  or all-linear. zero-b (default): B = 0, the adapted model equals the base; random: B drawn too (tests).',
   async run(argv) {
-    const { values } = parseFlags(argv, {
-      model: { type: 'string' },
-      rank: { type: 'string' },
-      alpha: { type: 'string' },
-      targets: { type: 'string' },
-      seed: { type: 'string' },
-      init: { type: 'string' },
-      out: { type: 'string' },
-    });
+    const { values } = parseFlags(argv, flagTable(['model', 'rank', 'alpha', 'targets', 'seed', 'init', 'out']));
     const model = requireFlag(values.model, 'model');
     const config = await readConfigFile(join(model, 'config.json'));
     const settings = {
@@ -43,9 +35,7 @@ export const loraInit: CliCommand = {
       targets: parseTargets(requireFlag(values.targets, 'targets'), '--targets'),
     };
     checkLoraSettings(settings, 'lora init');
-    const init = values.init ?? 'zero-b';
-    if (init !== 'zero-b' && init !== 'random')
-      throw new CodError('bad_input', `--init must be zero-b or random, got '${init}'`);
+    const init = choiceFlag(values.init, 'init', ['zero-b', 'random']);
     const adapter = { ...initAdapter(config, settings, intFlag(values.seed, 'seed', 0), init), baseModel: model };
     const out = requireFlag(values.out, 'out');
     await saveAdapter(out, adapter, config);
@@ -63,11 +53,7 @@ export const loraMerge: CliCommand = {
   summary: 'Merge a LoRA adapter into its base model: a full HF checkpoint (W + alpha/r · B·A, float32)',
   usage: '--model DIR --adapter ADAPTER --out DIR',
   async run(argv) {
-    const { values } = parseFlags(argv, {
-      model: { type: 'string' },
-      adapter: { type: 'string' },
-      out: { type: 'string' },
-    });
+    const { values } = parseFlags(argv, flagTable(['model', 'adapter', 'out']));
     const dir = requireFlag(values.model, 'model');
     const out = requireFlag(values.out, 'out');
     const model = await loadCheckpoint(dir);

@@ -1,6 +1,6 @@
 import { CodError } from '../../base/errors.ts';
 import { importModel, modelsDir, REGISTRY_FILE } from '../../models/import.ts';
-import { parseFlags } from '../args.ts';
+import { flagTable, parseFlags } from '../args.ts';
 import type { CliCommand } from '../command.ts';
 
 export const modelImport: CliCommand = {
@@ -14,16 +14,7 @@ export const modelImport: CliCommand = {
     '  --json       print the registry entry as JSON\n\n' +
     'The registry is $COD_HOME/models/models.json (COD_HOME defaults to ~/.cod).',
   async run(argv) {
-    const { values, positionals } = parseFlags(
-      argv,
-      {
-        name: { type: 'string' },
-        copy: { type: 'boolean' },
-        force: { type: 'boolean' },
-        json: { type: 'boolean' },
-      },
-      true,
-    );
+    const { values, positionals } = parseFlags(argv, flagTable(['name'], ['copy', 'force', 'json']), true);
     if (positionals.length !== 1) {
       throw new CodError('bad_input', `expected one checkpoint directory, got ${positionals.length}`);
     }

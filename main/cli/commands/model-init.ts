@@ -8,7 +8,7 @@ import { storedFloat, writeRandomCheckpoint } from '../../models/random-checkpoi
 import { presetConfig } from '../../models/presets.ts';
 import { TOKENIZER_CONFIG_FILE, TOKENIZER_FILE } from '../../models/tokenizer/tokenizer.ts';
 import { parameterSpecs } from '../../models/transformer.ts';
-import { intFlag, parseFlags, requireFlag } from '../args.ts';
+import { flagTable, intFlag, parseFlags, requireFlag } from '../args.ts';
 import { BUILTIN_MODEL_DIR } from '../../training/locations.ts';
 import type { CliCommand } from '../command.ts';
 
@@ -22,15 +22,10 @@ export const modelInit: CliCommand = {
     '  Writes config.json, model.safetensors and the built-in tokenizer (512 ids, ChatML template) unless\n' +
     '  --no-tokenizer or the model has fewer than 512 ids.',
   async run(argv) {
-    const { values } = parseFlags(argv, {
-      preset: { type: 'string' },
-      config: { type: 'string' },
-      seed: { type: 'string' },
-      out: { type: 'string' },
-      'no-tokenizer': { type: 'boolean' },
-      dtype: { type: 'string' },
-      'shard-mb': { type: 'string' },
-    });
+    const { values } = parseFlags(
+      argv,
+      flagTable(['preset', 'config', 'seed', 'out', 'dtype', 'shard-mb'], ['no-tokenizer']),
+    );
     const out = requireFlag(values.out, 'out');
     if (!!values.preset === !!values.config)
       throw new CodError('bad_input', 'give exactly one of --preset or --config');

@@ -2,7 +2,7 @@ import { CodError } from '../../base/errors.ts';
 import { readBatchFile } from '../../models/batch-file.ts';
 import { packBatch, unpackPerToken } from '../../models/packing.ts';
 import { ENGINE_FLAGS, ENGINE_FLAGS_USAGE, engineOptions, openRuntime } from './engine-grads.ts';
-import { intFlag, parseFlags, requireFlag } from '../args.ts';
+import { flagTable, intFlag, parseFlags, requireFlag } from '../args.ts';
 import type { CliCommand } from '../command.ts';
 import { requireDir } from './generate.ts';
 
@@ -12,11 +12,7 @@ export const modelScore: CliCommand = {
   usage: `--model DIR [--adapter ADAPTER] --batch BATCH.json [--threads N] [--json] ${ENGINE_FLAGS_USAGE}`,
   async run(argv) {
     const { values } = parseFlags(argv, {
-      model: { type: 'string' },
-      batch: { type: 'string' },
-      threads: { type: 'string' },
-      json: { type: 'boolean' },
-      adapter: { type: 'string' },
+      ...flagTable(['model', 'adapter', 'batch', 'threads'], ['json']),
       ...ENGINE_FLAGS,
     });
     const dir = requireFlag(values.model, 'model');

@@ -1,6 +1,6 @@
 import { CodError } from '../../base/errors.ts';
 import { pretrain, PRETRAIN_DEFAULTS, type PretrainDomain } from '../../training/pretrain.ts';
-import { intFlag, numberFlag, parseFlags, requireFlag } from '../args.ts';
+import { flagTable, intFlag, numberFlag, parseFlags, requireFlag } from '../args.ts';
 import type { CliCommand } from '../command.ts';
 import { StopRequest } from '../stop-request.ts';
 
@@ -32,21 +32,11 @@ export const pretrainCommand: CliCommand = {
     `${PRETRAIN_DEFAULTS.steps} steps, note noise ${PRETRAIN_DEFAULTS.noteNoise}, lr ${PRETRAIN_DEFAULTS.lr};\n` +
     '  `npm run pretrain:builtin -- DIR` makes both stages (docs/training.md).',
   async run(argv) {
-    const { values } = parseFlags(argv, {
-      out: { type: 'string' },
-      domain: { type: 'string', multiple: true },
-      steps: { type: 'string' },
-      'note-noise': { type: 'string' },
-      lr: { type: 'string' },
-      'tokens-per-step': { type: 'string' },
-      seed: { type: 'string' },
-      threads: { type: 'string' },
-      'save-every': { type: 'string' },
-      resume: { type: 'boolean' },
-      init: { type: 'string' },
-      drills: { type: 'string' },
-      'induction-steps': { type: 'string' },
-    });
+    const schedule = ['steps', 'lr', 'tokens-per-step', 'save-every', 'drills', 'induction-steps'] as const;
+    const { values } = parseFlags(
+      argv,
+      flagTable(['out', 'note-noise', 'seed', 'threads', 'init', ...schedule], ['resume'], ['domain']),
+    );
     const out = requireFlag(values.out, 'out');
     const d = PRETRAIN_DEFAULTS;
     const steps = intFlag(values.steps, 'steps', d.steps);

@@ -6,7 +6,7 @@ import type { CheckpointRecord, JsonObject, JsonValue, RunRecord } from '../../s
 import { defaultStorePath } from '../../training/locations.ts';
 import { describeRunBackend } from '../../training/run-backend.ts';
 import { runConfigView } from '../../training/run-session.ts';
-import { parseFlags } from '../args.ts';
+import { flagTable, parseFlags } from '../args.ts';
 import type { CliCommand } from '../command.ts';
 
 /** Opens an existing store; a missing file is an error here, since a reader must not create one as a side effect. */
@@ -120,7 +120,7 @@ function checkpointLines(c: CheckpointRecord): string[] {
   return lines;
 }
 
-const STORE_FLAG = { store: { type: 'string' }, json: { type: 'boolean' } } as const;
+const STORE_FLAG = flagTable(['store'], ['json']);
 
 export const runsList: CliCommand = {
   path: ['runs', 'list'],

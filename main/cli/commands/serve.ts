@@ -7,7 +7,7 @@ import path from 'node:path';
 import { serve } from '../../server/server.ts';
 import { APP_ROOT, codHome, defaultStorePath } from '../../training/locations.ts';
 import { createWorkbench } from '../../services/workbench.ts';
-import { intFlag, parseFlags } from '../args.ts';
+import { flagTable, intFlag, parseFlags } from '../args.ts';
 import type { CliCommand } from '../command.ts';
 import { CodError } from '../../base/errors.ts';
 
@@ -18,7 +18,7 @@ export const serveCommand: CliCommand = {
     "[--port P] [--store FILE]\n\nPrints the URL to open (it carries this launch's token). The store defaults to\n" +
     '$COD_HOME/runs.db (COD_HOME defaults to ~/.cod). Build the UI first with `npm run build`.',
   async run(argv) {
-    const { values } = parseFlags(argv, { port: { type: 'string' }, store: { type: 'string' } });
+    const { values } = parseFlags(argv, flagTable(['port', 'store']));
     const port = intFlag(values.port, 'port', 0);
     if (port < 0 || port > 65535) throw new CodError('bad_input', `--port must be 0..65535, got ${port}`);
     const home = codHome();

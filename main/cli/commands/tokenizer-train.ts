@@ -3,7 +3,7 @@ import { CodError } from '../../base/errors.ts';
 import { trainByteLevelBpe } from '../../models/tokenizer/bpe-trainer.ts';
 import { BUILTIN_SPECIAL_TOKENS, builtinTokenizerConfig, writeTokenizerFiles } from '../../models/tokenizer/builtin.ts';
 import { tokenizerFromJson } from '../../models/tokenizer/tokenizer.ts';
-import { intFlag, parseFlags, requireFlag } from '../args.ts';
+import { flagTable, intFlag, parseFlags, requireFlag } from '../args.ts';
 import type { CliCommand } from '../command.ts';
 
 async function readCorpus(path: string): Promise<string> {
@@ -33,13 +33,7 @@ export const tokenizerTrain: CliCommand = {
   async run(argv) {
     const { values, positionals } = parseFlags(
       argv,
-      {
-        corpus: { type: 'string', multiple: true },
-        'vocab-size': { type: 'string' },
-        out: { type: 'string' },
-        'min-frequency': { type: 'string' },
-        json: { type: 'boolean' },
-      },
+      flagTable(['vocab-size', 'out', 'min-frequency'], ['json'], ['corpus']),
       true,
     );
     const files = [...(values.corpus ?? []), ...positionals];

@@ -28,7 +28,8 @@ function stepLine(e: Extract<TrainEvent, { event: 'step' }>): string {
 }
 
 function evalLine(e: Extract<TrainEvent, { event: 'eval' }>): string {
-  return `eval step ${e.step} ${e.suite}: by position [${e.summary.positions.map((p) => fmt(p.mean, 2)).join(' ')}]`;
+  const cached = e.cached ? ' (read from the eval cache)' : '';
+  return `eval step ${e.step} ${e.suite}: by position [${e.summary.positions.map((p) => fmt(p.mean, 2)).join(' ')}]${cached}`;
 }
 
 /** A one-line progress bar on stderr (terminals only), redrawn under the per-step summary lines. */

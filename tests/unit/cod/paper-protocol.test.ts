@@ -144,7 +144,10 @@ describe('paper protocol: prompts (chat)', () => {
     expect(paper.solveMaxNewTokens).toBe(2000);
     expect(paper.updateMaxNewTokens).toBe(2000);
     expect(paper.lengthInstructionTokens).toBe(1000);
-    expect(PAPER_BUDGETS.evalLengthTokens).toBe(1500);
+    expect(PAPER_BUDGETS).toEqual({
+      train: { maxNewTokens: 2000, lengthTokens: 1000 },
+      eval: { maxNewTokens: 2000, lengthTokens: 1500 },
+    });
     const { curriculum } = parseCurriculum(
       'name: p\nlifecycle:\n  protocol: paper\ntrain:\n  domains:\n    - id: frozenlake\n',
       'p.yaml',
@@ -164,7 +167,10 @@ describe('paper protocol: prompts (chat)', () => {
 
 describe('paper protocol: PDE budgets (train/pde_discovery_cod_600steps_hard.yaml @ 139d1c43, bench/eval_source_checkpoints_all_domains.yaml @ 1d7fae4a)', () => {
   it('4000 hard for solve and update, a 4000-token length line in training and evaluations; other domains unchanged', () => {
-    expect(PAPER_DOMAIN_BUDGETS.pde).toEqual({ maxNewTokens: 4000, trainLengthTokens: 4000, evalLengthTokens: 4000 });
+    expect(PAPER_DOMAIN_BUDGETS.pde).toEqual({
+      train: { maxNewTokens: 4000, lengthTokens: 4000 },
+      eval: { maxNewTokens: 4000, lengthTokens: 4000 },
+    });
     const pdeTrain = { solveMaxNewTokens: 4000, updateMaxNewTokens: 4000, lengthInstructionTokens: 4000 };
     expect(budgetsFor(paper, 'pde')).toEqual(pdeTrain);
     expect(budgetsFor(lifecycleConfig({ protocol: 'paper', phase: 'eval' }), 'pde')).toEqual(pdeTrain);
@@ -202,6 +208,60 @@ describe('paper protocol: PDE budgets (train/pde_discovery_cod_600steps_hard.yam
       budgetsFor(curriculumLifecycleConfig(curriculum, 'notes', 'eval'), 'frozenlake').lengthInstructionTokens,
     ).toBe(1500);
     expect(() => lifecycleConfig({ phase: 'test' as 'eval' })).toThrow(/unknown phase 'test'/);
+  });
+});
+
+describe('paper protocol: Optimal Control budgets (train/optimal_control_improve.yaml @ 1d7fae4a, bench/eval_source_checkpoints_all_domains.yaml @ 1d7fae4a)', () => {
+  it('4000 hard for solve and update, a 4000-token length line in training and evaluations', () => {
+    const fourK = { solveMaxNewTokens: 4000, updateMaxNewTokens: 4000, lengthInstructionTokens: 4000 };
+    expect(budgetsFor(paper, 'control')).toEqual(fourK);
+    expect(budgetsFor(lifecycleConfig({ protocol: 'paper', phase: 'eval' }), 'control')).toEqual(fourK);
+    // The workbench's own protocol keeps one budget for every domain.
+    expect(budgetsFor(lifecycleConfig(), 'control')).toEqual(budgetsFor(lifecycleConfig(), 'frozenlake'));
+    const { curriculum } = parseCurriculum(
+      'name: c\nlifecycle:\n  protocol: paper\ntrain:\n  domains:\n    - id: control\n      preset: paper\n',
+      'c.yaml',
+    );
+    expect(budgetsFor(curriculumLifecycleConfig(curriculum), 'control')).toEqual(fourK);
+    expect(budgetsFor(curriculumLifecycleConfig(curriculum, 'notes', 'eval'), 'control')).toEqual(fourK);
+  });
+});
+
+describe('paper protocol: Grid Navigation budgets (train/grid_navigation_27b.yaml @ 139d1c43, bench/eval_source_checkpoints_all_domains.yaml @ 1d7fae4a)', () => {
+  it('3999 hard in training and 4000 in evaluations, a 4000-token length line in both', () => {
+    expect(budgetsFor(paper, 'gridnav')).toEqual({
+      solveMaxNewTokens: 3999,
+      updateMaxNewTokens: 3999,
+      lengthInstructionTokens: 4000,
+    });
+    expect(budgetsFor(lifecycleConfig({ protocol: 'paper', phase: 'eval' }), 'gridnav')).toEqual({
+      solveMaxNewTokens: 4000,
+      updateMaxNewTokens: 4000,
+      lengthInstructionTokens: 4000,
+    });
+    expect(budgetsFor(lifecycleConfig(), 'gridnav')).toEqual(budgetsFor(lifecycleConfig(), 'frozenlake'));
+    // An explicit budget still holds for every domain.
+    expect(budgetsFor(lifecycleConfig({ protocol: 'paper', solveMaxNewTokens: 2000 }), 'gridnav')).toEqual({
+      solveMaxNewTokens: 2000,
+      updateMaxNewTokens: 3999,
+      lengthInstructionTokens: 4000,
+    });
+  });
+
+  it('FrozenLake, Alchemy and Terminal keep the paper defaults (frozen_lake_obscure.yaml @ 041ef5cf, eval_terminal.yaml @ 1d7fae4a)', () => {
+    expect(Object.keys(PAPER_DOMAIN_BUDGETS).sort()).toEqual(['control', 'gridnav', 'pde']);
+    for (const domain of ['frozenlake', 'alchemy', 'terminal']) {
+      expect(budgetsFor(paper, domain)).toEqual({
+        solveMaxNewTokens: 2000,
+        updateMaxNewTokens: 2000,
+        lengthInstructionTokens: 1000,
+      });
+      expect(budgetsFor(lifecycleConfig({ protocol: 'paper', phase: 'eval' }), domain)).toEqual({
+        solveMaxNewTokens: 2000,
+        updateMaxNewTokens: 2000,
+        lengthInstructionTokens: 1500,
+      });
+    }
   });
 });
 

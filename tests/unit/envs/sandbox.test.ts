@@ -17,8 +17,9 @@ const args = (seed: string, options?: Record<string, unknown>): OpenPackArgs => 
   rendering: 'chat',
   ...(options ? { options } : {}),
 });
-// Generous enough for a loaded 2-core machine; a hang is still stopped within a second.
-const LIMITS = { callTimeoutMs: 800, loadTimeoutMs: 5000, graceMs: 200, memoryMb: 96 };
+// Generous enough for a 2-core machine loaded 7 processes deep (a huge reply, a plugin load and a bomb's fault
+// finish in time there); a hang is still stopped within two seconds.
+const LIMITS = { callTimeoutMs: 2000, loadTimeoutMs: 15000, graceMs: 200, memoryMb: 96 };
 
 /** What rejected a promise, as the CodError a pack should fail with. */
 async function faultOf(p: Promise<unknown>): Promise<CodError> {
@@ -166,9 +167,9 @@ describe('SandboxEnvHost with hostile plugins', () => {
 
   const cases: Array<[domain: string, expected: RegExp]> = [
     ['hostile-throws', /step failed: threw Error: boom from the plugin/],
-    ['hostile-hangs', /step did not finish within 800 ms; the sandbox process was stopped/],
+    ['hostile-hangs', /step did not finish within 2000 ms; the sandbox process was stopped/],
     // A runaway promise chain: stopped by the time limit, or by the heap limit when it grows memory faster.
-    ['hostile-promise-loop', /step (did not finish within 800 ms|exceeded the memory limit \(96 MB heap\))/],
+    ['hostile-promise-loop', /step (did not finish within 2000 ms|exceeded the memory limit \(96 MB heap\))/],
     ['hostile-garbage', /returned a malformed step result: done/],
     ['hostile-huge', /reply that is too large/],
   ];
@@ -181,7 +182,7 @@ describe('SandboxEnvHost with hostile plugins', () => {
   });
 
   it('contains a heap allocation bomb (V8 heap limit) and an ArrayBuffer bomb (address-space limit)', async () => {
-    const slow = new SandboxEnvHost([loadPlugin(fixture('hostile'))], { limits: { ...LIMITS, callTimeoutMs: 8000 } });
+    const slow = new SandboxEnvHost([loadPlugin(fixture('hostile'))], { limits: { ...LIMITS, callTimeoutMs: 20000 } });
     try {
       const heap = await faultOf(openAndStep(slow, 'hostile-heap'));
       expect(heap.code).toBe('env_fault');
@@ -316,7 +317,7 @@ describe('packs that share a process with a culprit', () => {
       await random.step('x');
 
       const hang = await faultOf(openAndStep(host, 'hostile-hangs'));
-      expect(hang.message).toContain('did not finish within 800 ms');
+      expect(hang.message).toContain('did not finish within 2000 ms');
 
       // Same pack, new process: the earlier calls were replayed, so the episode goes on where it was.
       expect(await calm.step('after')).toMatchObject({ observation: 'you said after', turnsUsed: 2 });

@@ -2,25 +2,15 @@
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { CodError } from '../../../main/base/errors.ts';
 import { openStore, SCHEMA_VERSION, type ComparisonRecord } from '../../../main/store/index.ts';
 import { migrate, readUserVersion } from '../../../main/store/migrate.ts';
 import { APPLICATION_ID, MIGRATIONS } from '../../../main/store/schema.ts';
+import { codError } from '../../support/errors.ts';
 import { newRunIn } from '../../support/store.ts';
 import { tempDir } from '../../support/temp.ts';
 
 let dir: string;
 beforeEach(() => (dir = tempDir('store')));
-
-function codError(fn: () => unknown): CodError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof CodError) return e;
-    throw e;
-  }
-  throw new Error('expected a CodError');
-}
 
 const comparison = (id: string, createdAt: number, over: Partial<ComparisonRecord> = {}): ComparisonRecord => ({
   id,

@@ -4,10 +4,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadCheckpoint } from '../../../main/models/checkpoint.ts';
-import { PRETRAIN_DEFAULTS, pretrain, pretrainLr, type PretrainOptions } from '../../../main/training/pretrain.ts';
+import { PRETRAIN_DEFAULTS, pretrainLr, type PretrainOptions } from '../../../main/training/pretrain.ts';
 import { STATE_DIR } from '../../../main/training/pretrain-files.ts';
+import { pretrainInThread } from '../../support/pretrain-thread.ts';
 import { tempDir } from '../../support/temp.ts';
 
+// Each run on its own thread (tests/support/pretrain-thread.ts): its engine work would hold this worker's loop.
+const pretrain = pretrainInThread;
 const small = (out: string): PretrainOptions => ({
   ...PRETRAIN_DEFAULTS,
   domains: [{ id: 'frozenlake', preset: 'train', packs: 3 }],
@@ -26,8 +29,7 @@ describe('pretrain', () => {
     const dir = tempDir('pretrain');
     const losses: number[] = [];
     const stages: string[] = [];
-    const whole = await pretrain({
-      ...small(join(dir, 'a')),
+    const whole = await pretrain(small(join(dir, 'a')), {
       onStep: (p) => {
         losses.push(p.loss);
         stages.push(p.stage);
@@ -42,14 +44,7 @@ describe('pretrain', () => {
       expect(existsSync(join(dir, 'a', f)), f).toBe(true);
     expect(existsSync(join(dir, 'a', STATE_DIR))).toBe(false);
 
-    const ctl = new AbortController();
-    const part = await pretrain({
-      ...small(join(dir, 'b')),
-      signal: ctl.signal,
-      onStep: (p) => {
-        if (p.step === 3) ctl.abort(); // one step past the induction stage
-      },
-    });
+    const part = await pretrain(small(join(dir, 'b')), { abortAtStep: 3 }); // one step past the induction stage
     expect(part).toMatchObject({ stopped: true, stepsDone: 3 });
     expect(existsSync(join(dir, 'b', 'model.safetensors'))).toBe(false);
     await expect(pretrain({ ...small(join(dir, 'b')), lr: 1e-3, resume: true })).rejects.toThrow(/other options/);
@@ -58,7 +53,10 @@ describe('pretrain', () => {
     expect(rest.finalLoss).toBe(whole.finalLoss);
     const a = await loadCheckpoint(join(dir, 'a'));
     const b = await loadCheckpoint(join(dir, 'b'));
-    for (const [name, w] of a.weights) expect(Buffer.from(b.weights.get(name)!.buffer)).toEqual(Buffer.from(w.buffer));
+    // Buffer.equals, not toEqual: vitest's deep equality walks 3.4 MB of weights element by element (seconds of
+    // a blocked loop; 41 s on a loaded machine).
+    for (const [name, w] of a.weights)
+      expect(Buffer.from(b.weights.get(name)!.buffer).equals(Buffer.from(w.buffer)), name).toBe(true);
     expect(readFileSync(join(dir, 'b', 'tokenizer.json'), 'utf8')).toBe(
       readFileSync(join(dir, 'a', 'tokenizer.json'), 'utf8'),
     );
@@ -67,13 +65,10 @@ describe('pretrain', () => {
     // A continued warm start begins where `a` ended (its loss, not a fresh model's) and keeps a's tokenizer,
     // though its other seed gives other packs; a checkpoint of another preset is refused.
     const cont: number[] = [];
-    await pretrain({
-      ...small(join(dir, 'd')),
-      seed: 1,
-      inductionSteps: 0,
-      init: join(dir, 'a'),
-      onStep: (p) => cont.push(p.loss),
-    });
+    await pretrain(
+      { ...small(join(dir, 'd')), seed: 1, inductionSteps: 0, init: join(dir, 'a') },
+      { onStep: (p) => cont.push(p.loss) },
+    );
     expect(cont[0]).toBeLessThan((losses[2] + losses[7]) / 2);
     expect(readFileSync(join(dir, 'd', 'tokenizer.json'), 'utf8')).toBe(
       readFileSync(join(dir, 'a', 'tokenizer.json'), 'utf8'),

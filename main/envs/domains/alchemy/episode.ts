@@ -1,13 +1,7 @@
 /** The Alchemy solve episode: combine inventory elements until the target exists or rounds/materials run out. */
-import {
-  shapedReward,
-  type EpisodeEnd,
-  type Outcome,
-  type Rendering,
-  type StepResult,
-  type TaskEpisode,
-} from '../../sdk.ts';
+import type { Rendering, StepResult } from '../../sdk.ts';
 import { quoteInput } from '../shared/feedback.ts';
+import { SolveEpisode, type EndResult } from '../shared/solve-episode.ts';
 import type { RecipeBook } from './instance.ts';
 import { pairKey, pairText } from './recipes.ts';
 import { observationText, rulesText } from './render.ts';
@@ -17,7 +11,7 @@ import type { AlchemyView, Attempt, Discovery } from './view.ts';
 /** Two names joined by '+', any case; names are capped in length so the regex stays linear. */
 const ACTION = /^\s*([a-z]{1,20})\s*\+\s*([a-z]{1,20})\s*\.?\s*$/i;
 
-export class AlchemyEpisode implements TaskEpisode {
+export class AlchemyEpisode extends SolveEpisode {
   readonly maxTurns: number;
   /** Units held (Infinity when unlimited), in the order elements were first held. */
   private readonly inventory = new Map<string, number>();
@@ -26,7 +20,6 @@ export class AlchemyEpisode implements TaskEpisode {
   private readonly seen = new Set<string>();
   private last: Attempt | null = null;
   private turns = 0;
-  private end: EpisodeEnd | undefined;
 
   constructor(
     readonly taskId: string,
@@ -35,6 +28,7 @@ export class AlchemyEpisode implements TaskEpisode {
     maxTurns: number,
     private readonly rendering: Rendering,
   ) {
+    super();
     this.maxTurns = maxTurns;
     for (const name of book.tiers[0]) this.inventory.set(name, task.baseCount ?? Infinity);
   }
@@ -79,11 +73,10 @@ export class AlchemyEpisode implements TaskEpisode {
     };
   }
 
-  step(action: string): StepResult {
-    if (this.end) return { done: true, observation: this.observation(), ...this.end };
+  protected play(action: string): StepResult {
     const m = typeof action === 'string' ? ACTION.exec(action) : null;
     if (!m) {
-      return this.finish(
+      return this.closeShaped(
         'format_error',
         `Format error: could not parse the combination ${quoteInput(action)}. ` +
           'Expected <answer>a + b</answer> with two element names. Game over.',
@@ -93,13 +86,13 @@ export class AlchemyEpisode implements TaskEpisode {
     const b = m[2].toLowerCase();
     for (const name of [a, b]) {
       if (!this.inventory.has(name)) {
-        return this.finish('illegal_action', `Illegal action: ${name} is not in your inventory. Game over.`);
+        return this.closeShaped('illegal_action', `Illegal action: ${name} is not in your inventory. Game over.`);
       }
     }
     const need = a === b ? 2 : 1;
     if ((this.inventory.get(a) ?? 0) < need || (this.inventory.get(b) ?? 0) < 1) {
       const short = (this.inventory.get(a) ?? 0) < need ? a : b;
-      return this.finish('out_of_resources', `Failed: not enough ${short} left for ${pairText(a, b)}. Game over.`);
+      return this.closeShaped('out_of_resources', `Failed: not enough ${short} left for ${pairText(a, b)}. Game over.`);
     }
     this.turns++;
     this.inventory.set(a, (this.inventory.get(a) ?? 0) - 1);
@@ -118,31 +111,25 @@ export class AlchemyEpisode implements TaskEpisode {
     }
     this.seen.add(key);
     if (product === this.task.target) {
-      return this.finish('success', `Success: created the target ${this.task.target} in ${this.turns} rounds.`);
+      return this.closeShaped('success', `Success: created the target ${this.task.target} in ${this.turns} rounds.`);
     }
     if (this.turns >= this.maxTurns) {
-      return this.finish(
+      return this.closeShaped(
         'out_of_turns',
         `Failed: ran out of rounds (${this.maxTurns}) without creating ${this.task.target}.`,
       );
     }
     if (!this.canCombine()) {
-      return this.finish('out_of_resources', `Failed: out of materials before creating ${this.task.target}.`);
+      return this.closeShaped('out_of_resources', `Failed: out of materials before creating ${this.task.target}.`);
     }
     return { done: false, observation: this.observation() };
   }
 
-  formatError(reason: string): EpisodeEnd {
-    if (this.end) return this.end;
-    const {
-      done: _done,
-      observation: _obs,
-      ...end
-    } = this.finish(
+  protected failFormat(reason: string): EndResult {
+    return this.closeShaped(
       'format_error',
       `Format error: ${String(reason).slice(0, 200)}. Expected <answer>a + b</answer>. Game over.`,
     );
-    return end;
   }
 
   /** Whether any combination is still possible (two units in total). */
@@ -150,11 +137,5 @@ export class AlchemyEpisode implements TaskEpisode {
     let units = 0;
     for (const n of this.inventory.values()) units += n;
     return units >= 2;
-  }
-
-  private finish(outcome: Outcome, feedback: string): StepResult & { done: true } {
-    const success = outcome === 'success';
-    this.end = { outcome, success, reward: shapedReward(success, this.turns, this.maxTurns), feedback };
-    return { done: true, observation: this.observation(), ...this.end };
   }
 }

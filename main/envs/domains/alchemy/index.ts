@@ -2,9 +2,9 @@
  * Alchemy-Random (environments.md): craft a target element from base elements through a procedural recipe book
  * hidden per pack. Successful and failed combinations reveal the book; targets change from task to task.
  */
-import { stableSeed } from '../../seed.ts';
-import type { DomainWithAgents, OpenPackArgs, Pack, TaskEpisode } from '../../sdk.ts';
-import { checkAgentArgs, checkPackArgs, checkTaskIndex } from '../shared/config.ts';
+import type { DomainWithAgents, OpenPackArgs, Pack } from '../../sdk.ts';
+import { checkAgentArgs, checkPackArgs } from '../shared/config.ts';
+import { numberedPack } from '../shared/pack.ts';
 import { alchemyAgent } from './agent.ts';
 import { AlchemyEpisode } from './episode.ts';
 import { buildRecipeBook } from './instance.ts';
@@ -31,16 +31,10 @@ export const alchemy: DomainWithAgents = {
     const { seed, preset, rendering } = args;
     const book = buildRecipeBook(params, seed, preset);
     const targets = new TargetSequence(book, seed, preset);
-    const packTag = stableSeed('alchemy', seed, preset).slice(0, 8);
-    return {
-      domain: 'alchemy',
-      seed,
-      startTask(index: number): TaskEpisode {
-        const i = checkTaskIndex('alchemy', index);
-        const task = makeTask(params, book, targets, seed, preset, i);
-        return new AlchemyEpisode(`alchemy/${packTag}/${i}`, book, task, params.rounds, rendering);
-      },
-    };
+    return numberedPack('alchemy', seed, preset, (i, taskId) => {
+      const task = makeTask(params, book, targets, seed, preset, i);
+      return new AlchemyEpisode(taskId, book, task, params.rounds, rendering);
+    });
   },
 
   scriptedAgent(args) {
@@ -54,21 +48,8 @@ function openPaperPack(args: OpenPackArgs): Pack {
   const params = paperAlchemyParams(args.preset, args.options);
   const { seed, preset, rendering } = args;
   const pack = buildPaperPack(params, seed, preset, args.packSize ?? 8);
-  const packTag = stableSeed('alchemy', seed, preset).slice(0, 8);
-  return {
-    domain: 'alchemy',
-    seed,
-    startTask(index: number): TaskEpisode {
-      const i = checkTaskIndex('alchemy', index);
-      const task = paperTask(params, pack, seed, preset, i);
-      return new PaperAlchemyEpisode(
-        `alchemy/${packTag}/${i}`,
-        pack.book,
-        task,
-        params.rounds,
-        params.limited,
-        rendering,
-      );
-    },
-  };
+  return numberedPack('alchemy', seed, preset, (i, taskId) => {
+    const task = paperTask(params, pack, seed, preset, i);
+    return new PaperAlchemyEpisode(taskId, pack.book, task, params.rounds, params.limited, rendering);
+  });
 }

@@ -13,14 +13,8 @@
  * - base_workflow.py @ 1d7fae4a, reward_async: on success 1 - 0.1 · (rounds / max_rounds), else 0.
  * The compact rendering keeps the workbench's terse text for the same state.
  */
-import {
-  shapedReward,
-  type EpisodeEnd,
-  type Outcome,
-  type Rendering,
-  type StepResult,
-  type TaskEpisode,
-} from '../../sdk.ts';
+import type { Rendering, StepResult } from '../../sdk.ts';
+import { SolveEpisode, type EndResult } from '../shared/solve-episode.ts';
 import { recipeKey, type PaperAlchemyTask, type PaperRecipeBook } from './paper-instance.ts';
 import { observationText, rulesText } from './render.ts';
 import type { AlchemyView, Attempt, Discovery } from './view.ts';
@@ -100,7 +94,7 @@ export function paperUserText(
   );
 }
 
-export class PaperAlchemyEpisode implements TaskEpisode {
+export class PaperAlchemyEpisode extends SolveEpisode {
   private readonly inventory = new Map<string, number>();
   private readonly recipes: Discovery[] = [];
   private readonly failed: (readonly [string, string])[] = [];
@@ -108,7 +102,6 @@ export class PaperAlchemyEpisode implements TaskEpisode {
   private feedback: string | null = null;
   private last: Attempt | null = null;
   private rounds = 0;
-  private end: EpisodeEnd | undefined;
 
   constructor(
     readonly taskId: string,
@@ -118,6 +111,7 @@ export class PaperAlchemyEpisode implements TaskEpisode {
     private readonly limited: boolean,
     private readonly rendering: Rendering,
   ) {
+    super();
     for (const name of book.tiers[0]) this.inventory.set(name, task.baseCount);
   }
 
@@ -185,11 +179,10 @@ export class PaperAlchemyEpisode implements TaskEpisode {
     return name;
   }
 
-  step(action: string): StepResult {
-    if (this.end) return { done: true, observation: this.observation(), ...this.end };
+  protected play(action: string): StepResult {
     const parts = typeof action === 'string' ? action.trim().split('+') : [];
     if (parts.length !== 2 || parts.some((p) => p.trim() === '')) {
-      return this.finish('format_error', PAPER_FORMAT_ERROR);
+      return this.closeShaped('format_error', PAPER_FORMAT_ERROR);
     }
     const a = this.canonical(parts[0].trim());
     const b = this.canonical(parts[1].trim());
@@ -238,15 +231,15 @@ export class PaperAlchemyEpisode implements TaskEpisode {
   /** _finish_step, then the workflow's final feedback when the game is over. */
   private afterRound(): StepResult {
     const target = this.task.target;
-    if (this.inventory.has(target)) return this.finish('success', `Success! Synthesized ${target}.`);
+    if (this.inventory.has(target)) return this.closeShaped('success', `Success! Synthesized ${target}.`);
     if (!this.feasible()) {
-      return this.finish(
+      return this.closeShaped(
         'out_of_resources',
         `Failed: Ran out of materials. Could not synthesize ${target}. Used ${this.rounds} rounds.`,
       );
     }
     if (this.rounds >= this.maxTurns) {
-      return this.finish(
+      return this.closeShaped(
         'out_of_turns',
         `Failed: Ran out of rounds (${this.rounds}/${this.maxTurns}). Could not synthesize ${target}.`,
       );
@@ -260,15 +253,7 @@ export class PaperAlchemyEpisode implements TaskEpisode {
     return this.inventory.size >= 2 || [...this.inventory.values()].some((n) => n >= 2);
   }
 
-  formatError(_reason: string): EpisodeEnd {
-    if (this.end) return this.end;
-    const { done: _d, observation: _o, ...end } = this.finish('format_error', PAPER_FORMAT_ERROR);
-    return end;
-  }
-
-  private finish(outcome: Outcome, feedback: string): StepResult & { done: true } {
-    const success = outcome === 'success';
-    this.end = { outcome, success, reward: shapedReward(success, this.rounds, this.maxTurns), feedback };
-    return { done: true, observation: this.observation(), ...this.end };
+  protected failFormat(): EndResult {
+    return this.closeShaped('format_error', PAPER_FORMAT_ERROR);
   }
 }

@@ -1,5 +1,5 @@
 /** Alchemy-Random presets and option overrides (environments.md). */
-import { choosePreset, checkRange, readOptions } from '../shared/config.ts';
+import { choosePreset, withOptions } from '../shared/config.ts';
 import type { PaperAlchemyParams } from './paper-instance.ts';
 
 export interface AlchemyParams {
@@ -86,14 +86,7 @@ const OPTION_SPECS = {
 } as const;
 
 export function alchemyParams(preset: unknown, options: unknown): AlchemyParams {
-  const base = choosePreset('alchemy', ALCHEMY_PRESETS, preset);
-  const params: AlchemyParams = { ...base, ...readOptions('alchemy', options, OPTION_SPECS) };
-  checkRange('alchemy', 'minTiers', params.minTiers, params.maxTiers);
-  checkRange('alchemy', 'minBase', params.minBase, params.maxBase);
-  checkRange('alchemy', 'minShrink', params.minShrink, params.maxShrink);
-  checkRange('alchemy', 'minRecipes', params.minRecipes, params.maxRecipes);
-  checkRange('alchemy', 'minSurplus', params.minSurplus, params.maxSurplus);
-  return params;
+  return withOptions('alchemy', choosePreset('alchemy', ALCHEMY_PRESETS, preset), options, OPTION_SPECS);
 }
 
 /**
@@ -174,14 +167,5 @@ export function isPaperPreset(preset: unknown): boolean {
 }
 
 export function paperAlchemyParams(preset: string, options: unknown): PaperAlchemyParams {
-  const base = PAPER_ALCHEMY_PRESETS[preset];
-  const params: PaperAlchemyParams = { ...base, ...readOptions('alchemy', options, PAPER_OPTION_SPECS) };
-  checkRange('alchemy', 'minTiers', params.minTiers, params.maxTiers);
-  checkRange('alchemy', 'minBase', params.minBase, params.maxBase);
-  checkRange('alchemy', 'minShrink', params.minShrink, params.maxShrink);
-  checkRange('alchemy', 'minRecipes', params.minRecipes, params.maxRecipes);
-  checkRange('alchemy', 'minCrossTier', params.minCrossTier, params.maxCrossTier);
-  checkRange('alchemy', 'minNoise', params.minNoise, params.maxNoise);
-  checkRange('alchemy', 'minMaterialMult', params.minMaterialMult, params.maxMaterialMult);
-  return params;
+  return withOptions('alchemy', PAPER_ALCHEMY_PRESETS[preset], options, PAPER_OPTION_SPECS);
 }

@@ -2,7 +2,8 @@
  * The Optimal Control solve episode: one turn. The answer's expression is parsed, evaluated closed loop over the
  * horizon, and scored; parse failure -0.1, evaluation error 0 (environments.md).
  */
-import type { EpisodeEnd, Outcome, Rendering, StepResult, TaskEpisode } from '../../sdk.ts';
+import type { Outcome, Rendering, StepResult } from '../../sdk.ts';
+import { SolveEpisode, type EndResult } from '../shared/solve-episode.ts';
 import { extractExpression } from './answer.ts';
 import { evaluateExpression } from './expr-eval.ts';
 import { parseExpression } from './expr-parser.ts';
@@ -23,11 +24,10 @@ export interface ControlPackState {
 
 const shortExpression = (s: string) => (s.length > 300 ? s.slice(0, 300) + '…' : s);
 
-export class ControlEpisode implements TaskEpisode {
+export class ControlEpisode extends SolveEpisode {
   readonly maxTurns = 1;
   private readonly shownPrevious: PreviousAttempt | null;
   private result: ControlResult | null = null;
-  private end: EpisodeEnd | undefined;
 
   constructor(
     readonly taskId: string,
@@ -37,6 +37,7 @@ export class ControlEpisode implements TaskEpisode {
     private readonly pack: ControlPackState,
     private readonly showPrevious: boolean,
   ) {
+    super();
     this.shownPrevious = showPrevious ? pack.previous : null;
   }
 
@@ -69,8 +70,7 @@ export class ControlEpisode implements TaskEpisode {
     };
   }
 
-  step(action: string): StepResult {
-    if (this.end) return { done: true, observation: this.observation(), ...this.end };
+  protected play(action: string): StepResult {
     const extracted = extractExpression(action);
     if (!extracted.ok) return this.parseFailure(typeof action === 'string' ? action : '', extracted.error);
     const parsed = parseExpression(extracted.expression);
@@ -98,17 +98,11 @@ export class ControlEpisode implements TaskEpisode {
     return this.finish(run.reward >= SUCCESS_REWARD ? 'success' : 'failure', run.reward);
   }
 
-  formatError(reason: string): EpisodeEnd {
-    if (this.end) return this.end;
-    const {
-      done: _d,
-      observation: _o,
-      ...end
-    } = this.parseFailure('', `no valid answer block (${String(reason).slice(0, 200)})`);
-    return end;
+  protected failFormat(reason: string): EndResult {
+    return this.parseFailure('', `no valid answer block (${String(reason).slice(0, 200)})`);
   }
 
-  private parseFailure(expression: string, error: string): StepResult & { done: true } {
+  private parseFailure(expression: string, error: string): EndResult {
     this.result = {
       status: 'parse_error',
       expression: shortExpression(expression),
@@ -120,7 +114,7 @@ export class ControlEpisode implements TaskEpisode {
     return this.finish('format_error', PARSE_FAILURE_REWARD);
   }
 
-  private finish(outcome: Outcome, reward: number): StepResult & { done: true } {
+  private finish(outcome: Outcome, reward: number): EndResult {
     const result = this.result;
     const last = result && result.rows.length > 0 ? result.rows[result.rows.length - 1] : null;
     this.pack.previous = {
@@ -131,7 +125,6 @@ export class ControlEpisode implements TaskEpisode {
       finalV: result?.status === 'ok' && last ? last.v : null,
     };
     const feedback = observationText(this.rendering, { ...this.view(), previous: null });
-    this.end = { outcome, success: outcome === 'success', reward, feedback };
-    return { done: true, observation: this.observation(), ...this.end };
+    return this.close({ outcome, success: outcome === 'success', reward, feedback });
   }
 }

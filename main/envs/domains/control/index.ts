@@ -2,9 +2,9 @@
  * Optimal Control (environments.md, paper v2): steer a point with hidden linear dynamics v' = a·v + b·u,
  * x' = x + v' by submitting one feedback-control expression; the (t, x, v, u) table it produces reveals a and b.
  */
-import { stableSeed } from '../../seed.ts';
-import type { DomainWithAgents, OpenPackArgs, Pack, TaskEpisode } from '../../sdk.ts';
-import { checkAgentArgs, checkPackArgs, checkTaskIndex, readOptions } from '../shared/config.ts';
+import type { DomainWithAgents, OpenPackArgs, Pack } from '../../sdk.ts';
+import { checkAgentArgs, checkPackArgs, readOptions } from '../shared/config.ts';
+import { numberedPack } from '../shared/pack.ts';
 import { controlAgent } from './agent.ts';
 import { ControlEpisode, type ControlPackState } from './episode.ts';
 import { controlDynamics } from './instance.ts';
@@ -29,17 +29,11 @@ export const control: DomainWithAgents = {
     const params = controlParams(args.preset, args.options);
     const { seed, preset, rendering } = args;
     const dynamics = controlDynamics(seed);
-    const packTag = stableSeed('control', seed, preset).slice(0, 8);
     const state: ControlPackState = { previous: null };
-    return {
-      domain: 'control',
-      seed,
-      startTask(index: number): TaskEpisode {
-        const i = checkTaskIndex('control', index);
-        const task = controlTask(params, seed, preset, i);
-        return new ControlEpisode(`control/${packTag}/${i}`, task, dynamics, rendering, state, params.showPrevious);
-      },
-    };
+    return numberedPack('control', seed, preset, (i, taskId) => {
+      const task = controlTask(params, seed, preset, i);
+      return new ControlEpisode(taskId, task, dynamics, rendering, state, params.showPrevious);
+    });
   },
 
   scriptedAgent(args) {
@@ -52,19 +46,9 @@ function openPaperPack(args: OpenPackArgs): Pack {
   readOptions('control', args.options, {});
   const { seed } = args;
   const pack = new PaperControlPack(seed);
-  const packTag = stableSeed('control', seed, 'paper').slice(0, 8);
-  return {
-    domain: 'control',
-    seed,
-    startTask(index: number): TaskEpisode {
-      const i = checkTaskIndex('control', index);
-      // The reference clears the earlier controller at task 0 (so a Ralph pack, all task 0, never shows one).
-      if (i === 0) pack.evidence = null;
-      return new PaperControlEpisode(
-        `control/${packTag}/${i}`,
-        pack,
-        paperControlTask(PAPER_CONTROL, seed, 'paper', i),
-      );
-    },
-  };
+  return numberedPack('control', seed, 'paper', (i, taskId) => {
+    // The reference clears the earlier controller at task 0 (so a Ralph pack, all task 0, never shows one).
+    if (i === 0) pack.evidence = null;
+    return new PaperControlEpisode(taskId, pack, paperControlTask(PAPER_CONTROL, seed, 'paper', i));
+  });
 }

@@ -17,7 +17,8 @@
  * gets the ordinary format feedback (the reference words it differently).
  */
 import { Rng } from '../../seed.ts';
-import type { EpisodeEnd, Outcome, StepResult, TaskEpisode } from '../../sdk.ts';
+import type { EpisodeEnd, Outcome, StepResult } from '../../sdk.ts';
+import { SolveEpisode, type EndResult } from '../shared/solve-episode.ts';
 import { checkExpression, evaluate, PyError, type Node } from './paper-expr.ts';
 import type { StepRow } from './rollout.ts';
 import type { ControlView, PreviousAttempt } from './view.ts';
@@ -398,7 +399,7 @@ export function paperControlTask(p: PaperControlParams, seed: string, preset: st
   };
 }
 
-export class PaperControlEpisode implements TaskEpisode {
+export class PaperControlEpisode extends SolveEpisode {
   readonly maxTurns = 1;
   private readonly evidence: Evidence | null;
   private result: {
@@ -408,13 +409,13 @@ export class PaperControlEpisode implements TaskEpisode {
     expression: string;
     error: string;
   } | null = null;
-  private end: EpisodeEnd | undefined;
 
   constructor(
     readonly taskId: string,
     private readonly pack: PaperControlPack,
     private readonly task: PaperControlTask,
   ) {
+    super();
     this.evidence = pack.evidence;
   }
 
@@ -463,8 +464,7 @@ export class PaperControlEpisode implements TaskEpisode {
     return `System:\n${this.rules()}\n\nTask:\n${this.observation()}\n\n${label}:\n${policy ?? response}`;
   }
 
-  step(action: string, response?: string): StepResult {
-    if (this.end) return { done: true, ...this.end };
+  protected play(action: string, response?: string): StepResult {
     const raw = response ?? `<answer>${action}</answer>`;
     const sub = parseSubmission(typeof action === 'string' ? action : '', response);
     if (!sub.ok) return this.formatFailure(sub.detail, raw);
@@ -513,7 +513,7 @@ export class PaperControlEpisode implements TaskEpisode {
     );
   }
 
-  private formatFailure(detail: string, response: string): StepResult & { done: true } {
+  private formatFailure(detail: string, response: string): EndResult {
     this.result = { rows: [], reward: PARSE_FAILURE_REWARD, status: 'parse_error', expression: '', error: detail };
     return this.finish(
       'format_error',
@@ -526,19 +526,22 @@ export class PaperControlEpisode implements TaskEpisode {
   }
 
   /** A response without one valid answer block: parse_xml_answer's "expected_exactly_one_answer_tag". */
-  formatError(reason: string, response?: string): EpisodeEnd {
-    if (this.end) return this.end;
+  protected failFormat(reason: string, response?: string): EndResult {
     const detail =
       response !== undefined && response.includes('```')
         ? 'python_or_markdown_code_is_not_allowed'
         : /empty/.test(reason)
           ? 'invalid_answer_xml'
           : 'expected_exactly_one_answer_tag';
-    const { done: _d, observation: _o, ...end } = this.formatFailure(detail, response ?? '');
-    return end;
+    return this.formatFailure(detail, response ?? '');
   }
 
-  private finish(outcome: Outcome, reward: number, feedback: string, trajectory: string): StepResult & { done: true } {
+  /** The reference's episode has no observation after its one turn. */
+  protected override again(end: EpisodeEnd): EndResult {
+    return { done: true, ...end };
+  }
+
+  private finish(outcome: Outcome, reward: number, feedback: string, trajectory: string): EndResult {
     this.end = { outcome, success: outcome === 'success', reward, feedback, trajectory };
     return { done: true, ...this.end };
   }

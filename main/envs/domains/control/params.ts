@@ -1,5 +1,5 @@
 /** Optimal Control presets and option overrides (environments.md "Optimal Control"). */
-import { checkRange, choosePreset, readOptions } from '../shared/config.ts';
+import { choosePreset, withOptions } from '../shared/config.ts';
 
 export interface ControlParams {
   readonly horizon: number;
@@ -81,11 +81,5 @@ const OPTION_SPECS = {
 } as const;
 
 export function controlParams(preset: unknown, options: unknown): ControlParams {
-  const base = choosePreset('control', CONTROL_PRESETS, preset);
-  const params: ControlParams = { ...base, ...readOptions('control', options, OPTION_SPECS) };
-  checkRange('control', 'minX0', params.minX0, params.maxX0);
-  checkRange('control', 'minV0', params.minV0, params.maxV0);
-  checkRange('control', 'minTarget', params.minTarget, params.maxTarget);
-  checkRange('control', 'minVTarget', params.minVTarget, params.maxVTarget);
-  return params;
+  return withOptions('control', choosePreset('control', CONTROL_PRESETS, preset), options, OPTION_SPECS);
 }

@@ -2,9 +2,9 @@
  * FrozenLake-Obscure (environments.md): reach the goal on a small lake whose action codes 1..4 map to
  * Down/Right/Up/Left by a permutation hidden per pack; the position-change feedback reveals it.
  */
-import { stableSeed } from '../../seed.ts';
-import type { DomainWithAgents, OpenPackArgs, Pack, TaskEpisode } from '../../sdk.ts';
-import { checkAgentArgs, checkPackArgs, checkTaskIndex } from '../shared/config.ts';
+import type { DomainWithAgents, OpenPackArgs, Pack } from '../../sdk.ts';
+import { checkAgentArgs, checkPackArgs } from '../shared/config.ts';
+import { numberedPack } from '../shared/pack.ts';
 import { frozenLakeAgent } from './agent.ts';
 import { FrozenLakeEpisode } from './episode.ts';
 import { frozenLakeParams } from './params.ts';
@@ -27,19 +27,12 @@ export const frozenLake: DomainWithAgents = {
     checkPackArgs('frozenlake', args);
     const params = frozenLakeParams(args.preset, args.options);
     const { seed, preset, rendering } = args;
-    const packTag = stableSeed('frozenlake', seed, preset).slice(0, 8);
-    return {
-      domain: 'frozenlake',
-      seed,
-      startTask(index: number): TaskEpisode {
-        const i = checkTaskIndex('frozenlake', index);
-        const id = `frozenlake/${packTag}/${i}`;
-        if (params.variant === 'paper') {
-          return new PaperFrozenLakeEpisode(id, generatePaperTask(params, seed, preset, i), params.maxTurns, rendering);
-        }
-        return new FrozenLakeEpisode(id, generateTask(params, seed, preset, i), params.maxTurns, rendering);
-      },
-    };
+    return numberedPack('frozenlake', seed, preset, (i, id) => {
+      if (params.variant === 'paper') {
+        return new PaperFrozenLakeEpisode(id, generatePaperTask(params, seed, preset, i), params.maxTurns, rendering);
+      }
+      return new FrozenLakeEpisode(id, generateTask(params, seed, preset, i), params.maxTurns, rendering);
+    });
   },
 
   scriptedAgent(args) {

@@ -12,16 +12,10 @@
  *   0.1, the response-length part zero under len_zero_penalty 1e6), else 0.
  * The compact rendering keeps the workbench's terse text for the same state.
  */
-import {
-  shapedReward,
-  type EpisodeEnd,
-  type Outcome,
-  type Rendering,
-  type StepResult,
-  type TaskEpisode,
-} from '../../sdk.ts';
-import { inBounds, type Cell } from '../shared/grid.ts';
-import { DELTA } from './directions.ts';
+import type { StepResult } from '../../sdk.ts';
+import type { Cell } from '../shared/grid.ts';
+import type { EndResult } from '../shared/solve-episode.ts';
+import { LakeEpisode } from './episode.ts';
 import { observationText, rulesText } from './render.ts';
 import { GOAL, HOLE, PLAYER, type FrozenLakeTask } from './task.ts';
 import type { FrozenLakeView, LastMove } from './view.ts';
@@ -117,21 +111,7 @@ export function paperObservationText(v: FrozenLakeView, map: string): string {
   return `Step ${v.turn + 1}/${v.maxTurns}\n${feedback}\nCurrent map:\n${map}\n${goal}`;
 }
 
-export class PaperFrozenLakeEpisode implements TaskEpisode {
-  private position: Cell;
-  private turns = 0;
-  private last: LastMove | null = null;
-  private end: EpisodeEnd | undefined;
-
-  constructor(
-    readonly taskId: string,
-    private readonly task: FrozenLakeTask,
-    readonly maxTurns: number,
-    private readonly rendering: Rendering,
-  ) {
-    this.position = task.start;
-  }
-
+export class PaperFrozenLakeEpisode extends LakeEpisode {
   rules(): string {
     return this.rendering === 'chat' ? PAPER_RULES : rulesText('compact', this.maxTurns);
   }
@@ -143,54 +123,22 @@ export class PaperFrozenLakeEpisode implements TaskEpisode {
       : observationText('compact', v);
   }
 
-  turnsUsed(): number {
-    return this.turns;
-  }
-
-  view(): FrozenLakeView {
-    const [pr, pc] = this.position;
-    return {
-      domain: 'frozenlake',
-      taskId: this.taskId,
-      turn: this.turns,
-      maxTurns: this.maxTurns,
-      size: this.task.size,
-      grid: this.task.tiles.map((row, r) => (r === pr ? row.slice(0, pc) + PLAYER + row.slice(pc + 1) : row)),
-      position: this.position,
-      goal: this.task.goal,
-      reached: pr === this.task.goal[0] && pc === this.task.goal[1],
-      last: this.last,
-      done: this.end !== undefined,
-    };
-  }
-
-  step(action: string): StepResult {
-    if (this.end) return { done: true, observation: this.observation(), ...this.end };
+  protected play(action: string): StepResult {
     const m = typeof action === 'string' ? ACTION.exec(action.trim()) : null;
-    if (!m) return this.finish('format_error', PAPER_FORMAT_ERROR);
+    if (!m) return this.closeShaped('format_error', PAPER_FORMAT_ERROR);
     const digits = m[1].replace(/^0+(?=\d)/, '');
     const code = digits.length > 1 ? 0 : Number(digits);
     if (code < 1 || code > 4) {
-      return this.finish(
+      return this.closeShaped(
         'format_error',
         `Invalid format: Direction ${digits} is not a valid action. Expected: Direction 1, 2, 3, or 4. Game over.`,
       );
     }
-    this.turns++;
-    const dir = this.task.mapping[code - 1];
-    const from = this.position;
-    const to: Cell = [from[0] + DELTA[dir][0], from[1] + DELTA[dir][1]];
-    if (!inBounds(this.task.size, to[0], to[1])) {
-      this.last = { code, from, to: from, result: 'blocked' };
-    } else {
-      this.position = to;
-      const tile = this.task.tiles[to[0]][to[1]];
-      this.last = { code, from, to, result: tile === HOLE ? 'hole' : tile === GOAL ? 'goal' : 'moved' };
-    }
-    if (this.last.result === 'goal') return this.finish('success', PAPER_FEEDBACK.success);
-    if (this.last.result === 'hole') return this.finish('failure', PAPER_FEEDBACK.hole);
+    const last = this.move(code);
+    if (last.result === 'goal') return this.closeShaped('success', PAPER_FEEDBACK.success);
+    if (last.result === 'hole') return this.closeShaped('failure', PAPER_FEEDBACK.hole);
     if (this.turns >= this.maxTurns) {
-      return this.finish(
+      return this.closeShaped(
         'out_of_turns',
         `Failed: Ran out of steps (${this.turns}/${this.maxTurns}) without reaching the goal. Try to find a shorter path.`,
       );
@@ -199,15 +147,7 @@ export class PaperFrozenLakeEpisode implements TaskEpisode {
   }
 
   /** A response without one valid `<answer>` block: the reference's parse failure, whatever the reason. */
-  formatError(_reason: string): EpisodeEnd {
-    if (this.end) return this.end;
-    const { done: _d, observation: _o, ...end } = this.finish('format_error', PAPER_FORMAT_ERROR);
-    return end;
-  }
-
-  private finish(outcome: Outcome, feedback: string): StepResult & { done: true } {
-    const success = outcome === 'success';
-    this.end = { outcome, success, reward: shapedReward(success, this.turns, this.maxTurns), feedback };
-    return { done: true, observation: this.observation(), ...this.end };
+  protected failFormat(): EndResult {
+    return this.closeShaped('format_error', PAPER_FORMAT_ERROR);
   }
 }

@@ -1,5 +1,5 @@
 /** FrozenLake-Obscure presets and option overrides (environments.md). */
-import { choosePreset, checkRange, readOptions } from '../shared/config.ts';
+import { choosePreset, withOptions } from '../shared/config.ts';
 
 export const MAPPING_MODES = ['per_pack', 'per_task', 'global'] as const;
 export type MappingMode = (typeof MAPPING_MODES)[number];
@@ -60,9 +60,5 @@ const OPTION_SPECS = {
 } as const;
 
 export function frozenLakeParams(preset: unknown, options: unknown): FrozenLakeParams {
-  const base = choosePreset('frozenlake', FROZENLAKE_PRESETS, preset);
-  const params: FrozenLakeParams = { ...base, ...readOptions('frozenlake', options, OPTION_SPECS) };
-  checkRange('frozenlake', 'minSize', params.minSize, params.maxSize);
-  checkRange('frozenlake', 'minFrozen', params.minFrozen, params.maxFrozen);
-  return params;
+  return withOptions('frozenlake', choosePreset('frozenlake', FROZENLAKE_PRESETS, preset), options, OPTION_SPECS);
 }

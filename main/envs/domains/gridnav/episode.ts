@@ -1,7 +1,8 @@
 /** The GridNav solve episode: exactly R rook moves over the shared cost map, revealing cells as it goes. */
-import type { EpisodeEnd, Outcome, Rendering, StepResult, TaskEpisode } from '../../sdk.ts';
+import type { Outcome, Rendering, StepResult } from '../../sdk.ts';
 import { quoteInput } from '../shared/feedback.ts';
 import { cellText, inBounds, parseCell, sameCell, type Cell } from '../shared/grid.ts';
+import { SolveEpisode, type EndResult } from '../shared/solve-episode.ts';
 import type { CostMap, RevealedCells } from './instance.ts';
 import { mapText, observationText, rulesText } from './render.ts';
 import type { GridNavTask } from './task.ts';
@@ -18,14 +19,13 @@ export function rookPath(from: Cell, to: Cell): Cell[] {
   }
 }
 
-export class GridNavEpisode implements TaskEpisode {
+export class GridNavEpisode extends SolveEpisode {
   readonly maxTurns: number;
   private position: Cell;
   private turns = 0;
   private lastPath: Cell[] = [];
   private enteredCount = 0;
   private enteredCostSum = 0;
-  private end: EpisodeEnd | undefined;
 
   constructor(
     readonly taskId: string,
@@ -36,6 +36,7 @@ export class GridNavEpisode implements TaskEpisode {
     private readonly persistent: boolean,
     private readonly rendering: Rendering,
   ) {
+    super();
     this.maxTurns = task.rounds;
     this.position = task.start;
   }
@@ -71,8 +72,7 @@ export class GridNavEpisode implements TaskEpisode {
     };
   }
 
-  step(action: string): StepResult {
-    if (this.end) return { done: true, observation: this.observation(), ...this.end };
+  protected play(action: string): StepResult {
     const to = typeof action === 'string' ? parseCell(action) : undefined;
     if (!to) {
       return this.finish(
@@ -113,25 +113,18 @@ export class GridNavEpisode implements TaskEpisode {
     );
   }
 
-  formatError(reason: string): EpisodeEnd {
-    if (this.end) return this.end;
-    const {
-      done: _done,
-      observation: _obs,
-      ...end
-    } = this.finish(
+  protected failFormat(reason: string): EndResult {
+    return this.finish(
       'format_error',
       `Format error: ${String(reason).slice(0, 200)}. Expected <answer>row,col</answer>. Game over.`,
     );
-    return end;
   }
 
-  private finish(outcome: Outcome, headline: string): StepResult & { done: true } {
+  private finish(outcome: Outcome, headline: string): EndResult {
     const success = outcome === 'success';
     const reward = success ? 1 - this.enteredCostSum / this.enteredCount / 100 : 0;
     // The final map goes into the feedback so the update-context episode can note what was revealed.
     const feedback = `${headline}\nFinal observed cost grid:\n${mapText(this.rendering, this.view())}`;
-    this.end = { outcome, success, reward, feedback };
-    return { done: true, observation: this.observation(), ...this.end };
+    return this.close({ outcome, success, reward, feedback });
   }
 }

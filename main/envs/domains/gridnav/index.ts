@@ -3,9 +3,9 @@
  * per pack, keeping the mean cost of entered cells low. Cells near entered cells are revealed and, by default,
  * stay revealed for the rest of the pack (pack state).
  */
-import { stableSeed } from '../../seed.ts';
-import type { DomainWithAgents, OpenPackArgs, Pack, TaskEpisode } from '../../sdk.ts';
-import { checkAgentArgs, checkPackArgs, checkRange, checkTaskIndex, readOptions } from '../shared/config.ts';
+import type { DomainWithAgents, OpenPackArgs, Pack } from '../../sdk.ts';
+import { checkAgentArgs, checkPackArgs, withOptions } from '../shared/config.ts';
+import { numberedPack } from '../shared/pack.ts';
 import { gridNavAgent } from './agent.ts';
 import { GridNavEpisode } from './episode.ts';
 import { buildCostMap, RevealedCells } from './instance.ts';
@@ -31,25 +31,12 @@ export const gridNav: DomainWithAgents = {
     const { seed, preset, rendering } = args;
     const map = buildCostMap(params, seed, preset);
     const packRevealed = new RevealedCells(map.size);
-    const packTag = stableSeed('gridnav', seed, preset).slice(0, 8);
-    return {
-      domain: 'gridnav',
-      seed,
-      startTask(index: number): TaskEpisode {
-        const i = checkTaskIndex('gridnav', index);
-        const task = generateTask(params, map.size, seed, preset, i);
-        const revealed = params.persistReveal ? packRevealed : new RevealedCells(map.size);
-        return new GridNavEpisode(
-          `gridnav/${packTag}/${i}`,
-          map,
-          revealed,
-          task,
-          params.revealRadius,
-          params.persistReveal,
-          rendering,
-        );
-      },
-    };
+    return numberedPack('gridnav', seed, preset, (i, taskId) => {
+      const task = generateTask(params, map.size, seed, preset, i);
+      const revealed = params.persistReveal ? packRevealed : new RevealedCells(map.size);
+      const { revealRadius, persistReveal } = params;
+      return new GridNavEpisode(taskId, map, revealed, task, revealRadius, persistReveal, rendering);
+    });
   },
 
   scriptedAgent(args) {
@@ -67,23 +54,12 @@ const PAPER_OPTIONS = {
 } as const;
 
 function openPaperPack(args: OpenPackArgs): Pack {
-  const params: PaperGridParams = {
-    ...PAPER_GRID_PRESETS[args.preset],
-    ...readOptions('gridnav', args.options, PAPER_OPTIONS),
-  };
-  checkRange('gridnav', 'minSize', params.minSize, params.maxSize);
-  checkRange('gridnav', 'minRounds', params.minRounds, params.maxRounds);
+  const params: PaperGridParams = withOptions('gridnav', PAPER_GRID_PRESETS[args.preset], args.options, PAPER_OPTIONS);
   const { seed, preset, rendering } = args;
   const pack = new PaperGridPack(params, seed, preset);
-  const packTag = stableSeed('gridnav', seed, preset).slice(0, 8);
-  return {
-    domain: 'gridnav',
-    seed,
-    startTask(index: number): TaskEpisode {
-      const i = checkTaskIndex('gridnav', index);
-      if (i === 0) pack.resetRevealed();
-      const task = paperGridTask(params, pack.size, seed, preset, i);
-      return new PaperGridEpisode(`gridnav/${packTag}/${i}`, pack, task, params.revealRadius, rendering);
-    },
-  };
+  return numberedPack('gridnav', seed, preset, (i, taskId) => {
+    if (i === 0) pack.resetRevealed();
+    const task = paperGridTask(params, pack.size, seed, preset, i);
+    return new PaperGridEpisode(taskId, pack, task, params.revealRadius, rendering);
+  });
 }

@@ -15,8 +15,9 @@
  * batch share (and race on) one map of revealed cells; here every lifecycle has its own.
  */
 import { Rng } from '../../seed.ts';
-import type { EpisodeEnd, Outcome, Rendering, StepResult, TaskEpisode } from '../../sdk.ts';
+import type { Outcome, Rendering, StepResult } from '../../sdk.ts';
 import type { Cell } from '../shared/grid.ts';
+import { SolveEpisode, type EndResult } from '../shared/solve-episode.ts';
 import { roundHalfEven } from '../alchemy/paper-instance.ts';
 import { observationText, rulesText } from './render.ts';
 import type { GridNavView } from './view.ts';
@@ -194,13 +195,12 @@ export const paperSystemPrompt = (radius: number): string =>
 /** Python's repr of a (row, col) tuple. */
 const tuple = (c: Cell) => `(${c[0]}, ${c[1]})`;
 
-export class PaperGridEpisode implements TaskEpisode {
+export class PaperGridEpisode extends SolveEpisode {
   private position: Cell;
   private rounds = 0;
   private readonly entered: number[] = [];
   private lastPath: Cell[] = [];
   private feedback: string | null = null;
-  private end: EpisodeEnd | undefined;
 
   constructor(
     readonly taskId: string,
@@ -209,6 +209,7 @@ export class PaperGridEpisode implements TaskEpisode {
     private readonly radius: number,
     private readonly rendering: Rendering,
   ) {
+    super();
     this.position = task.start;
   }
 
@@ -259,8 +260,7 @@ export class PaperGridEpisode implements TaskEpisode {
     };
   }
 
-  step(action: string): StepResult {
-    if (this.end) return { done: true, observation: this.observation(), ...this.end };
+  protected play(action: string): StepResult {
     const m = typeof action === 'string' ? /^\s*(-?\d+)\s*,\s*(-?\d+)\s*$/.exec(action) : null;
     if (!m) return this.invalid('expected exactly one <answer>row,col</answer> destination.', 'format_error');
     const dest: Cell = [Number(m[1]), Number(m[2])];
@@ -293,27 +293,21 @@ export class PaperGridEpisode implements TaskEpisode {
     return this.finish(at ? 'success' : 'failure', reward, outcome);
   }
 
-  private invalid(message: string, outcome: Outcome = 'illegal_action'): StepResult & { done: true } {
+  private invalid(message: string, outcome: Outcome = 'illegal_action'): EndResult {
     return this.finish(outcome, 0, `Invalid action: ${message} Game over.`);
   }
 
-  formatError(_reason: string): EpisodeEnd {
-    if (this.end) return this.end;
-    const {
-      done: _d,
-      observation: _o,
-      ...end
-    } = this.finish(
+  protected failFormat(): EndResult {
+    return this.finish(
       'format_error',
       0,
       'Invalid action: expected exactly one <answer>row,col</answer> destination. Game over.',
     );
-    return end;
   }
 
-  private finish(outcome: Outcome, reward: number, text: string): StepResult & { done: true } {
+  private finish(outcome: Outcome, reward: number, text: string): EndResult {
     const grid = this.pack.render();
-    this.end = {
+    return this.close({
       outcome,
       success: outcome === 'success',
       reward,
@@ -322,7 +316,6 @@ export class PaperGridEpisode implements TaskEpisode {
       trajectorySuffix:
         `Final environment state:\nPosition: ${tuple(this.position)}\nTarget: ${tuple(this.task.goal)}\n` +
         `Normalized loss: ${this.loss().toFixed(4)}\nObserved cost grid:\n${grid}`,
-    };
-    return { done: true, observation: this.observation(), ...this.end };
+    });
   }
 }

@@ -1,5 +1,5 @@
 /** Grid Navigation presets and option overrides (environments.md). */
-import { choosePreset, checkRange, readOptions } from '../shared/config.ts';
+import { choosePreset, withOptions } from '../shared/config.ts';
 
 export interface GridNavParams {
   readonly minSize: number;
@@ -54,11 +54,5 @@ const OPTION_SPECS = {
 } as const;
 
 export function gridNavParams(preset: unknown, options: unknown): GridNavParams {
-  const base = choosePreset('gridnav', GRIDNAV_PRESETS, preset);
-  const params: GridNavParams = { ...base, ...readOptions('gridnav', options, OPTION_SPECS) };
-  checkRange('gridnav', 'minSize', params.minSize, params.maxSize);
-  checkRange('gridnav', 'minHills', params.minHills, params.maxHills);
-  checkRange('gridnav', 'minScale', params.minScale, params.maxScale);
-  checkRange('gridnav', 'minRounds', params.minRounds, params.maxRounds);
-  return params;
+  return withOptions('gridnav', choosePreset('gridnav', GRIDNAV_PRESETS, preset), options, OPTION_SPECS);
 }

@@ -97,6 +97,29 @@ export function checkRange(domain: string, name: string, lo: number, hi: number)
   if (lo > hi) throw new CodError('bad_config', `minimum ${lo} exceeds maximum ${hi}`, `${domain}.options.${name}`);
 }
 
+/** Every range the option specs name as a pair `minX` / `maxX` is checked in `params`, in the specs' order. */
+export function checkRanges(domain: string, params: object, specs: Record<string, OptionSpec>): void {
+  const values = params as Record<string, unknown>;
+  for (const lo of Object.keys(specs)) {
+    const hi = `max${lo.slice(3)}`;
+    if (lo.startsWith('min') && Object.hasOwn(specs, hi)) {
+      checkRange(domain, lo, values[lo] as number, values[hi] as number);
+    }
+  }
+}
+
+/** A preset's parameters with the validated option overrides applied and every min/max range checked. */
+export function withOptions<T extends Record<string, OptionSpec>, P extends Required<OptionValues<T>>>(
+  domain: string,
+  base: P,
+  raw: unknown,
+  specs: T,
+): P {
+  const params: P = { ...base, ...readOptions(domain, raw, specs) };
+  checkRanges(domain, params, specs);
+  return params;
+}
+
 /** Seed and rendering of openPack, checked at runtime because they may come from JSON. */
 export function checkPackArgs(domain: string, args: OpenPackArgs): void {
   if (typeof args !== 'object' || args === null) throw new CodError('bad_config', 'missing pack arguments', domain);

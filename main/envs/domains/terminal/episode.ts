@@ -2,8 +2,9 @@
  * The Terminal solve episode: each action is one command line for the simulated shell of this task's machine;
  * after every command the goals are checked on the final-state predicates (all met -> 1.0 at once).
  */
-import type { EpisodeEnd, Outcome, Rendering, StepResult, TaskEpisode } from '../../sdk.ts';
+import type { Outcome, Rendering, StepResult } from '../../sdk.ts';
 import { quoteInput } from '../shared/feedback.ts';
+import { SolveEpisode, type EndResult } from '../shared/solve-episode.ts';
 import type { Ctx } from './context.ts';
 import { FLAVOUR_INFO } from './flavour.ts';
 import type { FileSystem } from './fs.ts';
@@ -15,7 +16,7 @@ import { stepText, type TerminalTask } from './task.ts';
 import type { GoalReport, TerminalView } from './view.ts';
 import { buildLocal, buildRemote } from './world.ts';
 
-export class TerminalEpisode implements TaskEpisode {
+export class TerminalEpisode extends SolveEpisode {
   private readonly shell: Shell;
   private readonly local: FileSystem;
   private readonly remote: FileSystem;
@@ -23,7 +24,6 @@ export class TerminalEpisode implements TaskEpisode {
   private lastCommand: string | null = null;
   private output: string | null = null;
   private goals: GoalReport[] | null = null;
-  private end: EpisodeEnd | undefined;
 
   constructor(
     readonly taskId: string,
@@ -33,6 +33,7 @@ export class TerminalEpisode implements TaskEpisode {
     private readonly rendering: Rendering,
     packSeed: string,
   ) {
+    super();
     const flavour = FLAVOUR_INFO[site.flavour];
     this.local = buildLocal(site, packSeed, task.files, task.extraDirs);
     const remote = buildRemote(site);
@@ -81,8 +82,7 @@ export class TerminalEpisode implements TaskEpisode {
     return this.task.goals.map((g) => ({ description: g.description, met: goalMet(g, this.local, this.remote) }));
   }
 
-  step(action: string): StepResult {
-    if (this.end) return { done: true, observation: this.observation(), ...this.end };
+  protected play(action: string): StepResult {
     const line = typeof action === 'string' ? action : '';
     const run = this.shell.run(line);
     if (run.formatError) {
@@ -119,22 +119,15 @@ export class TerminalEpisode implements TaskEpisode {
     return { done: false, observation: this.observation() };
   }
 
-  formatError(reason: string): EpisodeEnd {
-    if (this.end) return this.end;
-    const {
-      done: _d,
-      observation: _o,
-      ...end
-    } = this.finish(
+  protected failFormat(reason: string): EndResult {
+    return this.finish(
       'format_error',
       0,
       `Format error: ${String(reason).slice(0, 200)}. Expected <answer>COMMAND</answer>. Game over.`,
     );
-    return end;
   }
 
-  private finish(outcome: Outcome, reward: number, feedback: string): StepResult & { done: true } {
-    this.end = { outcome, success: outcome === 'success', reward, feedback };
-    return { done: true, observation: this.observation(), ...this.end };
+  private finish(outcome: Outcome, reward: number, feedback: string): EndResult {
+    return this.close({ outcome, success: outcome === 'success', reward, feedback });
   }
 }

@@ -3,9 +3,9 @@
  * simulated remote host. Hidden per pack: the flavour's machine — which tools exist, the SSH port, where files and
  * folders live. Nothing is ever executed on the host: the shell, its parser and the file systems are simulated.
  */
-import { stableSeed } from '../../seed.ts';
-import type { DomainWithAgents, OpenPackArgs, Pack, ScriptedAgent, ScriptedAgentArgs, TaskEpisode } from '../../sdk.ts';
-import { checkAgentArgs, checkPackArgs, checkTaskIndex, readOptions } from '../shared/config.ts';
+import type { DomainWithAgents, OpenPackArgs, Pack, ScriptedAgent, ScriptedAgentArgs } from '../../sdk.ts';
+import { checkAgentArgs, checkPackArgs, readOptions } from '../shared/config.ts';
+import { numberedPack } from '../shared/pack.ts';
 import { terminalAgent } from './agent.ts';
 import { TerminalEpisode } from './episode.ts';
 import { FLAVOUR_INFO } from './flavour.ts';
@@ -34,16 +34,10 @@ export const terminal: DomainWithAgents = {
     const { seed, preset, rendering } = args;
     const site = terminalSite(seed, params.flavours);
     const info = FLAVOUR_INFO[site.flavour];
-    const packTag = stableSeed('terminal', seed, preset).slice(0, 8);
-    return {
-      domain: 'terminal',
-      seed,
-      startTask(index: number): TaskEpisode {
-        const i = checkTaskIndex('terminal', index);
-        const task = terminalTask(site, params, seed, preset, i, (p) => info.formatPath(p));
-        return new TerminalEpisode(`terminal/${packTag}/${i}`, site, task, params.maxTurns, rendering, seed);
-      },
-    };
+    return numberedPack('terminal', seed, preset, (i, taskId) => {
+      const task = terminalTask(site, params, seed, preset, i, (p) => info.formatPath(p));
+      return new TerminalEpisode(taskId, site, task, params.maxTurns, rendering, seed);
+    });
   },
 
   scriptedAgent(args) {
@@ -67,16 +61,10 @@ function openPaperPack(args: OpenPackArgs): Pack {
   const maxTurns = o.maxTurns ?? 12;
   const composite = o.compositeFraction ?? 0.5;
   const { seed, rendering } = args;
-  const packTag = stableSeed('terminal', seed, 'paper').slice(0, 8);
-  return {
-    domain: 'terminal',
-    seed,
-    startTask(index: number): TaskEpisode {
-      const i = checkTaskIndex('terminal', index);
-      const task = generatePaperTask(rowSeed(seed, i), composite);
-      return new PaperTerminalEpisode(`terminal/${packTag}/${i}`, task, maxTurns, rendering);
-    },
-  };
+  return numberedPack('terminal', seed, 'paper', (i, taskId) => {
+    const task = generatePaperTask(rowSeed(seed, i), composite);
+    return new PaperTerminalEpisode(taskId, task, maxTurns, rendering);
+  });
 }
 
 /** One scripted agent for both variants: the view says which one a task is. */

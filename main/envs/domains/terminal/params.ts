@@ -1,5 +1,5 @@
 /** Terminal presets and option overrides (environments.md "TerminalSimulator"). */
-import { checkRange, choosePreset, readOptions } from '../shared/config.ts';
+import { checkRanges, choosePreset, readOptions } from '../shared/config.ts';
 import { FLAVOURS, type Flavour } from './flavour.ts';
 
 export interface TerminalParams {
@@ -42,6 +42,6 @@ export function terminalParams(preset: unknown, options: unknown): TerminalParam
     ...rest,
     flavours: flavour === undefined || flavour === 'any' ? base.flavours : [flavour as Flavour],
   };
-  checkRange('terminal', 'minSteps', params.minSteps, params.maxSteps);
+  checkRanges('terminal', params, OPTION_SPECS);
   return params;
 }

@@ -152,6 +152,28 @@ class Builder {
     this.steps.push(step);
     this.goals.push(goal);
   }
+
+  /** The step "copy local file `name` to a remote folder" and its goal. */
+  upload(name: string, content: string): void {
+    const r = this.remoteDir();
+    this.add(
+      { op: 'upload', file: name, archiveOf: null, remoteDir: r },
+      {
+        description: `${name} copied to ${shownRemote(r, name)}`,
+        machine: 'remote',
+        all: [{ type: 'file', path: remotePath(r, name), content }],
+      },
+    );
+  }
+
+  /** The step "give file `name` (of kind `f`, now at `path`) a permission" and its goal. */
+  chmod(f: FileObj, name: string, path: FsPath, flavourPath: (p: FsPath) => string): void {
+    const perm = this.permFor(f);
+    this.add(
+      { op: 'chmod', file: name, perm },
+      { description: `${flavourPath(path)} is ${perm}`, machine: 'local', all: [{ type: 'perm', path, perm }] },
+    );
+  }
 }
 
 const join = (p: FsPath, ...rest: string[]) => [...p, ...rest];
@@ -189,15 +211,7 @@ function carry(b: Builder, k: number, op: 'copy' | 'move', flavourPath: (p: FsPa
     );
   }
   if (k < 2) return;
-  const r = b.remoteDir();
-  b.add(
-    { op: 'upload', file: f.name, archiveOf: null, remoteDir: r },
-    {
-      description: `${f.name} copied to ${shownRemote(r, f.name)}`,
-      machine: 'remote',
-      all: [{ type: 'file', path: remotePath(r, f.name), content: f.content }],
-    },
-  );
+  b.upload(f.name, f.content);
   if (k < 3) return;
   const g = b.newName(f);
   b.add(
@@ -212,15 +226,7 @@ function carry(b: Builder, k: number, op: 'copy' | 'move', flavourPath: (p: FsPa
     },
   );
   if (k < 4) return;
-  const perm = b.permFor(f);
-  b.add(
-    { op: 'chmod', file: g, perm },
-    {
-      description: `${flavourPath(join(dest, g))} is ${perm}`,
-      machine: 'local',
-      all: [{ type: 'perm', path: join(dest, g), perm }],
-    },
-  );
+  b.chmod(f, g, join(dest, g), flavourPath);
 }
 
 /** A new folder in a place, files copied into it, the folder archived into another place, the archive uploaded. */
@@ -317,21 +323,9 @@ function unpack(b: Builder, k: number, flavourPath: (p: FsPath) => string): void
     },
   );
   if (k < 3) return;
-  const r = b.remoteDir();
-  b.add(
-    { op: 'upload', file: x.name, archiveOf: null, remoteDir: r },
-    {
-      description: `${x.name} copied to ${shownRemote(r, x.name)}`,
-      machine: 'remote',
-      all: [{ type: 'file', path: remotePath(r, x.name), content: x.content }],
-    },
-  );
+  b.upload(x.name, x.content);
   if (k < 4) return;
-  const perm = b.permFor(x);
-  b.add(
-    { op: 'chmod', file: x.name, perm },
-    { description: `${flavourPath(to)} is ${perm}`, machine: 'local', all: [{ type: 'perm', path: to, perm }] },
-  );
+  b.chmod(x, x.name, to, flavourPath);
 }
 
 /** One-step chores that are not a prefix of a composite template. */
@@ -389,15 +383,7 @@ function single(b: Builder, flavourPath: (p: FsPath) => string): void {
     }
     case 'chmod': {
       const f = b.file();
-      const perm = b.permFor(f);
-      b.add(
-        { op: 'chmod', file: f.name, perm },
-        {
-          description: `${flavourPath(f.origin)} is ${perm}`,
-          machine: 'local',
-          all: [{ type: 'perm', path: f.origin, perm }],
-        },
-      );
+      b.chmod(f, f.name, f.origin, flavourPath);
       return;
     }
     case 'archive': {
@@ -424,15 +410,7 @@ function single(b: Builder, flavourPath: (p: FsPath) => string): void {
     }
     case 'upload': {
       const f = b.file();
-      const r = b.remoteDir();
-      b.add(
-        { op: 'upload', file: f.name, archiveOf: null, remoteDir: r },
-        {
-          description: `${f.name} copied to ${shownRemote(r, f.name)}`,
-          machine: 'remote',
-          all: [{ type: 'file', path: remotePath(r, f.name), content: f.content }],
-        },
-      );
+      b.upload(f.name, f.content);
       return;
     }
   }

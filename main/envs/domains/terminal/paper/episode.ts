@@ -9,7 +9,8 @@
  * - the final feedback is only "Success! Task completed correctly.", "Failed: Goal state not achieved." or
  *   "Failed: Episode terminated due to action format error." (reward_async).
  */
-import type { EpisodeEnd, Outcome, Rendering, StepResult, TaskEpisode } from '../../../sdk.ts';
+import type { Outcome, Rendering, StepResult } from '../../../sdk.ts';
+import { SolveEpisode, type EndResult } from '../../shared/solve-episode.ts';
 import type { TerminalSim } from './env.ts';
 import { buildSim, checkGoal, type PaperTerminalTask } from './task.ts';
 
@@ -75,12 +76,11 @@ export type PaperTerminalView = {
   readonly done: boolean;
 };
 
-export class PaperTerminalEpisode implements TaskEpisode {
+export class PaperTerminalEpisode extends SolveEpisode {
   private readonly sim: TerminalSim;
   private turns = 0;
   private lastCommand: string | null = null;
   private output: string | null = null;
-  private end: EpisodeEnd | undefined;
 
   constructor(
     readonly taskId: string,
@@ -88,6 +88,7 @@ export class PaperTerminalEpisode implements TaskEpisode {
     readonly maxTurns: number,
     private readonly rendering: Rendering,
   ) {
+    super();
     this.sim = buildSim(task);
   }
 
@@ -131,8 +132,7 @@ export class PaperTerminalEpisode implements TaskEpisode {
     };
   }
 
-  step(action: string): StepResult {
-    if (this.end) return { done: true, observation: this.observation(), ...this.end };
+  protected play(action: string): StepResult {
     const cmd = typeof action === 'string' ? action.trim() : '';
     if (cmd === '') return this.finish('format_error', 0);
     this.turns++;
@@ -149,20 +149,17 @@ export class PaperTerminalEpisode implements TaskEpisode {
     return { done: false, observation: this.observation() };
   }
 
-  formatError(_reason: string): EpisodeEnd {
-    if (this.end) return this.end;
-    const { done: _d, observation: _o, ...end } = this.finish('format_error', 0);
-    return end;
+  protected failFormat(): EndResult {
+    return this.finish('format_error', 0);
   }
 
-  private finish(outcome: Outcome, reward: number): StepResult & { done: true } {
+  private finish(outcome: Outcome, reward: number): EndResult {
     const feedback =
       outcome === 'format_error'
         ? PAPER_FEEDBACK.format
         : reward > 0.5
           ? PAPER_FEEDBACK.success
           : PAPER_FEEDBACK.failure;
-    this.end = { outcome, success: reward > 0.5, reward, feedback };
-    return { done: true, observation: this.observation(), ...this.end };
+    return this.close({ outcome, success: reward > 0.5, reward, feedback });
   }
 }
