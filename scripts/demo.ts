@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { parseDocument } from 'yaml';
-import { parseLine, progressEvent, trainEvent } from '../main/api/jobs.ts';
+import { cachedEvent, parseLine, progressEvent, trainEvent } from '../main/api/jobs.ts';
 import { parseArgs } from 'node:util';
 import { APP_ROOT, BUILTIN_MODEL_DIR as BUILTIN } from '../main/training/locations.ts';
 import { parseCurriculum } from '../main/training/curriculum/load.ts';
@@ -164,6 +164,11 @@ try {
     ['compare', BUILTIN, checkpoint, '--curriculum', CURRICULUM, '--events'],
     (line) => (compared += line + '\n'),
     (line) => {
+      const cached = parseLine(cachedEvent, line);
+      if (cached)
+        return void say(
+          `${cached.side === 'b' ? 'B' : 'A'} on ${cached.suite}: read from the eval cache (${cached.file})`,
+        );
       const p = parseLine(progressEvent, line);
       if (!p) return void say(line);
       show('comparing', start + (p.total ? (p.done / p.total) * plan.comparing : 0), `${p.done}/${p.total} tasks`);
