@@ -41,6 +41,17 @@ export function bucketWidth(n: number): number {
   return Math.ceil(n / 64) * 64;
 }
 
+/**
+ * Row width of a packed training pass: the smallest power of two that holds the longest sequence, at least `min`.
+ * Rows hold several sequences each, so a wide row costs little padding (only its tail), and the few widths a run
+ * sees keep its compiled graphs reused from step to step instead of one new shape per step.
+ */
+export function packWidth(maxLen: number, min = 256): number {
+  let w = Math.max(1, min);
+  while (w < maxLen) w *= 2;
+  return w;
+}
+
 export function validateRagged(b: RaggedBatch, vocabSize: number, where = 'batch'): void {
   if (!Array.isArray(b.sequences) || b.sequences.length === 0)
     throw new CodError('bad_input', 'sequences must be a non-empty array of token-id arrays', `${where}.sequences`);
@@ -120,6 +131,30 @@ export function packBatch(
     }
   });
   return { rows, width, ids, positions, segments, targets, predMask, placements };
+}
+
+/** Rows [r0, r1) of a packed batch as a batch of their own (placements of the sequences inside, rebased). */
+export function sliceRows(p: PackedBatch, r0: number, r1: number): PackedBatch & { readonly members: number[] } {
+  const a = r0 * p.width;
+  const b = r1 * p.width;
+  const members: number[] = [];
+  const placements: Placement[] = [];
+  p.placements.forEach((pl, i) => {
+    if (pl.row < r0 || pl.row >= r1) return;
+    members.push(i);
+    placements.push({ row: pl.row - r0, offset: pl.offset, length: pl.length });
+  });
+  return {
+    rows: r1 - r0,
+    width: p.width,
+    ids: p.ids.subarray(a, b),
+    positions: p.positions.subarray(a, b),
+    segments: p.segments.subarray(a, b),
+    targets: p.targets.subarray(a, b),
+    predMask: p.predMask.subarray(a, b),
+    placements,
+    members,
+  };
 }
 
 /** Per-column values [rows*width] back to per-sequence arrays, token t at index t (null at t = 0). */

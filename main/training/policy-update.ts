@@ -52,6 +52,8 @@ export interface UpdateStats {
   readonly tokens: number;
   /** forward and forward_backward requests sent. */
   readonly requests: number;
+  /** Seconds in each backend call of the update: where a training step's time goes. */
+  readonly seconds: { readonly forward: number; readonly forwardBackward: number; readonly optimStep: number };
 }
 
 /** Consecutive groups of sequences, each within `budget` tokens (a longer sequence goes alone). */
@@ -93,12 +95,24 @@ export async function updatePolicy(
   const norm = o.aggregation === 'dr_grpo' ? calls * o.generationBudget : responseTokens;
   const groups = requestsOf(seqs, o.tokensPerRequest);
   let requests = 0;
+  const seconds = { forward: 0, forwardBackward: 0, optimStep: 0 };
+  const timed = async <T>(what: keyof typeof seconds, p: Promise<T>): Promise<T> => {
+    const t0 = performance.now();
+    try {
+      return await p;
+    } finally {
+      seconds[what] += (performance.now() - t0) / 1000;
+    }
+  };
 
   const forward = async (m: TrainingModel): Promise<number[][]> => {
     const out: number[][] = [];
     for (const g of groups) {
       requests++;
-      const r = await m.forward({ data: g.map((i) => sequenceDatum(seqs[i])), loss_fn: 'cross_entropy' });
+      const r = await timed(
+        'forward',
+        m.forward({ data: g.map((i) => sequenceDatum(seqs[i])), loss_fn: 'cross_entropy' }),
+      );
       out.push(...logprobsOf(r, 'forward'));
     }
     return out;
@@ -118,14 +132,17 @@ export async function updatePolicy(
   const passed: number[][] = [];
   for (const g of groups) {
     requests++;
-    const r = await model.forwardBackward({
-      data: g.map((i) => datums[i]),
-      loss_fn: ppoLoss ? 'ppo' : 'cross_entropy',
-      ...(ppoLoss ? { loss_fn_config: ppoLossConfig(o) } : {}),
-    });
+    const r = await timed(
+      'forwardBackward',
+      model.forwardBackward({
+        data: g.map((i) => datums[i]),
+        loss_fn: ppoLoss ? 'ppo' : 'cross_entropy',
+        ...(ppoLoss ? { loss_fn_config: ppoLossConfig(o) } : {}),
+      }),
+    );
     passed.push(...logprobsOf(r, 'forward_backward'));
   }
-  const step = await model.optimStep(o.adam);
+  const step = await timed('optimStep', model.optimStep(o.adam));
 
   // The numbers of the step, from the log-probs before the update.
   const lp = current ?? passed;
@@ -166,5 +183,6 @@ export async function updatePolicy(
     responseTokens,
     tokens: seqs.reduce((a, s) => a + s.ids.length, 0),
     requests,
+    seconds,
   };
 }

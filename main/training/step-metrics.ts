@@ -54,6 +54,9 @@ export function stepMetrics(
     put('train_tokens', train.tokens);
     put('response_tokens', train.responseTokens);
     put('throughput/train_tokens_per_s', t.trainS > 0 ? train.tokens / t.trainS : null);
+    put('time/forward_s', train.seconds.forward);
+    put('time/forward_backward_s', train.seconds.forwardBackward);
+    put('time/optim_step_s', train.seconds.optimStep);
   }
   put('throughput/sampled_tokens_per_s', t.rolloutS > 0 ? extras.sampledTokens / t.rolloutS : null);
   put('throughput/lifecycles_per_s', t.wallS > 0 ? lifecycles.length / t.wallS : null);

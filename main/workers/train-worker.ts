@@ -40,15 +40,26 @@ const initSchema = z.looseObject({
   recomputeLayers: z.boolean().optional(),
 });
 
+/** Models up to this many parameters train with onnxruntime's memory arena on. */
+const ARENA_MAX_PARAMS = 50_000_000;
+
 async function main(): Promise<void> {
   if (!parentPort) throw new Error('trainer worker must run in a worker thread');
   const init = initSchema.parse(workerData);
   const config = parseHfConfig(init.hfConfig, 'trainer init');
-  // No memory arena: a step over long packed rows peaks at gigabytes, which the arena would keep for good.
+  // Micro-batches are whole rows of a few fixed widths (model-pass.ts), so a run compiles a handful of graphs once.
+  // A small model's sessions keep onnxruntime's memory arena (tens of MB each): no allocations, page faults and
+  // kernel time per run. A large model's step (and any LoRA base) peaks at gigabytes, which an arena would keep
+  // for good: none there.
   const opts = { threads: init.threads, memArena: false, ...(init.recomputeLayers ? { recomputeLayers: true } : {}) };
-  const runtime = init.lora
-    ? await openLoraRuntime(init.lora, opts)
-    : new ModelRuntime(config, unpackWeights(config, init.weights, 'trainer init'), { ...opts, maxSessions: 4 });
+  let runtime: ModelRuntime;
+  if (init.lora) runtime = await openLoraRuntime(init.lora, opts);
+  else {
+    const weights = unpackWeights(config, init.weights, 'trainer init');
+    let params = 0;
+    for (const w of weights.values()) params += w.length;
+    runtime = new ModelRuntime(config, weights, { ...opts, memArena: params <= ARENA_MAX_PARAMS, maxSessions: 16 });
+  }
   // What crosses the thread boundary is checked against the trainable tensors (all parameters, or the adapter's).
   const unpack = (list: unknown, where: string) => unpackTensors(runtime.specs, list, where);
   if (init.optimizer)

@@ -54,7 +54,9 @@ function expectRefused(p: Probe, message: RegExp): void {
   expect(p.stderr).toHaveLength(1);
   expect(p.stderr[0]).toMatch(/^cod: error: /);
   expect(p.stderr[0]).toMatch(message);
-  expect(p.ms).toBeLessThan(1_000);
+  // Bounded work shows in memory, which load does not change (unbounded, these reach gigabytes); the time is
+  // printed, not asserted: a timed assertion fails on a loaded machine (the README's performance rule).
+  console.log(`refused in ${p.ms.toFixed(0)} ms at ${p.maxRssMb.toFixed(0)} MB: ${p.stderr[0]}`);
   expect(p.maxRssMb).toBeLessThan(200);
 }
 

@@ -1,12 +1,13 @@
 /**
  * forward / forward_backward of Tinker datums on a ModelRuntime: datums packed into rows (the engine's packing, with
- * each datum's own target tokens placed at its input columns), split into micro-batches by a token budget, the
- * loss's graph run per micro-batch and the gradients summed — a sum over tokens is exact across micro-batches.
+ * each datum's own target tokens placed at its input columns; attention stays inside each datum), split into
+ * micro-batches of whole rows by a token budget, the loss's graph run per micro-batch and the gradients summed — a sum
+ * over tokens is exact across micro-batches.
  */
 import { CodError } from '../../base/errors.ts';
 import type { HostTensor } from '../../engine/index.ts';
 import type { ModelConfig } from '../../models/config.ts';
-import { bucketWidth, packBatch, type PackedBatch } from '../../models/packing.ts';
+import { packBatch, packWidth, sliceRows, type PackedBatch } from '../../models/packing.ts';
 import type { ModelRuntime } from '../../models/runtime.ts';
 import { datumArrays, tensor, type DatumArrays } from '../datums.ts';
 import type { ForwardBackwardInput, ForwardBackwardOutput } from '../wire.ts';
@@ -49,26 +50,6 @@ export function checkPass(config: ModelConfig, input: ForwardBackwardInput): Che
   return { settings, datums };
 }
 
-/** Greedy micro-batches of whole datums in order, each within `budget` tokens of padded rows. */
-function microBatches(datums: readonly DatumArrays[], width: number, budget: number): number[][] {
-  const rowsPer = Math.max(1, Math.floor(budget / width));
-  const out: number[][] = [];
-  let cur: number[] = [];
-  let tokens = 0;
-  datums.forEach((d, i) => {
-    // Packing never needs more than tokens / width + 1 rows.
-    if (cur.length > 0 && Math.ceil((tokens + d.input.length) / width) + 1 > rowsPer) {
-      out.push(cur);
-      cur = [];
-      tokens = 0;
-    }
-    cur.push(i);
-    tokens += d.input.length;
-  });
-  if (cur.length > 0) out.push(cur);
-  return out;
-}
-
 const f32 = (shape: number[], data: Float32Array): HostTensor => ({ dtype: 'float32', shape, data });
 const scalar = (x: number): HostTensor => f32([], Float32Array.of(x));
 
@@ -104,41 +85,46 @@ export async function modelPass(
   o: PassOptions,
 ): Promise<PassResult> {
   const { settings, datums } = checkPass(runtime.config, input);
-  const width = bucketWidth(Math.max(...datums.map((d) => d.input.length)));
+  // The whole request packed at once (first-fit decreasing over every datum), then cut into micro-batches of whole
+  // rows: one width per run of similar steps and at most `rowsPer` row counts, so the compiled graphs are reused.
+  const width = packWidth(Math.max(...datums.map((d) => d.input.length)));
+  const rowsPer = Math.max(1, Math.floor(o.microBatchTokens / width));
   const objective = lossObjective(settings.loss);
+  const packed = packDatums(datums, width);
+  const n = packed.rows * width;
+  const weights = new Float32Array(n);
+  const adv = new Float32Array(n);
+  const old = new Float32Array(n);
+  if (o.backward)
+    datums.forEach((d, k) => {
+      const { row, offset } = packed.placements[k];
+      for (let t = 0; t < d.input.length; t++) {
+        const c = row * width + offset + t;
+        weights[c] = d.weights[t];
+        if (d.advantages) adv[c] = d.advantages[t];
+        if (d.logprobs) old[c] = d.logprobs[t];
+      }
+    });
   const logprobs: Float32Array[] = datums.map((d) => new Float32Array(d.input.length));
   let grads: Map<string, Float32Array> | undefined;
-  for (const part of microBatches(datums, width, Math.max(o.microBatchTokens, width))) {
-    const members = part.map((i) => datums[i]);
-    const packed = packDatums(members, width);
+  for (let r0 = 0; r0 < packed.rows; r0 += rowsPer) {
+    const part = sliceRows(packed, r0, Math.min(packed.rows, r0 + rowsPer));
     let logp: Float32Array;
     if (!o.backward) {
-      logp = (await runtime.score(packed)).logp;
+      logp = (await runtime.score(part)).logp;
     } else {
-      const n = packed.rows * width;
-      const weights = new Float32Array(n);
-      const adv = new Float32Array(n);
-      const old = new Float32Array(n);
-      members.forEach((d, k) => {
-        const { row, offset } = packed.placements[k];
-        for (let t = 0; t < d.input.length; t++) {
-          const c = row * width + offset + t;
-          weights[c] = d.weights[t];
-          if (d.advantages) adv[c] = d.advantages[t];
-          if (d.logprobs) old[c] = d.logprobs[t];
-        }
-      });
-      const shape = [packed.rows, width];
-      const feeds: Record<string, HostTensor> = { weights: f32(shape, weights) };
+      const shape = [part.rows, width];
+      const cols = (a: Float32Array): HostTensor => f32(shape, a.subarray(r0 * width, (r0 + part.rows) * width));
+      const feeds: Record<string, HostTensor> = { weights: cols(weights) };
       if (needsPolicyInputs(settings.loss)) {
-        feeds.advantages = f32(shape, adv);
-        feeds.old_logp = f32(shape, old);
+        feeds.advantages = cols(adv);
+        feeds.old_logp = cols(old);
       }
       if (settings.loss === 'ppo') {
         feeds.clip_low = scalar(settings.clipLow);
         feeds.clip_high = scalar(settings.clipHigh);
       }
-      const r = await runtime.grads(packed, objective, feeds);
+      const r = await runtime.grads(part, objective, feeds);
       logp = r.outputs.logp.data as Float32Array;
       if (!grads) grads = new Map([...r.grads].map(([k, g]) => [k, Float32Array.from(g)]));
       else
@@ -147,9 +133,9 @@ export async function modelPass(
           for (let i = 0; i < g.length; i++) acc[i] += g[i];
         }
     }
-    members.forEach((d, k) => {
-      const { row, offset } = packed.placements[k];
-      logprobs[part[k]].set(logp.subarray(row * width + offset, row * width + offset + d.input.length));
+    part.members.forEach((i, k) => {
+      const { row, offset, length } = part.placements[k];
+      logprobs[i].set(logp.subarray(row * width + offset, row * width + offset + length));
     });
   }
   let total = 0;
