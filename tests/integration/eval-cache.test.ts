@@ -185,6 +185,10 @@ describe('cod train', () => {
 describe("the app's Compare (services)", () => {
   it('a second comparison reads both sides from the cache; the job says so in its phase line', async () => {
     const home = join(dir, 'home-app');
+    // The api starts work only on models under its roots (services/model-access.ts): the other checkpoint in
+    // $COD_HOME/models, where a user's models live.
+    const appOther = join(home, 'models', 'other');
+    cpSync(other, appOther, { recursive: true });
     const wb = createWorkbench({ codHome: home, appRoot: ROOT });
     try {
       const call = async <T>(method: string, params: unknown): Promise<T> => {
@@ -210,7 +214,7 @@ describe("the app's Compare (services)", () => {
         try {
           await call('compare.start', {
             a: { kind: 'builtin' },
-            b: { kind: 'dir', path: other },
+            b: { kind: 'dir', path: appOther },
             suites: { kind: 'preset', name: 'cache-app', source: 'user' },
             suite: 'fl',
           });
