@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { format, resolveConfig } from 'prettier';
 import { parseHfConfig } from '../main/models/config.ts';
+import { openMappedBase } from '../main/models/mapped-base.ts';
 import { writeRandomCheckpoint } from '../main/models/random-checkpoint.ts';
 import { openStore } from '../main/store/index.ts';
 import { QWEN3_06B } from './qwen3-shape.ts';
@@ -83,6 +84,23 @@ interface Timed {
   readonly stderr: string;
   readonly seconds: number;
   readonly peakRssGiB: number | null;
+  /**
+   * Peak proportional set size (polled each second from /proc/PID/smaps_rollup): the process's real memory. RSS counts
+   * a mapped page once per mapping, so it counts the mapped base once per session that maps it; PSS counts it once.
+   */
+  readonly peakPssGiB: number | null;
+}
+
+/** The PSS of `time`'s child (the cod process) in GiB, or null when it cannot be read. */
+function pssGiB(timePid: number): number | null {
+  try {
+    const kids = readFileSync(`/proc/${timePid}/task/${timePid}/children`, 'utf8').trim().split(/\s+/);
+    const rollup = readFileSync(`/proc/${kids[0]}/smaps_rollup`, 'utf8');
+    const kb = /^Pss:\s+(\d+) kB/m.exec(rollup);
+    return kb ? Number(kb[1]) / 1024 / 1024 : null;
+  } catch {
+    return null;
+  }
 }
 
 /** `cod ARGS` under /usr/bin/time -v (peak RSS), stderr passed through as progress. */
@@ -95,6 +113,11 @@ function timedCod(argv: string[]): Promise<Timed> {
     });
     let stdout = '';
     let stderr = '';
+    let peakPss: number | null = null;
+    const poll = setInterval(() => {
+      const p = child.pid !== undefined ? pssGiB(child.pid) : null;
+      if (p !== null) peakPss = Math.max(peakPss ?? 0, p);
+    }, 1000);
     child.stdout.setEncoding('utf8').on('data', (d: string) => {
       stdout += d;
       process.stderr.write(d);
@@ -102,6 +125,7 @@ function timedCod(argv: string[]): Promise<Timed> {
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     child.on('error', reject);
     child.on('close', (code) => {
+      clearInterval(poll);
       const kb = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
       resolve({
         code: code ?? -1,
@@ -109,6 +133,7 @@ function timedCod(argv: string[]): Promise<Timed> {
         stderr,
         seconds: (performance.now() - t0) / 1000,
         peakRssGiB: kb ? Number(kb[1]) / 1024 / 1024 : null,
+        peakPssGiB: peakPss,
       });
     });
   });
@@ -126,6 +151,14 @@ async function main(): Promise<void> {
     initSeconds = (performance.now() - t0) / 1000;
   }
   paddedTokenizer(model, config.vocabSize);
+  // The float32 file every LoRA session maps (main/models/mapped-base.ts), made here once so the workers of the run
+  // find it instead of each making it; timed apart from the run.
+  const t0 = performance.now();
+  let mappedBaseSeconds: number | null = null;
+  await openMappedBase(model, {
+    onBuild: (_, folder) => process.stderr.write(`making the mapped float32 base in ${folder}\n`),
+  });
+  mappedBaseSeconds = (performance.now() - t0) / 1000;
   const curriculum = join(dir, 'curriculum.yaml');
   writeFileSync(curriculum, CURRICULUM);
   const store = join(dir, 'runs.db');
@@ -173,9 +206,11 @@ async function main(): Promise<void> {
     lora: { rank: 16, alpha: 32, targets: 'all-linear' },
     threads,
     initSeconds,
+    mappedBaseSeconds: Number(mappedBaseSeconds.toFixed(1)),
     train: {
       seconds: Math.round(train.seconds),
       peakRssGiB: train.peakRssGiB !== null ? Number(train.peakRssGiB.toFixed(2)) : null,
+      peakPssGiB: train.peakPssGiB !== null ? Number(train.peakPssGiB.toFixed(2)) : null,
       steps: steps.map((e) => ({
         step: e.step,
         trainTokens: e.metrics?.train_tokens,
@@ -186,7 +221,7 @@ async function main(): Promise<void> {
     },
     runsShow: shown.code === 0 ? shown.stdout.trim() : `failed: ${shown.stderr.trim()}`,
     replay,
-    eval: null as { exit: number; seconds: number; peakRssGiB: number | null } | null,
+    eval: null as { exit: number; seconds: number; peakRssGiB: number | null; peakPssGiB: number | null } | null,
   };
   // The training numbers are written first: the eval after them is long on a loaded machine, and may be cut off.
   await report(result, shown.code);
@@ -205,14 +240,17 @@ async function main(): Promise<void> {
     exit: evaluated.code,
     seconds: Math.round(evaluated.seconds),
     peakRssGiB: evaluated.peakRssGiB !== null ? Number(evaluated.peakRssGiB.toFixed(2)) : null,
+    peakPssGiB: evaluated.peakPssGiB !== null ? Number(evaluated.peakPssGiB.toFixed(2)) : null,
   };
   await report(result, shown.code);
 }
 
 interface Result {
+  readonly mappedBaseSeconds: number;
   readonly train: {
     seconds: number;
     peakRssGiB: number | null;
+    peakPssGiB: number | null;
     steps: Array<{
       step?: number;
       trainTokens?: number;
@@ -222,7 +260,7 @@ interface Result {
     }>;
   };
   readonly replay: { lifecycles: number; samples: number; checkpoints: Array<{ step: number; files: string[] }> };
-  eval: { exit: number; seconds: number; peakRssGiB: number | null } | null;
+  eval: { exit: number; seconds: number; peakRssGiB: number | null; peakPssGiB: number | null } | null;
 }
 
 async function report(result: Result, shownCode: number): Promise<void> {
@@ -242,7 +280,7 @@ async function report(result: Result, shownCode: number): Promise<void> {
           `| ${x.step} | ${x.trainTokens} | ${x.rolloutSeconds?.toFixed(1)} | ${x.trainSeconds?.toFixed(1)} | ${x.loss?.toFixed(4)} |`,
       ),
       '',
-      `Whole run: **${result.train.seconds} s**, peak RSS **${result.train.peakRssGiB} GiB**. The run opens like any other: \`cod runs show\` exits ${shownCode}, Replay reads ${replay.lifecycles} lifecycles (${replay.samples} samples in the first), every checkpoint holds ${replay.checkpoints[0]?.files.join(' + ')} (no copy of the base)${result.eval ? `, and \`cod eval\` of the last checkpoint (an adapter naming its base) on one held-out pack exits ${result.eval.exit} after ${result.eval.seconds} s (peak RSS ${result.eval.peakRssGiB} GiB)` : ''}.`,
+      `Whole run: **${result.train.seconds} s**, peak PSS **${result.train.peakPssGiB} GiB** (peak RSS ${result.train.peakRssGiB} GiB, which counts the mapped float32 base once per session that maps it); making the mapped base beforehand took ${result.mappedBaseSeconds} s. The run opens like any other: \`cod runs show\` exits ${shownCode}, Replay reads ${replay.lifecycles} lifecycles (${replay.samples} samples in the first), every checkpoint holds ${replay.checkpoints[0]?.files.join(' + ')} (no copy of the base)${result.eval ? `, and \`cod eval\` of the last checkpoint (an adapter naming its base) on one held-out pack exits ${result.eval.exit} after ${result.eval.seconds} s (peak PSS ${result.eval.peakPssGiB} GiB, RSS ${result.eval.peakRssGiB} GiB)` : ''}.`,
       '',
       '<!-- lora-run-bench:end -->',
     ].join('\n');

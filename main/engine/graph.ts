@@ -32,9 +32,18 @@ export interface TensorData {
   readonly data: Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array | Uint16Array;
   /**
    * Emit the bytes as ONNX external data (handed to onnxruntime from memory, not inside the protobuf): needed past
-   * protobuf's 2 GiB limit, and it keeps large frozen weights out of the serialised model.
+   * protobuf's 2 GiB limit, and it keeps large frozen weights out of the serialised model. An ExternalFileRef instead
+   * names bytes already in a file of the session's external folder (`data` is then empty): onnxruntime maps the file
+   * on the CPU, so every session over it shares one copy in the page cache.
    */
-  readonly external?: boolean;
+  readonly external?: boolean | ExternalFileRef;
+}
+
+/** Where an initializer's bytes lie in a file of the session's external folder (SessionOptions.externalFolder). */
+export interface ExternalFileRef {
+  readonly file: string;
+  readonly offset: number;
+  readonly length: number;
 }
 
 export class Value {

@@ -39,6 +39,11 @@ export interface SessionOptions {
   /** Initializer bytes the model refers to as external data (emitModelWithData), handed over from memory. */
   readonly externalData?: ReadonlyArray<{ path: string; data: Uint8Array }>;
   /**
+   * The folder of the files that file-backed initializers (TensorData.external as an ExternalFileRef) name. On the
+   * CPU onnxruntime maps them instead of copying, so sessions over the same file share its pages.
+   */
+  readonly externalFolder?: string;
+  /**
    * Outputs to keep in device memory where the provider can (WebGPU: 'gpu-buffer'); ignored on the CPU. Such
    * outputs come back as HostTensor with `device` set and can be fed to the next run without a copy.
    */
@@ -135,6 +140,7 @@ export class EngineSession {
             session: {
               intra_op: { allow_spinning: '0' },
               ...(opts.prepack === false ? { disable_prepacking: '1' } : {}),
+              ...(opts.externalFolder ? { model_external_initializers_file_folder_path: opts.externalFolder } : {}),
             },
           },
           enableCpuMemArena: opts.memArena ?? true,

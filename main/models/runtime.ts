@@ -11,11 +11,10 @@ import {
   download,
 } from '../engine/index.ts';
 import { adapterSpecs, type LoraAdapter, type LoraSettings } from './adapter.ts';
-import type { StoredTensor } from './checkpoint.ts';
 import type { ModelConfig } from './config.ts';
 import { buildApplyGraph, buildModelGraph, type BuildOptions, type GraphMode, type Objective } from './graphs.ts';
 import type { PackedBatch } from './packing.ts';
-import { parameterSpecs, type WeightSource } from './transformer.ts';
+import { externalFolderOf, parameterSpecs, type LoraBase, type WeightSource } from './transformer.ts';
 
 export interface RuntimeOptions extends Omit<BuildOptions, 'weights'> {
   readonly providers?: readonly ProviderName[];
@@ -72,7 +71,7 @@ export class ModelRuntime {
     readonly config: ModelConfig,
     weights: ReadonlyMap<string, Float32Array>,
     private readonly opts: RuntimeOptions = {},
-    lora?: { base: ReadonlyMap<string, StoredTensor>; adapter: LoraAdapter },
+    lora?: { base: LoraBase; adapter: LoraAdapter },
   ) {
     this.source = lora ? { kind: 'lora', base: lora.base, settings: lora.adapter.settings } : { kind: 'full' };
     this.specs = lora ? adapterSpecs(config, lora.adapter.settings) : parameterSpecs(config);
@@ -88,13 +87,11 @@ export class ModelRuntime {
     }
   }
 
-  /** A LoRA runtime: frozen `base` (as stored) and a trainable adapter (its tensors are adopted, not copied). */
-  static lora(
-    config: ModelConfig,
-    base: ReadonlyMap<string, StoredTensor>,
-    adapter: LoraAdapter,
-    opts: RuntimeOptions = {},
-  ): ModelRuntime {
+  /**
+   * A LoRA runtime: frozen `base` (as stored in memory, or a mapped float32 file every session shares) and a trainable
+   * adapter (its tensors are adopted, not copied).
+   */
+  static lora(config: ModelConfig, base: LoraBase, adapter: LoraAdapter, opts: RuntimeOptions = {}): ModelRuntime {
     return new ModelRuntime(config, adapter.weights, opts, { base, adapter });
   }
 
@@ -111,7 +108,7 @@ export class ModelRuntime {
    * What a Sampler over this runtime's live weights needs: `new Sampler(rt.config, rt.params, {...opts,
    * ...rt.samplerWeights()})` samples from the adapted model (LoRA: the same frozen base, the live adapter).
    */
-  samplerWeights(): { lora?: { base: ReadonlyMap<string, StoredTensor>; settings: LoraSettings } } {
+  samplerWeights(): { lora?: { base: LoraBase; settings: LoraSettings } } {
     return this.source.kind === 'lora' ? { lora: { base: this.source.base, settings: this.source.settings } } : {};
   }
 
@@ -154,8 +151,10 @@ export class ModelRuntime {
       return s;
     }
     const { model, externalData } = build();
+    const externalFolder = externalFolderOf(this.source);
     s = EngineSession.create(model, {
       externalData,
+      ...(externalFolder ? { externalFolder } : {}),
       prepack: !this.isLora,
       // LoRA on WebGPU: the updated adapter and its AdamW state stay in device memory between steps (ignored on CPU).
       ...(this.isLora && /^(step|apply)/.test(key)
@@ -170,8 +169,9 @@ export class ModelRuntime {
       return sess;
     });
     this.sessions.set(key, s);
-    // A LoRA session holds its own (folded float32) copy of the base weights: keep fewer.
-    const max = this.opts.maxSessions ?? (this.isLora ? 3 : 8);
+    // A LoRA session over an in-memory base holds its own (folded float32) copy of it: keep fewer. Over a mapped
+    // base the sessions share the file's pages.
+    const max = this.opts.maxSessions ?? (this.isLora && !externalFolder ? 3 : 8);
     while (this.sessions.size > max) {
       const [oldKey, old] = this.sessions.entries().next().value as [string, Promise<EngineSession>];
       this.sessions.delete(oldKey);

@@ -45,6 +45,7 @@ import { expectedTensorShapes } from './checkpoint-files.ts';
 import { ropeInvFreq } from './rope.ts';
 import { adapterSpecs, loraAName, loraBName, loraScale, type LoraSettings } from './adapter.ts';
 import type { StoredTensor } from './checkpoint.ts';
+import type { MappedBase } from './mapped-base.ts';
 
 /** Parameter names (HF tensor names) in a fixed order, with shapes. */
 export function parameterSpecs(c: ModelConfig): Array<{ name: string; shape: number[] }> {
@@ -356,7 +357,17 @@ export type WeightSource =
    * Base weights frozen as initializers in their stored dtype (float16 / bfloat16 cast to float32 in the graph,
    * which onnxruntime folds once per session), the LoRA A/B tensors float32 graph inputs `p.<adapter name>`.
    */
-  | { readonly kind: 'lora'; readonly base: ReadonlyMap<string, StoredTensor>; readonly settings: LoraSettings };
+  | { readonly kind: 'lora'; readonly base: LoraBase; readonly settings: LoraSettings };
+
+/** A LoRA model's frozen base: tensors as stored, in memory, or one float32 file every session maps (mapped-base.ts). */
+export type LoraBase = ReadonlyMap<string, StoredTensor> | MappedBase;
+
+const isMappedBase = (b: LoraBase): b is MappedBase => !(b instanceof Map);
+
+/** The folder a session over this source must be told (file-backed base weights), if any. */
+export function externalFolderOf(src: WeightSource): string | undefined {
+  return src.kind === 'lora' && isMappedBase(src.base) ? src.base.folder : undefined;
+}
 
 export interface DeclaredWeights {
   readonly params: Map<string, Value>;
@@ -380,19 +391,37 @@ export function declareWeights(g: Graph, c: ModelConfig, src: WeightSource, pref
     return { params, trainable, loraScale: 0 };
   }
   const params = new Map<string, Value>();
-  for (const s of parameterSpecs(c)) {
-    const t = src.base.get(s.name);
-    if (!t) throw new Error(`missing base weight ${s.name}`);
-    const dtype =
-      t.dtype === 'F32' ? 'float32' : t.dtype === 'F16' ? 'float16' : t.dtype === 'BF16' ? 'bfloat16' : null;
-    if (!dtype) throw new Error(`base weight ${s.name} has dtype ${t.dtype}`);
-    const external = t.data.byteLength >= 65536;
-    const init = g.constant({ ...tensorData(dtype, s.shape, typedView(t)), external }, `base.${s.name}`);
-    // A float32 base goes through Identity: a decode Loop's body reads it from the outer scope, and onnxruntime
-    // refuses a subgraph whose outer-scope input is a bare initializer of the main graph ("Nodes in a graph must be
-    // topologically sorted, however input 'base.…'"); a node output (as the Cast of a bf16 base is) resolves.
-    params.set(s.name, g.nameValue(dtype === 'float32' ? identity(init) : cast(init, 'float32'), `w.${s.name}`));
-  }
+  const base = src.base;
+  if (isMappedBase(base)) {
+    for (const s of parameterSpecs(c)) {
+      const t = base.tensors.get(s.name);
+      if (!t) throw new Error(`missing base weight ${s.name}`);
+      if (t.shape.join(',') !== s.shape.join(','))
+        throw new Error(`base weight ${s.name} has shape [${t.shape.join(', ')}], expected [${s.shape.join(', ')}]`);
+      const init = g.constant(
+        {
+          ...tensorData('float32', s.shape, new Float32Array(0)),
+          external: { file: base.file, offset: t.offset, length: t.length },
+        },
+        `base.${s.name}`,
+      );
+      // Through Identity for the decode Loop's outer-scope reads (see below); onnxruntime does not copy for it.
+      params.set(s.name, g.nameValue(identity(init), `w.${s.name}`));
+    }
+  } else
+    for (const s of parameterSpecs(c)) {
+      const t = base.get(s.name);
+      if (!t) throw new Error(`missing base weight ${s.name}`);
+      const dtype =
+        t.dtype === 'F32' ? 'float32' : t.dtype === 'F16' ? 'float16' : t.dtype === 'BF16' ? 'bfloat16' : null;
+      if (!dtype) throw new Error(`base weight ${s.name} has dtype ${t.dtype}`);
+      const external = t.data.byteLength >= 65536;
+      const init = g.constant({ ...tensorData(dtype, s.shape, typedView(t)), external }, `base.${s.name}`);
+      // A float32 base goes through Identity: a decode Loop's body reads it from the outer scope, and onnxruntime
+      // refuses a subgraph whose outer-scope input is a bare initializer of the main graph ("Nodes in a graph must be
+      // topologically sorted, however input 'base.…'"); a node output (as the Cast of a bf16 base is) resolves.
+      params.set(s.name, g.nameValue(dtype === 'float32' ? identity(init) : cast(init, 'float32'), `w.${s.name}`));
+    }
   const trainable = adapterSpecs(c, src.settings).map((s) => {
     const value = g.input(prefix + s.name, 'float32', s.shape);
     params.set(s.name, value);

@@ -12,7 +12,7 @@ import { messagePort, serveRpc } from '../base/rpc.ts';
 import { unpackTensors } from '../models/weight-list.ts';
 import { adapterSpecs, initAdapter, loadAdapter } from '../models/adapter.ts';
 import { samplerLoraInit } from '../backend/local/worker-init.ts';
-import { loadStoredCheckpoint } from '../models/checkpoint.ts';
+import { openLoraBase } from '../models/mapped-base.ts';
 import type { ModelConfig } from '../models/config.ts';
 import { Sampler } from '../models/sampler/sampler.ts';
 import { loadTokenizer } from '../models/tokenizer/tokenizer.ts';
@@ -37,12 +37,14 @@ async function openFullSampler(init: PolicyWorkerInit): Promise<OpenSampler> {
 
 async function openLoraSampler(init: PolicyWorkerInit): Promise<OpenSampler> {
   const l = init.lora!;
-  const { config, tensors } = await loadStoredCheckpoint(init.modelDir);
+  const { config, base } = await openLoraBase(init.modelDir, {
+    onFallback: (why) => process.stderr.write(`cod: warning: ${why}\n`),
+  });
   const tokenizer = await loadTokenizer(init.modelDir);
   const first = l.adapter ? await loadAdapter(l.adapter, config) : initAdapter(config, l.settings, 0);
   const weights = new Map(first.weights);
   const sampler = new Sampler(config, weights, {
-    lora: { base: tensors, settings: first.settings },
+    lora: { base, settings: first.settings },
     decode: (ids) => tokenizer.decode(ids),
     threads: init.threads,
     ...(init.maxBatch ? { maxBatch: init.maxBatch } : {}),

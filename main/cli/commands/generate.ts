@@ -2,7 +2,8 @@ import { readFile, stat } from 'node:fs/promises';
 import { CodError } from '../../base/errors.ts';
 import { loadChatRenderer } from '../../models/chat-template/source.ts';
 import { loadAdapter } from '../../models/adapter.ts';
-import { loadCheckpoint, loadStoredCheckpoint } from '../../models/checkpoint.ts';
+import { loadCheckpoint } from '../../models/checkpoint.ts';
+import { openLoraBase } from '../../models/mapped-base.ts';
 import { Sampler } from '../../models/sampler/sampler.ts';
 import { loadTokenizer } from '../../models/tokenizer/tokenizer.ts';
 import type { ChatTurn } from '../../models/chat-template/render.ts';
@@ -65,8 +66,11 @@ export const generate: CliCommand = {
     if (n < 1) throw new CodError('bad_input', '--n must be at least 1');
     const maxNewTokens = intFlag(values['max-new-tokens'], 'max-new-tokens', 64);
     await requireDir(dir);
-    // With an adapter the base stays as stored (bf16 too) inside the decode graphs; only the adapter is fed.
-    const stored = values.adapter ? await loadStoredCheckpoint(dir) : null;
+    // With an adapter the base stays as stored (bf16 too; a large one as a mapped float32 file) inside the decode
+    // graphs; only the adapter is fed.
+    const stored = values.adapter
+      ? await openLoraBase(dir, { onFallback: (why) => process.stderr.write(`cod: warning: ${why}\n`) })
+      : null;
     const adapter = stored ? await loadAdapter(values.adapter!, stored.config) : null;
     const model = stored ? { config: stored.config, weights: adapter!.weights } : await loadCheckpoint(dir);
     const tokenizer = await loadTokenizer(dir);
@@ -98,7 +102,7 @@ export const generate: CliCommand = {
       decode: (ids) => tokenizer.decode(ids),
       maxBatch: Math.min(n, 64),
       threads: intFlag(values.threads, 'threads', 0) || undefined,
-      ...(stored && adapter ? { lora: { base: stored.tensors, settings: adapter.settings } } : {}),
+      ...(stored && adapter ? { lora: { base: stored.base, settings: adapter.settings } } : {}),
     });
     const seed = values.seed ?? '0';
     try {

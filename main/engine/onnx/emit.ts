@@ -14,6 +14,20 @@ export interface ExternalData {
 let externals: ExternalData[] | null = null;
 
 function tensorProto(t: TensorData, name?: string): Record<string, unknown> {
+  if (typeof t.external === 'object') {
+    if (!name) throw new Error('a file-backed initializer needs a name');
+    return {
+      dims: [...t.shape],
+      dataType: ONNX_DTYPE[t.dtype],
+      name,
+      dataLocation: 1,
+      externalData: [
+        { key: 'location', value: t.external.file },
+        { key: 'offset', value: String(t.external.offset) },
+        { key: 'length', value: String(t.external.length) },
+      ],
+    };
+  }
   const bytes = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
   if (t.external && externals && name) {
     const path = `ext${externals.length}.bin`;

@@ -30,11 +30,10 @@ import {
   providersFromEnv,
 } from '../../engine/index.ts';
 import { adapterSpecs, type LoraSettings } from '../adapter.ts';
-import type { StoredTensor } from '../checkpoint.ts';
 import type { ModelConfig } from '../config.ts';
 import { buildLoopGraph, buildPrefillGraph, buildStepGraph, cacheName, recentName } from '../decode-graph.ts';
 import { bucketWidth } from '../packing.ts';
-import { parameterSpecs, type WeightSource } from '../transformer.ts';
+import { externalFolderOf, parameterSpecs, type LoraBase, type WeightSource } from '../transformer.ts';
 import { SeededRng } from './rng.ts';
 
 export interface SampleRequest {
@@ -86,10 +85,10 @@ export interface SamplerOptions {
    */
   readonly memArena?: boolean;
   /**
-   * LoRA: the frozen base weights (as stored; initializers of every decode graph) and the adapter's settings. The
-   * sampler's `params` are then the live adapter tensors (e.g. a LoRA ModelRuntime's `params`).
+   * LoRA: the frozen base weights (as stored, or a mapped float32 file; initializers of every decode graph) and the
+   * adapter's settings. The sampler's `params` are then the live adapter tensors (e.g. a LoRA ModelRuntime's `params`).
    */
-  readonly lora?: { readonly base: ReadonlyMap<string, StoredTensor>; readonly settings: LoraSettings };
+  readonly lora?: { readonly base: LoraBase; readonly settings: LoraSettings };
 }
 
 export interface SamplerStats {
@@ -349,8 +348,10 @@ export class Sampler {
     let s = this.sessions.get(key);
     if (!s) {
       const { model, externalData } = emitModelWithData(build());
+      const externalFolder = externalFolderOf(this.source);
       s = EngineSession.create(model, {
         externalData,
+        ...(externalFolder ? { externalFolder } : {}),
         providers: this.opts.providers ?? providersFromEnv(),
         threads: this.opts.threads,
         memArena: this.opts.memArena ?? false,
