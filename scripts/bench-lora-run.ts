@@ -233,6 +233,7 @@ async function main(): Promise<void> {
     '--curriculum',
     evalCurriculum,
     '--json',
+    '--no-cache', // measured, not served from an earlier run's results (the same seed gives the same adapter)
     '--threads',
     String(threads),
   ]);

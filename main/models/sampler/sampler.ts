@@ -352,6 +352,9 @@ export class Sampler {
       s = EngineSession.create(model, {
         externalData,
         ...(externalFolder ? { externalFolder } : {}),
+        // Pre-packing a constant (LoRA base) weight is a private float32 copy of it per session: over a mapped base
+        // that would undo the sharing (see mapped-base.ts). Full models feed their weights, so it never applies.
+        prepack: this.source.kind !== 'lora',
         providers: this.opts.providers ?? providersFromEnv(),
         threads: this.opts.threads,
         memArena: this.opts.memArena ?? false,
