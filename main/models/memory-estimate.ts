@@ -6,6 +6,7 @@
 import { adapterSpecs, type LoraSettings } from './adapter.ts';
 import type { ModelConfig } from './config.ts';
 import { lossChunkFor } from './graphs.ts';
+import { MAPPED_BASE_MIN_BYTES } from './mapped-base.ts';
 import { parameterSpecs } from './transformer.ts';
 
 export interface MemoryEstimate {
@@ -33,10 +34,17 @@ export function estimateStepMemory(
   // Activations one layer keeps for its backward pass (float32): norms, q/k/v, context, MLP gate/up/product.
   const layerActs = T * (4 * D + 2 * q + 2 * kv + 4 * I) * 4;
   const block = Math.min(T, opts.blockSize ?? 256);
+  // A large LoRA base is one mapped float32 file every session shares (mapped-base.ts); a small one is held as
+  // stored and copied into the session as float32.
+  const mapped = parameters * 4 >= MAPPED_BASE_MIN_BYTES;
   const parts: Record<string, number> = opts.lora
     ? {
-        'base weights as stored (host)': parameters * (opts.storedBytesPerParam ?? 2),
-        'base weights in the session (float32)': parameters * 4,
+        ...(mapped
+          ? { 'base weights, mapped float32 file (shared by every session)': parameters * 4 }
+          : {
+              'base weights as stored (host)': parameters * (opts.storedBytesPerParam ?? 2),
+              'base weights in the session (float32)': parameters * 4,
+            }),
         'adapter + AdamW state + gradients (float32)': adapterParameters * 4 * 4,
       }
     : { 'weights, gradients, AdamW state (float32)': parameters * 4 * 5 };
