@@ -15,6 +15,7 @@ import { openStore } from '../../main/store/index.ts';
 import { BUILTIN_MODEL_DIR } from '../../main/training/locations.ts';
 import { cod } from '../support/cod.ts';
 import { tempDir } from '../support/temp.ts';
+import { ok } from '../support/stored-runs.ts';
 
 const SWITCHBOARD = fileURLToPath(new URL('../fixtures/plugins/switchboard', import.meta.url));
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -68,11 +69,6 @@ const events = (stderr: string): Event[] =>
     .split('\n')
     .filter((l) => l.startsWith('{'))
     .map((l) => JSON.parse(l) as Event);
-
-function ok(r: { code: number; stdout: string; stderr: string }): string {
-  if (r.code !== 0) throw new Error(`exit ${r.code}: ${r.stderr}`);
-  return r.stdout;
-}
 
 beforeAll(() => {
   dir = tempDir('evalcache');

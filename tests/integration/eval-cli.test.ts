@@ -19,6 +19,7 @@ import { parseTrainerConfig } from '../../main/training/training-config.ts';
 import { cod } from '../support/cod.ts';
 import { tempDir } from '../support/temp.ts';
 import { tinyModels, wordCorpus } from '../support/models.ts';
+import { ok } from '../support/stored-runs.ts';
 
 const CURRICULUM = `name: eval-cli
 rendering: compact
@@ -71,11 +72,6 @@ interface CompareJson {
   a: SuiteJson;
   b: SuiteJson;
   delta: Array<Position & { excludesZero: boolean }>;
-}
-
-function ok(r: { code: number; stdout: string; stderr: string }): string {
-  if (r.code !== 0) throw new Error(`exit ${r.code}: ${r.stderr}`);
-  return r.stdout;
 }
 
 /** Exit status 2 and exactly one line on stderr, matching `re`. */

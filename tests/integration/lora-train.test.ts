@@ -15,11 +15,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initAdapter, saveAdapter } from '../../main/models/adapter.ts';
 import { readConfigFile } from '../../main/models/config.ts';
-import { openStore, type RunStore } from '../../main/store/index.ts';
 import { openEvalPolicy } from '../../main/training/eval-policy.ts';
 import { ThreadWorkerHost } from '../../main/workers/host.ts';
 import { startBackendServer, type BackendProcess } from './backend-server.ts';
 import { cod } from '../support/cod.ts';
+import { ok, runIdOf, storedRun } from '../support/stored-runs.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const BUILTIN = join(ROOT, 'resources', 'models', 'builtin');
@@ -73,33 +73,6 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-function ok(r: { code: number; stdout: string; stderr: string }): string {
-  if (r.code !== 0) throw new Error(`exit ${r.code}: ${r.stderr}`);
-  return r.stdout;
-}
-
-const runIdOf = (stdout: string): string => (JSON.parse(stdout.split('\n')[0]) as { runId: string }).runId;
-
-/** A run's metrics (wall-clock ones left out) and checkpoints, read from its store. */
-function runOf(db: string, id: string) {
-  const s: RunStore = openStore(db);
-  try {
-    const names = s.listMetricNames(id).filter((n) => !n.startsWith('time/') && !n.startsWith('throughput/'));
-    const series = s.getSeries(id, names);
-    return {
-      steps: s.listSteps(id).map((x) => x.step),
-      status: s.getRun(id).status,
-      runDir: s.getRun(id).runDir,
-      metrics: Object.fromEntries(
-        names.map((n) => [n, { steps: [...series[n].steps], values: [...series[n].values] }]),
-      ),
-      checkpoints: s.listCheckpoints(id).map((c) => ({ step: c.step, sha256: c.sha256, path: c.path })),
-    };
-  } finally {
-    s.close();
-  }
-}
-
 /** An eval's JSON without the names of what played it (a directory path differs between equal policies). */
 const played = (stdout: string): unknown =>
   (JSON.parse(stdout) as Array<Record<string, unknown>>).map(({ policy, updatePolicy, ...rest }) => {
@@ -111,11 +84,11 @@ const played = (stdout: string): unknown =>
 const adapterBytes = (cp: string) => readFileSync(join(cp, 'adapter_model.safetensors'));
 
 describe('LoRA runs (cod train with model.lora)', () => {
-  let local: ReturnType<typeof runOf>;
+  let local: ReturnType<typeof storedRun>;
 
   it('train only the adapter; the local backend and cod backend serve agree bit for bit', async () => {
     const a = await cod(['train', curriculum, '--store', join(dir, 'a.db'), '--out', join(dir, 'a'), '--events']);
-    local = runOf(join(dir, 'a.db'), runIdOf(ok(a)));
+    local = storedRun(join(dir, 'a.db'), runIdOf(ok(a)));
     expect(local.status).toBe('finished');
     expect(local.steps).toEqual([1, 2]);
     // A checkpoint is a PEFT adapter with the tokenizer, never a copy of the base.
@@ -155,7 +128,7 @@ describe('LoRA runs (cod train with model.lora)', () => {
       join(dir, 'b'),
       '--events',
     ]);
-    const remote = runOf(join(dir, 'b.db'), runIdOf(ok(b)));
+    const remote = storedRun(join(dir, 'b.db'), runIdOf(ok(b)));
     expect(remote.steps).toEqual([1, 2]);
     expect(Object.keys(remote.metrics).sort()).toEqual(Object.keys(local.metrics).sort());
     for (const [name, m] of Object.entries(local.metrics)) expect(remote.metrics[name], name).toEqual(m);
@@ -169,7 +142,7 @@ describe('LoRA runs (cod train with model.lora)', () => {
     const id = runIdOf(ok(first));
     const resumed = await cod(['train', '--resume', id, '--steps', '2', '--store', db, '--events']);
     expect(JSON.parse(ok(resumed).split('\n')[0])).toMatchObject({ event: 'run', resumedFrom: 1 });
-    const done = runOf(db, id);
+    const done = storedRun(db, id);
     expect(done.steps).toEqual([1, 2]);
     for (const [name, m] of Object.entries(local.metrics)) expect(done.metrics[name], name).toEqual(m);
     expect(done.checkpoints.map((c) => [c.step, c.sha256])).toEqual(local.checkpoints.map((c) => [c.step, c.sha256]));

@@ -13,9 +13,9 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore, type RunStore } from '../../main/store/index.ts';
 import { startBackendServer, type BackendProcess } from './backend-server.ts';
 import { cod } from '../support/cod.ts';
+import { ok, runIdOf, storedRun } from '../support/stored-runs.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -55,35 +55,8 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-function ok(r: { code: number; stdout: string; stderr: string }): string {
-  if (r.code !== 0) throw new Error(`exit ${r.code}: ${r.stderr}`);
-  return r.stdout;
-}
-
-const runIdOf = (stdout: string): string => (JSON.parse(stdout.split('\n')[0]) as { runId: string }).runId;
-
-/** A run's metrics (wall-clock ones left out) and checkpoints, read from its store. */
-function runOf(db: string, id: string) {
-  const s: RunStore = openStore(db);
-  try {
-    const names = s.listMetricNames(id).filter((n) => !n.startsWith('time/') && !n.startsWith('throughput/'));
-    const series = s.getSeries(id, names);
-    return {
-      steps: s.listSteps(id).map((x) => x.step),
-      status: s.getRun(id).status,
-      metrics: Object.fromEntries(
-        names.map((n) => [n, { steps: [...series[n].steps], values: [...series[n].values] }]),
-      ),
-      checkpoints: s.listCheckpoints(id).map((c) => ({ step: c.step, sha256: c.sha256, path: c.path })),
-      config: s.getRun(id).config,
-    };
-  } finally {
-    s.close();
-  }
-}
-
 describe('cod train --backend URL (cod backend serve on loopback)', () => {
-  let local: ReturnType<typeof runOf>;
+  let local: ReturnType<typeof storedRun>;
 
   it('equals the in-process backend bit for bit: per-step metrics and checkpoint weights', async () => {
     const a = await cod(['train', curriculum, '--store', join(dir, 'a.db'), '--out', join(dir, 'a'), '--events']);
@@ -98,8 +71,8 @@ describe('cod train --backend URL (cod backend serve on loopback)', () => {
       join(dir, 'b'),
       '--events',
     ]);
-    local = runOf(join(dir, 'a.db'), runIdOf(ok(a)));
-    const remote = runOf(join(dir, 'b.db'), runIdOf(ok(b)));
+    local = storedRun(join(dir, 'a.db'), runIdOf(ok(a)));
+    const remote = storedRun(join(dir, 'b.db'), runIdOf(ok(b)));
     expect(local.steps).toEqual([1, 2]);
     expect(remote.steps).toEqual([1, 2]);
     expect(Object.keys(local.metrics)).toContain('loss');
@@ -169,7 +142,7 @@ describe('cod train --backend URL (cod backend serve on loopback)', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(new RegExp(`^cod: error: backend ${server.url} (is unreachable|disappeared) during `));
     console.log(`server killed mid-step: ${lines[0]}`);
-    const failed = runOf(db, outcome.runId);
+    const failed = storedRun(db, outcome.runId);
     expect(failed.status).toBe('failed');
     expect(failed.steps).toEqual([1]);
     expect(failed.checkpoints.map((c) => c.step)).toEqual([1]);
@@ -178,7 +151,7 @@ describe('cod train --backend URL (cod backend serve on loopback)', () => {
     server = await startBackendServer(['--weights', weights, '--sample-gather-ms', '100'], port);
     const resumed = await cod(['train', '--resume', outcome.runId, '--store', db, '--events']);
     expect(JSON.parse(ok(resumed).split('\n')[0])).toMatchObject({ event: 'run', resumedFrom: 1 });
-    const done = runOf(db, outcome.runId);
+    const done = storedRun(db, outcome.runId);
     expect(done.status).toBe('finished');
     expect(done.steps).toEqual([1, 2]);
     for (const [name, m] of Object.entries(local.metrics)) expect(done.metrics[name], name).toEqual(m);
