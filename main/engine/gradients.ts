@@ -252,14 +252,14 @@ const rules: Array<[OpDef, Vjp]> = [
       const rowShape = data.shape.slice(1);
       const rows = S.reshape(g!, [-1, ...rowShape]);
       const idxCol = S.reshape(idx, [-1, ...rowShape.map(() => 1)]);
-      return [I.scatterAdd(I.zerosLike(data), S.expandLike(idxCol, rows), rows, 0), null];
+      return [I.scatterAdd(I.zerosLike(data, idx), S.expandLike(idxCol, rows), rows, 0), null];
     },
   ],
   [
     I.GatherElementsOp,
     (n, [g]) => {
       const [data, idx] = n.inputs;
-      return [I.scatterAdd(I.zerosLike(data), idx, g!, intAttr(n.attrs, 'axis')), null];
+      return [I.scatterAdd(I.zerosLike(data, idx), idx, g!, intAttr(n.attrs, 'axis')), null];
     },
   ],
   [I.ScatterAddOp, (n, [g]) => [g, null, I.gatherElements(g!, n.inputs[1], intAttr(n.attrs, 'axis'))]],

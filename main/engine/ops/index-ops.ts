@@ -2,7 +2,7 @@
 import type { DType } from '../dtype.ts';
 import { ONNX_DTYPE } from '../dtype.ts';
 import type { Dim, EmittedNode, OpDef, TensorData, Value } from '../graph.ts';
-import { broadcastShapes, intAttr, normAxis, ShapeError } from './common.ts';
+import { broadcastShapes, constNode, int64Tensor, intAttr, normAxis, ShapeError } from './common.ts';
 
 /** Gather rows (axis 0) of `data` by integer `indices`: out shape = indices.shape ++ data.shape[1:]. */
 export const GatherOp: OpDef = {
@@ -55,14 +55,30 @@ export const ZerosLikeOp: OpDef = {
           : d === 'int32'
             ? Int32Array.of(0)
             : Float32Array.of(0);
+    const fill = { value: { kind: 'tensor' as const, dtype: d, shape: [1], data: zero } };
+    if (n.inputs.length === 1)
+      return [
+        { opType: 'Shape', inputs: [i[0]], outputs: [s] },
+        { opType: 'ConstantOfShape', inputs: [s], outputs: o, attrs: fill },
+      ];
+    // Anchored: the shape plus 0 × the anchor's first element, a value known only at run time, so onnxruntime's
+    // constant folding cannot turn the zeros into an initializer. Unanchored, a static shape is folded: the loss's
+    // vocabulary gradient left one [chunk, vocabulary] float32 initializer per chunk (262 MB each for Qwen3's
+    // 151,936 ids), 5 GB of them in a T = 8192 step's session.
+    const [c1, flat] = constNode(fresh, int64Tensor([-1]));
+    const [c2, zeroIdx] = constNode(fresh, int64Tensor([0]));
+    const [c3, nothing] = constNode(fresh, int64Tensor([0]));
+    const [r, f, z, sd] = [fresh(), fresh(), fresh(), fresh()];
     return [
       { opType: 'Shape', inputs: [i[0]], outputs: [s] },
-      {
-        opType: 'ConstantOfShape',
-        inputs: [s],
-        outputs: o,
-        attrs: { value: { kind: 'tensor', dtype: d, shape: [1], data: zero } },
-      },
+      c1,
+      c2,
+      c3,
+      { opType: 'Reshape', inputs: [i[1], flat], outputs: [r] },
+      { opType: 'Gather', inputs: [r, zeroIdx], outputs: [f], attrs: { axis: 0 } },
+      { opType: 'Mul', inputs: [f, nothing], outputs: [z] },
+      { opType: 'Add', inputs: [s, z], outputs: [sd] },
+      { opType: 'ConstantOfShape', inputs: [sd], outputs: o, attrs: fill },
     ];
   },
 };
@@ -133,7 +149,14 @@ export const gatherElements = (data: Value, idx: Value, axis: number): Value =>
   data.graph.apply1(GatherElementsOp, [data, idx], { axis });
 export const scatterAdd = (data: Value, idx: Value, upd: Value, axis: number): Value =>
   data.graph.apply1(ScatterAddOp, [data, idx, upd], { axis });
-export const zerosLike = (x: Value): Value => x.graph.apply1(ZerosLikeOp, [x]);
+/**
+ * Zeros of x's shape and dtype. With `anchor` (an int64 tensor holding run-time values, e.g. the indices a gradient
+ * scatters to), the zeros cannot be constant-folded into an initializer: use it for large zeros in backward passes.
+ */
+export const zerosLike = (x: Value, anchor?: Value): Value => {
+  if (anchor && anchor.dtype !== 'int64') throw new ShapeError('ZerosLike: the anchor must be int64');
+  return x.graph.apply1(ZerosLikeOp, anchor ? [x, anchor] : [x]);
+};
 export const where = (c: Value, a: Value, b: Value): Value => c.graph.apply1(WhereOp, [c, a, b]);
 export const equal = (a: Value, b: Value): Value => a.graph.apply1(EqualOp, [a, b]);
 export const less = (a: Value, b: Value): Value => a.graph.apply1(LessOp, [a, b]);
