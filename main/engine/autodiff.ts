@@ -4,12 +4,23 @@
  * graph nodes, so it is emitted and optimised by onnxruntime together with the forward pass.
  */
 import { gradientOf } from './gradients.ts';
-import { Graph, type Node, type Value } from './graph.ts';
+import { Graph, type Node, type OpDef, type Value } from './graph.ts';
 import { constLike } from './ops/constant.ts';
 import { add } from './ops/elementwise.ts';
 import { expandLike } from './ops/shape.ts';
 
 export class AutodiffError extends Error {}
+
+/**
+ * Called once a node's input gradients have been added to the cotangents being accumulated, with the accumulated
+ * cotangent of each input (null where none). Recomputation (remat.ts) orders regions' backward passes by it.
+ */
+export type AccumulatedHook = (node: Node, cotangents: ReadonlyArray<Value | null>) => void;
+const accumulatedHooks = new WeakMap<OpDef, AccumulatedHook>();
+
+export function onAccumulated(op: OpDef, hook: AccumulatedHook): void {
+  accumulatedHooks.set(op, hook);
+}
 
 /** Gradients of scalar `loss` w.r.t. each of `wrt` (a zeros tensor where `loss` does not depend on it). */
 export function grad(loss: Value, wrt: readonly Value[], seed?: Value): Value[] {
@@ -70,6 +81,10 @@ export function vjp(
         throw new AutodiffError(`${node.op.name}: VJP shape [${c.shape}] for input of shape [${x.shape}]`);
       accumulate(x, c);
     });
+    accumulatedHooks.get(node.op)?.(
+      node,
+      node.inputs.map((x) => cot.get(x.id) ?? null),
+    );
   }
   return wrt.map((w) => cot.get(w.id) ?? expandLike(constLike(w, 0), w));
 }
