@@ -13,36 +13,31 @@ export interface ExternalData {
 }
 let externals: ExternalData[] | null = null;
 
+/** A TensorProto whose bytes lie `length` bytes from `offset` in the external file `location`. */
+function externalProto(t: TensorData, name: string, location: string, offset: number, length: number) {
+  return {
+    dims: [...t.shape],
+    dataType: ONNX_DTYPE[t.dtype],
+    name,
+    dataLocation: 1,
+    externalData: [
+      { key: 'location', value: location },
+      { key: 'offset', value: String(offset) },
+      { key: 'length', value: String(length) },
+    ],
+  };
+}
+
 function tensorProto(t: TensorData, name?: string): Record<string, unknown> {
   if (typeof t.external === 'object') {
     if (!name) throw new Error('a file-backed initializer needs a name');
-    return {
-      dims: [...t.shape],
-      dataType: ONNX_DTYPE[t.dtype],
-      name,
-      dataLocation: 1,
-      externalData: [
-        { key: 'location', value: t.external.file },
-        { key: 'offset', value: String(t.external.offset) },
-        { key: 'length', value: String(t.external.length) },
-      ],
-    };
+    return externalProto(t, name, t.external.file, t.external.offset, t.external.length);
   }
   const bytes = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
   if (t.external && externals && name) {
     const path = `ext${externals.length}.bin`;
     externals.push({ path, data: bytes });
-    return {
-      dims: [...t.shape],
-      dataType: ONNX_DTYPE[t.dtype],
-      name,
-      dataLocation: 1,
-      externalData: [
-        { key: 'location', value: path },
-        { key: 'offset', value: '0' },
-        { key: 'length', value: String(bytes.byteLength) },
-      ],
-    };
+    return externalProto(t, name, path, 0, bytes.byteLength);
   }
   return { dims: [...t.shape], dataType: ONNX_DTYPE[t.dtype], rawData: bytes, ...(name ? { name } : {}) };
 }
