@@ -30,7 +30,8 @@ import { concat, reshape, slice } from './ops/shape.ts';
 const constantCache = new WeakMap<Graph, Map<number, boolean>>();
 
 /**
- * Per graph, a scalar that exists once the gradients of the region whose backward was built last exist. The next
+ * Per graph, a scalar that exists once the gradients of the region whose backward was built last have been added into
+ * the running sums of its inputs' gradients (set by the onAccumulated hook in remat). The next
  * region's recomputation is tied to it too, so the regions' backward passes run one after another, in the order
  * autodiff builds them. Without it onnxruntime may order them otherwise and keep several regions' recomputed
  * activations (a loss chunk's [chunk, vocabulary] logits, an attention block's scores) alive at once: one LoRA step of

@@ -23,6 +23,7 @@ import { loadStoredCheckpoint } from './checkpoint.ts';
 import { readConfigFile, type ModelConfig } from './config.ts';
 import { codHome } from './import.ts';
 import { toFloat32 } from './safetensors.ts';
+import { parameterCount } from './model-budget.ts';
 import { parameterSpecs, type LoraBase } from './transformer.ts';
 
 export const MAPPED_BASE_FILE = 'weights.f32.bin';
@@ -136,7 +137,14 @@ export async function openMappedBase(
   modelDir: string,
   opts: MappedBaseOptions = {},
 ): Promise<{ config: ModelConfig; base: MappedBase }> {
-  const config = await readConfigFile(join(modelDir, 'config.json'));
+  return mapBase(modelDir, await readConfigFile(join(modelDir, 'config.json')), opts);
+}
+
+async function mapBase(
+  modelDir: string,
+  config: ModelConfig,
+  opts: MappedBaseOptions,
+): Promise<{ config: ModelConfig; base: MappedBase }> {
   const root = opts.cacheDir ?? mappedBasesDir();
   const folder = join(root, await checkpointKey(modelDir));
   const ready = await readIndex(folder, config);
@@ -173,6 +181,11 @@ export async function openMappedBase(
 /** Float32 bytes of a base from which `openLoraBase` maps it by default: below this, per-session copies are cheap. */
 export const MAPPED_BASE_MIN_BYTES = 256 * 2 ** 20;
 
+/** Whether a base of `parameters` is mapped by default (the size rule of openLoraBase; cod doctor's estimate). */
+export function mappedByDefault(parameters: number, minBytes = MAPPED_BASE_MIN_BYTES): boolean {
+  return parameters * 4 >= minBytes;
+}
+
 /**
  * A LoRA base to run: mapped (openMappedBase) when its float32 weights reach MAPPED_BASE_MIN_BYTES, else as stored in
  * memory. COD_MAPPED_BASE=always|never overrides the size rule. A cache that cannot be made falls back to memory,
@@ -195,10 +208,10 @@ export async function openLoraBase(
       'COD_MAPPED_BASE',
     );
   const config = await readConfigFile(join(modelDir, 'config.json'));
-  const bytes = 4 * parameterSpecs(config).reduce((a, s) => a + s.shape.reduce((x, y) => x * y, 1), 0);
-  if (mode === 'always' || (mode === 'auto' && bytes >= (opts.minBytes ?? MAPPED_BASE_MIN_BYTES))) {
+  const parameters = parameterCount(config);
+  if (mode === 'always' || (mode === 'auto' && mappedByDefault(parameters, opts.minBytes))) {
     try {
-      return await openMappedBase(modelDir, opts);
+      return await mapBase(modelDir, config, opts);
     } catch (e) {
       if (mode === 'always' || !(e instanceof CodError) || e.code !== 'io') throw e;
       opts.onFallback?.(`${e.message}; the base stays in memory, copied into each session`);

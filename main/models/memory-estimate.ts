@@ -6,8 +6,8 @@
 import { adapterSpecs, type LoraSettings } from './adapter.ts';
 import type { ModelConfig } from './config.ts';
 import { lossChunkFor } from './graphs.ts';
-import { MAPPED_BASE_MIN_BYTES } from './mapped-base.ts';
-import { parameterSpecs } from './transformer.ts';
+import { mappedByDefault } from './mapped-base.ts';
+import { parameterCount } from './model-budget.ts';
 
 export interface MemoryEstimate {
   readonly parameters: number;
@@ -24,7 +24,7 @@ export function estimateStepMemory(
   context: number,
   opts: { lora?: LoraSettings; storedBytesPerParam?: number; recomputeLayers?: boolean; blockSize?: number },
 ): MemoryEstimate {
-  const parameters = parameterSpecs(c).reduce((a, s) => a + numel(s.shape), 0);
+  const parameters = parameterCount(c);
   const adapterParameters = opts.lora ? adapterSpecs(c, opts.lora).reduce((a, s) => a + numel(s.shape), 0) : 0;
   const T = context;
   const D = c.hiddenSize;
@@ -36,7 +36,7 @@ export function estimateStepMemory(
   const block = Math.min(T, opts.blockSize ?? 256);
   // A large LoRA base is one mapped float32 file every session shares (mapped-base.ts); a small one is held as
   // stored and copied into the session as float32.
-  const mapped = parameters * 4 >= MAPPED_BASE_MIN_BYTES;
+  const mapped = mappedByDefault(parameters);
   const parts: Record<string, number> = opts.lora
     ? {
         ...(mapped

@@ -3,13 +3,12 @@ import { join } from 'node:path';
 import { CodError } from '../../base/errors.ts';
 import { saveCheckpoint } from '../../models/checkpoint.ts';
 import { readConfigFile } from '../../models/config.ts';
-import { checkModelFits } from '../../models/model-budget.ts';
+import { checkModelFits, parameterCount } from '../../models/model-budget.ts';
 import { initWeights } from '../../models/init.ts';
 import { storedFloat, writeRandomCheckpoint } from '../../models/random-checkpoint.ts';
 import { presetConfig } from '../../models/presets.ts';
 import { DTYPE_SIZE } from '../../models/safetensors.ts';
 import { TOKENIZER_CONFIG_FILE, TOKENIZER_FILE } from '../../models/tokenizer/tokenizer.ts';
-import { parameterSpecs } from '../../models/transformer.ts';
 import { flagTable, intFlag, parseFlags, requireFlag } from '../args.ts';
 import { BUILTIN_MODEL_DIR } from '../../training/locations.ts';
 import type { CliCommand } from '../command.ts';
@@ -35,7 +34,7 @@ export const modelInit: CliCommand = {
     if (values.preset) config = presetConfig(values.preset);
     else config = await readConfigFile(values.config!);
     const seed = intFlag(values.seed, 'seed', 0);
-    const nParams = parameterSpecs(config).reduce((a, s) => a + s.shape.reduce((x, y) => x * y, 1), 0);
+    const nParams = parameterCount(config);
     const shardMb = intFlag(values['shard-mb'], 'shard-mb', 0);
     if (shardMb < 0) throw new CodError('bad_input', `--shard-mb must be positive, got ${shardMb}`);
     if (values.dtype !== undefined || shardMb > 0 || nParams > 100e6) {
@@ -78,7 +77,7 @@ export const modelInit: CliCommand = {
           throw new CodError('io', `cannot copy the built-in tokenizer (${(e as Error).message})`, join(out, f));
         }
       }
-    const n = parameterSpecs(config).reduce((a, s) => a + s.shape.reduce((x, y) => x * y, 1), 0);
+    const n = parameterCount(config);
     console.log(
       `initialised ${config.architecture} model, ${n.toLocaleString('en-US')} parameters, seed ${seed}` +
         `${withTokenizer ? ', built-in tokenizer' : ''} -> ${out}`,

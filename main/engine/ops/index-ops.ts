@@ -66,17 +66,15 @@ export const ZerosLikeOp: OpDef = {
     // vocabulary gradient left one [chunk, vocabulary] float32 initializer per chunk (262 MB each for Qwen3's
     // 151,936 ids), 5 GB of them in a T = 8192 step's session.
     const [c1, flat] = constNode(fresh, int64Tensor([-1]));
-    const [c2, zeroIdx] = constNode(fresh, int64Tensor([0]));
-    const [c3, nothing] = constNode(fresh, int64Tensor([0]));
+    const [c2, zero1] = constNode(fresh, int64Tensor([0])); // the first element's index, and the factor 0
     const [r, f, z, sd] = [fresh(), fresh(), fresh(), fresh()];
     return [
       { opType: 'Shape', inputs: [i[0]], outputs: [s] },
       c1,
       c2,
-      c3,
       { opType: 'Reshape', inputs: [i[1], flat], outputs: [r] },
-      { opType: 'Gather', inputs: [r, zeroIdx], outputs: [f], attrs: { axis: 0 } },
-      { opType: 'Mul', inputs: [f, nothing], outputs: [z] },
+      { opType: 'Gather', inputs: [r, zero1], outputs: [f], attrs: { axis: 0 } },
+      { opType: 'Mul', inputs: [f, zero1], outputs: [z] },
       { opType: 'Add', inputs: [s, z], outputs: [sd] },
       { opType: 'ConstantOfShape', inputs: [sd], outputs: o, attrs: fill },
     ];
