@@ -161,7 +161,22 @@ function graphProto(g: Graph, formalInputs?: number): Record<string, unknown> {
   const initializers = g.inputs
     .filter((i) => i.kind === 'initializer' && used.has(i.value.id))
     .map((i) => tensorProto(i.data!, names.get(i.value.id)));
-  return { node: nodes, name: g.name, initializer: initializers, input: inputs, output: outputs };
+  // Every intermediate's type and shape as the IR knows them, symbols included. onnxruntime's own inference leaves
+  // a run-time extent (a SliceDyn's) unknown; its allocation planner then can reuse no buffer of such a value, and
+  // scans its whole free list for each one: session creation grew quadratically with the graph (4 layers of the
+  // Qwen3-0.6B shape at T = 8192, optimisations off: 64 s -> 21 s; docs/engine.md).
+  const declared = new Set(outputs.map((o) => o.name as string));
+  const valueInfos = liveNodes.flatMap((n) =>
+    n.outputs.filter((v) => !declared.has(nameOf(v))).map((v) => valueInfo(nameOf(v), v)),
+  );
+  return {
+    node: nodes,
+    name: g.name,
+    initializer: initializers,
+    input: inputs,
+    output: outputs,
+    valueInfo: valueInfos,
+  };
 }
 
 export function emitModel(g: Graph, opts: EmitOptions = {}): Uint8Array {
