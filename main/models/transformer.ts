@@ -181,7 +181,10 @@ function attentionBlock(
   const hd = c.headDim;
   const rep = H / KV;
   const n = e - s;
-  const kv = `kv_${tag}`;
+  // The keys' run-time extent depends only on the segments and [s, e), so every layer's block [s, e) shares one
+  // symbol: onnxruntime's planner (which takes equal symbols for equal sizes) then reuses a block's buffers in the
+  // next layer instead of keeping a list of never-matching ones that it searches for every value (docs/engine.md).
+  const kv = `kv_${s}_${e}`;
   return remat(`attention ${tag}`, [qh, kh, vh, segments], ([q, k, v, seg]) => {
     const g = q.graph;
     const segPrefix = slice(seg, 1, 0, e); // [B, e]
