@@ -181,12 +181,15 @@ function attentionBlock(
   const hd = c.headDim;
   const rep = H / KV;
   const n = e - s;
-  // The keys' run-time extent depends only on the segments and [s, e), so every layer's block [s, e) shares one
-  // symbol: onnxruntime's planner (which takes equal symbols for equal sizes) then reuses a block's buffers in the
-  // next layer instead of keeping a list of never-matching ones that it searches for every value (docs/engine.md).
-  const kv = `kv_${s}_${e}`;
+  // Each copy of the block (forward, a layer's recomputation, the block's recomputation) names the keys' run-time
+  // extent with its own symbol. onnxruntime's planner takes equal symbols for equal sizes and would make a later
+  // copy reuse an earlier copy's buffers, which keeps them allocated in between: with one symbol per block, the
+  // [heads, n, kv] scores of every block stayed allocated from the forward to the backward pass (T = 4096 on the
+  // Qwen3-0.6B shape: 8.66 GiB instead of 5.89; docs/engine.md). The graph's node count when a copy is built tells
+  // the copies apart, the same in every build.
   return remat(`attention ${tag}`, [qh, kh, vh, segments], ([q, k, v, seg]) => {
     const g = q.graph;
+    const kv = `kv_${tag}_${g.nodes.length}`;
     const segPrefix = slice(seg, 1, 0, e); // [B, e]
     const segQ = slice(seg, 1, s, e); // [B, n]
     const first = argMax(cast(equal(segPrefix, slice(seg, 1, s, s + 1)), 'int32'), 1); // [B] first key of q's sequence
