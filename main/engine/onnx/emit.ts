@@ -190,7 +190,9 @@ function graphProto(g: Graph, formalInputs?: number): Record<string, unknown> {
   // Every intermediate's type and shape as the IR knows them, symbols included. onnxruntime's own inference leaves
   // a run-time extent (a SliceDyn's) unknown; its allocation planner then can reuse no buffer of such a value, and
   // scans its whole free list for each one: session creation grew quadratically with the graph (4 layers of the
-  // Qwen3-0.6B shape at T = 8192, optimisations off: 64 s -> 21 s; docs/engine.md).
+  // Qwen3-0.6B shape at T = 8192, optimisations off: 64 s -> 21 s; docs/engine.md). The planner takes equal symbols
+  // for equal sizes and lets a later value reuse an earlier one's buffer, holding it in between: values far apart
+  // should not share a symbol (transformer.ts, attentionBlock).
   const declared = new Set(outputs.map((o) => o.name as string));
   const valueInfos = liveNodes.flatMap((n) =>
     n.outputs.filter((v) => !declared.has(nameOf(v))).map((v) => valueInfo(nameOf(v), v)),
