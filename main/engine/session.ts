@@ -147,7 +147,8 @@ export class EngineSession {
           // The memory-pattern planner places every initializer at session creation in time quadratic in their
           // count (4 layers of the Qwen3-0.6B shape at T = 8192: 14.5 s of 22 s; 0.55 s without), and our shapes
           // change between runs, where a recorded pattern does not apply. The arena serves the allocations instead
-          // (`cod engine bench --sizes small`: 5063 / 4781 tokens/s with it, 4951 / 5874 without).
+          // (`cod engine bench --sizes small`, run twice each way through a temporary switch that was not kept:
+          // 5063 / 4781 tokens/s with it, 4951 / 5874 without, within the machine's noise).
           enableMemPattern: false,
           // onnxruntime logs its own provider-load failures at error level; we report them once, clearly, instead.
           logSeverityLevel: p === 'cpu' ? 2 : 4,
