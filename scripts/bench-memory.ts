@@ -6,6 +6,7 @@
  *   npm run bench:memory -- [--t 1024,2048,4096,8192] [--torch-max-t 2048] [--threads 2] [--write-docs]
  *                           [--resume-rows LOG]
  *   node --import tsx scripts/bench-memory.ts --child MODEL ADAPTER T [--threads N] [--no-arena] [--block N]
+ *                                               [--loss-chunk N]
  *
  * Progress goes to stderr, one JSON row per context length as it is measured; --resume-rows LOG takes the rows of an
  * earlier run's stderr and measures only the lengths it lacks (a cut-off run loses nothing measured).
@@ -58,6 +59,8 @@ async function child(model: string, adapterDir: string, T: number): Promise<void
     recomputeLayers: true,
     // --block N: queries per attention block (default 256), to see what the blocks' transient tensors cost.
     ...(args.includes('--block') ? { blockSize: Number(flag('block', '256')) } : {}),
+    // --loss-chunk N: tokens per chunk of the vocabulary loss (default lossChunkFor(vocabulary)).
+    ...(args.includes('--loss-chunk') ? { lossChunk: Number(flag('loss-chunk', '0')) } : {}),
     // onnxruntime's arena: without it, glibc's heap fragmentation under many large frees inflated peak RSS (T = 4096 on
     // a 6-layer model: 1.96 GB without, 1.27 GB with; and it ran faster).
     memArena: !args.includes('--no-arena'),

@@ -189,6 +189,23 @@ const rules: Array<[OpDef, Vjp]> = [
     },
   ],
   [
+    S.SplitOp,
+    (n, grads) => {
+      const axis = normAxis(intAttr(n.attrs, 'axis'), n.inputs[0].rank, 'Split');
+      const some = grads.find((g): g is Value => g !== null);
+      if (!some) return [null];
+      // A piece without a cotangent contributes zeros, anchored to a run-time value so they are not folded into an
+      // initializer (ZerosLike); the anchor is multiplied by 0 there, so any value does.
+      const anchor = I.cast(S.slice(S.reshape(some, [-1]), 0, 0, 1), 'int64');
+      return [
+        S.concat(
+          grads.map((g, k) => g ?? I.zerosLike(n.outputs[k], anchor)),
+          axis,
+        ),
+      ];
+    },
+  ],
+  [
     S.ConcatOp,
     (n, [g]) => {
       const axis = normAxis(intAttr(n.attrs, 'axis'), n.inputs[0].rank, 'Concat');

@@ -23,7 +23,7 @@ import { isFloat } from './dtype.ts';
 import type { Graph, Node, OpDef, Value } from './graph.ts';
 import { constLike } from './ops/constant.ts';
 import { add, mul, stopGradient } from './ops/elementwise.ts';
-import { cast } from './ops/index-ops.ts';
+import { cast, equal } from './ops/index-ops.ts';
 import { sumAll } from './ops/reduce.ts';
 import { concat, reshape, slice } from './ops/shape.ts';
 
@@ -134,16 +134,36 @@ export function remat(name: string, inputs: readonly Value[], fn: (xs: Value[]) 
   // Qwen3-0.6B-shaped step at T = 8192 peaked at 8.6 GB, against 3.7 GB at T = 4096). One element of each sum is
   // enough to depend on the addition.
   onAccumulated(op, (_node, sums) => {
-    const firsts = sums
-      .slice(0, nIn)
-      .filter((x): x is Value => x !== null && isFloat(x.dtype))
-      .map((x) => {
-        const one = slice(reshape(x, [-1]), 0, 0, 1);
-        return one.dtype === 'float32' ? one : cast(one, 'float32');
-      });
-    if (firsts.length > 0) lastBackward.set(g, sumAll(firsts.length === 1 ? firsts[0] : concat(firsts, 0)));
+    const after = dependOn(sums.slice(0, nIn).filter((x): x is Value => x !== null && isFloat(x.dtype)));
+    if (after) lastBackward.set(g, after);
   });
   return g.apply(op, [...inputs, ...inner]);
+}
+
+/** A float32 scalar that exists only once every value in `vs` does (one element of each), or undefined if none. */
+function dependOn(vs: readonly Value[]): Value | undefined {
+  const firsts = vs.map((x) => {
+    const one = slice(reshape(x, [-1]), 0, 0, 1);
+    return one.dtype === 'float32' ? one : cast(one, 'float32');
+  });
+  if (firsts.length === 0) return undefined;
+  return sumAll(firsts.length === 1 ? firsts[0] : concat(firsts, 0));
+}
+
+/**
+ * Makes the first recomputed region's backward wait for `values` (the forward pass's outputs: the loss and what the
+ * objective reports). Those are read by nothing in the backward pass (it recomputes the regions), so onnxruntime
+ * could schedule their last producers anywhere, and it did: one loss chunk's forward copy ran after the whole
+ * backward pass, and the planner held that chunk's [tokens, vocabulary] buffers (reserved for it) from the forward
+ * to the end: 1 GB of a 2-layer Qwen3-0.6B-shaped step (docs/engine.md, "Why the planner held memory"). Call before
+ * `grad`.
+ */
+export function backwardAfter(values: readonly Value[]): void {
+  const floats = values.filter((v) => isFloat(v.dtype));
+  const after = dependOn(floats);
+  // 1 where the loss is a number, 0 where it is NaN: always finite, so a non-finite loss cannot reach the gradients
+  // through the tie (0 · inf would).
+  if (after) lastBackward.set(floats[0].graph, cast(equal(after, after), 'float32'));
 }
 
 /** Every value the region's nodes read is produced inside it, is one of its inputs, or is constant-derived. */

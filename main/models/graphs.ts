@@ -6,7 +6,16 @@
  *   apply   — AdamW from accumulated gradients (the end of a micro-batched step).
  * Objectives are injected, so RL losses live with the trainer and this module knows nothing of RL.
  */
-import { adamW, type AdamWHyper, declareAdamWScalars, grad, Graph, globalNorm, type Value } from '../engine/index.ts';
+import {
+  adamW,
+  type AdamWHyper,
+  backwardAfter,
+  declareAdamWScalars,
+  grad,
+  Graph,
+  globalNorm,
+  type Value,
+} from '../engine/index.ts';
 import type { ModelConfig } from './config.ts';
 import { tokenStatsFromHidden, type TokenStats } from './objectives.ts';
 import {
@@ -92,6 +101,8 @@ export function buildModelGraph(
   for (const [k, v] of Object.entries(outputs)) g.output(k, v);
   const specs = w.trainable.map(({ name, shape }) => ({ name, shape }));
   const pv = w.trainable.map((t) => t.value);
+  // The forward pass's outputs first, then the recomputed regions' backward (remat.ts backwardAfter).
+  backwardAfter([loss, ...Object.values(outputs)]);
   const grads = grad(loss, pv);
   if (mode === 'grads') {
     specs.forEach((s, i) => g.output(`grad.${s.name}`, grads[i]));

@@ -175,6 +175,33 @@ export const SliceOp: OpDef = {
   },
 };
 
+/**
+ * Consecutive pieces of `sizes` along one axis (they cover it). Its gradient is ONE concatenation of the pieces'
+ * cotangents, where slicing each piece out would give one zero-padded full-size gradient per piece (a loss chunk's
+ * hidden states: [T, D] per chunk, T² in all).
+ */
+export const SplitOp: OpDef = {
+  name: 'Split',
+  infer: ([x], attrs) => {
+    const axis = normAxis(intAttr(attrs, 'axis'), x.rank, 'Split');
+    const sizes = intsAttr(attrs, 'sizes');
+    const d = x.shape[axis];
+    if (typeof d !== 'number') throw new ShapeError('Split: split axis must be static');
+    if (sizes.some((z) => z <= 0) || sizes.reduce((a, b) => a + b, 0) !== d)
+      throw new ShapeError(`Split: sizes [${sizes.join(', ')}] do not cover an axis of ${d}`);
+    return sizes.map((z) => {
+      const shape = [...x.shape];
+      shape[axis] = z;
+      return { dtype: x.dtype, shape };
+    });
+  },
+  emit: (n, i, o, fresh) => {
+    const axis = normAxis(intAttr(n.attrs, 'axis'), n.inputs[0].rank, 'Split');
+    const [c, sz] = constNode(fresh, int64Tensor(intsAttr(n.attrs, 'sizes')));
+    return [c, { opType: 'Split', inputs: [i[0], sz], outputs: o, attrs: { axis } }];
+  },
+};
+
 /** Zero padding before/after along one axis (Slice's gradient). */
 export const PadOp: OpDef = {
   name: 'Pad',
@@ -243,6 +270,8 @@ export const slice = (x: Value, axis: number, start: number, end: number): Value
 export const pad = (x: Value, axis: number, before: number, after: number): Value =>
   x.graph.apply1(PadOp, [x], { axis, before, after });
 export const concat = (xs: Value[], axis: number): Value => xs[0].graph.apply1(ConcatOp, xs, { axis });
+export const split = (x: Value, axis: number, sizes: readonly number[]): Value[] =>
+  sizes.length === 1 ? [x] : x.graph.apply(SplitOp, [x], { axis, sizes: [...sizes] });
 export const shapeOf = (x: Value): Value => x.graph.apply1(ShapeOfOp, [x]);
 export const unsqueeze = (x: Value, axis: number): Value => {
   const a = axis < 0 ? axis + x.rank + 1 : axis;

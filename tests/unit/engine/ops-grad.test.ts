@@ -163,6 +163,13 @@ const cases: Record<string, GradCase> = {
       return E.reduceSum(E.mul(s, s), [1], true);
     },
   },
+  'Split (pieces, one without a cotangent)': {
+    shapes: [[3, 7]],
+    build: (_g, [a]) => {
+      const [p, , r] = E.split(E.mul(a, a), 1, [2, 1, 4]);
+      return E.add(E.reduceSum(E.tanh(p), [1], true), E.reduceSum(E.mul(r, r), [1], true));
+    },
+  },
   'PadDyn (runtime before)': {
     shapes: [[3, 2]],
     build: (g, [a]) => E.padDyn(E.mul(a, a), i64(g, [1], [1]), 0, 2, 6),
