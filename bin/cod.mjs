@@ -10,5 +10,7 @@ process.emitWarning = (warning, ...rest) => {
 };
 
 register();
+// Once, before any work: the process again with glibc's malloc thresholds fixed (main/base/malloc-tunables.ts).
+(await import('../main/base/malloc-tunables.ts')).relaunchWithMallocTunables();
 const { main } = await import('../main/cli/index.ts');
 process.exitCode = await main(process.argv.slice(2));

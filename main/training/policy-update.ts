@@ -2,8 +2,16 @@
  * One policy-gradient update through the backend API: the step's sequences become datums, forward_backward adds
  * their gradient, optim_step applies it (AdamW). How each objective of cod-method.md §4 maps onto Tinker's losses —
  * every mapping exact, not an approximation:
- *  - REC one-side (the default): forward for the current log-probs, keep mask and weights A·keep/N in TypeScript
- *    (rec-datums.ts), then forward_backward with `cross_entropy`. One extra forward per step.
+ *  - REC one-side (the default): keep mask and weights A·keep/N decided in TypeScript (rec-datums.ts) from the
+ *    current log-probs, sent as forward_backward with `cross_entropy`. The current log-probs come either from a
+ *    forward first (`fused: false`), or — without a KL penalty — from forward_backward itself (`fused`, the
+ *    default): it runs with every response token kept, and a second forward_backward of only the sequences holding
+ *    tokens its log-probs say to drop takes their terms back out (weights −A/N; gradients add). The sum is the same
+ *    gradient, and the same as the reference's, whose REC loss reads its keep mask off the very forward pass it
+ *    differentiates (agentscope-ai/Trinity-RFT trinity/algorithm/policy_loss_fn/rec_policy_loss.py @1d7fae4a:
+ *    `ratio = exp(logprob - old_logprob).detach()`). Samples of the current or the previous weights clip almost
+ *    nothing (demo runs: 0.04% of response tokens), so a step costs one forward_backward instead of a forward and
+ *    a forward_backward (`npm run bench:train`).
  *  - PPO-clip / clip-higher: the backend's `ppo` loss with thresholds 1 − ε_low, 1 + ε_high and advantages A·mask/N
  *    (ppo-datums.ts), one pass; on a backend without `ppo`, cross_entropy weights as below.
  *  - a KL penalty (k1/k2/k3) with either: forward on the policy and on a reference model (the base, never stepped),
@@ -16,7 +24,7 @@ import type { AdamParams, Datum, ForwardBackwardOutput } from '../backend/wire.t
 import { CodError } from '../base/errors.ts';
 import { klValue, type KlEstimator, type KlSettings } from './kl-penalty.ts';
 import { ppoClips, ppoDatums, ppoLossConfig, ppoWeightDatums } from './ppo-datums.ts';
-import { recDatums, recKeeps, sequenceDatum } from './rec-datums.ts';
+import { recDatums, recDropDatums, recKeeps, recKeptDatums, sequenceDatum } from './rec-datums.ts';
 import type { TrainSequence } from './sequences.ts';
 
 export type Aggregation = 'token_mean' | 'dr_grpo';
@@ -52,6 +60,11 @@ export interface UpdateStats {
   readonly tokens: number;
   /** forward and forward_backward requests sent. */
   readonly requests: number;
+  /**
+   * REC: tokens of the sequences holding a token the keep rule drops, which the fused update sends through
+   * forward_backward a second time (counted whether or not this update was fused; 0 for PPO): what fusing costs.
+   */
+  readonly recheckTokens: number;
   /** Seconds in each backend call of the update: where a training step's time goes. */
   readonly seconds: { readonly forward: number; readonly forwardBackward: number; readonly optimStep: number };
 }
@@ -81,11 +94,17 @@ const logprobsOf = (o: ForwardBackwardOutput, what: string): number[][] =>
     return lp;
   });
 
+export interface UpdateOptions {
+  /** REC without a KL penalty: the keep mask from forward_backward's own log-probs, no forward first (default on). */
+  readonly fused?: boolean;
+}
+
 export async function updatePolicy(
   model: TrainingModel,
   seqs: readonly TrainSequence[],
   o: PolicyObjective,
   reference?: TrainingModel,
+  opts: UpdateOptions = {},
 ): Promise<UpdateStats> {
   if (seqs.length === 0) throw new CodError('bad_input', 'no training sequences in this step', 'updatePolicy');
   if (o.kl && !reference) throw new CodError('bad_config', 'a KL penalty needs a reference model', 'training.kl');
@@ -119,28 +138,46 @@ export async function updatePolicy(
   };
 
   const ppoLoss = o.loss === 'ppo' && !o.kl && o.backendPpo;
-  const current = ppoLoss ? null : await forward(model);
+  const fused = o.loss === 'rec' && !o.kl && opts.fused !== false;
+  /** forward_backward of `datums` (sequence `index[k]` each) in the step's request groups; their log-probs. */
+  const forwardBackward = async (datums: readonly Datum[], index: readonly number[]): Promise<number[][]> => {
+    const out: number[][] = [];
+    for (const g of requestsOf(
+      index.map((i) => seqs[i]),
+      o.tokensPerRequest,
+    )) {
+      requests++;
+      const r = await timed(
+        'forwardBackward',
+        model.forwardBackward({
+          data: g.map((k) => datums[k]),
+          loss_fn: ppoLoss ? 'ppo' : 'cross_entropy',
+          ...(ppoLoss ? { loss_fn_config: ppoLossConfig(o) } : {}),
+        }),
+      );
+      out.push(...logprobsOf(r, 'forward_backward'));
+    }
+    return out;
+  };
+  const every = seqs.map((_, i) => i);
+
+  const current = ppoLoss || fused ? null : await forward(model);
   const kl: KlSettings | undefined = o.kl
     ? { estimator: o.kl, coef: o.klCoef, reference: await forward(reference!) }
     : undefined;
   let datums: Datum[];
   if (ppoLoss) datums = ppoDatums(seqs, norm);
+  else if (fused) datums = recKeptDatums(seqs, norm);
   else if (o.loss === 'rec')
     datums = recDatums(seqs, current!, { epsLow: o.epsLow, epsHigh: o.epsHigh, norm, ...(kl ? { kl } : {}) }).datums;
   else datums = ppoWeightDatums(seqs, current!, { epsLow: o.epsLow, epsHigh: o.epsHigh, norm, ...(kl ? { kl } : {}) });
 
-  const passed: number[][] = [];
-  for (const g of groups) {
-    requests++;
-    const r = await timed(
-      'forwardBackward',
-      model.forwardBackward({
-        data: g.map((i) => datums[i]),
-        loss_fn: ppoLoss ? 'ppo' : 'cross_entropy',
-        ...(ppoLoss ? { loss_fn_config: ppoLossConfig(o) } : {}),
-      }),
-    );
-    passed.push(...logprobsOf(r, 'forward_backward'));
+  const passed = await forwardBackward(datums, every);
+  let recheckTokens = 0;
+  if (o.loss === 'rec') {
+    const drop = recDropDatums(seqs, current ?? passed, { epsLow: o.epsLow, epsHigh: o.epsHigh, norm });
+    recheckTokens = drop.tokens;
+    if (fused && drop.datums.length > 0) await forwardBackward(drop.datums, drop.index);
   }
   const step = await timed('optimStep', model.optimStep(o.adam));
 
@@ -183,6 +220,7 @@ export async function updatePolicy(
     responseTokens,
     tokens: seqs.reduce((a, s) => a + s.ids.length, 0),
     requests,
+    recheckTokens,
     seconds,
   };
 }

@@ -60,3 +60,47 @@ export function recDatums(
   });
   return { datums, clipped };
 }
+
+/**
+ * REC in one forward_backward (policy-update.ts): the first pass's datums, every response token kept — the same
+ * weights A/N that `recDatums` gives a kept token. Without a KL penalty only.
+ */
+export function recKeptDatums(seqs: readonly TrainSequence[], norm: number): Datum[] {
+  return seqs.map((s) => {
+    const weights = new Array<number>(s.ids.length).fill(0);
+    for (let t = 1; t < s.ids.length; t++) if (s.mask[t] === 1) weights[t] = s.advantages[t] / norm;
+    return datumFromSequence({ tokens: s.ids, weights });
+  });
+}
+
+/**
+ * The second pass after `recKeptDatums`: the tokens the keep rule drops at the log-probs the first pass returned
+ * (`current`), with weights −A/N, in datums of only the sequences that hold them (`index`: which sequence each is).
+ * Its gradient cancels those tokens' terms of the first pass's, so the two passes' sum is REC's gradient.
+ */
+export function recDropDatums(
+  seqs: readonly TrainSequence[],
+  current: readonly ArrayLike<number>[],
+  o: Omit<RecSettings, 'kl'>,
+): { datums: Datum[]; index: number[]; clipped: number; tokens: number } {
+  const datums: Datum[] = [];
+  const index: number[] = [];
+  let clipped = 0;
+  let tokens = 0;
+  seqs.forEach((s, i) => {
+    let weights: number[] | null = null;
+    for (let t = 1; t < s.ids.length; t++) {
+      if (s.mask[t] !== 1) continue;
+      const a = s.advantages[t];
+      if (recKeeps(a, Math.exp(current[i][t - 1] - s.oldLogp[t]), o.epsLow, o.epsHigh)) continue;
+      clipped++;
+      weights ??= new Array<number>(s.ids.length).fill(0);
+      weights[t] = -a / o.norm;
+    }
+    if (!weights) return;
+    datums.push(datumFromSequence({ tokens: s.ids, weights }));
+    index.push(i);
+    tokens += s.ids.length;
+  });
+  return { datums, index, clipped, tokens };
+}

@@ -52,6 +52,7 @@ export function stepMetrics(
     put('grad_norm', train.gradNorm);
     put('kl', train.kl);
     put('train_tokens', train.tokens);
+    put('recheck_tokens', train.recheckTokens);
     put('response_tokens', train.responseTokens);
     put('throughput/train_tokens_per_s', t.trainS > 0 ? train.tokens / t.trainS : null);
     put('time/forward_s', train.seconds.forward);

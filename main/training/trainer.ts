@@ -270,6 +270,10 @@ async function trainSteps(
   const evalDue = (step: number): boolean =>
     t.evalEvery !== undefined && (step % t.evalEvery === 0 || step === t.steps);
   let last = first;
+  // REC's keep mask from forward_backward itself (policy-update.ts), unless the last step's second pass would have
+  // re-run over a quarter of its tokens: a forward costs about a quarter of a forward_backward here
+  // (`npm run bench:train`), so a forward first is then cheaper. The gradient is the same either way.
+  let fused = true;
   try {
     // The starting policy's evaluation, and on a resume the evaluation due at the checkpoint resumed from: a kill
     // between that checkpoint and the end of its evaluation would otherwise lose it for good (the hook evaluates
@@ -289,7 +293,10 @@ async function trainSteps(
       const staleness = step - 1 - r.version;
       const samples = staleness <= t.maxStaleness ? credit.samples : [];
       const batch = buildSequences(samples, { packEpisodes: t.packEpisodes });
-      const update = batch.sequences.length ? await updatePolicy(model, batch.sequences, objective, reference) : null;
+      const update: UpdateStats | null = batch.sequences.length
+        ? await updatePolicy(model, batch.sequences, objective, reference, { fused })
+        : null;
+      if (update) fused = update.recheckTokens * 4 <= update.tokens;
       await versions.publish(step);
       await versions.keepFrom(step - t.aheadSteps);
       const dropped = credit.samples.length - samples.length;

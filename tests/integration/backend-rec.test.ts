@@ -5,6 +5,8 @@
  *  - importance_sampling and ppo have the gradient of their closed forms (cross_entropy with weights = -dloss/dlogp);
  *  - the trainer's other objectives through the API (main/training/policy-update.ts) have the engine graph's gradient:
  *    PPO-clip through the backend's `ppo` loss and through cross_entropy weights, REC and PPO with a KL penalty;
+ *  - the fused REC update (keep mask from forward_backward's own log-probs, a second pass taking the dropped tokens
+ *    back out) has the forward-first update's gradient and numbers: bit for bit when nothing is dropped;
  *  - forward and forward_backward report the same per-token log-probs and losses, and micro-batching changes nothing;
  *  - save_weights / load_weights carry weights and Adam state exactly: the next step is bit-identical.
  */
@@ -24,6 +26,7 @@ import { ModelRuntime } from '../../main/models/runtime.ts';
 import { pgObjective } from '../../main/training/pg-objective.ts';
 import type { PgLossSpec } from '../../main/training/pg-objective.ts';
 import { ppoDatums, ppoLossConfig, ppoWeightDatums } from '../../main/training/ppo-datums.ts';
+import { updatePolicy, type PolicyObjective } from '../../main/training/policy-update.ts';
 import { recDatums, sequenceDatum } from '../../main/training/rec-datums.ts';
 import type { TrainSequence } from '../../main/training/sequences.ts';
 import { ThreadWorkerHost } from '../../main/workers/host.ts';
@@ -101,6 +104,25 @@ async function fresh(): Promise<LocalModel> {
   return (await backend.createModel({ baseModel: 'tiny' })) as LocalModel;
 }
 
+/** A model whose optim_step first keeps the gradients it is about to apply (`grads()`), and counts the calls. */
+function capturing(m: LocalModel) {
+  let grads: Map<string, Float32Array> | null = null;
+  const calls = { forward: 0, forwardBackward: 0 };
+  const model = new Proxy(m, {
+    get(target, key) {
+      if (key === 'optimStep')
+        return async (a: AdamParams) => {
+          grads = await target.accumulatedGrads();
+          return target.optimStep(a);
+        };
+      if (key === 'forward' || key === 'forwardBackward') calls[key]++;
+      const v = Reflect.get(target, key, target) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  }) as TrainingModel;
+  return { model, calls, grads: () => grads! };
+}
+
 describe('local backend numerics', () => {
   it('REC through cross_entropy weights has the engine REC graph’s gradient (within 1e-5)', async () => {
     const model = await fresh();
@@ -162,6 +184,68 @@ describe('local backend numerics', () => {
     expect(scale).toBeGreaterThan(1e-3); // a gradient that can fail the comparison
     await rt.dispose();
     await model.close();
+  });
+
+  it('fused REC (one forward_backward, dropped tokens taken back out) has the forward-first update’s gradient', async () => {
+    const probe = await fresh();
+    const seqs0 = sequences();
+    const current = logprobsOf(await probe.forward({ data: seqs0.map(sequenceDatum), loss_fn: 'cross_entropy' }));
+    await probe.close();
+    const objective: PolicyObjective = {
+      loss: 'rec',
+      epsLow: EPS_LOW,
+      epsHigh: EPS_HIGH,
+      klCoef: 0,
+      aggregation: 'token_mean',
+      generationBudget: 0,
+      adam: { learning_rate: 1e-2, beta1: 0.9, beta2: 0.95, eps: 1e-8, weight_decay: 0.01, grad_clip_norm: 1 },
+      tokensPerRequest: 32768,
+      backendPpo: true,
+    };
+    // Behaviour log-probs equal to the current ones (nothing dropped), then around them (ratios e^±0.5: tokens
+    // dropped on both sides).
+    for (const shifts of [[0], [0, 0.5, -0.5]]) {
+      const seqs = seqs0.map((s, i) => ({
+        ...s,
+        oldLogp: s.ids.map((_, t) => (t === 0 ? 0 : current[i][t - 1] - shifts[(i + t) % shifts.length])),
+      }));
+      const first = capturing(await fresh());
+      const fused = capturing(await fresh());
+      const a = await updatePolicy(first.model, seqs, objective, undefined, { fused: false });
+      // Small requests: the step and its second pass each split into several forward_backward calls.
+      const b = await updatePolicy(fused.model, seqs, { ...objective, tokensPerRequest: 30 }, undefined, {});
+      expect(first.calls).toEqual({ forward: 1, forwardBackward: 1 });
+      expect(fused.calls.forward).toBe(0);
+      expect(b.recheckTokens).toBe(a.recheckTokens);
+      expect(b.clippedFraction).toBe(a.clippedFraction);
+      expect(Math.abs(b.loss - a.loss)).toBeLessThan(1e-6);
+      expect(Math.abs(b.entropy - a.entropy)).toBeLessThan(1e-6);
+      const ga = first.grads();
+      const gb = fused.grads();
+      if (shifts.length === 1) {
+        expect(a.recheckTokens).toBe(0);
+        expect(fused.calls.forwardBackward).toBe(3); // 3 requests of at most 30 tokens, no second pass
+        // The same datums as the forward-first update sends: the same gradient, bit for bit, when in one request.
+        const one = capturing(await fresh());
+        await updatePolicy(one.model, seqs, objective, undefined, {});
+        for (const [name, g] of ga)
+          expect(Buffer.from(one.grads().get(name)!.buffer).equals(Buffer.from(g.buffer))).toBe(true);
+        await one.model.close();
+      } else {
+        expect(a.clippedFraction).toBeGreaterThan(0);
+        expect(a.recheckTokens).toBeGreaterThan(0);
+        expect(fused.calls.forwardBackward).toBeGreaterThan(3);
+      }
+      let scale = 0;
+      for (const [name, g] of ga) {
+        scale = Math.max(scale, maxAbs(g));
+        // Other request splits sum in another order: float rounding, as micro-batching (below).
+        expect(relL2(gb.get(name)!, g), name).toBeLessThan(1e-5);
+      }
+      expect(scale).toBeGreaterThan(1e-3);
+      await first.model.close();
+      await fused.model.close();
+    }
   });
 
   it('PPO-clip and KL penalties through the API have the engine graph’s gradient (within 1e-5)', async () => {
