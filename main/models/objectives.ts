@@ -8,7 +8,7 @@ import {
   neg,
   reduceSum,
   reshape,
-  slice,
+  split,
   stopGradient,
   sumAll,
   type Value,
@@ -68,9 +68,14 @@ export function tokenStatsFromHidden(
   const named = new Map([...params].filter(([k]) => headNames.includes(k)));
   const logps: Value[] = [];
   const ents: Value[] = [];
-  for (let s = 0; s < N; s += chunk) {
-    const e = Math.min(N, s + chunk);
-    const outs = rematNamed(`loss ${s}`, [slice(hf, 0, s, e), slice(flat, 0, s, e)], named, ([h, t], m) => {
+  // One Split of the hidden states, not a slice per chunk: a slice's gradient is zero-padded to the whole [N, D], one
+  // such tensor per chunk, which onnxruntime's planner pooled (docs/engine.md, "Why the planner held memory").
+  const sizes: number[] = [];
+  for (let s = 0; s < N; s += chunk) sizes.push(Math.min(N, s + chunk) - s);
+  const hs = split(hf, 0, sizes);
+  const ts = split(flat, 0, sizes);
+  for (let k = 0, s = 0; k < sizes.length; s += sizes[k], k++) {
+    const outs = rematNamed(`loss ${s}`, [hs[k], ts[k]], named, ([h, t], m) => {
       const r = rowStats(headLogits(c, paramGetter(m, loraScale), h), t, withEntropy);
       return r.entropy ? [r.logp, r.entropy] : [r.logp];
     });

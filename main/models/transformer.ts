@@ -31,6 +31,7 @@ import {
   silu,
   slice,
   softmax,
+  split,
   sqrt,
   tensorData,
   transpose,
@@ -161,9 +162,10 @@ export function rematNamed(
 }
 
 /**
- * Attention for queries [s, e) of a packed row, recomputed in the backward pass. Keys run from the start of the
- * sequence holding query s (the earliest one any row needs: packed sequences before it are skipped) to e - 1
- * (causal); the mask inside the block keeps segments apart. Returns the context [B, H, e - s, hd].
+ * Attention for queries [s, e) of a packed row (`qh` holds only those: [B, H, e - s, hd]), recomputed in the
+ * backward pass. Keys run from the start of the sequence holding query s (the earliest one any row needs: packed
+ * sequences before it are skipped) to e - 1 (causal); the mask inside the block keeps segments apart. Returns the
+ * context [B, H, e - s, hd].
  */
 function attentionBlock(
   c: ModelConfig,
@@ -216,7 +218,7 @@ function attentionBlock(
     const zero = g.constant(tensorData('float32', [], Float32Array.of(0)));
     const neg = g.constant(tensorData('float32', [], Float32Array.of(-1e9)));
     const bias = reshape(where(allowed, zero, neg), [B, 1, 1, n, kv]);
-    const qg = reshape(slice(q, 2, s, e), [B, KV, rep * n, hd]);
+    const qg = reshape(q, [B, KV, rep * n, hd]);
     const scores = mul(matmul(qg, transpose(kb, [0, 1, 3, 2])), constLike(qg, 1 / Math.sqrt(hd)));
     const probs = reshape(softmax(add(reshape(scores, [B, KV, rep, n, kv]), bias)), [B, KV, rep * n, kv]);
     return [reshape(matmul(probs, vb), [B, H, n, hd])];
@@ -266,9 +268,14 @@ function decoderLayer(
     ctx = reshape(matmul(probs, vh), [B, H, T, hd]);
   } else {
     const bs = Math.max(1, opts.blockSize ?? 256);
+    const sizes: number[] = [];
+    for (let s = 0; s < T; s += bs) sizes.push(Math.min(T, s + bs) - s);
+    // Each block gets only its queries, split once: its query gradient is then its own [B, H, n, hd], joined by one
+    // concatenation, where a block over the whole q returned a zero-padded [B, H, T, hd] gradient per block.
+    const qBlocks = split(qh, 2, sizes);
     const blocks: Value[] = [];
-    for (let s = 0; s < T; s += bs)
-      blocks.push(attentionBlock(c, qh, kh, vh, segments, s, Math.min(T, s + bs), `${l}_${s}`));
+    for (let k = 0, s = 0; k < sizes.length; s += sizes[k], k++)
+      blocks.push(attentionBlock(c, qBlocks[k], kh, vh, segments, s, s + sizes[k], `${l}_${s}`));
     ctx = blocks.length === 1 ? blocks[0] : concat(blocks, 2);
   }
   const attnOut = reshape(transpose(ctx, [0, 2, 1, 3]), [N, H * hd]);
