@@ -144,6 +144,48 @@ export interface TransformerOptions {
   readonly blockSize?: number;
   /** Recompute each decoder layer's activations in the backward pass (keeps only each layer's input). */
   readonly recomputeLayers?: boolean;
+  /**
+   * With blocked attention: the MLP of a layer runs this many tokens at a time, each chunk recomputed in the backward
+   * pass (0: the whole row at once). Default: mlpChunkFor(intermediate size) with recomputeLayers, else 0.
+   */
+  readonly mlpChunk?: number;
+}
+
+/**
+ * Default MLP chunk: about 2^22 intermediate activations (16 MB of float32) per chunk, a power of two of at least 256
+ * tokens. onnxruntime's planner keeps every buffer it has freed for the next value of the same shape, so the MLP's
+ * [T, intermediate] buffers, several at once in its backward pass, stayed reserved through every attention backward
+ * in between and grew with T (docs/engine.md, "Why the planner held memory"); chunks of a fixed size do not.
+ */
+export function mlpChunkFor(intermediateSize: number): number {
+  return Math.max(256, 2 ** Math.floor(Math.log2(2 ** 22 / intermediateSize)));
+}
+
+/** h + the MLP residual of layer `pre`, `chunk` tokens at a time, each chunk a recomputed region (see mlpChunkFor). */
+function mlpResidualChunked(c: ModelConfig, P: ParamOf, pre: string, h: Value, chunk: number): Value {
+  const N = h.shape[0] as number;
+  if (chunk <= 0 || N <= chunk) return mlpResidual(c, P, pre, h);
+  const named = new Map<string, Value>([
+    [`${pre}.post_attention_layernorm.weight`, P(`${pre}.post_attention_layernorm.weight`)],
+  ]);
+  for (const m of ['gate_proj', 'up_proj', 'down_proj']) {
+    const path = `${pre}.mlp.${m}`;
+    named.set(`${path}.weight`, P(`${path}.weight`));
+    const lora = P.lora?.(path);
+    if (lora) {
+      named.set(loraAName(path), lora.a);
+      named.set(loraBName(path), lora.b);
+    }
+  }
+  const sizes: number[] = [];
+  for (let s = 0; s < N; s += chunk) sizes.push(Math.min(N, s + chunk) - s);
+  const pieces = split(h, 0, sizes).map(
+    (hk, k) =>
+      rematNamed(`mlp ${pre} ${k}`, [hk], named, ([x], m) => [
+        mlpResidual(c, paramGetter(m, P.loraScale ?? 0), pre, x),
+      ])[0],
+  );
+  return concat(pieces, 0);
 }
 
 /** Runs `fn` as a recomputed region over activations `acts` and the named values it reads (non-constant ones passed). */
@@ -280,7 +322,10 @@ function decoderLayer(
   }
   const attnOut = reshape(transpose(ctx, [0, 2, 1, 3]), [N, H * hd]);
   h = add(h, project(attnOut, P, `${pre}.self_attn.o_proj`));
-  return mlpResidual(c, P, pre, h);
+  if ((opts.attention ?? 'blocked') === 'dense') return mlpResidual(c, P, pre, h);
+  // Chunks are the memory mode's (recomputeLayers): a chunk's recomputation costs one more MLP forward pass.
+  const chunk = opts.mlpChunk ?? (opts.recomputeLayers ? mlpChunkFor(c.intermediateSize) : 0);
+  return mlpResidualChunked(c, P, pre, h, chunk);
 }
 
 /**

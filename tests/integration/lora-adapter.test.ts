@@ -29,6 +29,7 @@ describe('memory paths equal the dense path', () => {
       ['blocked', ['--block', '8', '--loss-chunk', '0']],
       ['chunked', ['--attention', 'dense', '--loss-chunk', '10']],
       ['all', ['--block', '16', '--loss-chunk', '32', '--recompute-layers']],
+      ['mlp chunks', ['--block', '16', '--loss-chunk', '32', '--mlp-chunk', '12', '--recompute-layers']],
     ] as const) {
       const t = await run(name, [...flags]);
       for (const [k, v] of dense) {

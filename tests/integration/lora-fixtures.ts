@@ -67,7 +67,7 @@ export const cases: Record<string, Case> = {
       numLayers: 3,
     },
     targets: 'q_proj,k_proj,o_proj,down_proj,lm_head',
-    flags: ['--block', '8', '--loss-chunk', '16', '--recompute-layers'],
+    flags: ['--block', '8', '--loss-chunk', '16', '--mlp-chunk', '10', '--recompute-layers'],
   },
 };
 

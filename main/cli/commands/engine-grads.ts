@@ -9,26 +9,32 @@ import { choiceFlag, flagTable, intFlag, parseFlags, requireFlag } from '../args
 import type { CliCommand } from '../command.ts';
 
 /** The engine's memory/compute options, shared by the commands that build training or scoring graphs. */
-export const ENGINE_FLAGS = flagTable(['attention', 'block', 'loss-chunk'], ['recompute-layers']);
+export const ENGINE_FLAGS = flagTable(['attention', 'block', 'loss-chunk', 'mlp-chunk'], ['recompute-layers']);
 
-export const ENGINE_FLAGS_USAGE = '[--attention blocked|dense] [--block N] [--loss-chunk N] [--recompute-layers]';
+export const ENGINE_FLAGS_USAGE =
+  '[--attention blocked|dense] [--block N] [--loss-chunk N] [--mlp-chunk N] [--recompute-layers]';
 
 export function engineOptions(values: {
   attention?: string;
   block?: string;
   'loss-chunk'?: string;
+  'mlp-chunk'?: string;
   'recompute-layers'?: boolean;
-}): Pick<RuntimeOptions, 'attention' | 'blockSize' | 'lossChunk' | 'recomputeLayers'> {
+}): Pick<RuntimeOptions, 'attention' | 'blockSize' | 'lossChunk' | 'mlpChunk' | 'recomputeLayers'> {
   const attention = choiceFlag(values.attention, 'attention', ['blocked', 'dense']);
   const blockSize = intFlag(values.block, 'block', 256);
   if (blockSize <= 0) throw new CodError('bad_input', `--block must be positive, got ${blockSize}`);
   const lossChunk = values['loss-chunk'] === undefined ? undefined : intFlag(values['loss-chunk'], 'loss-chunk', 0);
   if (lossChunk !== undefined && lossChunk < 0)
     throw new CodError('bad_input', `--loss-chunk must be >= 0, got ${lossChunk}`);
+  const mlpChunk = values['mlp-chunk'] === undefined ? undefined : intFlag(values['mlp-chunk'], 'mlp-chunk', 0);
+  if (mlpChunk !== undefined && mlpChunk < 0)
+    throw new CodError('bad_input', `--mlp-chunk must be >= 0, got ${mlpChunk}`);
   return {
     attention,
     blockSize,
     ...(lossChunk !== undefined ? { lossChunk } : {}),
+    ...(mlpChunk !== undefined ? { mlpChunk } : {}),
     recomputeLayers: values['recompute-layers'] ?? false,
   };
 }
