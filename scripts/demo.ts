@@ -26,7 +26,7 @@ import { runCod as cod } from './cod-child.ts';
 
 /** Seconds per task played in an evaluation, and per training step, on the project's 2-core machine (the ETA's prior). */
 const EVAL_TASK_S = 0.1;
-const STEP_S = 12;
+const STEP_S = 6;
 
 const { values } = parseArgs({
   options: {
