@@ -1,5 +1,6 @@
 /** Token-level quantities of a causal LM over packed rows: target log-probs, entropy, cross-entropy. */
 import {
+  chunkSizes,
   concat,
   exp,
   gatherElements,
@@ -70,8 +71,7 @@ export function tokenStatsFromHidden(
   const ents: Value[] = [];
   // One Split of the hidden states, not a slice per chunk: a slice's gradient is zero-padded to the whole [N, D], one
   // such tensor per chunk, which onnxruntime's planner pooled (docs/engine.md, "Why the planner held memory").
-  const sizes: number[] = [];
-  for (let s = 0; s < N; s += chunk) sizes.push(Math.min(N, s + chunk) - s);
+  const sizes = chunkSizes(N, chunk);
   const hs = split(hf, 0, sizes);
   const ts = split(flat, 0, sizes);
   for (let k = 0, s = 0; k < sizes.length; s += sizes[k], k++) {

@@ -9,6 +9,7 @@ import {
   and,
   argMax,
   cast,
+  chunkSizes,
   identity,
   isConstantDerived,
   reduceMinKeep,
@@ -177,9 +178,7 @@ function mlpResidualChunked(c: ModelConfig, P: ParamOf, pre: string, h: Value, c
       named.set(loraBName(path), lora.b);
     }
   }
-  const sizes: number[] = [];
-  for (let s = 0; s < N; s += chunk) sizes.push(Math.min(N, s + chunk) - s);
-  const pieces = split(h, 0, sizes).map(
+  const pieces = split(h, 0, chunkSizes(N, chunk)).map(
     (hk, k) =>
       rematNamed(`mlp ${pre} ${k}`, [hk], named, ([x], m) => [
         mlpResidual(c, paramGetter(m, P.loraScale ?? 0), pre, x),
@@ -310,8 +309,7 @@ function decoderLayer(
     ctx = reshape(matmul(probs, vh), [B, H, T, hd]);
   } else {
     const bs = Math.max(1, opts.blockSize ?? 256);
-    const sizes: number[] = [];
-    for (let s = 0; s < T; s += bs) sizes.push(Math.min(T, s + bs) - s);
+    const sizes = chunkSizes(T, bs);
     // Each block gets only its queries, split once: its query gradient is then its own [B, H, n, hd], joined by one
     // concatenation, where a block over the whole q returned a zero-padded [B, H, T, hd] gradient per block.
     const qBlocks = split(qh, 2, sizes);

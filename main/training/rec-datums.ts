@@ -82,10 +82,9 @@ export function recDropDatums(
   seqs: readonly TrainSequence[],
   current: readonly ArrayLike<number>[],
   o: Omit<RecSettings, 'kl'>,
-): { datums: Datum[]; index: number[]; clipped: number; tokens: number } {
+): { datums: Datum[]; index: number[]; tokens: number } {
   const datums: Datum[] = [];
   const index: number[] = [];
-  let clipped = 0;
   let tokens = 0;
   seqs.forEach((s, i) => {
     let weights: number[] | null = null;
@@ -93,7 +92,6 @@ export function recDropDatums(
       if (s.mask[t] !== 1) continue;
       const a = s.advantages[t];
       if (recKeeps(a, Math.exp(current[i][t - 1] - s.oldLogp[t]), o.epsLow, o.epsHigh)) continue;
-      clipped++;
       weights ??= new Array<number>(s.ids.length).fill(0);
       weights[t] = -a / o.norm;
     }
@@ -102,5 +100,5 @@ export function recDropDatums(
     index.push(i);
     tokens += s.ids.length;
   });
-  return { datums, index, clipped, tokens };
+  return { datums, index, tokens };
 }

@@ -270,6 +270,12 @@ export const slice = (x: Value, axis: number, start: number, end: number): Value
 export const pad = (x: Value, axis: number, before: number, after: number): Value =>
   x.graph.apply1(PadOp, [x], { axis, before, after });
 export const concat = (xs: Value[], axis: number): Value => xs[0].graph.apply1(ConcatOp, xs, { axis });
+/** Sizes of consecutive pieces of at most `chunk` covering `total` (the last one shorter): `split`'s usual sizes. */
+export function chunkSizes(total: number, chunk: number): number[] {
+  const sizes: number[] = [];
+  for (let s = 0; s < total; s += chunk) sizes.push(Math.min(total, s + chunk) - s);
+  return sizes;
+}
 export const split = (x: Value, axis: number, sizes: readonly number[]): Value[] =>
   sizes.length === 1 ? [x] : x.graph.apply(SplitOp, [x], { axis, sizes: [...sizes] });
 export const shapeOf = (x: Value): Value => x.graph.apply1(ShapeOfOp, [x]);
