@@ -111,7 +111,9 @@ describe('the api host behind the Electron main process', () => {
     });
     expect(saved.ok).toBe(true);
     const first = host;
-    // Calls in flight when the host dies (sent, not yet answered).
+    // Calls in flight when the host dies (sent, not yet answered): the host is frozen (SIGSTOP) before they are sent,
+    // so none can be answered before the SIGKILL lands (without it, a quick host answered one first now and then).
+    first.kill('SIGSTOP');
     const waiting = [
       client.handle('runs.list', {}),
       client.handle('curricula.list', {}),
