@@ -140,7 +140,12 @@ export class CallScheduler {
   }
 
   private dispatch(lane: Lane): void {
-    const batch = lane.queue.splice(0, this.opts.maxBatch);
+    // A full queue leaves as one full batch. Otherwise, with several batches allowed in flight (one per policy
+    // worker), the queued calls are shared out evenly over the free slots: 48 lifecycles in lockstep would leave as
+    // one batch and keep one worker busy, the others idle.
+    const free = this.opts.maxInFlight - lane.inFlight;
+    const n = lane.queue.length >= this.opts.maxBatch ? this.opts.maxBatch : Math.ceil(lane.queue.length / free);
+    const batch = lane.queue.splice(0, n);
     if (lane.timer) clearTimeout(lane.timer);
     lane.timer = undefined;
     lane.timerFired = false;

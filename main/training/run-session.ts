@@ -17,10 +17,14 @@ import { hasLiveTrainer, type RunRecord, type RunStore } from '../store/index.ts
 import { newRunId } from '../store/runs.ts';
 import type { JsonObject, JsonValue } from '../store/types.ts';
 import type { WorkerHost } from '../backend/compute-workers.ts';
+import type { ModelConfig } from '../models/config.ts';
 import { openChatModel } from '../models/model-dir.ts';
+import { parameterCount } from '../models/model-budget.ts';
+import type { Policy } from '../cod/policy.ts';
 import { loadCurriculum } from './curriculum/load.ts';
 import { loadedCurriculumSchema, type Curriculum, type EvalSuite } from './curriculum/schema.ts';
 import { CurriculumEnvHost } from './eval-host.ts';
+import { DEFAULT_SAMPLERS, openEvalPolicy, type EvalPolicy } from './eval-policy.ts';
 import { evalCommit, evalSummaryJson } from './eval-store.ts';
 import { suiteSummary } from './evaluate.ts';
 import {
@@ -287,33 +291,70 @@ function storeEvals(
   host: EnvHost,
   onEvent: (e: TrainEvent) => void,
   start: StartCache | undefined,
+  startSamplers: StartSamplers | undefined,
 ): EvalHook {
   return async ({ policy, step, checkpointDir, signal }) => {
-    for (const suite of c.evals) {
-      if (evalStored(store, runId, suite.name, step, checkpointDir !== null)) continue;
-      const cache = step === 0 && start ? await start(suite) : undefined;
-      const { result, cached } = await evaluateSuiteCached({
-        suite,
-        curriculum: c,
-        policy,
-        host,
-        keepRecords: true,
-        onProgress: (done, total) => onEvent({ event: 'phase', phase: 'eval', step, suite: suite.name, done, total }),
-        ...(signal ? { signal } : {}),
-        ...(cache ? { cache } : {}),
-      });
-      if (signal?.aborted) return; // stopped: a suite that finished anyway is not stored half-way through a stop
-      store.commitEval(runId, evalCommit(result, step));
-      if (checkpointDir) store.setCheckpointEval(runId, step, suite.name, evalSummaryJson(result));
-      onEvent({
-        event: 'eval',
-        step,
-        suite: suite.name,
-        summary: suiteSummary(result),
-        ...(cached ? { cached: true } : {}),
-      });
+    // The starting model's evaluation, where it is the model directory's own (see startCache), plays on every core
+    // through `cod eval`'s samplers (opened on the first call, so a suite read from the cache opens none); the
+    // trainer's one sampler would leave a core idle, as nothing trains yet. Samples depend only on their seeds.
+    let spread: Promise<EvalPolicy> | undefined;
+    const parallel: Policy | undefined =
+      step === 0 && startSamplers
+        ? {
+            name: policy.name,
+            respond: async (batch) => (await (spread ??= startSamplers(policy.name))).policy.respond(batch),
+            endLifecycle: (id) => void spread?.then((p) => p.policy.endLifecycle?.(id)),
+          }
+        : undefined;
+    const onAbort = () => void spread?.then((p) => p.dispose());
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      for (const suite of c.evals) {
+        if (evalStored(store, runId, suite.name, step, checkpointDir !== null)) continue;
+        const cache = step === 0 && start ? await start(suite) : undefined;
+        const { result, cached } = await evaluateSuiteCached({
+          suite,
+          curriculum: c,
+          policy: parallel ?? policy,
+          host,
+          keepRecords: true,
+          onProgress: (done, total) => onEvent({ event: 'phase', phase: 'eval', step, suite: suite.name, done, total }),
+          ...(parallel ? { scheduler: { maxInFlight: DEFAULT_SAMPLERS } } : {}),
+          ...(signal ? { signal } : {}),
+          ...(cache ? { cache } : {}),
+        });
+        if (signal?.aborted) return; // stopped: a suite that finished anyway is not stored half-way through a stop
+        store.commitEval(runId, evalCommit(result, step));
+        if (checkpointDir) store.setCheckpointEval(runId, step, suite.name, evalSummaryJson(result));
+        onEvent({
+          event: 'eval',
+          step,
+          suite: suite.name,
+          summary: suiteSummary(result),
+          ...(cached ? { cached: true } : {}),
+        });
+      }
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      if (spread) await (await spread.catch(() => undefined))?.dispose();
     }
   };
+}
+
+type StartSamplers = (name: string) => Promise<EvalPolicy>;
+
+/** Largest starting model whose step-0 evaluation gets samplers of its own (each holds a float32 copy). */
+const START_SAMPLERS_MAX_PARAMS = 64e6;
+
+/**
+ * `cod eval`'s samplers for the step-0 evaluation, where the starting model is the directory itself (startCache's
+ * case), small enough for a copy per sampler, and the machine has more than one core; otherwise none.
+ */
+function startSamplers(cfg: StoredRunConfig, workers: WorkerHost, config: ModelConfig): StartSamplers | undefined {
+  if (DEFAULT_SAMPLERS < 2 || parameterCount(config) > START_SAMPLERS_MAX_PARAMS) return undefined;
+  if ((cfg.backend ?? { kind: 'local' }).kind !== 'local' || cfg.curriculum.model?.lora) return undefined;
+  return (name) =>
+    openEvalPolicy(cfg.model, { workers, samplers: DEFAULT_SAMPLERS, temperature: cfg.trainer.temperature, name });
 }
 
 export interface TrainSession {
@@ -380,7 +421,17 @@ export async function trainRun(s: TrainSession): Promise<TrainerOutcome> {
         ...(s.signal ? { signal: s.signal } : {}),
         onEvent,
         ...(cfg.curriculum.evals.length > 0
-          ? { evaluate: storeEvals(store, runId, cfg.curriculum, envHost, onEvent, startCache(cfg, plugins)) }
+          ? {
+              evaluate: storeEvals(
+                store,
+                runId,
+                cfg.curriculum,
+                envHost,
+                onEvent,
+                startCache(cfg, plugins),
+                startSamplers(cfg, s.workers, chat.config),
+              ),
+            }
           : {}),
       });
       store.setRunStatus(runId, out.status);

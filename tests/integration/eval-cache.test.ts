@@ -136,6 +136,31 @@ describe('cod compare with the eval cache', () => {
   });
 });
 
+describe('cod eval on several samplers', () => {
+  it('gives the same results on one sampler and on two (requests shared out over both)', async () => {
+    const run = async (samplers: number) =>
+      JSON.parse(
+        ok(
+          await cod([
+            'eval',
+            BUILTIN_MODEL_DIR,
+            '--curriculum',
+            curriculum,
+            '--suite',
+            'long',
+            '--samplers',
+            String(samplers),
+            '--no-cache',
+            '--json',
+          ]),
+        ),
+      ) as Array<{ positions: unknown[] }>;
+    const one = await run(1);
+    expect(one[0].positions).toHaveLength(8);
+    expect(await run(2)).toEqual(one);
+  }, 300_000);
+});
+
 describe('cod train', () => {
   it("a run's step-0 evaluation of the built-in model is played once, then read from the cache with its model calls", async () => {
     const file = join(dir, 'train.yaml');

@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import type { SuiteSummary } from '../../api/jobs.ts';
 import { CodError } from '../../base/errors.ts';
 import {
@@ -12,7 +11,13 @@ import {
 } from '../../training/eval-cache.ts';
 import { loadCurriculum, type LoadedCurriculum } from '../../training/curriculum/load.ts';
 import type { EvalSuite } from '../../training/curriculum/schema.ts';
-import { evalModelOf, MAX_SAMPLERS, openEvalPolicy, type EvalPolicy } from '../../training/eval-policy.ts';
+import {
+  DEFAULT_SAMPLERS,
+  evalModelOf,
+  MAX_SAMPLERS,
+  openEvalPolicy,
+  type EvalPolicy,
+} from '../../training/eval-policy.ts';
 import { ThreadWorkerHost } from '../../workers/host.ts';
 import { CurriculumEnvHost } from '../../training/eval-host.ts';
 import { formatSuiteResult } from '../../training/eval-format.ts';
@@ -77,13 +82,6 @@ export function threadsFlag(value: string | undefined): number | undefined {
   if (n < 1) throw new CodError('bad_input', `--threads must be at least 1, got ${n}`);
   return n;
 }
-
-/**
- * Policy workers by default: one per core, at most two (each holds a copy of the weights). Measured on the 2-core
- * machine (npm run bench:eval, docs/evaluation.md): two samplers with a batch in flight each beat one sampler with two
- * (25.5 s vs 36.6 s) and one sampler with one batch (181.6 s), on the same 64 tasks.
- */
-export const DEFAULT_SAMPLERS = Math.max(1, Math.min(2, availableParallelism()));
 
 export function samplersFlag(value: string | undefined): number {
   if (value === undefined) return DEFAULT_SAMPLERS;
