@@ -202,6 +202,30 @@ export function rematNamed(
   });
 }
 
+const keyIndices = new WeakMap<Graph, Map<number, Value>>();
+
+/**
+ * The key positions 0 … T-1 as one int64 initializer per graph, shared by every attention block and its copies: a
+ * range of its own per block (0 … e-1) made the model's constants grow with T² (T = 8192 on the Qwen3-0.6B shape:
+ * 91 MB of the 112 MB model, each held again by onnxruntime; scratch measurement in docs/engine.md).
+ */
+function keyIndex(g: Graph, T: number): Value {
+  let byLength = keyIndices.get(g);
+  if (!byLength) keyIndices.set(g, (byLength = new Map()));
+  let v = byLength.get(T);
+  if (!v) {
+    v = g.constant(
+      tensorData(
+        'int64',
+        [T],
+        BigInt64Array.from({ length: T }, (_, i) => BigInt(i)),
+      ),
+    );
+    byLength.set(T, v);
+  }
+  return v;
+}
+
 /**
  * Attention for queries [s, e) of a packed row (`qh` holds only those: [B, H, e - s, hd]), recomputed in the
  * backward pass. Keys run from the start of the sequence holding query s (the earliest one any row needs: packed
@@ -240,14 +264,7 @@ function attentionBlock(
     const kb = sliceDyn(k, kStart, 2, e, kv); // [B, KV, kv, hd]
     const vb = sliceDyn(v, kStart, 2, e, kv);
     const segK = sliceDyn(segPrefix, kStart, 1, e, kv); // [B, kv]
-    const idxAll = g.constant(
-      tensorData(
-        'int64',
-        [e],
-        BigInt64Array.from({ length: e }, (_, i) => BigInt(i)),
-      ),
-    );
-    const idxK = sliceDyn(idxAll, kStart, 0, e, kv); // [kv]
+    const idxK = sliceDyn(keyIndex(g, kh.shape[2] as number), kStart, 0, e, kv); // [kv]
     const idxQ = g.constant(
       tensorData(
         'int64',
