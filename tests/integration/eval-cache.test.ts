@@ -138,23 +138,9 @@ describe('cod compare with the eval cache', () => {
 
 describe('cod eval on several samplers', () => {
   it('gives the same results on one sampler and on two (requests shared out over both)', async () => {
+    const args = ['eval', BUILTIN_MODEL_DIR, '--curriculum', curriculum, '--suite', 'long', '--no-cache', '--json'];
     const run = async (samplers: number) =>
-      JSON.parse(
-        ok(
-          await cod([
-            'eval',
-            BUILTIN_MODEL_DIR,
-            '--curriculum',
-            curriculum,
-            '--suite',
-            'long',
-            '--samplers',
-            String(samplers),
-            '--no-cache',
-            '--json',
-          ]),
-        ),
-      ) as Array<{ positions: unknown[] }>;
+      JSON.parse(ok(await cod([...args, '--samplers', String(samplers)]))) as Array<{ positions: unknown[] }>;
     const one = await run(1);
     expect(one[0].positions).toHaveLength(8);
     expect(await run(2)).toEqual(one);
