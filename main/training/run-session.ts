@@ -236,13 +236,18 @@ export function resumeConfig(store: RunStore, runId: string, steps?: number): St
 /** Where a step-0 evaluation is looked up and kept: the cache entry of that suite on the starting model. */
 type StartCache = (suite: EvalSuite) => Promise<{ store: EvalCache; key: EvalCacheKey } | undefined>;
 
+/** The run's step-0 policy samples its model directory as `cod eval` does: the local backend, a full fine-tune. */
+function startsFromModelDir(cfg: StoredRunConfig): boolean {
+  return (cfg.backend ?? { kind: 'local' }).kind === 'local' && !cfg.curriculum.model?.lora;
+}
+
 /**
  * The eval cache of the run's starting model, when its step-0 policy samples that model's directory as `cod eval`
  * does (the local backend, a full fine-tune): the built-in model's step-0 evaluation is then played once per suite
  * and code version, not once per run. A key that cannot be made (sources missing) means no cache, with a warning.
  */
 function startCache(cfg: StoredRunConfig, plugins: readonly PluginInfo[]): StartCache | undefined {
-  if ((cfg.backend ?? { kind: 'local' }).kind !== 'local' || cfg.curriculum.model?.lora) return undefined;
+  if (!startsFromModelDir(cfg)) return undefined;
   const store = new EvalCache();
   let model: Promise<ModelIdentity | undefined> | undefined;
   const warn = (e: unknown) => {
@@ -352,7 +357,7 @@ const START_SAMPLERS_MAX_PARAMS = 64e6;
  */
 function startSamplers(cfg: StoredRunConfig, workers: WorkerHost, config: ModelConfig): StartSamplers | undefined {
   if (DEFAULT_SAMPLERS < 2 || parameterCount(config) > START_SAMPLERS_MAX_PARAMS) return undefined;
-  if ((cfg.backend ?? { kind: 'local' }).kind !== 'local' || cfg.curriculum.model?.lora) return undefined;
+  if (!startsFromModelDir(cfg)) return undefined;
   return (name) =>
     openEvalPolicy(cfg.model, { workers, samplers: DEFAULT_SAMPLERS, temperature: cfg.trainer.temperature, name });
 }
