@@ -38,6 +38,10 @@ export class ThreadWorkerHost implements WorkerHost {
       call: (m, p, t) => rpc.call(m, p, t ? { transfer: t } : {}),
       async close() {
         closed = true;
+        // A call still waiting, or one made after this (a sampler batch gathered just before a stop), would never
+        // be answered: with nothing else keeping the event loop alive the process then exited 13 (unsettled
+        // top-level await) instead of 130 on a stop. They fail at once instead.
+        rpc.failAll(new CodError('internal', `${kind} worker closed`, 'worker'), { dead: true });
         await worker.terminate();
       },
     };
