@@ -110,6 +110,9 @@ const freshStats = (): SamplerStats => ({
   decodeCpuSeconds: 0,
   decodeRuns: 0,
   decodeSteps: 0,
+  prefixTokens: 0,
+  extendTokens: 0,
+  extendSeconds: 0,
 });
 
 async function measurePair(

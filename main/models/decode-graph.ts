@@ -72,10 +72,13 @@ import { ropeInvFreq } from './rope.ts';
 import {
   declareWeights,
   headLogits,
+  mlpResidual,
   type ParamOf,
   paramGetter,
   project,
   projectQkv,
+  rmsNorm,
+  rotateHalf,
   transformerLogits,
   type WeightSource,
 } from './transformer.ts';
@@ -111,6 +114,77 @@ export function buildPrefillGraph(c: ModelConfig, P: number, T: number, src: Wei
     {},
     w.loraScale,
   );
+  return g;
+}
+
+/**
+ * Extend: the K/V of `T` more prompt tokens per row whose earlier positions are already cached (prefix reuse: a
+ * lifecycle's next call repeats its previous call's prompt and reply and adds a little). Row p is slot rows[p] of the
+ * sampler's host cache (`k.l` / `v.l` ['B', KV, 'S', hd], read in place and gathered in-graph); its ids [P, T]
+ * (right-padded) sit at positions start[p] .. start[p] + T - 1 and attend to the slot's keys below start[p]
+ * (`past_bias` [P, 1, 1, 'S']: 0 there, else -1e9) and causally to each other, with one softmax over both. The math
+ * is the prefill graph's (transformer.ts's norm, projections, RoPE tables and MLP), so the cache it extends is the
+ * one a full prefill would have written, up to float rounding. Outputs `new.k.l` / `new.v.l` [P, KV, T, hd] (after
+ * RoPE).
+ */
+export function buildExtendGraph(c: ModelConfig, P: number, T: number, src: WeightSource = FULL): Graph {
+  const g = new Graph(`extend_${P}x${T}`);
+  const H = c.numHeads;
+  const KV = c.numKvHeads;
+  const hd = c.headDim;
+  const rep = H / KV;
+  const ids = g.input('ids', 'int64', [P, T]);
+  const rows = g.input('rows', 'int64', [P]);
+  const start = g.input('start', 'int64', [P]);
+  const past = declareCaches(g, c).map((cache) => gather(cache, rows)); // [P, KV, S, hd]
+  const pastBias = g.input('past_bias', 'float32', [P, 1, 1, 'S']);
+  const w = declareWeights(g, c, src, 'p.');
+  const param = paramGetter(w.params, w.loraScale);
+  // RoPE tables [P, 1, T, hd] at each row's positions, built as transformerHidden builds them.
+  const positions = add(unsqueeze(start, 1), unsqueeze(rangeAlong(ids, 1), 0)); // [P, T]
+  const invFreq = g.constant(tensorData('float32', [hd / 2], ropeInvFreq(c)));
+  const angles = mul(unsqueeze(cast(positions, 'float32'), 2), invFreq);
+  const emb = concat([angles, angles], 2);
+  const cosT = reshape(cos(emb), [P, 1, T, hd]);
+  const sinT = reshape(sin(emb), [P, 1, T, hd]);
+  const rope = (x: Value): Value => add(mul(x, cosT), mul(rotateHalf(x, hd / 2), sinT));
+  const causal = new Float32Array(T * T);
+  for (let i = 0; i < T; i++) causal.fill(-1e9, i * T + i + 1, (i + 1) * T);
+  const causalBias = g.constant(tensorData('float32', [1, 1, 1, T, T], causal));
+  const scale = f32Const(g, 1 / Math.sqrt(hd));
+  const split = concat(
+    [g.apply1(DimOfOp, [past[0]], { axis: 2 }), g.constant(tensorData('int64', [1], BigInt64Array.of(BigInt(T))))],
+    0,
+  );
+  let h = reshape(gather(param('model.embed_tokens.weight'), ids), [P * T, c.hiddenSize]);
+  for (let l = 0; l < c.numLayers; l++) {
+    const pre = `model.layers.${l}`;
+    const x = rmsNorm(h, param(`${pre}.input_layernorm.weight`), c.rmsNormEps);
+    const { q, k, v } = projectQkv(c, param, pre, x);
+    let qh = transpose(reshape(q, [P, T, H, hd]), [0, 2, 1, 3]);
+    let kh = transpose(reshape(k, [P, T, KV, hd]), [0, 2, 1, 3]);
+    const vh = transpose(reshape(v, [P, T, KV, hd]), [0, 2, 1, 3]);
+    if (c.qkNorm) {
+      qh = rmsNorm(qh, param(`${pre}.self_attn.q_norm.weight`), c.rmsNormEps);
+      kh = rmsNorm(kh, param(`${pre}.self_attn.k_norm.weight`), c.rmsNormEps);
+    }
+    qh = rope(qh);
+    kh = rope(kh);
+    g.output(`new.${cacheName('k', l)}`, kh);
+    g.output(`new.${cacheName('v', l)}`, vh);
+    // The `rep` query heads of a KV head stacked along the query axis, as in transformer.ts's attention.
+    const qg = reshape(qh, [P, KV, rep * T, hd]);
+    const sp = add(mul(matmul(qg, transpose(past[2 * l], [0, 1, 3, 2])), scale), pastBias); // [P, KV, rep*T, S]
+    const sn = reshape(
+      add(reshape(mul(matmul(qg, transpose(kh, [0, 1, 3, 2])), scale), [P, KV, rep, T, T]), causalBias),
+      [P, KV, rep * T, T],
+    );
+    const [pp, pn] = splitBy(softmax(concatDyn([sp, sn], 3, 'S+T')), split, 3, ['S', T]);
+    const ctx = add(matmul(pp, past[2 * l + 1]), matmul(pn, vh)); // [P, KV, rep*T, hd]
+    const attnOut = reshape(transpose(reshape(ctx, [P, H, T, hd]), [0, 2, 1, 3]), [P * T, H * hd]);
+    h = add(h, project(attnOut, param, `${pre}.self_attn.o_proj`));
+    h = mlpResidual(c, param, pre, h);
+  }
   return g;
 }
 

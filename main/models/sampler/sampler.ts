@@ -31,9 +31,17 @@ import {
 } from '../../engine/index.ts';
 import { adapterSpecs, type LoraSettings } from '../adapter.ts';
 import type { ModelConfig } from '../config.ts';
-import { buildLoopGraph, buildPrefillGraph, buildStepGraph, cacheName, recentName } from '../decode-graph.ts';
+import {
+  buildExtendGraph,
+  buildLoopGraph,
+  buildPrefillGraph,
+  buildStepGraph,
+  cacheName,
+  recentName,
+} from '../decode-graph.ts';
 import { bucketWidth } from '../packing.ts';
 import { externalFolderOf, parameterSpecs, type LoraBase, type WeightSource } from '../transformer.ts';
+import { type PrefixEntry, PrefixStore } from './prefix-store.ts';
 import { SeededRng } from './rng.ts';
 
 export interface SampleRequest {
@@ -89,6 +97,12 @@ export interface SamplerOptions {
    * adapter's settings. The sampler's `params` are then the live adapter tensors (e.g. a LoRA ModelRuntime's `params`).
    */
   readonly lora?: { readonly base: LoraBase; readonly settings: LoraSettings };
+  /**
+   * Prefix reuse (prefix-store.ts): bytes of finished sequences' keys and values kept so that a prompt starting with
+   * one of them prefills only the rest. Default 0: off. An owner that turns it on and changes the weights must call
+   * weightsChanged(), which drops them (the sampler cannot see an in-place update).
+   */
+  readonly prefixCacheBytes?: number;
 }
 
 export interface SamplerStats {
@@ -105,6 +119,11 @@ export interface SamplerStats {
   decodeRuns: number;
   /** Batched decode steps run (a Loop run that stops early counts only the steps it ran). */
   decodeSteps: number;
+  /** Prompt positions whose keys and values came from a kept prefix instead of a prefill. */
+  prefixTokens: number;
+  /** Prompt tokens run through the extend graph after a kept prefix, and the seconds of those runs. */
+  extendTokens: number;
+  extendSeconds: number;
 }
 
 interface Seq {
@@ -118,6 +137,10 @@ interface Seq {
   pos: number;
   lastTok: number;
   slot: number;
+  /** The weights' epoch when the sequence was admitted: its cache is kept for reuse only if they did not change. */
+  epoch: number;
+  /** A kept prefix this sequence extends whole (dropped when the sequence's own cache is kept). */
+  supersedes?: PrefixEntry;
   finish: FinishReason | undefined;
   resolve(r: SampleResult): void;
   reject(e: unknown): void;
@@ -145,7 +168,12 @@ export class Sampler {
     decodeCpuSeconds: 0,
     decodeRuns: 0,
     decodeSteps: 0,
+    prefixTokens: 0,
+    extendTokens: 0,
+    extendSeconds: 0,
   };
+  private readonly prefixes: PrefixStore | null;
+  private epoch = 0;
   private readonly sessions = new Map<string, Promise<EngineSession>>();
   private readonly queue: Seq[] = [];
   private slots: Array<Seq | null> = [];
@@ -172,6 +200,16 @@ export class Sampler {
       throw new CodError('bad_input', 'maxBatch, chunkSteps and prefillRows must be at least 1', 'sampler');
     this.rowSize = config.numKvHeads * config.headDim;
     this.source = opts.lora ? { kind: 'lora', ...opts.lora } : { kind: 'full' };
+    const bytes = opts.prefixCacheBytes ?? 0;
+    if (!(Number.isFinite(bytes) && bytes >= 0))
+      throw new CodError('bad_input', `must be a number of bytes >= 0, got ${bytes}`, 'sampler.prefixCacheBytes');
+    this.prefixes = bytes > 0 ? new PrefixStore(bytes) : null;
+  }
+
+  /** The weights changed: kept prefixes (computed with the old ones) are dropped, and none in flight is kept. */
+  weightsChanged(): void {
+    this.epoch++;
+    this.prefixes?.clear();
   }
 
   private readonly source: WeightSource;
@@ -239,6 +277,7 @@ export class Sampler {
         pos: 0,
         lastTok: 0,
         slot: -1,
+        epoch: this.epoch,
         finish: undefined,
         resolve,
         reject,
@@ -290,6 +329,7 @@ export class Sampler {
         for (const s of admitted) {
           s.pos = s.req.promptIds.length - 1;
           s.lastTok = s.req.promptIds[s.pos];
+          s.epoch = this.epoch;
         }
         const K = Math.min(this.chunkSteps, Math.max(...all.map((s) => this.budget(s))));
         const needS = bucketWidth(Math.max(...all.map((s) => s.pos)) + K);
@@ -373,9 +413,33 @@ export class Sampler {
     }
   }
 
-  /** Prefills prompt[0..L-2] of each admitted sequence into its slot (the last prompt token starts decoding). */
+  /**
+   * Prefills prompt[0..L-2] of each admitted sequence into its slot (the last prompt token starts decoding): from a
+   * kept prefix and the extend graph where one matches, else the prefill graph.
+   */
   private async prefill(admitted: Seq[]): Promise<void> {
-    const todo = admitted.filter((s) => s.pos > 0).sort((a, b) => a.pos - b.pos);
+    let todo = admitted.filter((s) => s.pos > 0);
+    if (this.prefixes) {
+      const extend: Array<{ seq: Seq; from: number }> = [];
+      const full: Seq[] = [];
+      for (const s of todo) {
+        const m = this.prefixes.match(s.req.promptIds, s.pos);
+        // A short shared head (another lifecycle's system prompt) is not worth an extend run over the rest: the
+        // extend graph pays for its past keys, the prefill graph does not.
+        if (!m || m.length * 2 < s.pos) {
+          full.push(s);
+          continue;
+        }
+        // This call extends the whole entry: once it finishes, its own cache supersedes the entry.
+        if (m.length === m.entry.tokens.length) s.supersedes = m.entry;
+        this.copyPrefix(s, m.entry.kv, m.entry.tokens.length, m.length);
+        this.stats.prefixTokens += m.length;
+        if (m.length < s.pos) extend.push({ seq: s, from: m.length });
+      }
+      await this.extend(extend);
+      todo = full;
+    }
+    todo.sort((a, b) => a.pos - b.pos);
     const KV = this.config.numKvHeads;
     const hd = this.config.headDim;
     for (let at = 0; at < todo.length; at += this.prefillRows) {
@@ -404,6 +468,89 @@ export class Sampler {
             }
           });
         });
+    }
+  }
+
+  /** Copies the first `n` positions of a kept cache (per layer and kind [KV, len, hd]) into the sequence's slot. */
+  private copyPrefix(s: Seq, kv: readonly Float32Array[], len: number, n: number): void {
+    const KV = this.config.numKvHeads;
+    const hd = this.config.headDim;
+    kv.forEach((src, c) => {
+      for (let h = 0; h < KV; h++)
+        this.caches[c].set(src.subarray(h * len * hd, (h * len + n) * hd), (s.slot * KV + h) * this.S * hd);
+    });
+  }
+
+  /** Keeps a finished sequence's cache for reuse (a copy: its slot is refilled next). */
+  private keep(s: Seq): void {
+    if (!this.prefixes || s.epoch !== this.epoch || s.pos < this.prefixes.minReuse) return;
+    const KV = this.config.numKvHeads;
+    const hd = this.config.headDim;
+    const n = s.pos;
+    const kv = this.caches.map((cache) => {
+      const out = new Float32Array(KV * n * hd);
+      for (let h = 0; h < KV; h++) {
+        const from = (s.slot * KV + h) * this.S * hd;
+        out.set(cache.subarray(from, from + n * hd), h * n * hd);
+      }
+      return out;
+    });
+    if (s.supersedes) this.prefixes.delete(s.supersedes);
+    this.prefixes.add({ tokens: [...s.req.promptIds, ...s.tokens].slice(0, n), kv });
+  }
+
+  /** Runs prompt[from..L-2] of each sequence through the extend graph over its slot's first `from` positions. */
+  private async extend(todo: Array<{ seq: Seq; from: number }>): Promise<void> {
+    const KV = this.config.numKvHeads;
+    const hd = this.config.headDim;
+    todo.sort((a, b) => a.seq.pos - a.from - (b.seq.pos - b.from));
+    for (let at = 0; at < todo.length; at += this.prefillRows) {
+      const group = todo.slice(at, at + this.prefillRows);
+      const T = bucketWidth(Math.max(...group.map((x) => x.seq.pos - x.from)));
+      const P = pow2ceil(group.length);
+      const S = this.S;
+      const sess = await this.session(`extend|${P}x${T}`, () => buildExtendGraph(this.config, P, T, this.source));
+      const ids = new Array<number>(P * T).fill(0);
+      const rows = new Array<number>(P).fill(0);
+      const start = new Array<number>(P).fill(0);
+      const pastBias = new Float32Array(P * S).fill(-1e9);
+      group.forEach(({ seq, from }, r) => {
+        for (let t = from; t < seq.pos; t++) ids[r * T + t - from] = seq.req.promptIds[t];
+        rows[r] = seq.slot;
+        start[r] = from;
+        pastBias.fill(0, r * S, r * S + from);
+      });
+      const feeds: Record<string, HostTensor> = {
+        ids: i64([P, T], ids),
+        rows: i64([P], rows),
+        start: i64([P], start),
+        past_bias: { dtype: 'float32', shape: [P, 1, 1, S], data: pastBias },
+      };
+      // The host cache itself, as the decode graphs read it: the graph gathers the rows' slots.
+      const cacheShape = [this.slots.length, KV, S, hd];
+      for (let c = 0; c < 2 * this.config.numLayers; c++)
+        feeds[cacheName(c % 2 === 0 ? 'k' : 'v', c >> 1)] = {
+          dtype: 'float32',
+          shape: cacheShape,
+          data: this.caches[c],
+        };
+      this.paramFeeds(feeds);
+      const t0 = performance.now();
+      const out = await sess.run(feeds);
+      this.stats.extendSeconds += (performance.now() - t0) / 1000;
+      this.stats.extendTokens += group.reduce((a, x) => a + x.seq.pos - x.from, 0);
+      for (let c = 0; c < 2 * this.config.numLayers; c++) {
+        const src = out[`new.${cacheName(c % 2 === 0 ? 'k' : 'v', c >> 1)}`].data as Float32Array;
+        group.forEach(({ seq, from }, r) => {
+          for (let h = 0; h < KV; h++) {
+            const at0 = (r * KV + h) * T * hd;
+            this.caches[c].set(
+              src.subarray(at0, at0 + (seq.pos - from) * hd),
+              ((seq.slot * KV + h) * this.S + from) * hd,
+            );
+          }
+        });
+      }
     }
   }
 
@@ -507,6 +654,7 @@ export class Sampler {
         else if (s.pos + 1 >= this.maxContext) finish = 'context';
       }
       if (finish) {
+        this.keep(s);
         this.slots[b] = null;
         this.finishSeq(s, finish);
       }

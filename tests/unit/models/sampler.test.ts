@@ -98,6 +98,73 @@ describe('sampler log-probs equal the scoring graph', () => {
   });
 });
 
+describe('prefix reuse (prefixCacheBytes)', () => {
+  // A lifecycle's next call: the previous prompt, its reply, then a new observation.
+  const next = (req: SampleRequest, res: SampleResult, extra: number, salt: number): SampleRequest => ({
+    ...req,
+    promptIds: [...req.promptIds, ...res.tokenIds, ...prompt(extra, salt)],
+    seed: `${String(req.seed)}+`,
+  });
+
+  it('a prompt that extends a finished call samples what a fresh sampler samples, from the kept cache', async () => {
+    for (const mode of ['loop', 'naive'] as const) {
+      const reusing = new Sampler(config, runtime.params, {
+        mode,
+        chunkSteps: 6,
+        maxBatch: 8,
+        threads: 1,
+        prefixCacheBytes: 2 ** 24,
+      });
+      const fresh = new Sampler(config, runtime.params, { mode, chunkSteps: 6, maxBatch: 8, threads: 1 });
+      try {
+        // Three lifecycles at different lengths, so one extend run holds rows with different kept and new lengths
+        // (and a padded row); the second round extends the first round's calls, the third the second's.
+        let reqs: SampleRequest[] = [40, 57, 90].map((len, i) => ({
+          promptIds: prompt(len, 10 + i),
+          maxNewTokens: 5 + i * 3,
+          temperature: 1,
+          seed: `p${i}`,
+        }));
+        let res = await reusing.generate(reqs);
+        expect(res).toEqual(await fresh.generate(reqs));
+        for (let round = 0; round < 2; round++) {
+          reqs = reqs.map((r, i) => next(r, res[i], 3 + 11 * i + round, 20 + i + round));
+          res = await reusing.generate(reqs);
+          const want = await fresh.generate(reqs);
+          res.forEach((r, i) => {
+            expect(r.tokenIds).toEqual(want[i].tokenIds);
+            r.logprobs.forEach((x, t) => expect(Math.abs(x - want[i].logprobs[t])).toBeLessThan(1e-5));
+          });
+          // And the trainer's view of the same tokens.
+          expect(
+            maxAbsDiff(
+              res.map((r) => r.logprobs),
+              await scored(reqs, res),
+            ),
+          ).toBeLessThanOrEqual(1e-4);
+        }
+        // Every prompt of rounds 2 and 3 started from a kept prefix; only what it added ran through the extend graph.
+        const kept = reusing.stats.prefixTokens;
+        expect(kept).toBeGreaterThan(2 * (40 + 57 + 90));
+        expect(reusing.stats.extendTokens).toBeGreaterThan(0);
+        expect(reusing.stats.prefillTokens).toBe(39 + 56 + 89);
+        expect(fresh.stats.prefixTokens).toBe(0);
+        // New weights: nothing kept is reused.
+        reusing.weightsChanged();
+        await reusing.generate(reqs.map((r, i) => next(r, res[i], 4, 30 + i)));
+        expect(reusing.stats.prefixTokens).toBe(kept);
+      } finally {
+        await reusing.dispose();
+        await fresh.dispose();
+      }
+    }
+  });
+
+  it('bad budget is one CodError', () => {
+    expect(() => new Sampler(config, runtime.params, { prefixCacheBytes: -1 })).toThrow(CodError);
+  });
+});
+
 describe('sampler behaviour', () => {
   let sampler: Sampler;
   // A fake-free decode: token ids as letters, so stop strings can be placed on known tokens.
