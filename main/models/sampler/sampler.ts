@@ -139,7 +139,7 @@ interface Seq {
   slot: number;
   /** The weights' epoch when the sequence was admitted: its cache is kept for reuse only if they did not change. */
   epoch: number;
-  /** A kept prefix this sequence extends whole (dropped when the sequence's own cache is kept). */
+  /** The kept prefix this sequence started from (dropped when the sequence's own cache is kept). */
   supersedes?: PrefixEntry;
   finish: FinishReason | undefined;
   resolve(r: SampleResult): void;
@@ -430,8 +430,9 @@ export class Sampler {
           full.push(s);
           continue;
         }
-        // This call extends the whole entry: once it finishes, its own cache supersedes the entry.
-        if (m.length === m.entry.tokens.length) s.supersedes = m.entry;
+        // Once this call finishes, its own cache (the same m positions and what this call added) supersedes the
+        // entry: only a call repeating the entry's own tail after those m positions could use the entry again.
+        s.supersedes = m.entry;
         this.copyPrefix(s, m.entry.kv, m.entry.tokens.length, m.length);
         this.stats.prefixTokens += m.length;
         if (m.length < s.pos) extend.push({ seq: s, from: m.length });
