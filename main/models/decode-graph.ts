@@ -70,6 +70,7 @@ import {
 import type { ModelConfig } from './config.ts';
 import { ropeInvFreq } from './rope.ts';
 import {
+  attentionHeads,
   declareWeights,
   headLogits,
   mlpResidual,
@@ -77,8 +78,7 @@ import {
   paramGetter,
   project,
   projectQkv,
-  rmsNorm,
-  rotateHalf,
+  ropeAtPositions,
   transformerLogits,
   type WeightSource,
 } from './transformer.ts';
@@ -140,14 +140,8 @@ export function buildExtendGraph(c: ModelConfig, P: number, T: number, src: Weig
   const pastBias = g.input('past_bias', 'float32', [P, 1, 1, 'S']);
   const w = declareWeights(g, c, src, 'p.');
   const param = paramGetter(w.params, w.loraScale);
-  // RoPE tables [P, 1, T, hd] at each row's positions, built as transformerHidden builds them.
-  const positions = add(unsqueeze(start, 1), unsqueeze(rangeAlong(ids, 1), 0)); // [P, T]
-  const invFreq = g.constant(tensorData('float32', [hd / 2], ropeInvFreq(c)));
-  const angles = mul(unsqueeze(cast(positions, 'float32'), 2), invFreq);
-  const emb = concat([angles, angles], 2);
-  const cosT = reshape(cos(emb), [P, 1, T, hd]);
-  const sinT = reshape(sin(emb), [P, 1, T, hd]);
-  const rope = (x: Value): Value => add(mul(x, cosT), mul(rotateHalf(x, hd / 2), sinT));
+  // RoPE at each row's positions, as the training forward pass applies it.
+  const { rope } = ropeAtPositions(c, add(unsqueeze(start, 1), unsqueeze(rangeAlong(ids, 1), 0))); // [P, T]
   const causal = new Float32Array(T * T);
   for (let i = 0; i < T; i++) causal.fill(-1e9, i * T + i + 1, (i + 1) * T);
   const causalBias = g.constant(tensorData('float32', [1, 1, 1, T, T], causal));
@@ -159,17 +153,7 @@ export function buildExtendGraph(c: ModelConfig, P: number, T: number, src: Weig
   let h = reshape(gather(param('model.embed_tokens.weight'), ids), [P * T, c.hiddenSize]);
   for (let l = 0; l < c.numLayers; l++) {
     const pre = `model.layers.${l}`;
-    const x = rmsNorm(h, param(`${pre}.input_layernorm.weight`), c.rmsNormEps);
-    const { q, k, v } = projectQkv(c, param, pre, x);
-    let qh = transpose(reshape(q, [P, T, H, hd]), [0, 2, 1, 3]);
-    let kh = transpose(reshape(k, [P, T, KV, hd]), [0, 2, 1, 3]);
-    const vh = transpose(reshape(v, [P, T, KV, hd]), [0, 2, 1, 3]);
-    if (c.qkNorm) {
-      qh = rmsNorm(qh, param(`${pre}.self_attn.q_norm.weight`), c.rmsNormEps);
-      kh = rmsNorm(kh, param(`${pre}.self_attn.k_norm.weight`), c.rmsNormEps);
-    }
-    qh = rope(qh);
-    kh = rope(kh);
+    const { qh, kh, vh } = attentionHeads(c, param, pre, h, P, T, rope);
     g.output(`new.${cacheName('k', l)}`, kh);
     g.output(`new.${cacheName('v', l)}`, vh);
     // The `rep` query heads of a KV head stacked along the query axis, as in transformer.ts's attention.

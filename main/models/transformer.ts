@@ -283,6 +283,50 @@ function attentionBlock(
   })[0];
 }
 
+/**
+ * The queries, keys and values of layer `pre` for h [B*T, D], in the attention layout [B, heads, T, hd]: input
+ * RMSNorm, projections, q/k norm (Qwen3), then `rope` on queries and keys.
+ */
+export function attentionHeads(
+  c: ModelConfig,
+  P: ParamOf,
+  pre: string,
+  h: Value,
+  B: number,
+  T: number,
+  rope: (x: Value) => Value,
+): { qh: Value; kh: Value; vh: Value } {
+  const hd = c.headDim;
+  const x = rmsNorm(h, P(`${pre}.input_layernorm.weight`), c.rmsNormEps);
+  const { q, k, v } = projectQkv(c, P, pre, x);
+  let qh = transpose(reshape(q, [B, T, c.numHeads, hd]), [0, 2, 1, 3]);
+  let kh = transpose(reshape(k, [B, T, c.numKvHeads, hd]), [0, 2, 1, 3]);
+  const vh = transpose(reshape(v, [B, T, c.numKvHeads, hd]), [0, 2, 1, 3]);
+  if (c.qkNorm) {
+    qh = rmsNorm(qh, P(`${pre}.self_attn.q_norm.weight`), c.rmsNormEps);
+    kh = rmsNorm(kh, P(`${pre}.self_attn.k_norm.weight`), c.rmsNormEps);
+  }
+  return { qh: rope(qh), kh: rope(kh), vh };
+}
+
+/** RoPE tables [B, 1, T, hd] for int64 positions [B, T] (no gradient flows into them) and the rotation they apply. */
+export function ropeAtPositions(
+  c: ModelConfig,
+  positions: Value,
+): { cosT: Value; sinT: Value; rope: (x: Value) => Value } {
+  const g = positions.graph;
+  const [B, T] = positions.shape as [number, number];
+  const hd = c.headDim;
+  const invFreq = g.constant(tensorData('float32', [hd / 2], ropeInvFreq(c)));
+  const angles = mul(unsqueeze(cast(positions, 'float32'), 2), invFreq); // [B, T, hd/2]
+  const emb = concat([angles, angles], 2);
+  const cosT = reshape(cos(emb), [B, 1, T, hd]);
+  const sinT = reshape(sin(emb), [B, 1, T, hd]);
+  return { cosT, sinT, rope: ropeWith(hd, cosT, sinT) };
+}
+
+const ropeWith = (hd: number, cs: Value, sn: Value) => (x: Value) => add(mul(x, cs), mul(rotateHalf(x, hd / 2), sn));
+
 /** One decoder layer: h [N, D] -> h [N, D]. `rope` applies the rotary embedding to [B, heads, T, hd]. */
 function decoderLayer(
   c: ModelConfig,
@@ -302,18 +346,7 @@ function decoderLayer(
   const hd = c.headDim;
   const rep = H / KV;
   const pre = `model.layers.${l}`;
-  const x = rmsNorm(h, P(`${pre}.input_layernorm.weight`), c.rmsNormEps);
-  const { q, k, v } = projectQkv(c, P, pre, x);
-  // [N, heads*hd] -> [B, heads, T, hd]
-  let qh = transpose(reshape(q, [B, T, H, hd]), [0, 2, 1, 3]);
-  let kh = transpose(reshape(k, [B, T, KV, hd]), [0, 2, 1, 3]);
-  const vh = transpose(reshape(v, [B, T, KV, hd]), [0, 2, 1, 3]);
-  if (c.qkNorm) {
-    qh = rmsNorm(qh, P(`${pre}.self_attn.q_norm.weight`), c.rmsNormEps);
-    kh = rmsNorm(kh, P(`${pre}.self_attn.k_norm.weight`), c.rmsNormEps);
-  }
-  qh = rope(qh);
-  kh = rope(kh);
+  const { qh, kh, vh } = attentionHeads(c, P, pre, h, B, T, rope);
   onKv?.(l, kh, vh);
   let ctx: Value;
   if ((opts.attention ?? 'blocked') === 'dense') {
@@ -374,18 +407,12 @@ export function transformerHidden(
     return dense;
   };
 
-  // RoPE tables [B, 1, T, hd] from positions (no gradient flows into them).
-  const invFreq = g.constant(tensorData('float32', [hd / 2], ropeInvFreq(c)));
-  const angles = mul(unsqueeze(cast(inp.positions, 'float32'), 2), invFreq); // [B, T, hd/2]
-  const emb = concat([angles, angles], 2);
-  const cosT = reshape(cos(emb), [B, 1, T, hd]);
-  const sinT = reshape(sin(emb), [B, 1, T, hd]);
-  const ropeWith = (cs: Value, sn: Value) => (x: Value) => add(mul(x, cs), mul(rotateHalf(x, hd / 2), sn));
+  const { cosT, sinT, rope } = ropeAtPositions(c, inp.positions);
 
   let h = reshape(gather(P('model.embed_tokens.weight'), inp.ids), [B * T, c.hiddenSize]);
   for (let l = 0; l < c.numLayers; l++) {
     if (!opts.recomputeLayers) {
-      h = decoderLayer(c, P, l, h, ropeWith(cosT, sinT), inp.segments, maskBias, opts, onKv);
+      h = decoderLayer(c, P, l, h, rope, inp.segments, maskBias, opts, onKv);
       continue;
     }
     const pre = `model.layers.${l}.`;
@@ -404,7 +431,7 @@ export function transformerHidden(
         return local;
       };
       const Pm = paramGetter(new Map([...p, ...m]), loraScale);
-      return [decoderLayer(c, Pm, l, hh, ropeWith(cs, sn), seg, localMask, opts)];
+      return [decoderLayer(c, Pm, l, hh, ropeWith(hd, cs, sn), seg, localMask, opts)];
     });
   }
   return rmsNorm(h, P('model.norm.weight'), c.rmsNormEps);
