@@ -13,8 +13,13 @@ const KEY_TOKENS = 16;
 export interface PrefixEntry {
   /** The tokens whose keys and values are held (prompt, then generated tokens), in order. */
   readonly tokens: readonly number[];
-  /** Per layer and kind (k of layer 0, v of layer 0, k of layer 1, …): [KV heads, tokens.length, head dim]. */
+  /**
+   * Per layer and kind (k of layer 0, v of layer 0, k of layer 1, …): [KV heads, capacity, head dim], the first
+   * tokens.length positions of each head filled.
+   */
   readonly kv: readonly Float32Array[];
+  /** Positions each head's rows have room for (>= tokens.length): room for the next call to be kept in place. */
+  readonly capacity: number;
 }
 
 export interface PrefixMatch {
@@ -85,10 +90,15 @@ export class PrefixStore {
     return best;
   }
 
-  /** Drops an entry (one a longer entry now supersedes); nothing if it is gone already. */
-  delete(entry: PrefixEntry): void {
+  /**
+   * Drops an entry (one a longer entry now supersedes). True if it was still kept: its buffers are then the caller's
+   * (no later match can read them); false if it was gone already (evicted, or dropped by another caller).
+   */
+  delete(entry: PrefixEntry): boolean {
     const bytes = this.lru.get(entry);
-    if (bytes !== undefined) this.remove(entry, bytes);
+    if (bytes === undefined) return false;
+    this.remove(entry, bytes);
+    return true;
   }
 
   clear(): void {

@@ -433,7 +433,7 @@ export class Sampler {
         // Once this call finishes, its own cache (the same m positions and what this call added) supersedes the
         // entry: only a call repeating the entry's own tail after those m positions could use the entry again.
         s.supersedes = m.entry;
-        this.copyPrefix(s, m.entry.kv, m.entry.tokens.length, m.length);
+        this.copyPrefix(s, m.entry, m.length);
         this.stats.prefixTokens += m.length;
         if (m.length < s.pos) extend.push({ seq: s, from: m.length });
       }
@@ -472,13 +472,14 @@ export class Sampler {
     }
   }
 
-  /** Copies the first `n` positions of a kept cache (per layer and kind [KV, len, hd]) into the sequence's slot. */
-  private copyPrefix(s: Seq, kv: readonly Float32Array[], len: number, n: number): void {
+  /** Copies the first `n` positions of a kept cache into the sequence's slot. */
+  private copyPrefix(s: Seq, entry: PrefixEntry, n: number): void {
     const KV = this.config.numKvHeads;
     const hd = this.config.headDim;
-    kv.forEach((src, c) => {
+    const cap = entry.capacity;
+    entry.kv.forEach((src, c) => {
       for (let h = 0; h < KV; h++)
-        this.caches[c].set(src.subarray(h * len * hd, (h * len + n) * hd), (s.slot * KV + h) * this.S * hd);
+        this.caches[c].set(src.subarray(h * cap * hd, (h * cap + n) * hd), (s.slot * KV + h) * this.S * hd);
     });
   }
 
@@ -488,16 +489,21 @@ export class Sampler {
     const KV = this.config.numKvHeads;
     const hd = this.config.headDim;
     const n = s.pos;
-    const kv = this.caches.map((cache) => {
-      const out = new Float32Array(KV * n * hd);
+    // The entry this call started from is superseded; its buffers take the new cache if they have room (a
+    // lifecycle's calls grow by an observation and a reply each), which spares an allocation per call. New buffers
+    // leave room for about half as much again.
+    const old = s.supersedes && this.prefixes.delete(s.supersedes) ? s.supersedes : undefined;
+    const reuse = old !== undefined && old.capacity >= n;
+    const capacity = reuse ? old.capacity : Math.ceil((n + Math.max(128, n >> 1)) / 64) * 64;
+    const kv = this.caches.map((cache, c) => {
+      const out = reuse ? old.kv[c] : new Float32Array(KV * capacity * hd);
       for (let h = 0; h < KV; h++) {
         const from = (s.slot * KV + h) * this.S * hd;
-        out.set(cache.subarray(from, from + n * hd), h * n * hd);
+        out.set(cache.subarray(from, from + n * hd), h * capacity * hd);
       }
       return out;
     });
-    if (s.supersedes) this.prefixes.delete(s.supersedes);
-    this.prefixes.add({ tokens: [...s.req.promptIds, ...s.tokens].slice(0, n), kv });
+    this.prefixes.add({ tokens: [...s.req.promptIds, ...s.tokens].slice(0, n), kv, capacity });
   }
 
   /** Runs prompt[from..L-2] of each sequence through the extend graph over its slot's first `from` positions. */
