@@ -1,7 +1,8 @@
 /**
  * The mapped float32 base of LoRA models (main/models/mapped-base.ts): the same numbers as the in-memory base in every
- * graph kind (training step gradients, scoring, sampler prefill + decode Loop and naive steps), the cache made once
- * per checkpoint version, an unfinished entry rebuilt, and a cache that cannot be written refused or fallen back from.
+ * graph kind (training step gradients, scoring, sampler prefill + decode Loop and naive steps), prefix reuse's extend
+ * graph over it, the cache made once per checkpoint version, an unfinished entry rebuilt, and a cache that cannot be
+ * written refused or fallen back from.
  */
 import { statSync, writeFileSync, rmSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
@@ -114,6 +115,41 @@ describe('a LoRA base mapped from one float32 file', () => {
         await sm.dispose();
         await sf.dispose();
       }
+    }
+  });
+
+  it('prefix reuse: a prompt extending a finished call samples what a sampler without reuse samples', async () => {
+    const make = (prefixCacheBytes: number) =>
+      new Sampler(config, new Map(adapter.weights), {
+        threads: 1,
+        chunkSteps: 4,
+        prefixCacheBytes,
+        lora: { base: mapped, settings: adapter.settings },
+      });
+    const [reusing, plain] = [make(2 ** 22), make(0)];
+    try {
+      let reqs = [40, 61].map((len, i) => ({
+        promptIds: Array.from({ length: len }, (_, t) => (t * 7 + i * 13 + 1) % config.vocabSize),
+        maxNewTokens: 6,
+        seed: `l${i}`,
+      }));
+      for (let round = 0; round < 3; round++) {
+        const [got, want] = [await reusing.generate(reqs), await plain.generate(reqs)];
+        got.forEach((r, i) => {
+          expect(r.tokenIds).toEqual(want[i].tokenIds);
+          expect(maxDiff(Float32Array.from(r.logprobs), Float32Array.from(want[i].logprobs))).toBeLessThanOrEqual(1e-5);
+        });
+        reqs = reqs.map((r, i) => ({
+          ...r,
+          promptIds: [...r.promptIds, ...got[i].tokenIds, ...[5, 8, 13].slice(0, 1 + i + round)],
+          seed: `${r.seed}+`,
+        }));
+      }
+      expect(reusing.stats.prefixTokens).toBeGreaterThan(0);
+      expect(reusing.stats.extendTokens).toBeGreaterThan(0);
+    } finally {
+      await reusing.dispose();
+      await plain.dispose();
     }
   });
 
