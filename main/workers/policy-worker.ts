@@ -20,7 +20,8 @@ import { parameterSpecs } from '../models/transformer.ts';
 
 /**
  * Keys and values of finished calls kept for the next call of the same lifecycle (sampler.ts, prefixCacheBytes):
- * at the built-in model's 2 KB a token, hundreds of lifecycles' contexts; at Qwen3-0.6B's 224 KB, a thousand or so tokens.
+ * at the built-in model's 2 KB a token, hundreds of lifecycles' contexts; at Qwen3-0.6B's 224 KB, a thousand or so
+ * tokens.
  */
 const PREFIX_CACHE_BYTES = 256 * 2 ** 20;
 

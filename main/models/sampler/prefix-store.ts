@@ -41,14 +41,6 @@ export class PrefixStore {
     readonly minReuse = 32,
   ) {}
 
-  get bytes(): number {
-    return this.used;
-  }
-
-  get size(): number {
-    return this.lru.size;
-  }
-
   /** Keeps a finished sequence's cache (the caller's copy); evicts the least recently used past the budget. */
   add(entry: PrefixEntry): void {
     if (entry.tokens.length < Math.max(KEY_TOKENS, this.minReuse)) return;

@@ -418,58 +418,102 @@ export class Sampler {
    * kept prefix and the extend graph where one matches, else the prefill graph.
    */
   private async prefill(admitted: Seq[]): Promise<void> {
-    let todo = admitted.filter((s) => s.pos > 0);
-    if (this.prefixes) {
-      const extend: Array<{ seq: Seq; from: number }> = [];
-      const full: Seq[] = [];
-      for (const s of todo) {
-        const m = this.prefixes.match(s.req.promptIds, s.pos);
-        // A short shared head (another lifecycle's system prompt) is not worth an extend run over the rest: the
-        // extend graph pays for its past keys, the prefill graph does not.
-        if (!m || m.length * 2 < s.pos) {
-          full.push(s);
-          continue;
-        }
-        // Once this call finishes, its own cache (the same m positions and what this call added) supersedes the
-        // entry: only a call repeating the entry's own tail after those m positions could use the entry again.
-        s.supersedes = m.entry;
-        this.copyPrefix(s, m.entry, m.length);
-        this.stats.prefixTokens += m.length;
-        if (m.length < s.pos) extend.push({ seq: s, from: m.length });
+    const todo = admitted.filter((s) => s.pos > 0);
+    if (!this.prefixes)
+      return this.fill(
+        'prefill',
+        todo.map((seq) => ({ seq, from: 0 })),
+      );
+    const extend: Array<{ seq: Seq; from: number }> = [];
+    const full: Array<{ seq: Seq; from: number }> = [];
+    for (const s of todo) {
+      const m = this.prefixes.match(s.req.promptIds, s.pos);
+      // A short shared head (another lifecycle's system prompt) is not worth an extend run over the rest: the
+      // extend graph pays for its past keys, the prefill graph does not.
+      if (!m || m.length * 2 < s.pos) {
+        full.push({ seq: s, from: 0 });
+        continue;
       }
-      await this.extend(extend);
-      todo = full;
+      // Once this call finishes, its own cache (the same m positions and what this call added) supersedes the
+      // entry: only a call repeating the entry's own tail after those m positions could use the entry again.
+      s.supersedes = m.entry;
+      this.copyPrefix(s, m.entry, m.length);
+      this.stats.prefixTokens += m.length;
+      if (m.length < s.pos) extend.push({ seq: s, from: m.length });
     }
-    todo.sort((a, b) => a.pos - b.pos);
+    await this.fill('extend', extend);
+    await this.fill('prefill', full);
+  }
+
+  /**
+   * Runs prompt[from..L-2] of each sequence, `prefillRows` at a time, through the prefill graph (from 0) or the extend
+   * graph (over the slot's first `from` positions, kept from an earlier call), and writes the keys and values it
+   * returns into the slots.
+   */
+  private async fill(graph: 'prefill' | 'extend', todo: Array<{ seq: Seq; from: number }>): Promise<void> {
     const KV = this.config.numKvHeads;
     const hd = this.config.headDim;
+    const S = this.S;
+    todo.sort((a, b) => a.seq.pos - a.from - (b.seq.pos - b.from));
     for (let at = 0; at < todo.length; at += this.prefillRows) {
       const group = todo.slice(at, at + this.prefillRows);
-      const T = bucketWidth(Math.max(...group.map((s) => s.pos)));
+      const T = bucketWidth(Math.max(...group.map((x) => x.seq.pos - x.from)));
       const P = pow2ceil(group.length);
-      const sess = await this.session(`prefill|${P}x${T}`, () => buildPrefillGraph(this.config, P, T, this.source));
+      const sess = await this.session(`${graph}|${P}x${T}`, () =>
+        (graph === 'extend' ? buildExtendGraph : buildPrefillGraph)(this.config, P, T, this.source),
+      );
       const ids = new Array<number>(P * T).fill(0);
-      group.forEach((s, r) => {
-        for (let t = 0; t < s.pos; t++) ids[r * T + t] = s.req.promptIds[t];
+      group.forEach(({ seq, from }, r) => {
+        for (let t = from; t < seq.pos; t++) ids[r * T + t - from] = seq.req.promptIds[t];
       });
       const feeds: Record<string, HostTensor> = { ids: i64([P, T], ids) };
+      if (graph === 'extend') this.extendFeeds(feeds, group, P);
       this.paramFeeds(feeds);
       const t0 = performance.now();
       const out = await sess.run(feeds);
-      this.stats.prefillSeconds += (performance.now() - t0) / 1000;
-      this.stats.prefillTokens += group.reduce((a, s) => a + s.pos, 0);
-      for (let l = 0; l < this.config.numLayers; l++)
-        (['k', 'v'] as const).forEach((kind, j) => {
-          const src = out[cacheName(kind, l)].data as Float32Array;
-          const dst = this.caches[2 * l + j];
-          group.forEach((s, r) => {
-            for (let kv = 0; kv < KV; kv++) {
-              const from = (r * KV + kv) * T * hd;
-              dst.set(src.subarray(from, from + s.pos * hd), (s.slot * KV + kv) * this.S * hd);
-            }
-          });
+      const seconds = (performance.now() - t0) / 1000;
+      const tokens = group.reduce((a, x) => a + x.seq.pos - x.from, 0);
+      if (graph === 'extend') {
+        this.stats.extendSeconds += seconds;
+        this.stats.extendTokens += tokens;
+      } else {
+        this.stats.prefillSeconds += seconds;
+        this.stats.prefillTokens += tokens;
+      }
+      // The prefill graph names its outputs as the caches; the extend graph reads those names as inputs.
+      const outName = (c: number) => `${graph === 'extend' ? 'new.' : ''}${cacheName(c % 2 === 0 ? 'k' : 'v', c >> 1)}`;
+      for (let c = 0; c < 2 * this.config.numLayers; c++) {
+        const src = out[outName(c)].data as Float32Array;
+        group.forEach(({ seq, from }, r) => {
+          for (let h = 0; h < KV; h++) {
+            const at0 = (r * KV + h) * T * hd;
+            this.caches[c].set(src.subarray(at0, at0 + (seq.pos - from) * hd), ((seq.slot * KV + h) * S + from) * hd);
+          }
         });
+      }
     }
+  }
+
+  /** The extend graph's inputs besides ids: each row's slot and start, the mask over its past, the host cache. */
+  private extendFeeds(feeds: Record<string, HostTensor>, group: Array<{ seq: Seq; from: number }>, P: number): void {
+    const KV = this.config.numKvHeads;
+    const hd = this.config.headDim;
+    const S = this.S;
+    const rows = new Array<number>(P).fill(0);
+    const start = new Array<number>(P).fill(0);
+    const pastBias = new Float32Array(P * S).fill(-1e9);
+    group.forEach(({ seq, from }, r) => {
+      rows[r] = seq.slot;
+      start[r] = from;
+      pastBias.fill(0, r * S, r * S + from);
+    });
+    feeds.rows = i64([P], rows);
+    feeds.start = i64([P], start);
+    feeds.past_bias = { dtype: 'float32', shape: [P, 1, 1, S], data: pastBias };
+    // The host cache itself, as the decode graphs read it: the graph gathers the rows' slots.
+    const cacheShape = [this.slots.length, KV, S, hd];
+    for (let c = 0; c < 2 * this.config.numLayers; c++)
+      feeds[cacheName(c % 2 === 0 ? 'k' : 'v', c >> 1)] = { dtype: 'float32', shape: cacheShape, data: this.caches[c] };
   }
 
   /** Copies the first `n` positions of a kept cache into the sequence's slot. */
@@ -504,61 +548,6 @@ export class Sampler {
       return out;
     });
     this.prefixes.add({ tokens: [...s.req.promptIds, ...s.tokens].slice(0, n), kv, capacity });
-  }
-
-  /** Runs prompt[from..L-2] of each sequence through the extend graph over its slot's first `from` positions. */
-  private async extend(todo: Array<{ seq: Seq; from: number }>): Promise<void> {
-    const KV = this.config.numKvHeads;
-    const hd = this.config.headDim;
-    todo.sort((a, b) => a.seq.pos - a.from - (b.seq.pos - b.from));
-    for (let at = 0; at < todo.length; at += this.prefillRows) {
-      const group = todo.slice(at, at + this.prefillRows);
-      const T = bucketWidth(Math.max(...group.map((x) => x.seq.pos - x.from)));
-      const P = pow2ceil(group.length);
-      const S = this.S;
-      const sess = await this.session(`extend|${P}x${T}`, () => buildExtendGraph(this.config, P, T, this.source));
-      const ids = new Array<number>(P * T).fill(0);
-      const rows = new Array<number>(P).fill(0);
-      const start = new Array<number>(P).fill(0);
-      const pastBias = new Float32Array(P * S).fill(-1e9);
-      group.forEach(({ seq, from }, r) => {
-        for (let t = from; t < seq.pos; t++) ids[r * T + t - from] = seq.req.promptIds[t];
-        rows[r] = seq.slot;
-        start[r] = from;
-        pastBias.fill(0, r * S, r * S + from);
-      });
-      const feeds: Record<string, HostTensor> = {
-        ids: i64([P, T], ids),
-        rows: i64([P], rows),
-        start: i64([P], start),
-        past_bias: { dtype: 'float32', shape: [P, 1, 1, S], data: pastBias },
-      };
-      // The host cache itself, as the decode graphs read it: the graph gathers the rows' slots.
-      const cacheShape = [this.slots.length, KV, S, hd];
-      for (let c = 0; c < 2 * this.config.numLayers; c++)
-        feeds[cacheName(c % 2 === 0 ? 'k' : 'v', c >> 1)] = {
-          dtype: 'float32',
-          shape: cacheShape,
-          data: this.caches[c],
-        };
-      this.paramFeeds(feeds);
-      const t0 = performance.now();
-      const out = await sess.run(feeds);
-      this.stats.extendSeconds += (performance.now() - t0) / 1000;
-      this.stats.extendTokens += group.reduce((a, x) => a + x.seq.pos - x.from, 0);
-      for (let c = 0; c < 2 * this.config.numLayers; c++) {
-        const src = out[`new.${cacheName(c % 2 === 0 ? 'k' : 'v', c >> 1)}`].data as Float32Array;
-        group.forEach(({ seq, from }, r) => {
-          for (let h = 0; h < KV; h++) {
-            const at0 = (r * KV + h) * T * hd;
-            this.caches[c].set(
-              src.subarray(at0, at0 + (seq.pos - from) * hd),
-              ((seq.slot * KV + h) * this.S + from) * hd,
-            );
-          }
-        });
-      }
-    }
   }
 
   private async decodeChunk(K: number): Promise<void> {
